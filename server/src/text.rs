@@ -1,0 +1,207 @@
+//! Positions: the one place where LSP line/character pairs become byte offsets and back.
+//!
+//! Everything inside the server works on byte offsets into a document's text (the unit
+//! tree-sitter uses too); a `Position` exists only at the protocol edge. Lines end at `\n`
+//! (so `\r\n` works as well); the rope is built without Unicode line breaks so that its line
+//! numbers agree with both LSP clients and tree-sitter rows.
+
+use ropey::Rope;
+
+/// How the `character` of an LSP position counts, negotiated at `initialize` (LSP 3.17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PositionEncoding {
+    Utf8,
+    #[default]
+    Utf16,
+    Utf32,
+}
+
+impl PositionEncoding {
+    /// The server's pick from what the client offers: UTF-8 is cheapest for us (no
+    /// recounting), then UTF-32, and UTF-16 — the mandatory default — otherwise.
+    pub fn negotiate<'a>(offered: impl IntoIterator<Item = &'a str>) -> PositionEncoding {
+        let offered: Vec<&str> = offered.into_iter().collect();
+        if offered.contains(&"utf-8") {
+            PositionEncoding::Utf8
+        } else if offered.contains(&"utf-32") {
+            PositionEncoding::Utf32
+        } else {
+            PositionEncoding::Utf16
+        }
+    }
+
+    pub fn as_lsp_str(self) -> &'static str {
+        match self {
+            PositionEncoding::Utf8 => "utf-8",
+            PositionEncoding::Utf16 => "utf-16",
+            PositionEncoding::Utf32 => "utf-32",
+        }
+    }
+}
+
+/// A zero-based line and a column counted in the negotiated encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Position {
+    pub line: u32,
+    pub character: u32,
+}
+
+impl Position {
+    pub fn new(line: u32, character: u32) -> Position {
+        Position { line, character }
+    }
+}
+
+/// A replacement of the bytes `range` of a text by `new_text`: the server's own edit type,
+/// turned into LSP `TextEdit`s only at the edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: std::ops::Range<usize>,
+    pub new_text: String,
+}
+
+/// Applies edits given against the same original text (sorted, not overlapping).
+pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
+    let mut result = String::with_capacity(text.len());
+    let mut cursor = 0;
+    for edit in edits {
+        result.push_str(&text[cursor..edit.range.start]);
+        result.push_str(&edit.new_text);
+        cursor = edit.range.end;
+    }
+    result.push_str(&text[cursor..]);
+    result
+}
+
+/// The byte offset just past the last character of `line`, before its line ending.
+fn line_content_end_byte(rope: &Rope, line: usize) -> usize {
+    let start = rope.line_to_byte(line);
+    let slice = rope.line(line);
+    let mut len = slice.len_bytes();
+    let mut chars = slice.chars_at(slice.len_chars());
+    if chars.prev() == Some('\n') {
+        len -= 1;
+        if chars.prev() == Some('\r') {
+            len -= 1;
+        }
+    }
+    start + len
+}
+
+/// The byte offset of `position`, or `None` when its line is past the end of the text.
+/// A character past the end of its line is clamped to the line's end, as LSP prescribes;
+/// one inside a multi-unit character (half a surrogate pair) rounds down to its start.
+pub fn offset_of(rope: &Rope, position: Position, encoding: PositionEncoding) -> Option<usize> {
+    let line = position.line as usize;
+    if line >= rope.len_lines() {
+        return None;
+    }
+    let line_start_byte = rope.line_to_byte(line);
+    let line_end_byte = line_content_end_byte(rope, line);
+    let character = position.character as usize;
+    let byte = match encoding {
+        PositionEncoding::Utf8 => {
+            let byte = (line_start_byte + character).min(line_end_byte);
+            rope.char_to_byte(rope.byte_to_char(byte))
+        }
+        PositionEncoding::Utf16 => {
+            let line_start_char = rope.byte_to_char(line_start_byte);
+            let line_end_char = rope.byte_to_char(line_end_byte);
+            let start_unit = rope.char_to_utf16_cu(line_start_char);
+            let end_unit = rope.char_to_utf16_cu(line_end_char);
+            let unit = (start_unit + character).min(end_unit);
+            rope.char_to_byte(rope.utf16_cu_to_char(unit))
+        }
+        PositionEncoding::Utf32 => {
+            let line_start_char = rope.byte_to_char(line_start_byte);
+            let line_end_char = rope.byte_to_char(line_end_byte);
+            rope.char_to_byte((line_start_char + character).min(line_end_char))
+        }
+    };
+    Some(byte)
+}
+
+/// The position of a byte offset (clamped to the text's length, floored to a char boundary).
+pub fn position_of(rope: &Rope, byte: usize, encoding: PositionEncoding) -> Position {
+    let byte = byte.min(rope.len_bytes());
+    let char_index = rope.byte_to_char(byte);
+    let line = rope.char_to_line(char_index);
+    let line_start_char = rope.line_to_char(line);
+    let character = match encoding {
+        PositionEncoding::Utf8 => rope.char_to_byte(char_index) - rope.line_to_byte(line),
+        PositionEncoding::Utf16 => {
+            rope.char_to_utf16_cu(char_index) - rope.char_to_utf16_cu(line_start_char)
+        }
+        PositionEncoding::Utf32 => char_index - line_start_char,
+    };
+    Position::new(line as u32, character as u32)
+}
+
+/// The tree-sitter point (row, byte column) of a byte offset.
+pub fn point_of(rope: &Rope, byte: usize) -> tree_sitter::Point {
+    let line = rope.byte_to_line(byte);
+    tree_sitter::Point::new(line, byte - rope.line_to_byte(line))
+}
+
+/// The same conversions for a plain string, for text that is not held in a rope.
+pub fn position_in_str(text: &str, byte: usize, encoding: PositionEncoding) -> Position {
+    let byte = byte.min(text.len());
+    let line_start = text[..byte].rfind('\n').map_or(0, |index| index + 1);
+    let line = text[..line_start].matches('\n').count();
+    let column = &text[line_start..byte];
+    let character = match encoding {
+        PositionEncoding::Utf8 => column.len(),
+        PositionEncoding::Utf16 => column.encode_utf16().count(),
+        PositionEncoding::Utf32 => column.chars().count(),
+    };
+    Position::new(line as u32, character as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(text: &str, encoding: PositionEncoding) {
+        let rope = Rope::from_str(text);
+        for (byte, _) in text.char_indices().chain([(text.len(), ' ')]) {
+            let position = position_of(&rope, byte, encoding);
+            assert_eq!(position, position_in_str(text, byte, encoding));
+            let at_line_end_terminator = text[byte..].starts_with('\n') && text[..byte].ends_with('\r');
+            if !at_line_end_terminator {
+                assert_eq!(offset_of(&rope, position, encoding), Some(byte), "{text:?} at {byte}");
+            }
+        }
+    }
+
+    #[test]
+    fn positions_round_trip_in_every_encoding() {
+        let text = "fn 主() {\r\n    let 😀 = \"é\";\n}\n\tlast";
+        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+            round_trip(text, encoding);
+        }
+    }
+
+    #[test]
+    fn utf16_counts_surrogate_pairs_as_two_units() {
+        let rope = Rope::from_str("a😀b");
+        assert_eq!(position_of(&rope, 5, PositionEncoding::Utf16), Position::new(0, 3));
+        assert_eq!(position_of(&rope, 5, PositionEncoding::Utf32), Position::new(0, 2));
+        // Half a surrogate pair rounds down to the emoji's start.
+        assert_eq!(offset_of(&rope, Position::new(0, 2), PositionEncoding::Utf16), Some(1));
+    }
+
+    #[test]
+    fn out_of_range_positions_clamp_or_fail() {
+        let rope = Rope::from_str("ab\r\ncd");
+        assert_eq!(offset_of(&rope, Position::new(0, 99), PositionEncoding::Utf16), Some(2));
+        assert_eq!(offset_of(&rope, Position::new(1, 99), PositionEncoding::Utf8), Some(6));
+        assert_eq!(offset_of(&rope, Position::new(2, 0), PositionEncoding::Utf16), None);
+    }
+
+    #[test]
+    fn negotiation_prefers_utf8() {
+        assert_eq!(PositionEncoding::negotiate(["utf-16", "utf-8"]), PositionEncoding::Utf8);
+        assert_eq!(PositionEncoding::negotiate(["utf-32"]), PositionEncoding::Utf32);
+        assert_eq!(PositionEncoding::negotiate([]), PositionEncoding::Utf16);
+    }
+}
