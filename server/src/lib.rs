@@ -7,3 +7,4 @@
 pub mod document;
 pub mod language;
 pub mod text;
+pub mod completion;

@@ -1,0 +1,3 @@
+//! Completions: turning the model's answer into exactly the text to insert.
+
+pub mod postprocess;

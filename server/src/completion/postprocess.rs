@@ -1,0 +1,1 @@
+//! Post-processing of a completion answer (filled in by the diff/post-processing work).
