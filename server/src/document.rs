@@ -24,6 +24,9 @@ pub struct Document {
     pub tree: Option<Tree>,
     /// When the user last changed the text; ranks "recently edited" context.
     pub last_edited: Instant,
+    /// Set when a change could not be applied: the editor's text and ours differ, so every
+    /// later ranged change is refused (it would corrupt the text) until a full-text change.
+    pub out_of_sync: bool,
 }
 
 /// One `contentChanges` entry: a range in the negotiated encoding, or the whole text.
@@ -39,6 +42,8 @@ pub enum ChangeError {
     StaleVersion { current: i32, got: i32 },
     #[error("change range {start:?}..{end:?} lies outside the document; it is out of sync until the editor sends the full text")]
     RangeOutOfBounds { start: Position, end: Position },
+    #[error("the document is out of sync after an earlier bad change; reopen it to resynchronise")]
+    OutOfSync,
 }
 
 impl Document {
@@ -53,6 +58,7 @@ impl Document {
             rope: Rope::from_str(text),
             tree: None,
             last_edited: Instant::now(),
+            out_of_sync: false,
         };
         document.reparse();
         document
@@ -71,7 +77,15 @@ impl Document {
         encoding: PositionEncoding,
     ) -> Result<(), ChangeError> {
         if version <= self.version {
-            return Err(ChangeError::StaleVersion { current: self.version, got: version });
+            return Err(ChangeError::StaleVersion {
+                current: self.version,
+                got: version,
+            });
+        }
+        let resyncs = changes.iter().any(|change| change.range.is_none());
+        if self.out_of_sync && !resyncs {
+            self.version = version;
+            return Err(ChangeError::OutOfSync);
         }
         // Each range refers to the text as left by the previous change in the same list, so
         // validate against a scratch copy (cheap: ropes share their nodes).
@@ -86,12 +100,17 @@ impl Document {
                     tree_edits.clear();
                 }
                 Some((start, end)) => {
-                    let (Some(start_byte), Some(end_byte)) =
-                        (offset_of(&rope, start, encoding), offset_of(&rope, end, encoding))
-                    else {
+                    let (Some(start_byte), Some(end_byte)) = (
+                        offset_of(&rope, start, encoding),
+                        offset_of(&rope, end, encoding),
+                    ) else {
+                        self.out_of_sync = true;
+                        self.version = version;
                         return Err(ChangeError::RangeOutOfBounds { start, end });
                     };
                     if start_byte > end_byte {
+                        self.out_of_sync = true;
+                        self.version = version;
                         return Err(ChangeError::RangeOutOfBounds { start, end });
                     }
                     let start_point = point_of(&rope, start_byte);
@@ -114,6 +133,7 @@ impl Document {
         }
         self.rope = rope;
         self.version = version;
+        self.out_of_sync = false;
         self.last_edited = Instant::now();
         if full_text {
             self.tree = None;
@@ -128,7 +148,9 @@ impl Document {
 
     /// Parses the text, reusing the edited old tree so only changed regions are re-read.
     fn reparse(&mut self) {
-        let Some(language) = self.language else { return };
+        let Some(language) = self.language else {
+            return;
+        };
         if self.rope.len_bytes() > MAX_PARSED_BYTES {
             self.tree = None;
             return;
@@ -185,13 +207,19 @@ impl DocumentStore {
     }
 
     pub fn uris(&self) -> Vec<String> {
-        self.documents.iter().map(|entry| entry.key().clone()).collect()
+        self.documents
+            .iter()
+            .map(|entry| entry.key().clone())
+            .collect()
     }
 
     /// Snapshots of every open document, most recently edited first.
     pub fn snapshot_all(&self) -> Vec<Document> {
-        let mut documents: Vec<Document> =
-            self.documents.iter().map(|entry| entry.value().clone()).collect();
+        let mut documents: Vec<Document> = self
+            .documents
+            .iter()
+            .map(|entry| entry.value().clone())
+            .collect();
         documents.sort_by(|a, b| b.last_edited.cmp(&a.last_edited));
         documents
     }
@@ -218,14 +246,25 @@ mod tests {
 
     #[test]
     fn incremental_edit_keeps_tree_equal_to_fresh_parse() {
-        let mut document =
-            Document::new("file:///a.rs".into(), "rust".into(), 1, "fn main() {\n    let x = 1;\n}\n");
+        let mut document = Document::new(
+            "file:///a.rs".into(),
+            "rust".into(),
+            1,
+            "fn main() {\n    let x = 1;\n}\n",
+        );
         document
-            .apply_changes(2, &[change((1, 12), (1, 13), "\"é😀\"")], PositionEncoding::Utf16)
+            .apply_changes(
+                2,
+                &[change((1, 12), (1, 13), "\"é😀\"")],
+                PositionEncoding::Utf16,
+            )
             .unwrap();
         assert_eq!(document.text(), "fn main() {\n    let x = \"é😀\";\n}\n");
         let fresh = crate::language::parse_str(Language::Rust, &document.text()).unwrap();
-        assert_eq!(document.tree.as_ref().unwrap().root_node().to_sexp(), fresh.root_node().to_sexp());
+        assert_eq!(
+            document.tree.as_ref().unwrap().root_node().to_sexp(),
+            fresh.root_node().to_sexp()
+        );
     }
 
     #[test]
@@ -242,7 +281,22 @@ mod tests {
         );
         assert!(matches!(result, Err(ChangeError::RangeOutOfBounds { .. })));
         assert_eq!(document.text(), "x = 1\n");
-        assert_eq!(document.version, 5);
+        assert!(document.out_of_sync);
+        // Later ranged edits would be relative to text we do not have: refused.
+        let later =
+            document.apply_changes(7, &[change((0, 0), (0, 0), "z")], PositionEncoding::Utf16);
+        assert_eq!(later, Err(ChangeError::OutOfSync));
+        assert_eq!(document.text(), "x = 1\n");
+        // A full-text change resynchronises.
+        let full = ContentChange {
+            range: None,
+            text: "y = 2\n".into(),
+        };
+        document
+            .apply_changes(8, &[full], PositionEncoding::Utf16)
+            .unwrap();
+        assert_eq!(document.text(), "y = 2\n");
+        assert!(!document.out_of_sync);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! Only the `lsp` module knows the protocol; everything else works on plain data.
 #![deny(clippy::print_stdout)]
 
+pub mod completion;
+pub mod config;
 pub mod document;
 pub mod language;
+pub mod lsp;
+pub mod session;
 pub mod text;
-pub mod completion;

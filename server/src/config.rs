@@ -1,0 +1,625 @@
+//! Configuration: built-in defaults, then config files, the environment, LSP
+//! `initializationOptions` and `workspace/didChangeConfiguration` — later sources win.
+//!
+//! Every source is turned into a JSON object with the settings' camelCase keys and applied
+//! key by key: a bad value is reported (naming the key and what is allowed) and skipped, so
+//! the server keeps the value it had from the sources below it.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+pub const DEFAULT_BASE_URL: &str = "https://open.bigmodel.cn/api/paas/v4";
+pub const DEFAULT_MODEL: &str = "glm-4.7";
+pub const SECTION: &str = "glm-lsp";
+
+#[derive(Clone, PartialEq)]
+pub struct Config {
+    pub api_key: Option<String>,
+    pub base_url: String,
+    pub model: String,
+    pub thinking: bool,
+    pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub max_tokens: Option<u32>,
+    pub max_concurrency: usize,
+    pub timeout_secs: u64,
+    /// USD per million tokens for models missing from the built-in price table.
+    pub price: Option<Price>,
+    pub completion: CompletionConfig,
+    pub context: ContextConfig,
+    pub actions: ActionsConfig,
+}
+
+// The API key must never reach a log line, so `Debug` is written by hand.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("thinking", &self.thinking)
+            .field("temperature", &self.temperature)
+            .field("top_p", &self.top_p)
+            .field("max_tokens", &self.max_tokens)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("price", &self.price)
+            .field("completion", &self.completion)
+            .field("context", &self.context)
+            .field("actions", &self.actions)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Price {
+    pub input: f64,
+    pub cached_input: f64,
+    pub output: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// Prefetch after a pause in typing, so a suggestion is ready when the editor asks.
+    Auto,
+    /// Only when the user invokes completion explicitly (`triggerKind` 1).
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompletionConfig {
+    pub enabled: bool,
+    pub trigger: Trigger,
+    pub debounce_ms: u64,
+    pub max_wait_ms: u64,
+    pub thinking: bool,
+    /// Room for the thinking as well as the answer.
+    pub max_tokens: u32,
+    /// Language ids allowed to get completions; `None` means all.
+    pub languages: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContextConfig {
+    pub budget_tokens: usize,
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionsConfig {
+    /// Fill the edit in `codeAction/resolve` instead of running a command.
+    pub resolve: bool,
+    /// Ask editors that can preview to confirm AI edits first.
+    pub confirm: bool,
+    pub max_tokens: u32,
+    pub custom: Vec<CustomAction>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomAction {
+    pub title: String,
+    pub kind: String,
+    /// The instruction, with `{code}` and `{language}` placeholders.
+    pub prompt: String,
+}
+
+pub const DEFAULT_EXCLUDE: [&str; 7] = [
+    ".env",
+    ".env.*",
+    "*.pem",
+    "*.key",
+    "id_rsa*",
+    "*.p12",
+    "secrets.*",
+];
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            api_key: None,
+            base_url: DEFAULT_BASE_URL.to_string(),
+            model: DEFAULT_MODEL.to_string(),
+            thinking: true,
+            temperature: None,
+            top_p: None,
+            max_tokens: None,
+            max_concurrency: 5,
+            timeout_secs: 300,
+            price: None,
+            completion: CompletionConfig {
+                enabled: true,
+                trigger: Trigger::Auto,
+                debounce_ms: 150,
+                max_wait_ms: 300,
+                thinking: true,
+                max_tokens: 8192,
+                languages: None,
+            },
+            context: ContextConfig {
+                budget_tokens: 6000,
+                exclude: DEFAULT_EXCLUDE
+                    .iter()
+                    .map(|glob| glob.to_string())
+                    .collect(),
+            },
+            actions: ActionsConfig {
+                resolve: false,
+                confirm: false,
+                max_tokens: 32768,
+                custom: Vec::new(),
+            },
+        }
+    }
+}
+
+/// A setting that could not be applied; the message names the key and what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub source: String,
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "glm-lsp: setting `{}` from {}: {}",
+            self.key, self.source, self.message
+        )
+    }
+}
+
+/// Where settings came from, in increasing precedence.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub user_file: Option<(PathBuf, Value)>,
+    pub workspace_file: Option<(PathBuf, Value)>,
+    pub environment: Value,
+    pub initialization_options: Value,
+    pub client_settings: Value,
+}
+
+/// Keys a file inside the workspace may not set: a cloned repository must not be able to
+/// send the user's key to a server of its choosing.
+const USER_ONLY_KEYS: [&str; 2] = ["apiKey", "baseUrl"];
+
+impl Sources {
+    /// Reads the config files and the environment; the LSP sources are filled in later.
+    pub fn load(
+        workspace_root: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> (Sources, Vec<ConfigError>) {
+        let mut errors = Vec::new();
+        let mut sources = Sources::default();
+        let user_dir = env("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".config")));
+        if let Some(path) = user_dir.map(|dir| dir.join("glm-lsp").join("config.toml")) {
+            sources.user_file = read_toml(&path, &mut errors).map(|value| (path, value));
+        }
+        if let Some(path) = workspace_root.map(|root| root.join("glm-lsp.toml")) {
+            if let Some(mut value) = read_toml(&path, &mut errors) {
+                if let Some(object) = value.as_object_mut() {
+                    for key in USER_ONLY_KEYS {
+                        if object.remove(key).is_some() {
+                            errors.push(ConfigError {
+                                source: path.display().to_string(),
+                                key: key.to_string(),
+                                message: "a workspace file may not set this; put it in your user config \
+                                          (~/.config/glm-lsp/config.toml), the environment or your editor settings"
+                                    .to_string(),
+                            });
+                        }
+                    }
+                }
+                sources.workspace_file = Some((path, value));
+            }
+        }
+        let mut environment = Map::new();
+        let api_key = ["GLM_API_KEY", "ZHIPUAI_API_KEY", "ZAI_API_KEY"]
+            .iter()
+            .find_map(|name| env(name).filter(|value| !value.trim().is_empty()));
+        if let Some(key) = api_key {
+            environment.insert("apiKey".into(), Value::String(key.trim().to_string()));
+        }
+        if let Some(url) = env("GLM_BASE_URL").filter(|value| !value.is_empty()) {
+            environment.insert("baseUrl".into(), Value::String(url));
+        }
+        if let Some(model) = env("GLM_MODEL").filter(|value| !value.is_empty()) {
+            environment.insert("model".into(), Value::String(model));
+        }
+        sources.environment = Value::Object(environment);
+        (sources, errors)
+    }
+
+    /// Builds the effective configuration; bad values are reported and skipped.
+    pub fn resolve(&self) -> (Config, Vec<ConfigError>) {
+        let mut config = Config::default();
+        let mut errors = Vec::new();
+        let layers: [(&str, Option<&Value>); 5] = [
+            (
+                "user config file",
+                self.user_file.as_ref().map(|(_, value)| value),
+            ),
+            (
+                "workspace glm-lsp.toml",
+                self.workspace_file.as_ref().map(|(_, value)| value),
+            ),
+            ("environment", Some(&self.environment)),
+            ("initializationOptions", Some(&self.initialization_options)),
+            ("editor settings", Some(&self.client_settings)),
+        ];
+        for (source, layer) in layers {
+            if let Some(layer) = layer {
+                config.apply(source, section_of(layer), &mut errors);
+            }
+        }
+        (config, errors)
+    }
+}
+
+/// Editors send either `{"glm-lsp": {...}}` or the section itself.
+pub fn section_of(value: &Value) -> &Value {
+    value.get(SECTION).unwrap_or(value)
+}
+
+fn read_toml(path: &Path, errors: &mut Vec<ConfigError>) -> Option<Value> {
+    let text = std::fs::read_to_string(path).ok()?;
+    match toml::from_str::<toml::Value>(&text) {
+        Ok(value) => serde_json::to_value(value).ok(),
+        Err(error) => {
+            errors.push(ConfigError {
+                source: path.display().to_string(),
+                key: "(file)".into(),
+                message: format!("not valid TOML: {}", error.message()),
+            });
+            None
+        }
+    }
+}
+
+impl Config {
+    /// Applies one source's object onto `self`, key by key.
+    pub fn apply(&mut self, source: &str, layer: &Value, errors: &mut Vec<ConfigError>) {
+        let Some(object) = layer.as_object() else {
+            if !layer.is_null() {
+                errors.push(ConfigError {
+                    source: source.into(),
+                    key: SECTION.into(),
+                    message: "expected an object of settings".into(),
+                });
+            }
+            return;
+        };
+        let mut setter = Setter { source, errors };
+        for (key, value) in object {
+            if value.is_null() {
+                continue;
+            }
+            match key.as_str() {
+                "apiKey" => setter.string(key, value, |v| {
+                    self.api_key = Some(v).filter(|k| !k.is_empty())
+                }),
+                "baseUrl" => setter.url(key, value, |v| self.base_url = v),
+                "model" => setter.nonempty(key, value, |v| self.model = v),
+                "thinking" => setter.bool(key, value, |v| self.thinking = v),
+                "temperature" => setter.float(key, value, 0.0, 2.0, |v| self.temperature = Some(v)),
+                "topP" => setter.float(key, value, 0.0, 1.0, |v| self.top_p = Some(v)),
+                "maxTokens" => {
+                    setter.int(key, value, 1, 131_072, |v| self.max_tokens = Some(v as u32))
+                }
+                "maxConcurrency" => {
+                    setter.int(key, value, 1, 64, |v| self.max_concurrency = v as usize)
+                }
+                "timeoutSecs" => setter.int(key, value, 1, 3600, |v| self.timeout_secs = v),
+                "price" => setter.price(key, value, |v| self.price = Some(v)),
+                "completion" => self.apply_completion(&mut setter, value),
+                "context" => self.apply_context(&mut setter, value),
+                "actions" => self.apply_actions(&mut setter, value),
+                _ => tracing::debug!(key, source, "ignoring unknown setting"),
+            }
+        }
+    }
+
+    fn apply_completion(&mut self, setter: &mut Setter, value: &Value) {
+        let Some(object) = setter.object("completion", value) else {
+            return;
+        };
+        let completion = &mut self.completion;
+        for (key, value) in object {
+            let key_path = format!("completion.{key}");
+            match key.as_str() {
+                "enabled" => setter.bool(&key_path, value, |v| completion.enabled = v),
+                "trigger" => setter.choice(&key_path, value, &["auto", "manual"], |v| {
+                    completion.trigger = if v == "auto" {
+                        Trigger::Auto
+                    } else {
+                        Trigger::Manual
+                    }
+                }),
+                "debounceMs" => {
+                    setter.int(&key_path, value, 0, 10_000, |v| completion.debounce_ms = v)
+                }
+                "maxWaitMs" => {
+                    setter.int(&key_path, value, 0, 60_000, |v| completion.max_wait_ms = v)
+                }
+                "thinking" => setter.bool(&key_path, value, |v| completion.thinking = v),
+                "maxTokens" => setter.int(&key_path, value, 16, 131_072, |v| {
+                    completion.max_tokens = v as u32
+                }),
+                "languages" => setter.strings(&key_path, value, |v| completion.languages = Some(v)),
+                _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
+            }
+        }
+    }
+
+    fn apply_context(&mut self, setter: &mut Setter, value: &Value) {
+        let Some(object) = setter.object("context", value) else {
+            return;
+        };
+        for (key, value) in object {
+            let key_path = format!("context.{key}");
+            match key.as_str() {
+                "budgetTokens" => setter.int(&key_path, value, 256, 150_000, |v| {
+                    self.context.budget_tokens = v as usize
+                }),
+                "exclude" => setter.globs(&key_path, value, |v| self.context.exclude = v),
+                _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
+            }
+        }
+    }
+
+    /// `actions` is either the list of custom actions or an object with `resolve`,
+    /// `confirm`, `maxTokens` and `custom`.
+    fn apply_actions(&mut self, setter: &mut Setter, value: &Value) {
+        if value.is_array() {
+            setter.custom_actions("actions", value, |v| self.actions.custom = v);
+            return;
+        }
+        let Some(object) = setter.object("actions", value) else {
+            return;
+        };
+        for (key, value) in object {
+            let key_path = format!("actions.{key}");
+            match key.as_str() {
+                "resolve" => setter.bool(&key_path, value, |v| self.actions.resolve = v),
+                "confirm" => setter.bool(&key_path, value, |v| self.actions.confirm = v),
+                "maxTokens" => setter.int(&key_path, value, 256, 131_072, |v| {
+                    self.actions.max_tokens = v as u32
+                }),
+                "custom" => setter.custom_actions(&key_path, value, |v| self.actions.custom = v),
+                _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
+            }
+        }
+    }
+}
+
+/// Validates one value and either sets it or records why not.
+struct Setter<'a> {
+    source: &'a str,
+    errors: &'a mut Vec<ConfigError>,
+}
+
+impl Setter<'_> {
+    fn fail(&mut self, key: &str, message: impl Into<String>) {
+        self.errors.push(ConfigError {
+            source: self.source.to_string(),
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn object<'v>(&mut self, key: &str, value: &'v Value) -> Option<&'v Map<String, Value>> {
+        let object = value.as_object();
+        if object.is_none() {
+            self.fail(key, "expected an object");
+        }
+        object
+    }
+
+    fn string(&mut self, key: &str, value: &Value, set: impl FnOnce(String)) {
+        match value.as_str() {
+            Some(text) => set(text.trim().to_string()),
+            None => self.fail(key, "expected a string"),
+        }
+    }
+
+    fn nonempty(&mut self, key: &str, value: &Value, set: impl FnOnce(String)) {
+        match value.as_str().map(str::trim) {
+            Some(text) if !text.is_empty() => set(text.to_string()),
+            _ => self.fail(key, "expected a non-empty string"),
+        }
+    }
+
+    fn url(&mut self, key: &str, value: &Value, set: impl FnOnce(String)) {
+        match value.as_str().map(str::trim) {
+            Some(url)
+                if reqwest::Url::parse(url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https")) =>
+            {
+                set(url.trim_end_matches('/').to_string())
+            }
+            _ => self.fail(
+                key,
+                "expected an http(s) URL such as https://open.bigmodel.cn/api/paas/v4",
+            ),
+        }
+    }
+
+    fn bool(&mut self, key: &str, value: &Value, set: impl FnOnce(bool)) {
+        match value.as_bool() {
+            Some(flag) => set(flag),
+            None => self.fail(key, "expected true or false"),
+        }
+    }
+
+    fn int(&mut self, key: &str, value: &Value, min: u64, max: u64, set: impl FnOnce(u64)) {
+        match value.as_u64().or_else(|| {
+            value
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }) {
+            Some(number) if (min..=max).contains(&number) => set(number),
+            _ => self.fail(key, format!("expected a whole number from {min} to {max}")),
+        }
+    }
+
+    fn float(&mut self, key: &str, value: &Value, min: f64, max: f64, set: impl FnOnce(f32)) {
+        match value.as_f64() {
+            Some(number) if (min..=max).contains(&number) => set(number as f32),
+            _ => self.fail(key, format!("expected a number from {min} to {max}")),
+        }
+    }
+
+    fn choice(&mut self, key: &str, value: &Value, allowed: &[&str], set: impl FnOnce(&str)) {
+        match value.as_str().filter(|v| allowed.contains(v)) {
+            Some(choice) => set(choice),
+            None => self.fail(key, format!("expected one of {}", allowed.join(", "))),
+        }
+    }
+
+    fn strings(&mut self, key: &str, value: &Value, set: impl FnOnce(Vec<String>)) {
+        let strings: Option<Vec<String>> = value.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|item| item.as_str().map(str::to_string))
+                .collect()
+        });
+        match strings {
+            Some(strings) => set(strings),
+            None => self.fail(key, "expected a list of strings"),
+        }
+    }
+
+    fn globs(&mut self, key: &str, value: &Value, set: impl FnOnce(Vec<String>)) {
+        let mut parsed = None;
+        self.strings(key, value, |globs| parsed = Some(globs));
+        let Some(globs) = parsed else { return };
+        if let Some(bad) = globs.iter().find(|glob| globset::Glob::new(glob).is_err()) {
+            self.fail(key, format!("`{bad}` is not a valid glob"));
+            return;
+        }
+        set(globs)
+    }
+
+    fn price(&mut self, key: &str, value: &Value, set: impl FnOnce(Price)) {
+        let field = |name: &str| {
+            value
+                .get(name)
+                .and_then(Value::as_f64)
+                .filter(|v| *v >= 0.0)
+        };
+        match (field("input"), field("output")) {
+            (Some(input), Some(output)) => {
+                set(Price { input, cached_input: field("cachedInput").unwrap_or(input), output })
+            }
+            _ => self.fail(
+                key,
+                "expected {\"input\": USD per million tokens, \"output\": ..., \"cachedInput\": ... (optional)}",
+            ),
+        }
+    }
+
+    fn custom_actions(&mut self, key: &str, value: &Value, set: impl FnOnce(Vec<CustomAction>)) {
+        let Some(items) = value.as_array() else {
+            self.fail(
+                key,
+                "expected a list of {\"title\", \"prompt\", \"kind\"} objects",
+            );
+            return;
+        };
+        let mut actions = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let text = |name: &str| {
+                item.get(name)
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+            };
+            match (text("title"), text("prompt")) {
+                (Some(title), Some(prompt)) => actions.push(CustomAction {
+                    title: title.to_string(),
+                    kind: text("kind").unwrap_or("refactor.rewrite").to_string(),
+                    prompt: prompt.to_string(),
+                }),
+                _ => {
+                    self.fail(
+                        &format!("{key}[{index}]"),
+                        "each action needs a non-empty \"title\" and \"prompt\"",
+                    );
+                    return;
+                }
+            }
+        }
+        set(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn later_sources_win_and_bad_values_are_skipped_with_a_named_error() {
+        let sources = Sources {
+            environment: json!({"apiKey": "env-key", "model": "glm-4.6"}),
+            initialization_options: json!({"model": "glm-5-turbo", "maxConcurrency": 0}),
+            client_settings: json!({"glm-lsp": {"completion": {"debounceMs": 50, "trigger": "sometimes"}}}),
+            ..Sources::default()
+        };
+        let (config, errors) = sources.resolve();
+        assert_eq!(config.api_key.as_deref(), Some("env-key"));
+        assert_eq!(config.model, "glm-5-turbo");
+        assert_eq!(config.max_concurrency, 5);
+        assert_eq!(config.completion.debounce_ms, 50);
+        assert_eq!(config.completion.trigger, Trigger::Auto);
+        let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["maxConcurrency", "completion.trigger"]);
+        assert!(errors[0].to_string().contains("from 1 to 64"));
+    }
+
+    #[test]
+    fn workspace_file_cannot_redirect_the_key() {
+        let root = std::env::temp_dir().join(format!("glm-lsp-config-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("glm-lsp.toml"),
+            "baseUrl = \"https://evil.example\"\nmodel = \"glm-4.6\"\n",
+        )
+        .unwrap();
+        let (sources, errors) = Sources::load(Some(&root), &|_| None);
+        let (config, _) = sources.resolve();
+        assert_eq!(config.base_url, DEFAULT_BASE_URL);
+        assert_eq!(config.model, "glm-4.6");
+        assert_eq!(errors.len(), 1);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let config = Config {
+            api_key: Some("sk-very-secret".into()),
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn actions_accept_a_list_or_an_object() {
+        let mut config = Config::default();
+        let mut errors = Vec::new();
+        config.apply(
+            "test",
+            &json!({"actions": [{"title": "Explain", "prompt": "Explain {code}"}]}),
+            &mut errors,
+        );
+        assert_eq!(config.actions.custom.len(), 1);
+        config.apply("test", &json!({"actions": {"resolve": true}}), &mut errors);
+        assert!(config.actions.resolve);
+        assert!(errors.is_empty());
+    }
+}

@@ -1,0 +1,11 @@
+//! The protocol edge: the only module that names `tower_lsp_server` and `ls_types`.
+//!
+//! `server` routes each LSP method to a handler; `from_proto` and `to_proto` convert between
+//! protocol types and the server's own (byte offsets, `Edit`s, plain strings for URIs).
+
+pub mod from_proto;
+pub mod server;
+pub mod to_proto;
+mod transport;
+
+pub use server::{serve, serve_stdio};

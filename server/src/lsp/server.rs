@@ -1,0 +1,380 @@
+//! The routing table: each LSP method is a few lines that convert and call into the session.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, OnceLock};
+
+use futures::FutureExt;
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use super::{from_proto, to_proto};
+use crate::config::{ConfigError, Sources};
+use crate::document::{ChangeError, Document};
+use crate::session::Session;
+use crate::text::PositionEncoding;
+
+pub const STATUS_COMMAND: &str = "glm-lsp.status";
+
+/// What the client told us it can do, reduced to what the server branches on.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSupport {
+    pub work_done_progress: bool,
+    pub apply_edit: bool,
+    pub document_changes: bool,
+    pub change_annotations: bool,
+    pub code_action_resolve: bool,
+    pub inline_completion: bool,
+    pub configuration: bool,
+    pub show_message: bool,
+}
+
+pub struct Backend {
+    client: Client,
+    session: Arc<Session>,
+    support: OnceLock<ClientSupport>,
+    /// Configuration problems found during `initialize`, shown once the client is ready.
+    pending_config_errors: std::sync::Mutex<Vec<ConfigError>>,
+}
+
+/// Serves LSP on stdin/stdout until the client sends `exit` or closes the pipe.
+pub async fn serve_stdio() {
+    serve(tokio::io::stdin(), tokio::io::stdout()).await;
+}
+
+/// Serves LSP on any pair of streams (stdio, or in-process pipes for tests and benchmarks).
+pub async fn serve<In, Out>(input: In, output: Out)
+where
+    In: tokio::io::AsyncRead + Unpin,
+    Out: tokio::io::AsyncWrite + Unpin,
+{
+    let (service, socket) = LspService::new(Backend::new);
+    let (server_input, guard_to_server) = tokio::io::duplex(1 << 20);
+    let (guard_from_server, server_output) = tokio::io::duplex(1 << 20);
+    let (server_read, _) = tokio::io::split(server_input);
+    let (_, server_write) = tokio::io::split(server_output);
+    // More than the default 4 so that a few slow requests cannot hold up document sync.
+    let server = async move {
+        Server::new(server_read, server_write, socket)
+            .concurrency_level(32)
+            .serve(service)
+            .await;
+        tracing::debug!("server loop finished");
+    };
+    super::transport::guard(input, output, guard_to_server, guard_from_server, server).await;
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        Backend {
+            client,
+            session: Arc::new(Session::new()),
+            support: OnceLock::new(),
+            pending_config_errors: Default::default(),
+        }
+    }
+
+    fn support(&self) -> ClientSupport {
+        self.support.get().cloned().unwrap_or_default()
+    }
+
+    async fn report_config_errors(&self, errors: Vec<ConfigError>) {
+        for error in errors {
+            tracing::warn!("{error}");
+            self.client
+                .show_message(MessageType::WARNING, error.to_string())
+                .await;
+        }
+    }
+
+    fn document_snapshot(&self, uri: &Uri) -> Result<Document> {
+        let document = self
+            .session
+            .documents
+            .get(uri.as_str())
+            .ok_or_else(|| invalid_params(format!("document {} is not open", uri.as_str())))?;
+        if document.out_of_sync {
+            return Err(invalid_params(format!(
+                "document {} is out of sync after a bad change; reopen it",
+                uri.as_str()
+            )));
+        }
+        Ok(document)
+    }
+
+    fn status(&self) -> Value {
+        let config = self.session.config();
+        serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "model": config.model,
+            "baseUrl": config.base_url,
+            "apiKeySet": config.api_key.is_some(),
+            "positionEncoding": self.session.encoding().as_lsp_str(),
+            "openDocuments": self.session.documents.len(),
+        })
+    }
+}
+
+/// Commands that expose internals exist only when tests ask for them.
+fn test_hooks_enabled() -> bool {
+    std::env::var_os("GLM_LSP_TEST_HOOKS").is_some()
+}
+
+/// The server's view of a document, with its incremental tree and a fresh parse to compare.
+fn debug_document(document: &Document) -> Value {
+    let text = document.text();
+    let fresh = document
+        .language
+        .filter(|_| text.len() <= crate::document::MAX_PARSED_BYTES)
+        .and_then(|language| crate::language::parse_str(language, &text));
+    // Writing megabytes back through the protocol is slow and tells a test nothing more.
+    let shown_text = if text.len() <= 1024 * 1024 {
+        text.clone()
+    } else {
+        text[..text.floor_char_boundary(4096)].to_string()
+    };
+    serde_json::json!({
+        "text": shown_text,
+        "textLength": text.len(),
+        "version": document.version,
+        "outOfSync": document.out_of_sync,
+        "tree": document.tree.as_ref().map(|tree| tree.root_node().to_sexp()),
+        "freshTree": fresh.map(|tree| tree.root_node().to_sexp()),
+    })
+}
+
+fn invalid_params(message: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::InvalidParams,
+        message: message.into().into(),
+        data: None,
+    }
+}
+
+/// A panic inside a handler becomes an error response instead of taking the server down.
+async fn guarded<T>(method: &'static str, handler: impl Future<Output = Result<T>>) -> Result<T> {
+    match AssertUnwindSafe(handler).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::error!(method, "handler panicked: {message}");
+            Err(Error {
+                code: ErrorCode::InternalError,
+                message: format!("glm-lsp: internal error in {method}: {message}").into(),
+                data: None,
+            })
+        }
+    }
+}
+
+fn client_support(capabilities: &ClientCapabilities) -> ClientSupport {
+    let workspace = capabilities.workspace.as_ref();
+    let text_document = capabilities.text_document.as_ref();
+    let edit = workspace.and_then(|w| w.workspace_edit.as_ref());
+    ClientSupport {
+        work_done_progress: capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false),
+        apply_edit: workspace.and_then(|w| w.apply_edit).unwrap_or(false),
+        document_changes: edit.and_then(|e| e.document_changes).unwrap_or(false),
+        change_annotations: edit
+            .and_then(|e| e.change_annotation_support.as_ref())
+            .is_some(),
+        code_action_resolve: text_document
+            .and_then(|t| t.code_action.as_ref())
+            .and_then(|c| c.resolve_support.as_ref())
+            .is_some_and(|r| r.properties.iter().any(|p| p == "edit")),
+        inline_completion: text_document
+            .and_then(|t| t.inline_completion.as_ref())
+            .is_some(),
+        configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
+        show_message: true,
+    }
+}
+
+fn workspace_roots(params: &InitializeParams) -> Vec<std::path::PathBuf> {
+    let mut roots: Vec<_> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|folder| from_proto::file_path(&folder.uri))
+        .collect();
+    #[allow(deprecated)]
+    if roots.is_empty() {
+        roots.extend(params.root_uri.as_ref().and_then(from_proto::file_path));
+    }
+    roots
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        guarded("initialize", async {
+            let offered = params
+                .capabilities
+                .general
+                .as_ref()
+                .and_then(|general| general.position_encodings.as_ref())
+                .map(|kinds| {
+                    kinds
+                        .iter()
+                        .map(|kind| kind.as_str().to_string())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            let encoding = PositionEncoding::negotiate(offered.iter().map(String::as_str));
+            self.session.set_encoding(encoding);
+            let support = client_support(&params.capabilities);
+            let _ = self.support.set(support.clone());
+
+            let roots = workspace_roots(&params);
+            let (sources, mut errors) =
+                Sources::load(roots.first().map(|root| root.as_path()), &|name| {
+                    std::env::var(name).ok()
+                });
+            let initialization_options =
+                params.initialization_options.clone().unwrap_or(Value::Null);
+            let (config, config_errors) = self.session.update_sources(|current| {
+                *current = sources;
+                current.initialization_options = initialization_options;
+            });
+            errors.extend(config_errors);
+            *self.pending_config_errors.lock().unwrap() = errors;
+            self.session.set_roots(roots);
+            tracing::info!(encoding = encoding.as_lsp_str(), model = %config.model, "initialized");
+
+            Ok(InitializeResult {
+                capabilities: ServerCapabilities {
+                    position_encoding: Some(to_proto::position_encoding(encoding)),
+                    text_document_sync: Some(TextDocumentSyncCapability::Options(
+                        TextDocumentSyncOptions {
+                            open_close: Some(true),
+                            change: Some(TextDocumentSyncKind::INCREMENTAL),
+                            save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                            ..Default::default()
+                        },
+                    )),
+                    execute_command_provider: Some(ExecuteCommandOptions {
+                        commands: vec![STATUS_COMMAND.to_string()],
+                        work_done_progress_options: Default::default(),
+                    }),
+                    ..Default::default()
+                },
+                server_info: Some(ServerInfo {
+                    name: "glm-lsp".into(),
+                    version: Some(env!("CARGO_PKG_VERSION").into()),
+                }),
+                offset_encoding: None,
+            })
+        })
+        .await
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let errors = std::mem::take(&mut *self.pending_config_errors.lock().unwrap());
+        self.report_config_errors(errors).await;
+        if self.session.config().api_key.is_none() {
+            self.client
+                .show_message(
+                    MessageType::WARNING,
+                    "glm-lsp: no API key. Set GLM_API_KEY in the environment or `apiKey` in the glm-lsp settings.",
+                )
+                .await;
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let item = params.text_document;
+        let document = Document::new(
+            from_proto::uri(&item.uri),
+            item.language_id,
+            item.version,
+            &item.text,
+        );
+        tracing::debug!(uri = %document.uri, language = ?document.language, "opened");
+        self.session.documents.open(document);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        // Applied synchronously, before any await, so changes keep their arrival order.
+        let uri = from_proto::uri(&params.text_document.uri);
+        let changes: Vec<_> = params
+            .content_changes
+            .into_iter()
+            .map(from_proto::content_change)
+            .collect();
+        let result = self.session.documents.change(
+            &uri,
+            params.text_document.version,
+            &changes,
+            self.session.encoding(),
+        );
+        match result {
+            None => tracing::warn!(%uri, "didChange for a document that is not open; ignored"),
+            Some(Ok(())) => {}
+            Some(Err(error @ ChangeError::StaleVersion { .. })) => tracing::warn!(%uri, "{error}"),
+            Some(Err(error @ ChangeError::OutOfSync)) => tracing::debug!(%uri, "{error}"),
+            Some(Err(error @ ChangeError::RangeOutOfBounds { .. })) => {
+                tracing::error!(%uri, "{error}");
+                self.client
+                    .show_message(
+                        MessageType::WARNING,
+                        format!("glm-lsp: {uri} is out of sync with the editor ({error}). Reopen the file."),
+                    )
+                    .await;
+            }
+        }
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.session
+            .documents
+            .close(params.text_document.uri.as_str());
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let (_, errors) = self
+            .session
+            .update_sources(|sources| sources.client_settings = params.settings);
+        self.report_config_errors(errors).await;
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        guarded("workspace/executeCommand", async {
+            match params.command.as_str() {
+                STATUS_COMMAND => Ok(Some(self.status())),
+                "glm-lsp.debug.panic" if test_hooks_enabled() => {
+                    panic!("test hook: deliberate panic")
+                }
+                "glm-lsp.debug.document" if test_hooks_enabled() => {
+                    let uri = params
+                        .arguments
+                        .first()
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let document = self
+                        .session
+                        .documents
+                        .get(uri)
+                        .ok_or_else(|| invalid_params(format!("document {uri} is not open")))?;
+                    Ok(Some(debug_document(&document)))
+                }
+                other => Err(invalid_params(format!("unknown command {other}"))),
+            }
+        })
+        .await
+    }
+}
