@@ -516,10 +516,9 @@ impl TestClient {
 
     /// The LSP position of a byte offset, in the negotiated encoding.
     pub fn position(&self, text: &str, byte: usize) -> Value {
-        let before = &text[..byte];
-        let line = before.matches('\n').count();
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = &text[line_start..byte];
+        let starts = line_starts(text);
+        let line = starts.partition_point(|&start| start <= byte) - 1;
+        let column = &text[starts[line]..byte];
         let character = match self.encoding.as_str() {
             "utf-8" => column.len(),
             "utf-32" => column.chars().count(),
@@ -535,17 +534,12 @@ impl TestClient {
         let character = position["character"]
             .as_u64()
             .context("position.character")? as usize;
-        let mut line_start = 0;
-        for _ in 0..line {
-            line_start = text[line_start..]
-                .find('\n')
-                .map(|i| line_start + i + 1)
-                .context("line past the end")?;
-        }
-        let line_end = text[line_start..]
-            .find('\n')
-            .map_or(text.len(), |i| line_start + i);
-        let line_text = text[line_start..line_end].trim_end_matches('\r');
+        let starts = line_starts(text);
+        let line_start = *starts
+            .get(line)
+            .with_context(|| format!("line of {position} is past the end"))?;
+        let line_end = starts.get(line + 1).copied().unwrap_or(text.len());
+        let line_text = text[line_start..line_end].trim_end_matches(['\r', '\n']);
         let mut units = 0;
         for (index, ch) in line_text.char_indices() {
             if units == character {
@@ -643,6 +637,18 @@ async fn read_messages(
             ),
         }
     }
+}
+
+/// Where each line starts; lines end at `\n`, `\r\n` or a lone `\r`, as LSP defines them.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for (index, &byte) in bytes.iter().enumerate() {
+        if byte == b'\n' || (byte == b'\r' && bytes.get(index + 1) != Some(&b'\n')) {
+            starts.push(index + 1);
+        }
+    }
+    starts
 }
 
 /// `file://` URI of a path (paths in tests are plain ASCII temp paths).
