@@ -1,3 +1,4 @@
 //! Completions: turning the model's answer into exactly the text to insert.
 
+pub mod engine;
 pub mod postprocess;

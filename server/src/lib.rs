@@ -9,5 +9,6 @@ pub mod config;
 pub mod document;
 pub mod language;
 pub mod lsp;
+pub mod model;
 pub mod session;
 pub mod text;

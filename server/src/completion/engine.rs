@@ -1,0 +1,569 @@
+//! When to ask the model for a completion, and what to answer while it thinks.
+//!
+//! A thinking model takes seconds, and some editors hold their whole completion menu until
+//! every server answers, so no completion request waits on the model for long:
+//! - after a pause in typing the server starts the request itself (prefetch);
+//! - `textDocument/completion` answers at once from what is ready (the prompt cache, or the
+//!   rest of a suggestion the user is typing through), waits at most `maxWaitMs` for a
+//!   request that is nearly done, and otherwise says `isIncomplete` so the editor asks again;
+//! - one job per document: a new position supersedes the old job, which is aborted — before
+//!   it is sent if it is still in its debounce, or by dropping its HTTP stream if not.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::AbortHandle;
+
+use crate::model::{ChatMessage, Finish, Model, ModelError, ModelErrorKind, ModelRequest, Urgency};
+
+/// Where a completion is wanted, with everything needed to ask for it and clean the answer.
+#[derive(Clone)]
+pub struct Site {
+    pub uri: String,
+    pub offset: usize,
+    pub prompt: Vec<ChatMessage>,
+    /// The text just before the cursor (a window of it), to recognise typing-through.
+    pub before: String,
+    /// Turns the model's raw answer into the exact text to insert, or `None`.
+    pub clean: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub debounce: Duration,
+    pub max_wait: Duration,
+    /// How long an explicit invocation (the user pressed the completion key) may wait.
+    pub invoked_wait: Duration,
+    pub thinking: bool,
+    pub max_tokens: u32,
+}
+
+/// What a completion request answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub suggestion: Option<String>,
+    /// True while a request for this position is still running: the editor should ask again.
+    pub incomplete: bool,
+}
+
+/// Something the user should be told once, not per keystroke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+enum JobState {
+    Running,
+    Done(Option<Arc<str>>),
+    Failed,
+}
+
+struct Job {
+    prompt_hash: u64,
+    state: watch::Receiver<JobState>,
+    abort: AbortHandle,
+    /// Requests waiting on this job; a job nobody waits for and nobody pinned is aborted.
+    waiters: AtomicUsize,
+    /// Set for prefetches and for jobs whose waiter answered `isIncomplete`: the editor will
+    /// ask again, so the result is still wanted.
+    pinned: AtomicBool,
+}
+
+/// A suggestion shown at `offset`, remembered so typing its first characters keeps it.
+#[derive(Debug, Clone)]
+struct Shown {
+    offset: usize,
+    before: String,
+    suggestion: Arc<str>,
+}
+
+const CACHE_CAPACITY: usize = 128;
+/// How much of the text before the cursor must match for a typed-through suggestion.
+const TYPED_THROUGH_CONTEXT: usize = 256;
+
+pub struct CompletionEngine {
+    model: Arc<dyn Model>,
+    jobs: Mutex<HashMap<String, Arc<Job>>>,
+    cache: Mutex<PromptCache>,
+    shown: Mutex<HashMap<String, Shown>>,
+    notices: mpsc::UnboundedSender<Notice>,
+    reported: Mutex<HashMap<ModelErrorKind, Instant>>,
+    upstream_requests: AtomicU64,
+}
+
+impl CompletionEngine {
+    pub fn new(model: Arc<dyn Model>, notices: mpsc::UnboundedSender<Notice>) -> CompletionEngine {
+        CompletionEngine {
+            model,
+            jobs: Mutex::default(),
+            cache: Mutex::new(PromptCache::default()),
+            shown: Mutex::default(),
+            notices,
+            reported: Mutex::default(),
+            upstream_requests: AtomicU64::new(0),
+        }
+    }
+
+    pub fn model_name(&self) -> String {
+        self.model.name()
+    }
+
+    /// Requests sent to the model so far (for `glm-lsp.status` and tests of debouncing).
+    pub fn upstream_requests(&self) -> u64 {
+        self.upstream_requests.load(Ordering::Relaxed)
+    }
+
+    /// Starts (after the debounce) a request for `site` unless one is cached or running.
+    pub fn prefetch(self: &Arc<Self>, site: Site, settings: Settings) {
+        if self.ready_answer(&site, settings).is_some() {
+            return;
+        }
+        let job = self.job_for(&site, settings, settings.debounce);
+        job.pinned.store(true, Ordering::Release);
+    }
+
+    /// Answers a completion request. `invoked` is an explicit request by the user, who is
+    /// then willing to wait for the model; otherwise the wait is bounded by `maxWaitMs`.
+    pub async fn complete(
+        self: &Arc<Self>,
+        site: Site,
+        settings: Settings,
+        invoked: bool,
+    ) -> Answer {
+        if let Some(suggestion) = self.ready_answer(&site, settings) {
+            return self.answer(&site, suggestion);
+        }
+        let delay = if invoked {
+            Duration::ZERO
+        } else {
+            settings.debounce
+        };
+        let job = self.job_for(&site, settings, delay);
+        let wait = if invoked {
+            settings.invoked_wait
+        } else {
+            settings.max_wait
+        };
+        let mut waiter = Waiter::new(job.clone());
+        let mut state = job.state.clone();
+        let finished =
+            tokio::time::timeout(wait, state.wait_for(|s| !matches!(s, JobState::Running))).await;
+        match finished {
+            Ok(Ok(state)) => {
+                let state = state.clone();
+                waiter.done();
+                match state {
+                    JobState::Done(suggestion) => self.answer(&site, suggestion),
+                    _ => Answer {
+                        suggestion: None,
+                        incomplete: false,
+                    },
+                }
+            }
+            // The job was superseded and dropped: a newer position is being served.
+            Ok(Err(_)) => {
+                waiter.done();
+                Answer {
+                    suggestion: None,
+                    incomplete: true,
+                }
+            }
+            Err(_) => {
+                // Keep it running: the editor asks again and gets the result then.
+                job.pinned.store(true, Ordering::Release);
+                waiter.done();
+                Answer {
+                    suggestion: None,
+                    incomplete: true,
+                }
+            }
+        }
+    }
+
+    /// Forgets a closed document's job (aborting it) and what was shown in it.
+    pub fn forget(&self, uri: &str) {
+        if let Some(job) = self.jobs.lock().unwrap().remove(uri) {
+            job.abort.abort();
+        }
+        self.shown.lock().unwrap().remove(uri);
+    }
+
+    /// Drops every cached suggestion and error memory (after a configuration change).
+    pub fn reset(&self) {
+        *self.cache.lock().unwrap() = PromptCache::default();
+        self.reported.lock().unwrap().clear();
+    }
+
+    fn answer(&self, site: &Site, suggestion: Option<Arc<str>>) -> Answer {
+        if let Some(suggestion) = &suggestion {
+            self.shown.lock().unwrap().insert(
+                site.uri.clone(),
+                Shown {
+                    offset: site.offset,
+                    before: tail(&site.before, TYPED_THROUGH_CONTEXT),
+                    suggestion: suggestion.clone(),
+                },
+            );
+        }
+        Answer {
+            suggestion: suggestion.map(|s| s.to_string()),
+            incomplete: false,
+        }
+    }
+
+    /// A suggestion available without asking the model: the rest of one being typed
+    /// through, or a cached answer to the same prompt.
+    fn ready_answer(&self, site: &Site, settings: Settings) -> Option<Option<Arc<str>>> {
+        if let Some(rest) = self.typed_through(site) {
+            return Some(Some(rest));
+        }
+        let hash = prompt_hash(&site.prompt, settings);
+        self.cache.lock().unwrap().get(hash)
+    }
+
+    fn typed_through(&self, site: &Site) -> Option<Arc<str>> {
+        let shown = self.shown.lock().unwrap().get(&site.uri).cloned()?;
+        let typed_length = site.offset.checked_sub(shown.offset).filter(|n| *n > 0)?;
+        let typed = site
+            .before
+            .get(site.before.len().checked_sub(typed_length)?..)?;
+        let rest = shown.suggestion.strip_prefix(typed)?;
+        let before_anchor = &site.before[..site.before.len() - typed_length];
+        if rest.is_empty() || !before_anchor.ends_with(shown.before.as_str()) {
+            return None;
+        }
+        Some(Arc::from(rest))
+    }
+
+    /// The job for `site`: the running one when it asks the same thing, else a new one that
+    /// supersedes (aborts) whatever the document had.
+    fn job_for(self: &Arc<Self>, site: &Site, settings: Settings, delay: Duration) -> Arc<Job> {
+        let hash = prompt_hash(&site.prompt, settings);
+        let mut jobs = self.jobs.lock().unwrap();
+        if let Some(job) = jobs.get(&site.uri) {
+            if job.prompt_hash == hash && !matches!(*job.state.borrow(), JobState::Failed) {
+                return job.clone();
+            }
+            job.abort.abort();
+        }
+        let (sender, receiver) = watch::channel(JobState::Running);
+        let engine = Arc::downgrade(self);
+        let model = self.model.clone();
+        let request = ModelRequest {
+            messages: site.prompt.clone(),
+            urgency: Urgency::Interactive,
+            thinking: settings.thinking,
+            max_tokens: Some(settings.max_tokens),
+        };
+        let clean = site.clean.clone();
+        let uri = site.uri.clone();
+        let task = tokio::spawn(async move {
+            // A superseded job is aborted here, before anything was sent or billed.
+            tokio::time::sleep(delay).await;
+            if let Some(engine) = engine.upgrade() {
+                engine.upstream_requests.fetch_add(1, Ordering::Relaxed);
+            }
+            let started = Instant::now();
+            let result = model.chat(request, Box::new(|_| {})).await;
+            let Some(engine) = engine.upgrade() else {
+                return;
+            };
+            let state = match result {
+                Ok(answer) => {
+                    let suggestion = match answer.finish {
+                        Finish::Complete => clean(&answer.content).map(Arc::<str>::from),
+                        Finish::Truncated if answer.content.trim().is_empty() => {
+                            tracing::warn!(
+                                %uri,
+                                reasoning_chars = answer.reasoning_chars,
+                                "the model spent completion.maxTokens thinking and wrote no code; \
+                                 raise completion.maxTokens or set completion.thinking to false"
+                            );
+                            None
+                        }
+                        ref other => {
+                            tracing::info!(%uri, finish = ?other, "completion not used: the answer is incomplete");
+                            None
+                        }
+                    };
+                    tracing::debug!(%uri, elapsed_ms = started.elapsed().as_millis() as u64, has_suggestion = suggestion.is_some(), "completion ready");
+                    engine
+                        .cache
+                        .lock()
+                        .unwrap()
+                        .insert(hash, suggestion.clone());
+                    JobState::Done(suggestion)
+                }
+                Err(error) => {
+                    engine.report(&error);
+                    JobState::Failed
+                }
+            };
+            let _ = sender.send(state);
+        });
+        let job = Arc::new(Job {
+            prompt_hash: hash,
+            state: receiver,
+            abort: task.abort_handle(),
+            waiters: AtomicUsize::new(0),
+            pinned: AtomicBool::new(false),
+        });
+        jobs.insert(site.uri.clone(), job.clone());
+        job
+    }
+
+    /// Tells the user about a failure once: a bad key fails every keystroke the same way.
+    fn report(&self, error: &ModelError) {
+        tracing::warn!("completion failed: {error}");
+        let mut reported = self.reported.lock().unwrap();
+        let quiet_period = Duration::from_secs(300);
+        let recently = reported
+            .get(&error.kind)
+            .is_some_and(|at| at.elapsed() < quiet_period);
+        if !recently && matches!(error.kind, ModelErrorKind::Auth | ModelErrorKind::Account) {
+            reported.insert(error.kind, Instant::now());
+            let _ = self.notices.send(Notice {
+                message: format!("glm-lsp: {error}"),
+            });
+        }
+    }
+}
+
+/// Counts a waiting request; a job abandoned by its last waiter (the request was
+/// cancelled) and never pinned is aborted so the provider stops generating.
+struct Waiter {
+    job: Arc<Job>,
+    active: bool,
+}
+
+impl Waiter {
+    fn new(job: Arc<Job>) -> Waiter {
+        job.waiters.fetch_add(1, Ordering::AcqRel);
+        Waiter { job, active: true }
+    }
+
+    fn done(&mut self) {
+        if self.active {
+            self.active = false;
+            self.job.waiters.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        if self.active {
+            let remaining = self.job.waiters.fetch_sub(1, Ordering::AcqRel) - 1;
+            if remaining == 0 && !self.job.pinned.load(Ordering::Acquire) {
+                tracing::debug!("completion request cancelled; aborting its model request");
+                self.job.abort.abort();
+            }
+        }
+    }
+}
+
+fn prompt_hash(prompt: &[ChatMessage], settings: Settings) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    prompt.hash(&mut hasher);
+    settings.thinking.hash(&mut hasher);
+    settings.max_tokens.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn tail(text: &str, bytes: usize) -> String {
+    let mut start = text.len().saturating_sub(bytes);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    text[start..].to_string()
+}
+
+/// A small least-recently-inserted cache of cleaned answers by prompt.
+#[derive(Default)]
+struct PromptCache {
+    entries: HashMap<u64, Option<Arc<str>>>,
+    order: VecDeque<u64>,
+}
+
+impl PromptCache {
+    fn get(&self, hash: u64) -> Option<Option<Arc<str>>> {
+        self.entries.get(&hash).cloned()
+    }
+
+    fn insert(&mut self, hash: u64, value: Option<Arc<str>>) {
+        if self.entries.insert(hash, value).is_none() {
+            self.order.push_back(hash);
+            if self.order.len() > CACHE_CAPACITY {
+                if let Some(oldest) = self.order.pop_front() {
+                    self.entries.remove(&oldest);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EventSink, ModelAnswer};
+    use futures::future::BoxFuture;
+
+    /// A model that answers after `delay` with a fixed text and counts calls and drops.
+    struct FakeModel {
+        delay: Duration,
+        answer: String,
+        calls: AtomicUsize,
+        finished: Arc<AtomicUsize>,
+    }
+
+    impl Model for FakeModel {
+        fn chat(
+            &self,
+            _: ModelRequest,
+            _: EventSink,
+        ) -> BoxFuture<'static, Result<ModelAnswer, ModelError>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let (delay, answer, finished) =
+                (self.delay, self.answer.clone(), self.finished.clone());
+            Box::pin(async move {
+                tokio::time::sleep(delay).await;
+                finished.fetch_add(1, Ordering::SeqCst);
+                Ok(ModelAnswer {
+                    content: answer,
+                    finish: Finish::Complete,
+                    reasoning_chars: 0,
+                })
+            })
+        }
+        fn name(&self) -> String {
+            "fake".into()
+        }
+    }
+
+    fn engine(delay_ms: u64, answer: &str) -> (Arc<CompletionEngine>, Arc<FakeModel>) {
+        let model = Arc::new(FakeModel {
+            delay: Duration::from_millis(delay_ms),
+            answer: answer.into(),
+            calls: AtomicUsize::new(0),
+            finished: Arc::new(AtomicUsize::new(0)),
+        });
+        let (sender, _) = mpsc::unbounded_channel();
+        (
+            Arc::new(CompletionEngine::new(model.clone(), sender)),
+            model,
+        )
+    }
+
+    fn site(before: &str) -> Site {
+        Site {
+            uri: "file:///a.rs".into(),
+            offset: before.len(),
+            prompt: vec![ChatMessage::user(before)],
+            before: before.into(),
+            clean: Arc::new(|raw| Some(raw.to_string())),
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            debounce: Duration::from_millis(20),
+            max_wait: Duration::from_millis(100),
+            invoked_wait: Duration::from_secs(5),
+            thinking: true,
+            max_tokens: 100,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_requests_sends_one() {
+        let (engine, model) = engine(0, "x");
+        let mut answers = Vec::new();
+        for typed in ["f", "fo", "foo"] {
+            let engine = engine.clone();
+            answers.push(tokio::spawn(async move {
+                engine.complete(site(typed), settings(), false).await
+            }));
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let answers: Vec<Answer> = futures::future::join_all(answers)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(model.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            answers[2],
+            Answer {
+                suggestion: Some("x".into()),
+                incomplete: false
+            }
+        );
+        assert!(answers[..2]
+            .iter()
+            .all(|a| a.suggestion.is_none() && a.incomplete));
+    }
+
+    #[tokio::test]
+    async fn slow_answers_come_on_the_next_request_and_are_cached() {
+        let (engine, model) = engine(200, "bar()");
+        let first = engine.complete(site("foo."), settings(), false).await;
+        assert_eq!(
+            first,
+            Answer {
+                suggestion: None,
+                incomplete: true
+            }
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let second = engine.complete(site("foo."), settings(), false).await;
+        assert_eq!(second.suggestion.as_deref(), Some("bar()"));
+        let third = engine.complete(site("foo."), settings(), false).await;
+        assert_eq!(third.suggestion.as_deref(), Some("bar()"));
+        assert_eq!(model.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn typing_through_a_suggestion_serves_the_rest_without_a_request() {
+        let (engine, model) = engine(0, "bar(1)");
+        assert_eq!(
+            engine
+                .complete(site("foo."), settings(), true)
+                .await
+                .suggestion
+                .as_deref(),
+            Some("bar(1)")
+        );
+        assert_eq!(
+            engine
+                .complete(site("foo.ba"), settings(), false)
+                .await
+                .suggestion
+                .as_deref(),
+            Some("r(1)")
+        );
+        assert_eq!(model.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn cancelling_an_invoked_request_aborts_the_model_call() {
+        let (engine, model) = engine(300, "x");
+        let waiting = {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.complete(site("a"), settings(), true).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waiting.abort();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(model.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            model.finished.load(Ordering::SeqCst),
+            0,
+            "the model call was dropped"
+        );
+    }
+}
