@@ -4,8 +4,8 @@
 //! Only the `lsp` module knows the protocol; everything else works on plain data.
 #![deny(clippy::print_stdout)]
 
-pub mod completion;
 pub mod document;
-pub mod glm;
 pub mod language;
 pub mod text;
+pub mod completion;
+pub mod glm;
