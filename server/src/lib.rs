@@ -12,3 +12,4 @@ pub mod lsp;
 pub mod model;
 pub mod session;
 pub mod text;
+pub mod glm;

@@ -2,3 +2,4 @@
 //! a mock GLM server on 127.0.0.1.
 
 pub mod lsp_client;
+pub mod mock_glm;

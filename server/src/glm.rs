@@ -1,0 +1,35 @@
+//! The GLM chat-completions client: streamed requests with thinking, retries, a priority
+//! queue under a concurrency cap, cancellation by drop, cost accounting and `doctor`.
+//!
+//! Only this module does network I/O with the model. Its parts:
+//! - [`sse`] and [`stream`]: a sans-I/O SSE parser and the fold of chunks into an outcome,
+//!   both tested by splitting a stream at every byte;
+//! - [`client`]: the HTTP exchange on one pooled `reqwest` client;
+//! - [`queue`], [`retry`], [`cost`]: concurrency, retry policy and prices, pure and unit-tested;
+//! - [`doctor`]: configuration and connectivity checks in plain words.
+//!
+//! Invariants: the API key is only read where the `Authorization` header is built and never
+//! reaches a log or an error; a cut stream is an error, never a result; dropping a `chat`
+//! future drops its HTTP stream.
+
+pub mod client;
+pub mod cost;
+pub mod doctor;
+pub mod error;
+pub mod queue;
+pub mod retry;
+pub mod settings;
+pub mod sse;
+pub mod stream;
+pub mod types;
+
+pub use client::{build_body, GlmClient};
+pub use cost::{Price, SessionTotals};
+pub use doctor::{doctor, Check, DoctorReport};
+pub use error::GlmError;
+pub use retry::RetryPolicy;
+pub use settings::{ApiKey, GlmSettings, DEFAULT_BASE_URL, DEFAULT_MODEL};
+pub use types::{
+    approx_tokens, ChatEvent, ChatOutcome, ChatRequest, FinishReason, Message, Priority, Role,
+    ToolCall, Usage,
+};

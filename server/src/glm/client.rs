@@ -1,0 +1,532 @@
+//! The HTTP side: one pooled `reqwest` client, the request body, the streaming loop, retries,
+//! the concurrency queue and the cost totals.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use rand::Rng;
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use tracing::Instrument;
+
+use super::cost::SessionTotals;
+use super::error::GlmError;
+use super::queue::PriorityQueue;
+use super::retry::{parse_retry_after, RetryPolicy};
+use super::settings::{ApiKey, GlmSettings};
+use super::sse::SseParser;
+use super::stream::{parse_complete_response, ChatStream};
+use super::types::{approx_tokens, ChatEvent, ChatOutcome, ChatRequest, Message};
+
+/// The GLM client. Cheap to clone; every clone shares the connection pool, the queue and the
+/// totals. Dropping a `chat` future at any point drops its HTTP stream, which is how a
+/// request is cancelled upstream.
+#[derive(Clone)]
+pub struct GlmClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: RwLock<Arc<GlmSettings>>,
+    http: RwLock<Result<reqwest::Client, String>>,
+    queue: PriorityQueue,
+    totals: Mutex<SessionTotals>,
+    retry: RetryPolicy,
+    next_request_id: AtomicU64,
+}
+
+impl std::fmt::Debug for GlmClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GlmClient")
+            .field("settings", &self.settings())
+            .field("in_flight", &self.inner.queue.in_flight())
+            .finish()
+    }
+}
+
+impl GlmClient {
+    pub fn new(settings: GlmSettings) -> GlmClient {
+        GlmClient::with_retry_policy(settings, RetryPolicy::default())
+    }
+
+    /// A client with a custom retry policy (tests use short waits).
+    pub fn with_retry_policy(settings: GlmSettings, retry: RetryPolicy) -> GlmClient {
+        let http = shared_http_client(settings.connect_timeout);
+        GlmClient {
+            inner: Arc::new(Inner {
+                queue: PriorityQueue::new(settings.max_concurrency),
+                settings: RwLock::new(Arc::new(settings)),
+                http: RwLock::new(http),
+                totals: Mutex::new(SessionTotals::default()),
+                retry,
+                next_request_id: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// Hot reload: later requests use the new settings; the concurrency cap changes at once
+    /// (requests already in flight finish with the settings they started with).
+    pub fn update_settings(&self, settings: GlmSettings) {
+        let old_connect_timeout = self.settings().connect_timeout;
+        if settings.connect_timeout != old_connect_timeout {
+            *write(&self.inner.http) = shared_http_client(settings.connect_timeout);
+        }
+        self.inner.queue.set_capacity(settings.max_concurrency);
+        *write(&self.inner.settings) = Arc::new(settings);
+    }
+
+    pub fn settings(&self) -> Arc<GlmSettings> {
+        read(&self.inner.settings).clone()
+    }
+
+    /// Running token and cost totals of this client since it was created.
+    pub fn totals(&self) -> SessionTotals {
+        *self
+            .inner
+            .totals
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Requests holding a concurrency slot now.
+    pub fn in_flight(&self) -> usize {
+        self.inner.queue.in_flight()
+    }
+
+    /// Sends one streamed chat request and waits for the whole answer, reporting progress
+    /// through `events`. Waits in the queue when `max_concurrency` requests are in flight,
+    /// retries transient failures, and never waits or retries past `request.deadline`.
+    pub async fn chat(
+        &self,
+        request: ChatRequest,
+        mut events: impl FnMut(ChatEvent) + Send,
+    ) -> Result<ChatOutcome, GlmError> {
+        let settings = self.settings();
+        let request_id = self.inner.next_request_id.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::debug_span!(
+            "glm_request",
+            id = request_id,
+            model = %settings.model,
+            label = request.label,
+            priority = ?request.priority,
+        );
+        self.chat_inner(settings, request, &mut events)
+            .instrument(span)
+            .await
+    }
+
+    async fn chat_inner(
+        &self,
+        settings: Arc<GlmSettings>,
+        request: ChatRequest,
+        events: &mut (impl FnMut(ChatEvent) + Send),
+    ) -> Result<ChatOutcome, GlmError> {
+        let started = Instant::now();
+        let api_key = settings
+            .api_key
+            .clone()
+            .filter(|key| !key.is_empty())
+            .ok_or(GlmError::MissingApiKey)?;
+        let http = read(&self.inner.http)
+            .clone()
+            .map_err(GlmError::InvalidSettings)?;
+        let body = build_body(&settings, &request).to_string();
+        tracing::trace!(body_bytes = body.len(), "request body built");
+
+        let _permit = match self.inner.queue.try_acquire() {
+            Some(permit) => permit,
+            None => {
+                events(ChatEvent::Queued);
+                tracing::debug!("queued behind the concurrency cap");
+                let acquire = self.inner.queue.acquire(request.priority);
+                match request.deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline.into(), acquire)
+                        .await
+                        .map_err(|_| GlmError::Timeout)?,
+                    None => acquire.await,
+                }
+            }
+        };
+
+        let mut retries_done = 0;
+        let outcome = loop {
+            events(ChatEvent::Sent);
+            let attempt = attempt(&http, &settings, &api_key, &body, request.deadline, events);
+            match attempt.await {
+                Ok(outcome) => break outcome,
+                Err(error) => {
+                    let jitter = rand::rng().random::<f64>();
+                    let delay = self.inner.retry.next_delay(
+                        &error,
+                        retries_done,
+                        Instant::now(),
+                        request.deadline,
+                        jitter,
+                    );
+                    let Some(delay) = delay else {
+                        tracing::debug!(%error, retries_done, "GLM request failed");
+                        return Err(error);
+                    };
+                    retries_done += 1;
+                    tracing::debug!(%error, retry = retries_done, delay_ms = delay.as_millis() as u64, "retrying");
+                    events(ChatEvent::Retrying {
+                        attempt: retries_done,
+                        after: delay,
+                        reason: error.to_string(),
+                    });
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        };
+
+        let mut outcome = outcome;
+        if let Some(usage) = outcome.usage {
+            outcome.cost_usd = settings
+                .effective_price()
+                .map(|price| price.cost_usd(&usage));
+            self.inner
+                .totals
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .record(&usage, outcome.cost_usd);
+        }
+        let usage = outcome.usage.unwrap_or_default();
+        tracing::debug!(
+            finish_reason = ?outcome.finish_reason,
+            prompt_tokens = usage.prompt_tokens,
+            cached_tokens = usage.cached_tokens,
+            completion_tokens = usage.completion_tokens,
+            cost_usd = outcome.cost_usd.unwrap_or(0.0),
+            priced = outcome.cost_usd.is_some(),
+            reasoning_chars = outcome.reasoning.len(),
+            content_chars = outcome.content.len(),
+            retries = retries_done,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "GLM request finished"
+        );
+        Ok(outcome)
+    }
+}
+
+/// The JSON body: only the fields GLM documents, only the sampling fields that are set
+/// (never `frequency_penalty`/`presence_penalty`, never `stream_options`).
+pub fn build_body(settings: &GlmSettings, request: &ChatRequest) -> serde_json::Value {
+    let thinking = request.thinking.unwrap_or(settings.thinking);
+    let mut body = serde_json::json!({
+        "model": settings.model,
+        "messages": request.messages.iter().map(message_json).collect::<Vec<_>>(),
+        "stream": true,
+        "thinking": { "type": if thinking { "enabled" } else { "disabled" } },
+    });
+    let object = body.as_object_mut().expect("a JSON object literal");
+    if let Some(temperature) = request.temperature.or(settings.temperature) {
+        object.insert("temperature".into(), serde_json::json!(temperature));
+    }
+    if let Some(top_p) = request.top_p.or(settings.top_p) {
+        object.insert("top_p".into(), serde_json::json!(top_p));
+    }
+    if let Some(max_tokens) = request.max_tokens.or(settings.max_tokens) {
+        object.insert("max_tokens".into(), serde_json::json!(max_tokens));
+    }
+    if let Some(tools) = &request.tools {
+        object.insert("tools".into(), tools.clone());
+        if let Some(tool_choice) = &request.tool_choice {
+            object.insert("tool_choice".into(), tool_choice.clone());
+        }
+    }
+    if let Some(response_format) = &request.response_format {
+        object.insert("response_format".into(), response_format.clone());
+    }
+    body
+}
+
+fn message_json(message: &Message) -> serde_json::Value {
+    let mut json = serde_json::json!({
+        "role": message.role.as_str(),
+        "content": message.content,
+    });
+    let object = json.as_object_mut().expect("a JSON object literal");
+    if let Some(reasoning) = &message.reasoning_content {
+        object.insert("reasoning_content".into(), reasoning.clone().into());
+    }
+    if let Some(tool_call_id) = &message.tool_call_id {
+        object.insert("tool_call_id".into(), tool_call_id.clone().into());
+    }
+    json
+}
+
+/// One HTTP exchange, bounded by the attempt timeout and the request's deadline.
+async fn attempt(
+    http: &reqwest::Client,
+    settings: &GlmSettings,
+    api_key: &ApiKey,
+    body: &str,
+    deadline: Option<Instant>,
+    events: &mut (impl FnMut(ChatEvent) + Send),
+) -> Result<ChatOutcome, GlmError> {
+    let timeout_end = Instant::now() + settings.timeout;
+    let end = match deadline {
+        Some(deadline) => deadline.min(timeout_end),
+        None => timeout_end,
+    };
+    tokio::time::timeout_at(end.into(), exchange(http, settings, api_key, body, events))
+        .await
+        .map_err(|_| GlmError::Timeout)?
+}
+
+async fn exchange(
+    http: &reqwest::Client,
+    settings: &GlmSettings,
+    api_key: &ApiKey,
+    body: &str,
+    events: &mut (impl FnMut(ChatEvent) + Send),
+) -> Result<ChatOutcome, GlmError> {
+    let mut authorization = HeaderValue::from_str(&format!("Bearer {}", api_key.expose()))
+        .map_err(|_| {
+            GlmError::InvalidSettings(
+                "the API key contains characters that cannot be sent in an HTTP header".into(),
+            )
+        })?;
+    // Keeps the header out of hyper's and reqwest's debug output.
+    authorization.set_sensitive(true);
+    let response = http
+        .post(settings.chat_url())
+        .header(AUTHORIZATION, authorization)
+        .header(CONTENT_TYPE, "application/json")
+        .header(ACCEPT, "text/event-stream")
+        .body(body.to_owned())
+        .send()
+        .await
+        .map_err(|error| classify_reqwest_error(&error, api_key))?;
+
+    let status = response.status();
+    tracing::debug!(status = status.as_u16(), version = ?response.version(), "response headers");
+    if !status.is_success() {
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(parse_retry_after);
+        let text = response.text().await.unwrap_or_default();
+        return Err(GlmError::from_status(
+            status.as_u16(),
+            &api_key.redact(&text),
+            retry_after,
+        ));
+    }
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if is_json {
+        // A server that ignored `stream: true` answers in one piece.
+        let text = response.text().await.map_err(|_| GlmError::StreamCut)?;
+        return parse_complete_response(&text);
+    }
+
+    let mut bytes = response.bytes_stream();
+    let mut parser = SseParser::new();
+    let mut stream = ChatStream::new();
+    let mut sse_events = Vec::new();
+    let mut reported_reasoning = 0;
+    let mut reported_content = 0;
+    while let Some(chunk) = bytes.next().await {
+        let chunk = chunk.map_err(|error| {
+            tracing::debug!(error = %api_key.redact(&error.to_string()), "stream read failed");
+            GlmError::StreamCut
+        })?;
+        parser.feed(&chunk, &mut sse_events);
+        for event in sse_events.drain(..) {
+            tracing::trace!(data = %event.data, "sse event");
+            let progress = stream.apply(&event.data)?;
+            if progress.reasoning {
+                let tokens = approx_tokens(stream.reasoning());
+                if tokens != reported_reasoning {
+                    reported_reasoning = tokens;
+                    events(ChatEvent::Reasoning {
+                        approx_tokens: tokens,
+                    });
+                }
+            }
+            if progress.content {
+                let tokens = approx_tokens(stream.content());
+                if tokens != reported_content {
+                    reported_content = tokens;
+                    events(ChatEvent::Content {
+                        approx_tokens: tokens,
+                    });
+                }
+            }
+        }
+        if stream.is_done() {
+            // Read the chunked terminator so the connection goes back to the pool, but do
+            // not wait for a server that keeps the body open after `[DONE]`.
+            let drain = async { while bytes.next().await.is_some() {} };
+            let _ = tokio::time::timeout(Duration::from_millis(200), drain).await;
+            break;
+        }
+    }
+    parser.finish(&mut sse_events);
+    for event in sse_events.drain(..) {
+        stream.apply(&event.data)?;
+    }
+    stream.finish()
+}
+
+/// Turns a transport error into words a user can act on. The text never holds the key
+/// (reqwest does not print headers), and is redacted anyway.
+fn classify_reqwest_error(error: &reqwest::Error, api_key: &ApiKey) -> GlmError {
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let chain = api_key.redact(&chain);
+    let lower = chain.to_lowercase();
+    if error.is_timeout() {
+        return if error.is_connect() {
+            GlmError::Connect(format!("connection timed out ({chain})"))
+        } else {
+            GlmError::Timeout
+        };
+    }
+    if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+        || lower.contains("no such host")
+        || lower.contains("temporary failure in name resolution")
+    {
+        return GlmError::Dns(chain);
+    }
+    if lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("handshake")
+        || lower.contains("invalid peer")
+    {
+        return GlmError::Tls(chain);
+    }
+    if error.is_builder() {
+        return GlmError::InvalidSettings(chain);
+    }
+    GlmError::Connect(chain)
+}
+
+/// One pooled HTTP client for the process, rebuilt only when the connect timeout changes:
+/// connections (and their TLS sessions) are reused across requests and features.
+fn shared_http_client(connect_timeout: Duration) -> Result<reqwest::Client, String> {
+    static SHARED: Mutex<Option<(Duration, reqwest::Client)>> = Mutex::new(None);
+    let mut shared = SHARED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((timeout, client)) = shared.as_ref() {
+        if *timeout == connect_timeout {
+            return Ok(client.clone());
+        }
+    }
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(connect_timeout)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_nodelay(true)
+        .user_agent(concat!("glm-lsp/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| format!("could not set up the HTTP client: {error}"))?;
+    *shared = Some((connect_timeout, client.clone()));
+    Ok(client)
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::types::{Message, Role};
+    use super::*;
+
+    #[test]
+    fn body_has_only_documented_fields() {
+        let settings = GlmSettings {
+            api_key: Some(ApiKey::new("k")),
+            temperature: Some(0.2),
+            ..GlmSettings::default()
+        };
+        let mut request = ChatRequest::new(vec![
+            Message::system("be brief"),
+            Message {
+                reasoning_content: Some("earlier thought".into()),
+                ..Message::new(Role::Assistant, "hi")
+            },
+        ]);
+        request.thinking = Some(false);
+        request.max_tokens = Some(64);
+        let body = build_body(&settings, &request);
+        assert_eq!(body["model"], "glm-4.7");
+        assert_eq!(body["stream"], true);
+        assert_eq!(body["thinking"]["type"], "disabled");
+        assert_eq!(body["max_tokens"], 64);
+        assert!((body["temperature"].as_f64().unwrap() - 0.2).abs() < 1e-6);
+        assert!(body.get("top_p").is_none());
+        assert!(body.get("frequency_penalty").is_none());
+        assert!(body.get("presence_penalty").is_none());
+        assert!(body.get("stream_options").is_none());
+        assert_eq!(body["messages"][1]["reasoning_content"], "earlier thought");
+        assert_eq!(body["messages"][0]["role"], "system");
+    }
+
+    #[test]
+    fn thinking_defaults_to_settings() {
+        let settings = GlmSettings::default();
+        let body = build_body(&settings, &ChatRequest::new(vec![Message::user("x")]));
+        assert_eq!(body["thinking"]["type"], "enabled");
+        assert!(body.get("max_tokens").is_none());
+    }
+
+    #[tokio::test]
+    async fn missing_key_fails_before_any_network() {
+        let client = GlmClient::new(GlmSettings {
+            base_url: "http://127.0.0.1:1".into(),
+            ..GlmSettings::default()
+        });
+        let error = client
+            .chat(ChatRequest::new(vec![Message::user("x")]), |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(error, GlmError::MissingApiKey);
+        assert!(error.to_string().contains("GLM_API_KEY"));
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_a_connect_error() {
+        // Bind then drop a listener to get a port nobody listens on.
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let client = GlmClient::with_retry_policy(
+            GlmSettings {
+                api_key: Some(ApiKey::new("key")),
+                base_url: format!("http://127.0.0.1:{port}"),
+                ..GlmSettings::default()
+            },
+            RetryPolicy {
+                max_retries: 0,
+                ..RetryPolicy::default()
+            },
+        );
+        let error = client
+            .chat(ChatRequest::new(vec![Message::user("x")]), |_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(error, GlmError::Connect(_)), "{error:?}");
+    }
+}
