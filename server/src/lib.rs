@@ -4,7 +4,9 @@
 //! Only the `lsp` module knows the protocol; everything else works on plain data.
 #![deny(clippy::print_stdout)]
 
+pub mod completion;
+pub mod context;
 pub mod document;
 pub mod language;
+pub mod prompt;
 pub mod text;
-pub mod completion;
