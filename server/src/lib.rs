@@ -6,10 +6,12 @@
 
 pub mod completion;
 pub mod config;
+pub mod context;
 pub mod document;
+pub mod glm;
 pub mod language;
 pub mod lsp;
 pub mod model;
+pub mod prompt;
 pub mod session;
 pub mod text;
-pub mod glm;

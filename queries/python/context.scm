@@ -1,0 +1,3 @@
+(function_definition) @context
+(class_definition) @context
+(decorated_definition) @context

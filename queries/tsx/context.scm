@@ -1,0 +1,10 @@
+(function_declaration) @context
+(generator_function_declaration) @context
+(function_expression) @context
+(arrow_function body: (statement_block)) @context
+(method_definition) @context
+(class_declaration) @context
+(abstract_class_declaration) @context
+(class) @context
+(interface_declaration) @context
+(internal_module) @context

@@ -1,0 +1,242 @@
+//! Privacy: files that never enter a prompt, and credentials scrubbed from every text sent.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::{Captures, Regex};
+
+/// The default `context.exclude` globs: environment files, keys and certificates.
+pub const DEFAULT_EXCLUDE: &[&str] = &[
+    ".env",
+    ".env.*",
+    "*.pem",
+    "*.key",
+    "id_rsa*",
+    "*.p12",
+    "secrets.*",
+];
+
+/// What replaces a credential in text sent to the model.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Files the user excluded from context (`context.exclude`). A file is excluded when a glob
+/// matches its file name or its path relative to the workspace root (or the full path), so
+/// `*.pem` catches `certs/server.pem` and `config/secrets/**` catches a whole folder.
+#[derive(Debug, Clone)]
+pub struct Exclude {
+    globs: GlobSet,
+    patterns: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid exclude glob {pattern:?}: {source}")]
+pub struct ExcludeError {
+    pub pattern: String,
+    #[source]
+    pub source: globset::Error,
+}
+
+impl Exclude {
+    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Exclude, ExcludeError> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in patterns {
+            let pattern = pattern.as_ref();
+            let glob = Glob::new(pattern).map_err(|source| ExcludeError {
+                pattern: pattern.to_string(),
+                source,
+            })?;
+            builder.add(glob);
+        }
+        let globs = builder.build().map_err(|source| ExcludeError {
+            pattern: String::new(),
+            source,
+        })?;
+        Ok(Exclude {
+            globs,
+            patterns: patterns.iter().map(|p| p.as_ref().to_string()).collect(),
+        })
+    }
+
+    /// Builds from user globs, skipping (and logging) invalid ones rather than dropping the
+    /// whole list: a typo in one glob must not turn every protection off.
+    pub fn lenient<S: AsRef<str>>(patterns: &[S]) -> Exclude {
+        let valid: Vec<&str> = patterns
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|pattern| match Glob::new(pattern) {
+                Ok(_) => true,
+                Err(error) => {
+                    tracing::warn!(pattern, %error, "ignoring invalid context.exclude glob");
+                    false
+                }
+            })
+            .collect();
+        Exclude::new(&valid).unwrap_or_else(|_| Exclude::none())
+    }
+
+    /// Excludes nothing.
+    pub fn none() -> Exclude {
+        Exclude {
+            globs: GlobSet::empty(),
+            patterns: Vec::new(),
+        }
+    }
+
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// Whether `path` must be kept out of prompts. `root` makes relative-path globs work.
+    pub fn is_excluded(&self, path: &Path, root: Option<&Path>) -> bool {
+        if self.globs.is_empty() {
+            return false;
+        }
+        if let Some(file_name) = path.file_name() {
+            if self.globs.is_match(Path::new(file_name)) {
+                return true;
+            }
+        }
+        if let Some(relative) = root.and_then(|root| path.strip_prefix(root).ok()) {
+            if self.globs.is_match(relative) {
+                return true;
+            }
+        }
+        self.globs.is_match(path)
+    }
+}
+
+impl Default for Exclude {
+    fn default() -> Exclude {
+        Exclude::new(DEFAULT_EXCLUDE).expect("default globs are valid")
+    }
+}
+
+/// Replaces strings that look like credentials with [`REDACTED`]. Borrows when nothing
+/// matched, which is almost always, so calling it on every section costs one scan.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    static PATTERNS: OnceLock<Vec<(Regex, Option<usize>)>> = OnceLock::new();
+    // Each pattern with the capture group holding the secret; `None` replaces the whole match.
+    let patterns = PATTERNS.get_or_init(|| {
+        [
+            // PEM private keys (RSA, EC, OPENSSH, ENCRYPTED, PKCS#8), unterminated ones too.
+            (r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----(?s:.*?)(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\z)", None),
+            // OpenAI / Anthropic / many resellers: sk-..., sk-proj-..., sk-ant-...
+            (r"\bsk-[A-Za-z0-9_\-]{20,}", None),
+            // GitHub tokens: classic, OAuth, app, refresh and fine-grained.
+            (r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})", None),
+            // AWS access key ids.
+            (r"\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b", None),
+            // Slack and Google API keys.
+            (r"\bxox[abposr]-[A-Za-z0-9\-]{10,}", None),
+            (r"\bAIza[0-9A-Za-z_\-]{35}", None),
+            // AWS secret keys, by the name they are assigned to.
+            (r#"(?i)aws_?secret_?(access_?)?key\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})"#, Some(2)),
+            // Generic `api_key = "..."`, `password: '...'`, `token="..."` with a long value.
+            (r#"(?i)\b[a-z0-9_.\-]*(api[_\-]?key|apikey|secret|token|passwd|password|auth)[a-z0-9_.\-]*["']?\s*[:=]\s*["']([^"'\s]{16,})["']"#, Some(2)),
+        ]
+        .into_iter()
+        .map(|(pattern, group)| (Regex::new(pattern).expect("redaction pattern compiles"), group))
+        .collect()
+    });
+
+    let mut text = Cow::Borrowed(text);
+    for (regex, group) in patterns {
+        if !regex.is_match(&text) {
+            continue;
+        }
+        let replaced = regex.replace_all(&text, |captures: &Captures| match group {
+            None => REDACTED.to_string(),
+            Some(group) => {
+                let whole = captures.get(0).expect("match");
+                let Some(secret) = captures.get(*group) else {
+                    return whole.as_str().to_string();
+                };
+                let start = secret.start() - whole.start();
+                let end = secret.end() - whole.start();
+                format!(
+                    "{}{REDACTED}{}",
+                    &whole.as_str()[..start],
+                    &whole.as_str()[end..]
+                )
+            }
+        });
+        text = Cow::Owned(replaced.into_owned());
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_globs_match_names_and_relative_paths() {
+        let exclude = Exclude::default();
+        let root = Path::new("/work/project");
+        for path in [
+            ".env",
+            ".env.local",
+            "certs/server.pem",
+            "deploy/prod.key",
+            "home/id_rsa.pub",
+            "a.p12",
+            "config/secrets.yaml",
+        ] {
+            assert!(exclude.is_excluded(&root.join(path), Some(root)), "{path}");
+        }
+        for path in [
+            "src/env.rs",
+            "src/keyboard.rs",
+            "environment.py",
+            "secret_santa.go",
+        ] {
+            assert!(!exclude.is_excluded(&root.join(path), Some(root)), "{path}");
+        }
+        let folder = Exclude::new(&["private/**"]).unwrap();
+        assert!(folder.is_excluded(&root.join("private/notes.md"), Some(root)));
+        assert!(!folder.is_excluded(&root.join("src/private.rs"), Some(root)));
+    }
+
+    #[test]
+    fn invalid_globs_are_skipped_not_fatal() {
+        let exclude = Exclude::lenient(&["a[", "*.pem"]);
+        assert!(exclude.is_excluded(Path::new("x.pem"), None));
+    }
+
+    #[test]
+    fn credentials_are_redacted() {
+        let cases = [
+            ("let key = \"sk-proj-abcdefghijklmnopqrstuvwxyz0123\";", "let key = \"[REDACTED]\";"),
+            ("token: ghp_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "token: [REDACTED]"),
+            ("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n", "AWS_ACCESS_KEY_ID=[REDACTED]\n"),
+            (
+                "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                "aws_secret_access_key = [REDACTED]",
+            ),
+            ("API_KEY = \"0123456789abcdef0123\"", "API_KEY = \"[REDACTED]\""),
+            ("config.api_key: 'Zx81_longlonglonglong'", "config.api_key: '[REDACTED]'"),
+            (
+                "x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----\ny",
+                "x\n[REDACTED]\ny",
+            ),
+            ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA", "[REDACTED]"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(redact(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn ordinary_code_is_borrowed_untouched() {
+        for text in [
+            "fn task_key(id: u32) -> String { format!(\"task-{id}\") }",
+            "password = input(\"Password: \")",
+            "let token = lexer.next_token();",
+            "const skip = \"sk-short\";",
+        ] {
+            assert!(matches!(redact(text), Cow::Borrowed(_)), "{text}");
+        }
+    }
+}

@@ -1,0 +1,633 @@
+//! Definitions, references, imports and enclosing scopes read from a tree with the
+//! language's queries, and a per-document cache that re-reads only what an edit touched.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use ropey::Rope;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{InputEdit, Node, QueryCursor, Tree};
+
+use super::queries::{self, QueryKind};
+use crate::document::Document;
+use crate::language::Language;
+use crate::text::point_of;
+
+/// A definition: what a model needs to call or use it, not its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    /// The declaration without its body (`pub fn parse(input: &str) -> Result<Ast, Error>`),
+    /// a class or type with its methods' bodies elided, or the whole text when it is small.
+    pub signature: String,
+    /// Bytes of the whole definition in its file.
+    pub range: Range<usize>,
+    /// Zero-based first and last line of the definition.
+    pub start_line: usize,
+    pub end_line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SymbolKind {
+    Function,
+    Method,
+    Class,
+    Type,
+    Constant,
+    Module,
+    Interface,
+}
+
+impl SymbolKind {
+    fn from_capture(name: &str) -> Option<SymbolKind> {
+        Some(match name.strip_prefix("definition.")? {
+            "function" => SymbolKind::Function,
+            "method" => SymbolKind::Method,
+            "class" => SymbolKind::Class,
+            "type" => SymbolKind::Type,
+            "constant" => SymbolKind::Constant,
+            "module" => SymbolKind::Module,
+            "interface" => SymbolKind::Interface,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SymbolKind::Function => "function",
+            SymbolKind::Method => "method",
+            SymbolKind::Class => "class",
+            SymbolKind::Type => "type",
+            SymbolKind::Constant => "constant",
+            SymbolKind::Module => "module",
+            SymbolKind::Interface => "interface",
+        }
+    }
+}
+
+/// A use of a name: a call or a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub name: String,
+    pub range: Range<usize>,
+}
+
+/// Signatures longer than this many lines are cut (with a `...` line) so one huge class
+/// cannot eat the whole budget.
+pub const MAX_SIGNATURE_LINES: usize = 40;
+/// Definitions up to this size are shown whole: their body is as cheap as a signature.
+const SMALL_DEFINITION_BYTES: usize = 160;
+
+/// Every definition in `text`, in source order.
+pub fn extract(language: Language, text: &str, tree: &Tree) -> Vec<Symbol> {
+    extract_in_range(language, text, tree, 0..text.len())
+}
+
+/// The definitions whose node intersects `range` (inclusive of both ends, so a zero-width
+/// range at an edit still finds the definition around it).
+pub fn extract_in_range(
+    language: Language,
+    text: &str,
+    tree: &Tree,
+    range: Range<usize>,
+) -> Vec<Symbol> {
+    let Some(query) = queries::get(language, QueryKind::Tags) else {
+        return Vec::new();
+    };
+    let capture_names = query.capture_names();
+    let mut cursor = QueryCursor::new();
+    let query_end = (range.end + 1).min(text.len()).max(range.start);
+    cursor.set_byte_range(range.start..query_end);
+    let mut symbols: Vec<(Symbol, usize)> = Vec::new();
+    let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
+    while let Some(found) = matches.next() {
+        let mut definition = None;
+        let mut name = None;
+        for capture in found.captures {
+            let capture_name = capture_names[capture.index as usize];
+            if capture_name == "name" {
+                name = Some(capture.node);
+            } else if let Some(kind) = SymbolKind::from_capture(capture_name) {
+                definition = Some((capture.node, kind));
+            }
+        }
+        let (Some((node, kind)), Some(name_node)) = (definition, name) else {
+            continue;
+        };
+        let node = declaration_node(node);
+        if node.start_byte() > range.end || node.end_byte() < range.start {
+            continue;
+        }
+        let Some(name) = text.get(name_node.byte_range()) else {
+            continue;
+        };
+        symbols.push((
+            Symbol {
+                name: name.to_string(),
+                kind,
+                signature: signature(text, node, kind),
+                range: node.byte_range(),
+                start_line: node.start_position().row,
+                end_line: node.end_position().row,
+            },
+            found.pattern_index,
+        ));
+    }
+    // Two patterns can describe one node (a Python method is also a function in a block);
+    // keep the earliest pattern, which the query files order from most to least specific.
+    symbols.sort_by(|(a, a_pattern), (b, b_pattern)| {
+        (a.range.start, std::cmp::Reverse(a.range.end), *a_pattern).cmp(&(
+            b.range.start,
+            std::cmp::Reverse(b.range.end),
+            *b_pattern,
+        ))
+    });
+    symbols.dedup_by(|(later, _), (earlier, _)| {
+        later.range == earlier.range && later.name == earlier.name
+    });
+    symbols.into_iter().map(|(symbol, _)| symbol).collect()
+}
+
+/// The names called or used as types inside `range`.
+pub fn references(
+    language: Language,
+    text: &str,
+    tree: &Tree,
+    range: Range<usize>,
+) -> Vec<Reference> {
+    let Some(query) = queries::get(language, QueryKind::Tags) else {
+        return Vec::new();
+    };
+    let capture_names = query.capture_names();
+    let mut cursor = QueryCursor::new();
+    cursor.set_byte_range(range.clone());
+    let mut references = Vec::new();
+    let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
+    while let Some(found) = matches.next() {
+        let is_reference = found
+            .captures
+            .iter()
+            .any(|capture| capture_names[capture.index as usize].starts_with("reference."));
+        if !is_reference {
+            continue;
+        }
+        for capture in found.captures {
+            if capture_names[capture.index as usize] != "name" {
+                continue;
+            }
+            let node_range = capture.node.byte_range();
+            if node_range.end < range.start || node_range.start > range.end {
+                continue;
+            }
+            if let Some(name) = text.get(node_range.clone()) {
+                references.push(Reference {
+                    name: name.to_string(),
+                    range: node_range,
+                });
+            }
+        }
+    }
+    references.sort_by_key(|reference| reference.range.start);
+    references.dedup();
+    references
+}
+
+/// The byte ranges of the file's import statements, in order. Only top-level statements
+/// are considered, so this stays cheap on very long files.
+pub fn imports(language: Language, text: &str, tree: &Tree) -> Vec<Range<usize>> {
+    let Some(query) = queries::get(language, QueryKind::Imports) else {
+        return Vec::new();
+    };
+    let mut cursor = QueryCursor::new();
+    cursor.set_max_start_depth(Some(1));
+    let import_index = query.capture_index_for_name("import");
+    let mut ranges = Vec::new();
+    let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
+    while let Some(found) = matches.next() {
+        for capture in found.captures {
+            if Some(capture.index) == import_index {
+                ranges.push(capture.node.byte_range());
+            }
+        }
+    }
+    ranges.sort_by_key(|range| range.start);
+    ranges.dedup();
+    ranges
+}
+
+/// The scopes around `offset` matched by `context.scm`, outermost first.
+pub fn enclosing<'tree>(
+    language: Language,
+    text: &str,
+    tree: &'tree Tree,
+    offset: usize,
+) -> Vec<Node<'tree>> {
+    let Some(query) = queries::get(language, QueryKind::Context) else {
+        return Vec::new();
+    };
+    let mut cursor = QueryCursor::new();
+    cursor.set_byte_range(offset..(offset + 1).min(text.len()).max(offset));
+    let mut nodes: Vec<Node<'tree>> = Vec::new();
+    let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
+    while let Some(found) = matches.next() {
+        for capture in found.captures {
+            let node = capture.node;
+            // Strictly inside: a cursor just after a closing brace is no longer in the scope.
+            if node.start_byte() < offset && offset < node.end_byte() && !nodes.contains(&node) {
+                nodes.push(node);
+            }
+        }
+    }
+    nodes.sort_by_key(|node| (node.start_byte(), std::cmp::Reverse(node.end_byte())));
+    nodes
+}
+
+/// The text of a scope's header: everything before its body, at most three lines.
+pub fn header(text: &str, node: Node) -> String {
+    let end = body_of(node).map_or(node.end_byte(), |body| body.start_byte());
+    let header = text
+        .get(node.start_byte()..end)
+        .unwrap_or_default()
+        .trim_end();
+    let header = first_lines(header, 3);
+    let header = header.trim_end_matches(['{', ':']).trim_end();
+    header.to_string()
+}
+
+/// The node whose text is the declaration: a Go `type_spec` alone lacks its `type` keyword,
+/// a JavaScript `variable_declarator` its `const`.
+fn declaration_node(node: Node) -> Node {
+    const WRAPPERS: &[&str] = &[
+        "type_declaration",
+        "const_declaration",
+        "var_declaration",
+        "lexical_declaration",
+        "variable_declaration",
+        "expression_statement",
+    ];
+    match node.parent() {
+        Some(parent) if WRAPPERS.contains(&parent.kind()) && parent.named_child_count() == 1 => {
+            parent
+        }
+        _ => node,
+    }
+}
+
+fn is_function_like(node: Node) -> bool {
+    let kind = node.kind();
+    (kind.contains("function")
+        || kind.contains("method")
+        || kind.contains("constructor")
+        || kind.contains("lambda"))
+        && !kind.contains("signature")
+        && !kind.contains("declarator")
+        && !kind.contains("type")
+}
+
+/// The body of a function, class or declaration (through a JS `const f = () => {}`).
+fn body_of(node: Node) -> Option<Node> {
+    if let Some(body) = node.child_by_field_name("body") {
+        return Some(body);
+    }
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        if child.kind() == "variable_declarator" {
+            return child
+                .child_by_field_name("value")
+                .and_then(|value| value.child_by_field_name("body"));
+        }
+    }
+    node.child_by_field_name("value")
+        .and_then(|value| value.child_by_field_name("body"))
+}
+
+fn signature(text: &str, node: Node, kind: SymbolKind) -> String {
+    let Some(whole) = text.get(node.byte_range()) else {
+        return String::new();
+    };
+    if whole.len() <= SMALL_DEFINITION_BYTES {
+        return whole.to_string();
+    }
+    let signature = match kind {
+        SymbolKind::Function | SymbolKind::Method => match body_of(node) {
+            Some(body) if body.start_byte() > node.start_byte() => {
+                let header = text[node.start_byte()..body.start_byte()].trim_end();
+                header.trim_end_matches('{').trim_end().to_string()
+            }
+            _ => whole.to_string(),
+        },
+        SymbolKind::Constant => whole.to_string(),
+        _ => elide_bodies(text, node),
+    };
+    limit_lines(&signature, MAX_SIGNATURE_LINES)
+}
+
+/// The text of `node` with the bodies of the functions inside it replaced by `{ ... }`
+/// (or `...` where the body is an indented block), so a class reads as its interface.
+fn elide_bodies(text: &str, node: Node) -> String {
+    let mut elided: Vec<Range<usize>> = Vec::new();
+    let mut stack = vec![node];
+    while let Some(current) = stack.pop() {
+        let mut cursor = current.walk();
+        for child in current.named_children(&mut cursor) {
+            if is_function_like(child) {
+                if let Some(body) = body_of(child) {
+                    elided.push(body.byte_range());
+                    continue;
+                }
+            }
+            if child.named_child_count() > 0 {
+                stack.push(child);
+            }
+        }
+    }
+    elided.sort_by_key(|range| range.start);
+    let mut result = String::new();
+    let mut position = node.start_byte();
+    for body in elided {
+        if body.start < position {
+            continue;
+        }
+        result.push_str(text[position..body.start].trim_end_matches([' ', '\t', '\n', '\r']));
+        result.push_str(if text[body.clone()].starts_with('{') {
+            " { ... }"
+        } else {
+            " ..."
+        });
+        position = body.end;
+    }
+    result.push_str(&text[position..node.end_byte()]);
+    result
+}
+
+fn first_lines(text: &str, count: usize) -> &str {
+    match text.match_indices('\n').nth(count.saturating_sub(1)) {
+        Some((index, _)) => &text[..index],
+        None => text,
+    }
+}
+
+fn limit_lines(text: &str, count: usize) -> String {
+    let kept = first_lines(text, count);
+    if kept.len() == text.len() {
+        text.to_string()
+    } else {
+        format!("{}\n    ...", kept.trim_end())
+    }
+}
+
+/// What the context engine knows about one open document at one version.
+#[derive(Debug, Clone)]
+pub struct FileFacts {
+    pub version: i32,
+    pub symbols: Arc<Vec<Symbol>>,
+    pub imports: Arc<Vec<Range<usize>>>,
+}
+
+/// Symbols of open documents, cached by (URI, version). After an edit only the region
+/// that changed (the edit plus whatever `Tree::changed_ranges` reports) is queried again;
+/// symbols elsewhere are kept and shifted, so typing in a 20,000-line file stays cheap.
+#[derive(Debug, Default)]
+pub struct SymbolCache {
+    entries: DashMap<String, CacheEntry>,
+}
+
+#[derive(Debug, Clone)]
+struct CacheEntry {
+    facts: FileFacts,
+    rope: Rope,
+    tree: Tree,
+}
+
+impl SymbolCache {
+    pub fn new() -> SymbolCache {
+        SymbolCache::default()
+    }
+
+    /// The facts of `document`, computed incrementally from the last cached version.
+    /// `text` produces the document's text; it is only called on a cache miss.
+    pub fn facts(&self, document: &Document, text: impl FnOnce() -> String) -> FileFacts {
+        let (Some(language), Some(tree)) = (document.language, document.tree.as_ref()) else {
+            return FileFacts {
+                version: document.version,
+                symbols: Arc::default(),
+                imports: Arc::default(),
+            };
+        };
+        let previous = self.entries.get(&document.uri).map(|entry| entry.clone());
+        if let Some(previous) = &previous {
+            if previous.facts.version == document.version
+                && previous.rope.len_bytes() == document.rope.len_bytes()
+            {
+                return previous.facts.clone();
+            }
+        }
+        let text = &text();
+        let symbols = match previous {
+            Some(previous) => update_symbols(language, text, &document.rope, tree, &previous),
+            None => extract(language, text, tree),
+        };
+        let facts = FileFacts {
+            version: document.version,
+            symbols: Arc::new(symbols),
+            imports: Arc::new(imports(language, text, tree)),
+        };
+        self.entries.insert(
+            document.uri.clone(),
+            CacheEntry {
+                facts: facts.clone(),
+                rope: document.rope.clone(),
+                tree: tree.clone(),
+            },
+        );
+        facts
+    }
+
+    pub fn remove(&self, uri: &str) {
+        self.entries.remove(uri);
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+fn update_symbols(
+    language: Language,
+    text: &str,
+    rope: &Rope,
+    tree: &Tree,
+    previous: &CacheEntry,
+) -> Vec<Symbol> {
+    let old = &previous.rope;
+    let prefix = common_prefix(old, rope);
+    let suffix = common_suffix(old, rope)
+        .min(old.len_bytes() - prefix)
+        .min(rope.len_bytes() - prefix);
+    let start = prefix;
+    let old_end = old.len_bytes() - suffix;
+    let new_end = rope.len_bytes() - suffix;
+    let edit = InputEdit {
+        start_byte: start,
+        old_end_byte: old_end,
+        new_end_byte: new_end,
+        start_position: point_of(old, start),
+        old_end_position: point_of(old, old_end),
+        new_end_position: point_of(rope, new_end),
+    };
+    let mut old_tree = previous.tree.clone();
+    old_tree.edit(&edit);
+    let mut dirty = start..new_end;
+    for changed in old_tree.changed_ranges(tree) {
+        dirty.start = dirty.start.min(changed.start_byte);
+        dirty.end = dirty.end.max(changed.end_byte);
+    }
+    let byte_delta = new_end as isize - old_end as isize;
+    let line_delta = edit.new_end_position.row as isize - edit.old_end_position.row as isize;
+    let intersects = |range: &Range<usize>| range.start <= dirty.end && range.end >= dirty.start;
+
+    let mut symbols: Vec<Symbol> = Vec::with_capacity(previous.facts.symbols.len() + 4);
+    for symbol in previous.facts.symbols.iter() {
+        let mut symbol = if symbol.range.end < start {
+            symbol.clone()
+        } else if symbol.range.start > old_end {
+            let mut shifted = symbol.clone();
+            shifted.range =
+                shift(shifted.range.start, byte_delta)..shift(shifted.range.end, byte_delta);
+            shifted.start_line = shift(shifted.start_line, line_delta);
+            shifted.end_line = shift(shifted.end_line, line_delta);
+            shifted
+        } else {
+            continue;
+        };
+        if intersects(&symbol.range) {
+            continue;
+        }
+        symbol.signature.shrink_to_fit();
+        symbols.push(symbol);
+    }
+    symbols.extend(
+        extract_in_range(language, text, tree, dirty.clone())
+            .into_iter()
+            .filter(|s| intersects(&s.range)),
+    );
+    symbols.sort_by(|a, b| {
+        (a.range.start, std::cmp::Reverse(a.range.end))
+            .cmp(&(b.range.start, std::cmp::Reverse(b.range.end)))
+    });
+    symbols.dedup_by(|later, earlier| later.range == earlier.range && later.name == earlier.name);
+    symbols
+}
+
+fn shift(value: usize, delta: isize) -> usize {
+    (value as isize + delta).max(0) as usize
+}
+
+/// Length of the common prefix of two ropes, compared chunk by chunk (ropes that share
+/// structure after an edit compare their untouched chunks with one `memcmp` each).
+fn common_prefix(a: &Rope, b: &Rope) -> usize {
+    let mut a_chunks = a.chunks();
+    let mut b_chunks = b.chunks();
+    let (mut a_chunk, mut b_chunk) = (
+        a_chunks.next().unwrap_or("").as_bytes(),
+        b_chunks.next().unwrap_or("").as_bytes(),
+    );
+    let mut total = 0;
+    loop {
+        if a_chunk.is_empty() {
+            match a_chunks.next() {
+                Some(chunk) => {
+                    a_chunk = chunk.as_bytes();
+                    continue;
+                }
+                None => return total,
+            }
+        }
+        if b_chunk.is_empty() {
+            match b_chunks.next() {
+                Some(chunk) => {
+                    b_chunk = chunk.as_bytes();
+                    continue;
+                }
+                None => return total,
+            }
+        }
+        let length = a_chunk.len().min(b_chunk.len());
+        if a_chunk[..length] == b_chunk[..length] {
+            total += length;
+            a_chunk = &a_chunk[length..];
+            b_chunk = &b_chunk[length..];
+        } else {
+            let same = a_chunk
+                .iter()
+                .zip(b_chunk)
+                .take_while(|(x, y)| x == y)
+                .count();
+            return floor_char_boundary(a, total + same);
+        }
+    }
+}
+
+fn common_suffix(a: &Rope, b: &Rope) -> usize {
+    let (mut a_chunks, ..) = a.chunks_at_byte(a.len_bytes());
+    let (mut b_chunks, ..) = b.chunks_at_byte(b.len_bytes());
+    let (mut a_chunk, mut b_chunk): (&[u8], &[u8]) = (&[], &[]);
+    let mut total = 0;
+    loop {
+        if a_chunk.is_empty() {
+            match a_chunks.prev() {
+                Some(chunk) => {
+                    a_chunk = chunk.as_bytes();
+                    continue;
+                }
+                None => return total,
+            }
+        }
+        if b_chunk.is_empty() {
+            match b_chunks.prev() {
+                Some(chunk) => {
+                    b_chunk = chunk.as_bytes();
+                    continue;
+                }
+                None => return total,
+            }
+        }
+        let length = a_chunk.len().min(b_chunk.len());
+        let (a_tail, b_tail) = (
+            &a_chunk[a_chunk.len() - length..],
+            &b_chunk[b_chunk.len() - length..],
+        );
+        if a_tail == b_tail {
+            total += length;
+            a_chunk = &a_chunk[..a_chunk.len() - length];
+            b_chunk = &b_chunk[..b_chunk.len() - length];
+        } else {
+            let same = a_tail
+                .iter()
+                .rev()
+                .zip(b_tail.iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count();
+            // Round so the suffix starts on a character boundary in `a`.
+            let mut suffix = total + same;
+            while suffix > 0 && !is_char_boundary(a, a.len_bytes() - suffix) {
+                suffix -= 1;
+            }
+            return suffix;
+        }
+    }
+}
+
+fn is_char_boundary(rope: &Rope, byte: usize) -> bool {
+    rope.char_to_byte(rope.byte_to_char(byte)) == byte
+}
+
+fn floor_char_boundary(rope: &Rope, byte: usize) -> usize {
+    rope.char_to_byte(rope.byte_to_char(byte))
+}
