@@ -8,3 +8,5 @@ pub mod document;
 pub mod language;
 pub mod text;
 pub mod completion;
+pub mod diff;
+pub mod rewrite;
