@@ -7,11 +7,13 @@
 pub mod completion;
 pub mod config;
 pub mod context;
+pub mod diff;
 pub mod document;
 pub mod glm;
 pub mod language;
 pub mod lsp;
 pub mod model;
 pub mod prompt;
+pub mod rewrite;
 pub mod session;
 pub mod text;
