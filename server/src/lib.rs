@@ -4,6 +4,7 @@
 //! Only the `lsp` module knows the protocol; everything else works on plain data.
 #![deny(clippy::print_stdout)]
 
+pub mod actions;
 pub mod completion;
 pub mod config;
 pub mod context;
