@@ -1,4 +1,134 @@
-//! Completions: turning the model's answer into exactly the text to insert.
+//! Completions: the site of a request (context, prompt, how to clean the answer), and how a
+//! suggestion is presented as an edit at the cursor.
 
 pub mod engine;
 pub mod postprocess;
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::context::{gather, ContextInput, Exclude, WorkspaceIndex};
+use crate::document::Document;
+use crate::model::{ChatMessage, Role};
+use crate::rewrite::IndentStyle;
+
+pub use engine::{Answer, CompletionEngine, Notice, Settings, Site};
+
+/// Everything around a completion request that is not the engine's business.
+pub struct Surroundings<'a> {
+    pub open_documents: &'a [Document],
+    pub workspace: &'a WorkspaceIndex,
+    pub root: Option<&'a Path>,
+    pub exclude: &'a Exclude,
+}
+
+/// How much text before the cursor the engine keeps to recognise typing-through.
+const BEFORE_WINDOW: usize = 4096;
+
+/// The site of a completion at byte `offset`, or `None` when the document must not be sent
+/// (it matches `context.exclude`).
+pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &Config) -> Option<Site> {
+    if let Some(path) = crate::context::uri_to_path(&document.uri) {
+        if around.exclude.is_excluded(&path, around.root) {
+            return None;
+        }
+    }
+    let context = gather(&ContextInput {
+        document,
+        offset,
+        open_documents: around.open_documents,
+        workspace: around.workspace,
+        root: around.root,
+        budget_tokens: config.context.budget_tokens,
+        exclude: around.exclude,
+    });
+    let file = crate::context::uri_to_path(&document.uri)
+        .map(|path| match around.root.and_then(|root| path.strip_prefix(root).ok()) {
+            Some(relative) => relative.display().to_string(),
+            None => path.display().to_string(),
+        })
+        .unwrap_or_else(|| document.uri.clone());
+    let prompt = crate::prompt::completion_messages(&context, crate::context::language_name(document), &file)
+        .into_iter()
+        .map(|message| ChatMessage {
+            role: if message.role == "system" { Role::System } else { Role::User },
+            content: message.content,
+        })
+        .collect();
+    let text = document.text();
+    let before: Arc<str> = Arc::from(&text[..offset]);
+    let after: Arc<str> = Arc::from(&text[offset..]);
+    let language = document.language;
+    let indent = IndentStyle::detect(&text);
+    let window_start = floor_char_boundary(&before, before.len().saturating_sub(BEFORE_WINDOW));
+    let before_window = before[window_start..].to_string();
+    let clean = move |raw: &str| {
+        postprocess::clean(raw, &postprocess::CompletionSite { before: &before, after: &after, language, indent })
+    };
+    Some(Site { uri: document.uri.clone(), offset, prompt, before: before_window, clean: Arc::new(clean) })
+}
+
+/// A suggestion as the editor inserts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presented {
+    /// What the edit replaces: the identifier being typed before the cursor (often empty).
+    pub replace: Range<usize>,
+    pub new_text: String,
+    /// The first line, trimmed, with `⋯` when more lines follow.
+    pub label: String,
+    /// Matches what the user keeps typing, so the item stays visible.
+    pub filter_text: String,
+}
+
+pub fn present(text_before_cursor: &str, offset: usize, suggestion: &str) -> Presented {
+    let word_length: usize = text_before_cursor
+        .chars()
+        .rev()
+        .take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '$')
+        .map(char::len_utf8)
+        .sum();
+    let word = &text_before_cursor[text_before_cursor.len() - word_length..];
+    let new_text = format!("{word}{suggestion}");
+    let mut lines = new_text.lines();
+    let first_line = lines.next().unwrap_or_default().trim();
+    let more = lines.next().is_some();
+    let label = match (first_line.is_empty(), more) {
+        (false, false) => first_line.to_string(),
+        (false, true) => format!("{first_line} ⋯"),
+        (true, _) => new_text.trim().lines().next().map(|line| format!("{} ⋯", line.trim())).unwrap_or_default(),
+    };
+    Presented { replace: offset - word_length..offset, filter_text: new_text.clone(), new_text, label }
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presentation_replaces_the_word_being_typed() {
+        let before = "let total = compu";
+        let presented = present(before, before.len(), "te_total(&items);");
+        assert_eq!(presented.replace, 12..17);
+        assert_eq!(presented.new_text, "compute_total(&items);");
+        assert_eq!(presented.label, "compute_total(&items);");
+        let multi = present("fn main() {\n    ", 16, "if x {\n        y();\n    }");
+        assert_eq!(multi.replace, 16..16);
+        assert_eq!(multi.label, "if x { ⋯");
+    }
+
+    #[test]
+    fn presentation_counts_multibyte_words() {
+        let before = "let 名前";
+        let presented = present(before, before.len(), "を = 1;");
+        assert_eq!(&before[presented.replace.clone()], "名前");
+    }
+}

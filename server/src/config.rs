@@ -52,12 +52,7 @@ impl std::fmt::Debug for Config {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Price {
-    pub input: f64,
-    pub cached_input: f64,
-    pub output: f64,
-}
+pub use crate::glm::Price;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -149,6 +144,25 @@ impl Default for Config {
                 max_tokens: 32768,
                 custom: Vec::new(),
             },
+        }
+    }
+}
+
+impl Config {
+    /// What the model client needs from the configuration.
+    pub fn glm_settings(&self) -> crate::glm::GlmSettings {
+        crate::glm::GlmSettings {
+            api_key: self.api_key.clone().map(crate::glm::ApiKey::new),
+            base_url: self.base_url.clone(),
+            model: self.model.clone(),
+            thinking: self.thinking,
+            temperature: self.temperature,
+            top_p: self.top_p,
+            max_tokens: self.max_tokens,
+            max_concurrency: self.max_concurrency,
+            timeout: std::time::Duration::from_secs(self.timeout_secs),
+            connect_timeout: std::time::Duration::from_secs(8),
+            price: self.price,
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct Document {
     /// Set when a change could not be applied: the editor's text and ours differ, so every
     /// later ranged change is refused (it would corrupt the text) until a full-text change.
     pub out_of_sync: bool,
+    /// Where the last ranged change ended: the cursor, as far as the server can tell, for
+    /// prefetching a completion after a pause in typing.
+    pub last_edit_end: Option<usize>,
 }
 
 /// One `contentChanges` entry: a range in the negotiated encoding, or the whole text.
@@ -59,6 +62,7 @@ impl Document {
             tree: None,
             last_edited: Instant::now(),
             out_of_sync: false,
+            last_edit_end: None,
         };
         document.reparse();
         document
@@ -91,12 +95,14 @@ impl Document {
         // validate against a scratch copy (cheap: ropes share their nodes).
         let mut rope = self.rope.clone();
         let mut tree_edits = Vec::with_capacity(changes.len());
+        let mut last_edit_end = None;
         let mut full_text = false;
         for change in changes {
             match change.range {
                 None => {
                     rope = Rope::from_str(&change.text);
                     full_text = true;
+                    last_edit_end = None;
                     tree_edits.clear();
                 }
                 Some((start, end)) => {
@@ -120,6 +126,7 @@ impl Document {
                     rope.remove(start_char..end_char);
                     rope.insert(start_char, &change.text);
                     let new_end_byte = start_byte + change.text.len();
+                    last_edit_end = Some(new_end_byte);
                     tree_edits.push(InputEdit {
                         start_byte,
                         old_end_byte: end_byte,
@@ -134,6 +141,7 @@ impl Document {
         self.rope = rope;
         self.version = version;
         self.out_of_sync = false;
+        self.last_edit_end = last_edit_end;
         self.last_edited = Instant::now();
         if full_text {
             self.tree = None;

@@ -12,6 +12,7 @@
 //! reaches a log or an error; a cut stream is an error, never a result; dropping a `chat`
 //! future drops its HTTP stream.
 
+mod as_model;
 pub mod client;
 pub mod cost;
 pub mod doctor;

@@ -3,6 +3,8 @@
 //! `server` routes each LSP method to a handler; `from_proto` and `to_proto` convert between
 //! protocol types and the server's own (byte offsets, `Edit`s, plain strings for URIs).
 
+mod actions;
+mod completion;
 pub mod from_proto;
 pub mod server;
 pub mod to_proto;

@@ -1,4 +1,5 @@
-//! The server's state, free of protocol types: documents, configuration, workspace roots.
+//! The server's state, free of protocol types: documents, configuration, workspace roots,
+//! the model client, the completion engine and the workspace index.
 //!
 //! Handlers that mutate it (document sync, configuration) are synchronous; slow work takes
 //! a snapshot and runs elsewhere.
@@ -6,22 +7,52 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
+use tokio::sync::mpsc;
+
+use crate::completion::{CompletionEngine, Notice};
 use crate::config::{Config, ConfigError, Sources};
+use crate::context::{Exclude, WorkspaceIndex};
 use crate::document::DocumentStore;
+use crate::glm::GlmClient;
 use crate::text::PositionEncoding;
 
-#[derive(Debug, Default)]
 pub struct Session {
     pub documents: DocumentStore,
+    pub glm: GlmClient,
+    pub completions: Arc<CompletionEngine>,
+    pub index: Arc<WorkspaceIndex>,
     encoding: OnceLock<PositionEncoding>,
     config: RwLock<Arc<Config>>,
+    exclude: RwLock<Arc<Exclude>>,
     sources: Mutex<Sources>,
     roots: RwLock<Vec<PathBuf>>,
+    notices: Mutex<Option<mpsc::UnboundedReceiver<Notice>>>,
+}
+
+impl Default for Session {
+    fn default() -> Session {
+        Session::new()
+    }
 }
 
 impl Session {
     pub fn new() -> Session {
-        Session::default()
+        let config = Config::default();
+        let glm = GlmClient::new(config.glm_settings());
+        let (notice_sender, notices) = mpsc::unbounded_channel();
+        let exclude = Exclude::lenient(&config.context.exclude);
+        Session {
+            documents: DocumentStore::default(),
+            completions: Arc::new(CompletionEngine::new(Arc::new(glm.clone()), notice_sender)),
+            glm,
+            index: Arc::new(WorkspaceIndex::new(&exclude)),
+            encoding: OnceLock::new(),
+            config: RwLock::new(Arc::new(config)),
+            exclude: RwLock::new(Arc::new(exclude)),
+            sources: Mutex::default(),
+            roots: RwLock::default(),
+            notices: Mutex::new(Some(notices)),
+        }
     }
 
     pub fn set_encoding(&self, encoding: PositionEncoding) {
@@ -33,43 +64,43 @@ impl Session {
     }
 
     pub fn config(&self) -> Arc<Config> {
-        self.config
-            .read()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .clone()
+        self.config.read().unwrap_or_else(|poison| poison.into_inner()).clone()
+    }
+
+    pub fn exclude(&self) -> Arc<Exclude> {
+        self.exclude.read().unwrap_or_else(|poison| poison.into_inner()).clone()
     }
 
     pub fn roots(&self) -> Vec<PathBuf> {
-        self.roots
-            .read()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .clone()
+        self.roots.read().unwrap_or_else(|poison| poison.into_inner()).clone()
     }
 
     pub fn set_roots(&self, roots: Vec<PathBuf>) {
-        *self
-            .roots
-            .write()
-            .unwrap_or_else(|poison| poison.into_inner()) = roots;
+        *self.roots.write().unwrap_or_else(|poison| poison.into_inner()) = roots;
     }
 
-    /// Replaces the configuration sources and recomputes the effective configuration.
-    /// Returns the new configuration and what could not be applied.
-    pub fn update_sources(
-        &self,
-        update: impl FnOnce(&mut Sources),
-    ) -> (Arc<Config>, Vec<ConfigError>) {
-        let mut sources = self
-            .sources
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+    /// The user-facing notices of background work; taken once by the protocol layer.
+    pub fn take_notices(&self) -> Option<mpsc::UnboundedReceiver<Notice>> {
+        self.notices.lock().unwrap_or_else(|poison| poison.into_inner()).take()
+    }
+
+    /// Replaces the configuration sources and recomputes the effective configuration, which
+    /// the model client and the completion engine pick up at once.
+    pub fn update_sources(&self, update: impl FnOnce(&mut Sources)) -> (Arc<Config>, Vec<ConfigError>) {
+        let mut sources = self.sources.lock().unwrap_or_else(|poison| poison.into_inner());
         update(&mut sources);
         let (config, errors) = sources.resolve();
         let config = Arc::new(config);
-        *self
-            .config
-            .write()
-            .unwrap_or_else(|poison| poison.into_inner()) = config.clone();
+        let previous = self.config();
+        if previous.glm_settings() != config.glm_settings() {
+            self.glm.update_settings(config.glm_settings());
+            self.completions.reset();
+        }
+        if previous.context.exclude != config.context.exclude {
+            *self.exclude.write().unwrap_or_else(|poison| poison.into_inner()) =
+                Arc::new(Exclude::lenient(&config.context.exclude));
+        }
+        *self.config.write().unwrap_or_else(|poison| poison.into_inner()) = config.clone();
         (config, errors)
     }
 }

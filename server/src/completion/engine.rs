@@ -118,12 +118,13 @@ impl CompletionEngine {
         self.upstream_requests.load(Ordering::Relaxed)
     }
 
-    /// Starts (after the debounce) a request for `site` unless one is cached or running.
+    /// Starts a request for `site` unless one is cached or running. The caller has already
+    /// waited for a pause in typing.
     pub fn prefetch(self: &Arc<Self>, site: Site, settings: Settings) {
         if self.ready_answer(&site, settings).is_some() {
             return;
         }
-        let job = self.job_for(&site, settings, settings.debounce);
+        let job = self.job_for(&site, settings, Duration::ZERO);
         job.pinned.store(true, Ordering::Release);
     }
 

@@ -37,6 +37,9 @@ pub struct Backend {
     support: OnceLock<ClientSupport>,
     /// Configuration problems found during `initialize`, shown once the client is ready.
     pending_config_errors: std::sync::Mutex<Vec<ConfigError>>,
+    /// The pending prefetch per document: a new keystroke replaces (aborts) it.
+    prefetches: dashmap::DashMap<String, tokio::task::AbortHandle>,
+    action_jobs: super::actions::ActionJobs,
 }
 
 /// Serves LSP on stdin/stdout until the client sends `exit` or closes the pipe.
@@ -50,7 +53,10 @@ where
     In: tokio::io::AsyncRead + Unpin,
     Out: tokio::io::AsyncWrite + Unpin,
 {
-    let (service, socket) = LspService::new(Backend::new);
+    let (service, socket) = LspService::build(Backend::new)
+        .custom_method("textDocument/inlineCompletion", Backend::inline_completion)
+        .custom_method("window/workDoneProgress/cancel", Backend::work_done_progress_cancel)
+        .finish();
     let (server_input, guard_to_server) = tokio::io::duplex(1 << 20);
     let (guard_from_server, server_output) = tokio::io::duplex(1 << 20);
     let (server_read, _) = tokio::io::split(server_input);
@@ -73,11 +79,73 @@ impl Backend {
             session: Arc::new(Session::new()),
             support: OnceLock::new(),
             pending_config_errors: Default::default(),
+            prefetches: Default::default(),
+            action_jobs: Default::default(),
         }
     }
 
-    fn support(&self) -> ClientSupport {
+    pub(super) fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub(super) fn session_arc(&self) -> Arc<Session> {
+        self.session.clone()
+    }
+
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(super) fn action_jobs(&self) -> super::actions::ActionJobs {
+        self.action_jobs.clone()
+    }
+
+    pub(super) fn replace_prefetch(&self, uri: &str, task: tokio::task::AbortHandle) {
+        if let Some(previous) = self.prefetches.insert(uri.to_string(), task) {
+            previous.abort();
+        }
+    }
+
+    pub(super) fn support(&self) -> ClientSupport {
         self.support.get().cloned().unwrap_or_default()
+    }
+
+    async fn inline_completion(&self, params: InlineCompletionParams) -> Result<Option<InlineCompletionResponse>> {
+        guarded("textDocument/inlineCompletion", super::completion::inline_completion(self, params)).await
+    }
+
+    async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
+        super::actions::cancel(self, params);
+    }
+
+    /// Sends background notices (a rejected key, an empty balance) to the user.
+    fn forward_notices(&self) {
+        let Some(mut notices) = self.session.take_notices() else { return };
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            while let Some(notice) = notices.recv().await {
+                client.show_message(MessageType::ERROR, notice.message).await;
+            }
+        });
+    }
+
+    /// Indexes the workspace in the background; requests never wait for it.
+    fn build_index(&self) {
+        let roots = self.session.roots();
+        if roots.is_empty() {
+            return;
+        }
+        let index = self.session.index.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            index.build(&roots);
+            tracing::info!(files = index.file_count(), elapsed_ms = started.elapsed().as_millis() as u64, "workspace indexed");
+        });
+    }
+
+    fn reindex(&self, path: std::path::PathBuf, deleted: bool) {
+        let index = self.session.index.clone();
+        tokio::task::spawn_blocking(move || if deleted { index.remove_path(&path) } else { index.update_path(&path) });
     }
 
     async fn report_config_errors(&self, errors: Vec<ConfigError>) {
@@ -89,7 +157,7 @@ impl Backend {
         }
     }
 
-    fn document_snapshot(&self, uri: &Uri) -> Result<Document> {
+    pub(super) fn document_snapshot(&self, uri: &Uri) -> Result<Document> {
         let document = self
             .session
             .documents
@@ -106,6 +174,7 @@ impl Backend {
 
     fn status(&self) -> Value {
         let config = self.session.config();
+        let totals = self.session.glm.totals();
         serde_json::json!({
             "version": env!("CARGO_PKG_VERSION"),
             "model": config.model,
@@ -113,6 +182,16 @@ impl Backend {
             "apiKeySet": config.api_key.is_some(),
             "positionEncoding": self.session.encoding().as_lsp_str(),
             "openDocuments": self.session.documents.len(),
+            "indexedFiles": self.session.index.file_count(),
+            "completionRequests": self.session.completions.upstream_requests(),
+            "usage": {
+                "requests": totals.requests,
+                "promptTokens": totals.prompt_tokens,
+                "cachedTokens": totals.cached_tokens,
+                "completionTokens": totals.completion_tokens,
+                "usd": totals.usd,
+                "unpricedRequests": totals.unpriced_requests,
+            },
         })
     }
 }
@@ -145,7 +224,7 @@ fn debug_document(document: &Document) -> Value {
     })
 }
 
-fn invalid_params(message: impl Into<String>) -> Error {
+pub(super) fn invalid_params(message: impl Into<String>) -> Error {
     Error {
         code: ErrorCode::InvalidParams,
         message: message.into().into(),
@@ -262,9 +341,22 @@ impl LanguageServer for Backend {
                         },
                     )),
                     execute_command_provider: Some(ExecuteCommandOptions {
-                        commands: vec![STATUS_COMMAND.to_string()],
+                        commands: vec![STATUS_COMMAND.to_string(), super::actions::RUN_ACTION_COMMAND.to_string()],
                         work_done_progress_options: Default::default(),
                     }),
+                    completion_provider: Some(CompletionOptions {
+                        resolve_provider: Some(false),
+                        trigger_characters: Some([".", ":", "(", " ", "\n"].map(String::from).to_vec()),
+                        ..CompletionOptions::default()
+                    }),
+                    inline_completion_provider: support
+                        .inline_completion
+                        .then_some(OneOf::Left(true)),
+                    code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::REFACTOR_REWRITE]),
+                        resolve_provider: Some(support.code_action_resolve),
+                        work_done_progress_options: Default::default(),
+                    })),
                     ..Default::default()
                 },
                 server_info: Some(ServerInfo {
@@ -278,6 +370,8 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        self.forward_notices();
+        self.build_index();
         let errors = std::mem::take(&mut *self.pending_config_errors.lock().unwrap());
         self.report_config_errors(errors).await;
         if self.session.config().api_key.is_none() {
@@ -322,7 +416,7 @@ impl LanguageServer for Backend {
         );
         match result {
             None => tracing::warn!(%uri, "didChange for a document that is not open; ignored"),
-            Some(Ok(())) => {}
+            Some(Ok(())) => super::completion::schedule_prefetch(self, &uri),
             Some(Err(error @ ChangeError::StaleVersion { .. })) => tracing::warn!(%uri, "{error}"),
             Some(Err(error @ ChangeError::OutOfSync)) => tracing::debug!(%uri, "{error}"),
             Some(Err(error @ ChangeError::RangeOutOfBounds { .. })) => {
@@ -337,12 +431,36 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        if let Some(path) = from_proto::file_path(&params.text_document.uri) {
+            self.reindex(path, false);
+        }
+    }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        self.session
-            .documents
-            .close(params.text_document.uri.as_str());
+        let uri = params.text_document.uri.as_str();
+        self.session.documents.close(uri);
+        super::completion::forget(self, uri);
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        for change in params.changes {
+            if let Some(path) = from_proto::file_path(&change.uri) {
+                self.reindex(path, change.typ == FileChangeType::DELETED);
+            }
+        }
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        guarded("textDocument/completion", super::completion::completion(self, params)).await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        guarded("textDocument/codeAction", async { super::actions::code_action(self, params) }).await
+    }
+
+    async fn code_action_resolve(&self, params: CodeAction) -> Result<CodeAction> {
+        guarded("codeAction/resolve", super::actions::resolve(self, params)).await
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -356,6 +474,7 @@ impl LanguageServer for Backend {
         guarded("workspace/executeCommand", async {
             match params.command.as_str() {
                 STATUS_COMMAND => Ok(Some(self.status())),
+                super::actions::RUN_ACTION_COMMAND => super::actions::run_command(self, &params.arguments),
                 "glm-lsp.debug.panic" if test_hooks_enabled() => {
                     panic!("test hook: deliberate panic")
                 }

@@ -1,0 +1,163 @@
+//! `textDocument/completion`, `textDocument/inlineCompletion` and the prefetch after a
+//! pause in typing.
+
+use std::time::Duration;
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+
+use super::server::{invalid_params, Backend};
+use super::to_proto;
+use crate::completion::{self, present, Settings, Surroundings};
+use crate::config::{Config, Trigger};
+use crate::document::Document;
+use crate::session::Session;
+use crate::text::offset_of;
+
+/// An explicit request may wait this long for the model (the user is waiting for it).
+const INVOKED_WAIT: Duration = Duration::from_secs(60);
+
+pub fn settings(config: &Config) -> Settings {
+    Settings {
+        debounce: Duration::from_millis(config.completion.debounce_ms),
+        max_wait: Duration::from_millis(config.completion.max_wait_ms),
+        invoked_wait: INVOKED_WAIT.min(Duration::from_secs(config.timeout_secs)),
+        thinking: config.completion.thinking,
+        max_tokens: config.completion.max_tokens,
+    }
+}
+
+fn enabled_for(config: &Config, document: &Document) -> bool {
+    config.completion.enabled
+        && config
+            .completion
+            .languages
+            .as_ref()
+            .is_none_or(|languages| languages.iter().any(|id| id == &document.language_id))
+}
+
+fn build_site(session: &Session, document: &Document, offset: usize, config: &Config) -> Option<completion::Site> {
+    let open_documents = session.documents.snapshot_all();
+    let roots = session.roots();
+    let exclude = session.exclude();
+    let around = Surroundings {
+        open_documents: &open_documents,
+        workspace: &session.index,
+        root: roots.first().map(|root| root.as_path()),
+        exclude: &exclude,
+    };
+    completion::site(document, offset, &around, config)
+}
+
+/// The suggestion for a position, as (replaced range, text), or `None`.
+async fn suggestion(
+    backend: &Backend,
+    uri: &Uri,
+    position: Position,
+    invoked: bool,
+) -> Result<(Option<(Range, completion::Presented)>, bool)> {
+    let session = backend.session();
+    let config = session.config();
+    let document = backend.document_snapshot(uri)?;
+    if !enabled_for(&config, &document) || (config.completion.trigger == Trigger::Manual && !invoked) {
+        return Ok((None, false));
+    }
+    let encoding = session.encoding();
+    let offset = offset_of(&document.rope, super::from_proto::position(position), encoding)
+        .ok_or_else(|| invalid_params(format!("position {}:{} is past the end of the document", position.line, position.character)))?;
+    let Some(site) = build_site(session, &document, offset, &config) else {
+        return Ok((None, false));
+    };
+    let before_cursor = document.rope.byte_slice(offset.saturating_sub(512)..offset).to_string();
+    let answer = session.completions.complete(site, settings(&config), invoked).await;
+    let presented = answer.suggestion.map(|text| {
+        let local = present(&before_cursor, before_cursor.len(), &text);
+        let shift = offset - before_cursor.len();
+        let replace = local.replace.start + shift..local.replace.end + shift;
+        (to_proto::range(&document.rope, replace.clone(), encoding), completion::Presented { replace, ..local })
+    });
+    Ok((presented, answer.incomplete))
+}
+
+pub async fn completion(backend: &Backend, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+    let position = params.text_document_position;
+    let invoked = params.context.as_ref().is_none_or(|context| context.trigger_kind == CompletionTriggerKind::INVOKED);
+    let (presented, _) = suggestion(backend, &position.text_document.uri, position.position, invoked).await?;
+    let model = backend.session().completions.model_name();
+    let language = backend
+        .session()
+        .documents
+        .with(position.text_document.uri.as_str(), |document| {
+            document.language.map_or(document.language_id.clone(), |language| language.name().to_string())
+        })
+        .unwrap_or_default();
+    let items = presented
+        .map(|(range, presented)| CompletionItem {
+            label: presented.label.clone(),
+            kind: Some(CompletionItemKind::TEXT),
+            detail: Some(format!("GLM ({model})")),
+            documentation: Some(Documentation::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: format!("```{language}\n{}\n```", presented.new_text),
+            })),
+            filter_text: Some(presented.filter_text.clone()),
+            insert_text_format: Some(InsertTextFormat::PLAIN_TEXT),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(range, presented.new_text))),
+            ..CompletionItem::default()
+        })
+        .into_iter()
+        .collect();
+    // Always incomplete: the editor asks again as the user types, which is when a
+    // suggestion that was still thinking gets delivered.
+    Ok(Some(CompletionResponse::List(CompletionList { is_incomplete: true, items })))
+}
+
+pub async fn inline_completion(backend: &Backend, params: InlineCompletionParams) -> Result<Option<InlineCompletionResponse>> {
+    let position = params.text_document_position;
+    let invoked = params.context.trigger_kind == InlineCompletionTriggerKind::INVOKED;
+    let (presented, _) = suggestion(backend, &position.text_document.uri, position.position, invoked).await?;
+    let items = presented
+        .map(|(range, presented)| InlineCompletionItem {
+            insert_text: presented.new_text,
+            filter_text: Some(presented.filter_text),
+            range: Some(range),
+            command: None,
+            insert_text_format: Some(InsertTextFormat::PLAIN_TEXT),
+        })
+        .into_iter()
+        .collect();
+    Ok(Some(InlineCompletionResponse::List(InlineCompletionList { items })))
+}
+
+/// After a pause in typing, starts the model on the position the user typed at, so the
+/// suggestion is ready (or nearly) when the editor asks.
+pub fn schedule_prefetch(backend: &Backend, uri: &str) {
+    let session = backend.session_arc();
+    let config = session.config();
+    let Some((version, enabled)) = session.documents.with(uri, |document| (document.version, enabled_for(&config, document))) else {
+        return;
+    };
+    if !enabled || config.completion.trigger != Trigger::Auto {
+        return;
+    }
+    let delay = Duration::from_millis(config.completion.debounce_ms);
+    let uri_owned = uri.to_string();
+    let task = tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let Some(document) = session.documents.get(&uri_owned) else { return };
+        let Some(offset) = document.last_edit_end.filter(|_| document.version == version && !document.out_of_sync) else {
+            return;
+        };
+        let config = session.config();
+        if let Some(site) = build_site(&session, &document, offset, &config) {
+            session.completions.prefetch(site, settings(&config));
+        }
+    });
+    backend.replace_prefetch(uri, task.abort_handle());
+}
+
+pub fn forget(backend: &Backend, uri: &str) {
+    backend.session().completions.forget(uri);
+    backend.replace_prefetch(uri, tokio::spawn(async {}).abort_handle());
+}
+
