@@ -160,7 +160,9 @@ fn display_path(uri: &str) -> &str {
 /// Why an action changed nothing; the message is for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ActionError {
-    #[error("the model's answer was cut off (it hit maxTokens); nothing was changed. Raise actions.maxTokens and try again")]
+    #[error(
+        "the model's answer was cut off (it hit maxTokens); nothing was changed. Raise actions.maxTokens and try again"
+    )]
     Truncated,
     #[error("the provider's content filter blocked the answer; nothing was changed")]
     Blocked,
@@ -188,7 +190,12 @@ pub struct ActionEdit {
 /// Turns the model's answer into edits of the document as it is *now*. `base` is the text
 /// the model saw; when the user typed meanwhile, the model's change is rebased onto the
 /// current text with a three-way merge, and refused when the two touch the same lines.
-pub fn apply_answer(base: &str, data: &ActionData, answer: &ModelAnswer, current: &Document) -> Result<ActionEdit, ActionError> {
+pub fn apply_answer(
+    base: &str,
+    data: &ActionData,
+    answer: &ModelAnswer,
+    current: &Document,
+) -> Result<ActionEdit, ActionError> {
     match &answer.finish {
         Finish::Complete => {}
         Finish::Truncated => return Err(ActionError::Truncated),

@@ -99,15 +99,7 @@ pub struct CustomAction {
     pub prompt: String,
 }
 
-pub const DEFAULT_EXCLUDE: [&str; 7] = [
-    ".env",
-    ".env.*",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "*.p12",
-    "secrets.*",
-];
+pub const DEFAULT_EXCLUDE: [&str; 7] = [".env", ".env.*", "*.pem", "*.key", "id_rsa*", "*.p12", "secrets.*"];
 
 impl Default for Config {
     fn default() -> Config {
@@ -133,17 +125,9 @@ impl Default for Config {
             },
             context: ContextConfig {
                 budget_tokens: 6000,
-                exclude: DEFAULT_EXCLUDE
-                    .iter()
-                    .map(|glob| glob.to_string())
-                    .collect(),
+                exclude: DEFAULT_EXCLUDE.iter().map(|glob| glob.to_string()).collect(),
             },
-            actions: ActionsConfig {
-                resolve: false,
-                confirm: false,
-                max_tokens: 32768,
-                custom: Vec::new(),
-            },
+            actions: ActionsConfig { resolve: false, confirm: false, max_tokens: 32768, custom: Vec::new() },
         }
     }
 }
@@ -177,11 +161,7 @@ pub struct ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "glm-lsp: setting `{}` from {}: {}",
-            self.key, self.source, self.message
-        )
+        write!(f, "glm-lsp: setting `{}` from {}: {}", self.key, self.source, self.message)
     }
 }
 
@@ -201,10 +181,7 @@ const USER_ONLY_KEYS: [&str; 2] = ["apiKey", "baseUrl"];
 
 impl Sources {
     /// Reads the config files and the environment; the LSP sources are filled in later.
-    pub fn load(
-        workspace_root: Option<&Path>,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> (Sources, Vec<ConfigError>) {
+    pub fn load(workspace_root: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> (Sources, Vec<ConfigError>) {
         let mut errors = Vec::new();
         let mut sources = Sources::default();
         let user_dir = env("XDG_CONFIG_HOME")
@@ -253,14 +230,8 @@ impl Sources {
         let mut config = Config::default();
         let mut errors = Vec::new();
         let layers: [(&str, Option<&Value>); 5] = [
-            (
-                "user config file",
-                self.user_file.as_ref().map(|(_, value)| value),
-            ),
-            (
-                "workspace glm-lsp.toml",
-                self.workspace_file.as_ref().map(|(_, value)| value),
-            ),
+            ("user config file", self.user_file.as_ref().map(|(_, value)| value)),
+            ("workspace glm-lsp.toml", self.workspace_file.as_ref().map(|(_, value)| value)),
             ("environment", Some(&self.environment)),
             ("initializationOptions", Some(&self.initialization_options)),
             ("editor settings", Some(&self.client_settings)),
@@ -313,20 +284,14 @@ impl Config {
                 continue;
             }
             match key.as_str() {
-                "apiKey" => setter.string(key, value, |v| {
-                    self.api_key = Some(v).filter(|k| !k.is_empty())
-                }),
+                "apiKey" => setter.string(key, value, |v| self.api_key = Some(v).filter(|k| !k.is_empty())),
                 "baseUrl" => setter.url(key, value, |v| self.base_url = v),
                 "model" => setter.nonempty(key, value, |v| self.model = v),
                 "thinking" => setter.bool(key, value, |v| self.thinking = v),
                 "temperature" => setter.float(key, value, 0.0, 2.0, |v| self.temperature = Some(v)),
                 "topP" => setter.float(key, value, 0.0, 1.0, |v| self.top_p = Some(v)),
-                "maxTokens" => {
-                    setter.int(key, value, 1, 131_072, |v| self.max_tokens = Some(v as u32))
-                }
-                "maxConcurrency" => {
-                    setter.int(key, value, 1, 64, |v| self.max_concurrency = v as usize)
-                }
+                "maxTokens" => setter.int(key, value, 1, 131_072, |v| self.max_tokens = Some(v as u32)),
+                "maxConcurrency" => setter.int(key, value, 1, 64, |v| self.max_concurrency = v as usize),
                 "timeoutSecs" => setter.int(key, value, 1, 3600, |v| self.timeout_secs = v),
                 "price" => setter.price(key, value, |v| self.price = Some(v)),
                 "completion" => self.apply_completion(&mut setter, value),
@@ -347,22 +312,12 @@ impl Config {
             match key.as_str() {
                 "enabled" => setter.bool(&key_path, value, |v| completion.enabled = v),
                 "trigger" => setter.choice(&key_path, value, &["auto", "manual"], |v| {
-                    completion.trigger = if v == "auto" {
-                        Trigger::Auto
-                    } else {
-                        Trigger::Manual
-                    }
+                    completion.trigger = if v == "auto" { Trigger::Auto } else { Trigger::Manual }
                 }),
-                "debounceMs" => {
-                    setter.int(&key_path, value, 0, 10_000, |v| completion.debounce_ms = v)
-                }
-                "maxWaitMs" => {
-                    setter.int(&key_path, value, 0, 60_000, |v| completion.max_wait_ms = v)
-                }
+                "debounceMs" => setter.int(&key_path, value, 0, 10_000, |v| completion.debounce_ms = v),
+                "maxWaitMs" => setter.int(&key_path, value, 0, 60_000, |v| completion.max_wait_ms = v),
                 "thinking" => setter.bool(&key_path, value, |v| completion.thinking = v),
-                "maxTokens" => setter.int(&key_path, value, 16, 131_072, |v| {
-                    completion.max_tokens = v as u32
-                }),
+                "maxTokens" => setter.int(&key_path, value, 16, 131_072, |v| completion.max_tokens = v as u32),
                 "languages" => setter.strings(&key_path, value, |v| completion.languages = Some(v)),
                 _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
             }
@@ -376,9 +331,9 @@ impl Config {
         for (key, value) in object {
             let key_path = format!("context.{key}");
             match key.as_str() {
-                "budgetTokens" => setter.int(&key_path, value, 256, 150_000, |v| {
-                    self.context.budget_tokens = v as usize
-                }),
+                "budgetTokens" => {
+                    setter.int(&key_path, value, 256, 150_000, |v| self.context.budget_tokens = v as usize)
+                }
                 "exclude" => setter.globs(&key_path, value, |v| self.context.exclude = v),
                 _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
             }
@@ -400,9 +355,7 @@ impl Config {
             match key.as_str() {
                 "resolve" => setter.bool(&key_path, value, |v| self.actions.resolve = v),
                 "confirm" => setter.bool(&key_path, value, |v| self.actions.confirm = v),
-                "maxTokens" => setter.int(&key_path, value, 256, 131_072, |v| {
-                    self.actions.max_tokens = v as u32
-                }),
+                "maxTokens" => setter.int(&key_path, value, 256, 131_072, |v| self.actions.max_tokens = v as u32),
                 "custom" => setter.custom_actions(&key_path, value, |v| self.actions.custom = v),
                 _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
             }
@@ -449,16 +402,10 @@ impl Setter<'_> {
 
     fn url(&mut self, key: &str, value: &Value, set: impl FnOnce(String)) {
         match value.as_str().map(str::trim) {
-            Some(url)
-                if reqwest::Url::parse(url)
-                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https")) =>
-            {
+            Some(url) if reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => {
                 set(url.trim_end_matches('/').to_string())
             }
-            _ => self.fail(
-                key,
-                "expected an http(s) URL such as https://open.bigmodel.cn/api/paas/v4",
-            ),
+            _ => self.fail(key, "expected an http(s) URL such as https://open.bigmodel.cn/api/paas/v4"),
         }
     }
 
@@ -470,12 +417,7 @@ impl Setter<'_> {
     }
 
     fn int(&mut self, key: &str, value: &Value, min: u64, max: u64, set: impl FnOnce(u64)) {
-        match value.as_u64().or_else(|| {
-            value
-                .as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                .map(|f| f as u64)
-        }) {
+        match value.as_u64().or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)) {
             Some(number) if (min..=max).contains(&number) => set(number),
             _ => self.fail(key, format!("expected a whole number from {min} to {max}")),
         }
@@ -496,12 +438,8 @@ impl Setter<'_> {
     }
 
     fn strings(&mut self, key: &str, value: &Value, set: impl FnOnce(Vec<String>)) {
-        let strings: Option<Vec<String>> = value.as_array().and_then(|items| {
-            items
-                .iter()
-                .map(|item| item.as_str().map(str::to_string))
-                .collect()
-        });
+        let strings: Option<Vec<String>> =
+            value.as_array().and_then(|items| items.iter().map(|item| item.as_str().map(str::to_string)).collect());
         match strings {
             Some(strings) => set(strings),
             None => self.fail(key, "expected a list of strings"),
@@ -520,12 +458,7 @@ impl Setter<'_> {
     }
 
     fn price(&mut self, key: &str, value: &Value, set: impl FnOnce(Price)) {
-        let field = |name: &str| {
-            value
-                .get(name)
-                .and_then(Value::as_f64)
-                .filter(|v| *v >= 0.0)
-        };
+        let field = |name: &str| value.get(name).and_then(Value::as_f64).filter(|v| *v >= 0.0);
         match (field("input"), field("output")) {
             (Some(input), Some(output)) => {
                 set(Price { input, cached_input: field("cachedInput").unwrap_or(input), output })
@@ -539,20 +472,12 @@ impl Setter<'_> {
 
     fn custom_actions(&mut self, key: &str, value: &Value, set: impl FnOnce(Vec<CustomAction>)) {
         let Some(items) = value.as_array() else {
-            self.fail(
-                key,
-                "expected a list of {\"title\", \"prompt\", \"kind\"} objects",
-            );
+            self.fail(key, "expected a list of {\"title\", \"prompt\", \"kind\"} objects");
             return;
         };
         let mut actions = Vec::new();
         for (index, item) in items.iter().enumerate() {
-            let text = |name: &str| {
-                item.get(name)
-                    .and_then(Value::as_str)
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty())
-            };
+            let text = |name: &str| item.get(name).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty());
             match (text("title"), text("prompt")) {
                 (Some(title), Some(prompt)) => actions.push(CustomAction {
                     title: title.to_string(),
@@ -560,10 +485,7 @@ impl Setter<'_> {
                     prompt: prompt.to_string(),
                 }),
                 _ => {
-                    self.fail(
-                        &format!("{key}[{index}]"),
-                        "each action needs a non-empty \"title\" and \"prompt\"",
-                    );
+                    self.fail(&format!("{key}[{index}]"), "each action needs a non-empty \"title\" and \"prompt\"");
                     return;
                 }
             }
@@ -600,11 +522,7 @@ mod tests {
     fn workspace_file_cannot_redirect_the_key() {
         let root = std::env::temp_dir().join(format!("glm-lsp-config-{}", std::process::id()));
         std::fs::create_dir_all(&root).unwrap();
-        std::fs::write(
-            root.join("glm-lsp.toml"),
-            "baseUrl = \"https://evil.example\"\nmodel = \"glm-4.6\"\n",
-        )
-        .unwrap();
+        std::fs::write(root.join("glm-lsp.toml"), "baseUrl = \"https://evil.example\"\nmodel = \"glm-4.6\"\n").unwrap();
         let (sources, errors) = Sources::load(Some(&root), &|_| None);
         let (config, _) = sources.resolve();
         assert_eq!(config.base_url, DEFAULT_BASE_URL);
@@ -615,10 +533,7 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_key() {
-        let config = Config {
-            api_key: Some("sk-very-secret".into()),
-            ..Config::default()
-        };
+        let config = Config { api_key: Some("sk-very-secret".into()), ..Config::default() };
         assert!(!format!("{config:?}").contains("very-secret"));
     }
 
@@ -626,11 +541,7 @@ mod tests {
     fn actions_accept_a_list_or_an_object() {
         let mut config = Config::default();
         let mut errors = Vec::new();
-        config.apply(
-            "test",
-            &json!({"actions": [{"title": "Explain", "prompt": "Explain {code}"}]}),
-            &mut errors,
-        );
+        config.apply("test", &json!({"actions": [{"title": "Explain", "prompt": "Explain {code}"}]}), &mut errors);
         assert_eq!(config.actions.custom.len(), 1);
         config.apply("test", &json!({"actions": {"resolve": true}}), &mut errors);
         assert!(config.actions.resolve);

@@ -117,12 +117,8 @@ impl SectionKind {
 impl Section {
     /// The section as it appears in a prompt. Its estimated tokens are what the budget counts.
     pub fn render(&self) -> String {
-        let mut rendered = format!(
-            "<context file=\"{}\" lines=\"{}-{}\"",
-            self.file,
-            self.start_line + 1,
-            self.end_line + 1
-        );
+        let mut rendered =
+            format!("<context file=\"{}\" lines=\"{}-{}\"", self.file, self.start_line + 1, self.end_line + 1);
         if let Some(symbol) = &self.symbol {
             rendered.push_str(&format!(" symbol=\"{symbol}\""));
         }
@@ -144,10 +140,7 @@ impl Context {
     /// Estimated tokens of everything the budget covers: every rendered section and the
     /// cursor window with its marker.
     pub fn estimate(&self) -> usize {
-        self.sections
-            .iter()
-            .map(Section::estimated_tokens)
-            .sum::<usize>()
+        self.sections.iter().map(Section::estimated_tokens).sum::<usize>()
             + estimate_tokens(&self.prefix)
             + estimate_tokens(&self.suffix)
             + estimate_tokens(CURSOR_MARKER)
@@ -158,10 +151,7 @@ impl Context {
 /// file matching `input.exclude`; every text is passed through [`redact`].
 pub fn gather(input: &ContextInput) -> Context {
     let document = input.document;
-    let mut context = Context {
-        budget_tokens: input.budget_tokens,
-        ..Context::default()
-    };
+    let mut context = Context { budget_tokens: input.budget_tokens, ..Context::default() };
     let document_path = uri_to_path(&document.uri);
     if let Some(path) = &document_path {
         if input.exclude.is_excluded(path, input.root) {
@@ -173,30 +163,15 @@ pub fn gather(input: &ContextInput) -> Context {
     let text = document.rope.to_string();
     let offset = floor_char_boundary(&text, input.offset.min(text.len()));
 
-    let mut remaining = input
-        .budget_tokens
-        .saturating_sub(estimate_tokens(CURSOR_MARKER));
-    let window = cursor_window(
-        document,
-        &text,
-        offset,
-        remaining * 2 / 5,
-        remaining * 3 / 20,
-    );
+    let mut remaining = input.budget_tokens.saturating_sub(estimate_tokens(CURSOR_MARKER));
+    let window = cursor_window(document, &text, offset, remaining * 2 / 5, remaining * 3 / 20);
     context.prefix = redact(&text[window.start..offset]).into_owned();
     context.suffix = redact(&text[offset..window.end]).into_owned();
-    remaining = remaining
-        .saturating_sub(estimate_tokens(&context.prefix) + estimate_tokens(&context.suffix));
+    remaining = remaining.saturating_sub(estimate_tokens(&context.prefix) + estimate_tokens(&context.suffix));
 
     if let (Some(language), Some(tree)) = (document.language, document.tree.as_ref()) {
-        let facts = input
-            .workspace
-            .open_documents()
-            .facts(document, || text.clone());
-        let mut builder = SectionBuilder {
-            sections: Vec::new(),
-            remaining,
-        };
+        let facts = input.workspace.open_documents().facts(document, || text.clone());
+        let mut builder = SectionBuilder { sections: Vec::new(), remaining };
         let enclosing = symbols::enclosing(language, &text, tree, offset);
 
         // Headers of the scopes around the cursor that the window does not show.
@@ -221,14 +196,7 @@ pub fn gather(input: &ContextInput) -> Context {
 
         // Imports, capped so that a file with hundreds of imports leaves room for definitions.
         let import_budget = builder.remaining.min(input.budget_tokens * 3 / 20);
-        if let Some(section) = imports_section(
-            &text,
-            document,
-            &facts.imports,
-            &file,
-            window.clone(),
-            import_budget,
-        ) {
+        if let Some(section) = imports_section(&text, document, &facts.imports, &file, window.clone(), import_budget) {
             builder.push(section);
         }
 
@@ -247,22 +215,10 @@ pub fn gather(input: &ContextInput) -> Context {
             let entry = nearest.entry(reference.name.as_str()).or_insert(distance);
             *entry = (*entry).min(distance);
         }
-        let import_text: String = facts
-            .imports
-            .iter()
-            .filter_map(|range| text.get(range.clone()))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let mut candidates = resolve(
-            input,
-            &facts.symbols,
-            &nearest,
-            &file,
-            document_path.as_deref(),
-            &window,
-            offset,
-            &import_text,
-        );
+        let import_text: String =
+            facts.imports.iter().filter_map(|range| text.get(range.clone())).collect::<Vec<_>>().join("\n");
+        let mut candidates =
+            resolve(input, &facts.symbols, &nearest, &file, document_path.as_deref(), &window, offset, &import_text);
         candidates.sort_by(|a, b| a.rank.cmp(&b.rank));
         let mut included: Vec<(String, Range<usize>)> = Vec::new();
         for candidate in candidates {
@@ -283,14 +239,7 @@ pub fn gather(input: &ContextInput) -> Context {
     }
 
     context.sections.sort_by(|a, b| {
-        let key = |section: &Section| {
-            (
-                section.kind,
-                section.file.clone(),
-                section.start_line,
-                section.symbol.clone(),
-            )
-        };
+        let key = |section: &Section| (section.kind, section.file.clone(), section.start_line, section.symbol.clone());
         key(a).cmp(&key(b))
     });
     // Redaction and rendering only ever shrink or keep what was measured, but the budget is
@@ -352,8 +301,7 @@ fn resolve(
     import_text: &str,
 ) -> Vec<Candidate> {
     let visible = |range: &Range<usize>| {
-        range.start < window.end && range.end > window.start
-            || (range.start <= offset && offset < range.end)
+        range.start < window.end && range.end > window.start || (range.start <= offset && offset < range.end)
     };
     let mut candidates = Vec::new();
     let mut resolved: HashSet<&str> = HashSet::new();
@@ -367,12 +315,7 @@ fn resolve(
         if visible(&symbol.range) {
             continue;
         }
-        candidates.push(candidate(
-            SectionKind::CurrentFile,
-            current_file.to_string(),
-            symbol,
-            (0, 0, distance),
-        ));
+        candidates.push(candidate(SectionKind::CurrentFile, current_file.to_string(), symbol, (0, 0, distance)));
     }
 
     // 2. Open documents, most recently edited first; then 3. the workspace index. A name is
@@ -393,10 +336,7 @@ fn resolve(
         if open.tree.is_none() {
             continue;
         }
-        let facts = input
-            .workspace
-            .open_documents()
-            .facts(open, || open.rope.to_string());
+        let facts = input.workspace.open_documents().facts(open, || open.rope.to_string());
         let file = display_path(path.as_deref(), &open.uri, input.root);
         let imported = is_imported(import_text, path.as_deref());
         for symbol in facts.symbols.iter() {
@@ -409,12 +349,7 @@ fn resolve(
             open_candidates.push((
                 !imported,
                 recency,
-                candidate(
-                    SectionKind::OpenFile,
-                    file.clone(),
-                    symbol,
-                    (1, recency, distance),
-                ),
+                candidate(SectionKind::OpenFile, file.clone(), symbol, (1, recency, distance)),
             ));
         }
     }
@@ -450,12 +385,7 @@ fn resolve(
             continue;
         }
         let file = display_path(Some(&best.path), "", input.root);
-        candidates.push(candidate(
-            SectionKind::Workspace,
-            file,
-            &best.symbol,
-            (2, 0, distance),
-        ));
+        candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, distance)));
     }
     candidates
 }
@@ -484,10 +414,7 @@ fn candidate(
 /// (`use crate::geometry::Point`, `from geometry import`, `import "./geometry"`,
 /// `#include "geometry.h"`, `import com.acme.Point;`).
 fn is_imported(import_text: &str, path: Option<&Path>) -> bool {
-    let Some(stem) = path
-        .and_then(Path::file_stem)
-        .and_then(|stem| stem.to_str())
-    else {
+    let Some(stem) = path.and_then(Path::file_stem).and_then(|stem| stem.to_str()) else {
         return false;
     };
     if stem.is_empty() || import_text.is_empty() {
@@ -521,10 +448,7 @@ fn imports_section(
         text: String::new(),
     };
     let mut first_line = None;
-    for range in imports
-        .iter()
-        .filter(|range| range.end <= window.start || range.start >= window.end)
-    {
+    for range in imports.iter().filter(|range| range.end <= window.start || range.start >= window.end) {
         let Some(statement) = text.get(range.clone()) else {
             continue;
         };
@@ -535,9 +459,7 @@ fn imports_section(
         candidate.text.push_str(&redact(statement));
         let start_line = *first_line.get_or_insert_with(|| document.rope.byte_to_line(range.start));
         candidate.start_line = start_line;
-        candidate.end_line = document
-            .rope
-            .byte_to_line(range.end.saturating_sub(1).max(range.start));
+        candidate.end_line = document.rope.byte_to_line(range.end.saturating_sub(1).max(range.start));
         if candidate.estimated_tokens() > budget {
             break;
         }
@@ -577,22 +499,15 @@ fn cursor_window(
     };
 
     // After the cursor: the rest of the cursor line, then whole lines while they fit.
-    let line_end = if cursor_line + 1 < rope.len_lines() {
-        rope.line_to_byte(cursor_line + 1)
-    } else {
-        text.len()
-    };
+    let line_end = if cursor_line + 1 < rope.len_lines() { rope.line_to_byte(cursor_line + 1) } else { text.len() };
     let mut end = line_end;
     if estimate_tokens(&text[offset..line_end]) > suffix_budget {
         end = floor_char_boundary(text, offset + suffix_budget * 7 / 2);
     } else {
         let mut last_line = cursor_line + 1;
         while last_line < rope.len_lines() && last_line - cursor_line <= MAX_SUFFIX_LINES {
-            let candidate = if last_line + 1 < rope.len_lines() {
-                rope.line_to_byte(last_line + 1)
-            } else {
-                text.len()
-            };
+            let candidate =
+                if last_line + 1 < rope.len_lines() { rope.line_to_byte(last_line + 1) } else { text.len() };
             if estimate_tokens(&text[offset..candidate]) > suffix_budget {
                 break;
             }
@@ -607,11 +522,8 @@ fn cursor_window(
 pub fn uri_to_path(uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("file://")?;
     // `file:///C:/x` on Windows, `file://host/share` is not supported.
-    let rest = if rest.len() > 3 && rest.as_bytes()[0] == b'/' && rest.as_bytes()[2] == b':' {
-        &rest[1..]
-    } else {
-        rest
-    };
+    let rest =
+        if rest.len() > 3 && rest.as_bytes()[0] == b'/' && rest.as_bytes()[2] == b':' { &rest[1..] } else { rest };
     let bytes = rest.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut index = 0;
@@ -651,9 +563,7 @@ fn display_path(path: Option<&Path>, uri: &str, root: Option<&Path>) -> String {
     let Some(path) = path else {
         return uri.to_string();
     };
-    let shown = root
-        .and_then(|root| path.strip_prefix(root).ok())
-        .unwrap_or(path);
+    let shown = root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path);
     shown.to_string_lossy().replace('\\', "/")
 }
 
@@ -675,8 +585,5 @@ fn ceil_char_boundary(text: &str, index: usize) -> usize {
 
 /// The language name used in prompts for a document, or its language id for plain text.
 pub fn language_name(document: &Document) -> &str {
-    document
-        .language
-        .map(Language::name)
-        .unwrap_or(&document.language_id)
+    document.language.map(Language::name).unwrap_or(&document.language_id)
 }

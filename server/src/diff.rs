@@ -35,32 +35,17 @@ pub fn edits(before: &str, after: &str) -> Vec<Edit> {
     let old_starts = line_starts(&old_lines);
     let new_starts = line_starts(&new_lines);
 
-    let shared_prefix = old_lines
-        .iter()
-        .zip(&new_lines)
-        .take_while(|(old, new)| old == new)
-        .count();
+    let shared_prefix = old_lines.iter().zip(&new_lines).take_while(|(old, new)| old == new).count();
     let max_suffix = old_lines.len().min(new_lines.len()) - shared_prefix;
-    let shared_suffix = old_lines
-        .iter()
-        .rev()
-        .zip(new_lines.iter().rev())
-        .take(max_suffix)
-        .take_while(|(old, new)| old == new)
-        .count();
+    let shared_suffix =
+        old_lines.iter().rev().zip(new_lines.iter().rev()).take(max_suffix).take_while(|(old, new)| old == new).count();
     let old_middle = shared_prefix..old_lines.len() - shared_suffix;
     let new_middle = shared_prefix..new_lines.len() - shared_suffix;
 
     // Lines are compared without their line ending, so a line that only gained, lost or
     // changed its terminator is "equal" and gets an edit of just that terminator below.
-    let old_contents: Vec<&str> = old_lines[old_middle.clone()]
-        .iter()
-        .map(|line| line_content(line))
-        .collect();
-    let new_contents: Vec<&str> = new_lines[new_middle.clone()]
-        .iter()
-        .map(|line| line_content(line))
-        .collect();
+    let old_contents: Vec<&str> = old_lines[old_middle.clone()].iter().map(|line| line_content(line)).collect();
+    let new_contents: Vec<&str> = new_lines[new_middle.clone()].iter().map(|line| line_content(line)).collect();
     let ops = similar::capture_diff_slices_deadline(
         Algorithm::Myers,
         &old_contents,
@@ -90,19 +75,9 @@ pub fn edits(before: &str, after: &str) -> Vec<Edit> {
         let old_bytes = old_starts[old_range.start]..old_starts[old_range.end];
         let new_bytes = new_starts[new_range.start]..new_starts[new_range.end];
         if tag == DiffTag::Replace {
-            refine_block(
-                before,
-                old_bytes,
-                after,
-                new_bytes,
-                refine_deadline,
-                &mut result,
-            );
+            refine_block(before, old_bytes, after, new_bytes, refine_deadline, &mut result);
         } else {
-            result.push(Edit {
-                range: old_bytes,
-                new_text: after[new_bytes].to_string(),
-            });
+            result.push(Edit { range: old_bytes, new_text: after[new_bytes].to_string() });
         }
     }
     normalize(before, result)
@@ -139,10 +114,7 @@ pub struct ConflictRegion {
 /// How much of `before` a whole-range replacement would rewrite compared with `edits`, for
 /// benchmarks and logs: `(number of edits, bytes replaced + bytes inserted)`.
 pub fn edit_cost(edits: &[Edit]) -> (usize, usize) {
-    let changed = edits
-        .iter()
-        .map(|edit| edit.range.len() + edit.new_text.len())
-        .sum();
+    let changed = edits.iter().map(|edit| edit.range.len() + edit.new_text.len()).sum();
     (edits.len(), changed)
 }
 
@@ -185,8 +157,7 @@ fn refine_block(
 ) {
     let old_block = &before[old_bytes.clone()];
     let new_block = &after[new_bytes.clone()];
-    let too_big =
-        old_block.len() > MAX_REFINED_BLOCK_BYTES || new_block.len() > MAX_REFINED_BLOCK_BYTES;
+    let too_big = old_block.len() > MAX_REFINED_BLOCK_BYTES || new_block.len() > MAX_REFINED_BLOCK_BYTES;
     if too_big || Instant::now() >= deadline {
         out.extend(trimmed_edit(old_block, new_block, old_bytes.start));
         return;
@@ -195,12 +166,7 @@ fn refine_block(
     let new_tokens = tokenize(new_block);
     let old_token_starts = line_starts(&old_tokens);
     let new_token_starts = line_starts(&new_tokens);
-    let ops = similar::capture_diff_slices_deadline(
-        Algorithm::Myers,
-        &old_tokens,
-        &new_tokens,
-        Some(deadline),
-    );
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &old_tokens, &new_tokens, Some(deadline));
     let mut block_edits = Vec::new();
     for op in ops {
         if let DiffOp::Equal { .. } = op {
@@ -208,15 +174,9 @@ fn refine_block(
         }
         let old_range = op.old_range();
         let new_range = op.new_range();
-        let old_part =
-            &old_block[old_token_starts[old_range.start]..old_token_starts[old_range.end]];
-        let new_part =
-            &new_block[new_token_starts[new_range.start]..new_token_starts[new_range.end]];
-        block_edits.extend(trimmed_edit(
-            old_part,
-            new_part,
-            old_bytes.start + old_token_starts[old_range.start],
-        ));
+        let old_part = &old_block[old_token_starts[old_range.start]..old_token_starts[old_range.end]];
+        let new_part = &new_block[new_token_starts[new_range.start]..new_token_starts[new_range.end]];
+        block_edits.extend(trimmed_edit(old_part, new_part, old_bytes.start + old_token_starts[old_range.start]));
     }
     out.extend(merge_short_gaps(before, block_edits));
 }
@@ -329,9 +289,8 @@ fn normalize(before: &str, mut edits: Vec<Edit>) -> Vec<Edit> {
     edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
     let edits = merge_touching(before, edits);
     let bytes = before.as_bytes();
-    let inside_crlf = |offset: usize| {
-        offset > 0 && offset < bytes.len() && bytes[offset - 1] == b'\r' && bytes[offset] == b'\n'
-    };
+    let inside_crlf =
+        |offset: usize| offset > 0 && offset < bytes.len() && bytes[offset - 1] == b'\r' && bytes[offset] == b'\n';
     let widened = edits
         .into_iter()
         .map(|mut edit| {
@@ -357,9 +316,7 @@ fn merge_touching(before: &str, edits: Vec<Edit>) -> Vec<Edit> {
                 // Edits come from disjoint diff ops, so "touching" is the only overlap left;
                 // `max` keeps this total even if that ever changed.
                 let gap_end = edit.range.start.max(previous.range.end);
-                previous
-                    .new_text
-                    .push_str(&before[previous.range.end..gap_end]);
+                previous.new_text.push_str(&before[previous.range.end..gap_end]);
                 previous.new_text.push_str(&edit.new_text);
                 previous.range.end = previous.range.end.max(edit.range.end);
                 continue;

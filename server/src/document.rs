@@ -51,8 +51,8 @@ pub enum ChangeError {
 
 impl Document {
     pub fn new(uri: String, language_id: String, version: i32, text: &str) -> Document {
-        let language = Language::from_language_id(&language_id)
-            .or_else(|| Language::from_path(std::path::Path::new(&uri)));
+        let language =
+            Language::from_language_id(&language_id).or_else(|| Language::from_path(std::path::Path::new(&uri)));
         let mut document = Document {
             uri,
             language_id,
@@ -81,10 +81,7 @@ impl Document {
         encoding: PositionEncoding,
     ) -> Result<(), ChangeError> {
         if version <= self.version {
-            return Err(ChangeError::StaleVersion {
-                current: self.version,
-                got: version,
-            });
+            return Err(ChangeError::StaleVersion { current: self.version, got: version });
         }
         let resyncs = changes.iter().any(|change| change.range.is_none());
         if self.out_of_sync && !resyncs {
@@ -106,10 +103,9 @@ impl Document {
                     tree_edits.clear();
                 }
                 Some((start, end)) => {
-                    let (Some(start_byte), Some(end_byte)) = (
-                        offset_of(&rope, start, encoding),
-                        offset_of(&rope, end, encoding),
-                    ) else {
+                    let (Some(start_byte), Some(end_byte)) =
+                        (offset_of(&rope, start, encoding), offset_of(&rope, end, encoding))
+                    else {
                         self.out_of_sync = true;
                         self.version = version;
                         return Err(ChangeError::RangeOutOfBounds { start, end });
@@ -215,19 +211,12 @@ impl DocumentStore {
     }
 
     pub fn uris(&self) -> Vec<String> {
-        self.documents
-            .iter()
-            .map(|entry| entry.key().clone())
-            .collect()
+        self.documents.iter().map(|entry| entry.key().clone()).collect()
     }
 
     /// Snapshots of every open document, most recently edited first.
     pub fn snapshot_all(&self) -> Vec<Document> {
-        let mut documents: Vec<Document> = self
-            .documents
-            .iter()
-            .map(|entry| entry.value().clone())
-            .collect();
+        let mut documents: Vec<Document> = self.documents.iter().map(|entry| entry.value().clone()).collect();
         documents.sort_by(|a, b| b.last_edited.cmp(&a.last_edited));
         documents
     }
@@ -254,25 +243,11 @@ mod tests {
 
     #[test]
     fn incremental_edit_keeps_tree_equal_to_fresh_parse() {
-        let mut document = Document::new(
-            "file:///a.rs".into(),
-            "rust".into(),
-            1,
-            "fn main() {\n    let x = 1;\n}\n",
-        );
-        document
-            .apply_changes(
-                2,
-                &[change((1, 12), (1, 13), "\"é😀\"")],
-                PositionEncoding::Utf16,
-            )
-            .unwrap();
+        let mut document = Document::new("file:///a.rs".into(), "rust".into(), 1, "fn main() {\n    let x = 1;\n}\n");
+        document.apply_changes(2, &[change((1, 12), (1, 13), "\"é😀\"")], PositionEncoding::Utf16).unwrap();
         assert_eq!(document.text(), "fn main() {\n    let x = \"é😀\";\n}\n");
         let fresh = crate::language::parse_str(Language::Rust, &document.text()).unwrap();
-        assert_eq!(
-            document.tree.as_ref().unwrap().root_node().to_sexp(),
-            fresh.root_node().to_sexp()
-        );
+        assert_eq!(document.tree.as_ref().unwrap().root_node().to_sexp(), fresh.root_node().to_sexp());
     }
 
     #[test]
@@ -291,18 +266,12 @@ mod tests {
         assert_eq!(document.text(), "x = 1\n");
         assert!(document.out_of_sync);
         // Later ranged edits would be relative to text we do not have: refused.
-        let later =
-            document.apply_changes(7, &[change((0, 0), (0, 0), "z")], PositionEncoding::Utf16);
+        let later = document.apply_changes(7, &[change((0, 0), (0, 0), "z")], PositionEncoding::Utf16);
         assert_eq!(later, Err(ChangeError::OutOfSync));
         assert_eq!(document.text(), "x = 1\n");
         // A full-text change resynchronises.
-        let full = ContentChange {
-            range: None,
-            text: "y = 2\n".into(),
-        };
-        document
-            .apply_changes(8, &[full], PositionEncoding::Utf16)
-            .unwrap();
+        let full = ContentChange { range: None, text: "y = 2\n".into() };
+        document.apply_changes(8, &[full], PositionEncoding::Utf16).unwrap();
         assert_eq!(document.text(), "y = 2\n");
         assert!(!document.out_of_sync);
     }

@@ -31,6 +31,5 @@ pub use error::GlmError;
 pub use retry::RetryPolicy;
 pub use settings::{ApiKey, GlmSettings, DEFAULT_BASE_URL, DEFAULT_MODEL};
 pub use types::{
-    approx_tokens, ChatEvent, ChatOutcome, ChatRequest, FinishReason, Message, Priority, Role,
-    ToolCall, Usage,
+    approx_tokens, ChatEvent, ChatOutcome, ChatRequest, FinishReason, Message, Priority, Role, ToolCall, Usage,
 };

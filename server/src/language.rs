@@ -128,9 +128,7 @@ pub fn with_parser<R>(language: Language, parse: impl FnOnce(&mut tree_sitter::P
         let mut parsers = parsers.borrow_mut();
         let parser = parsers.entry(language).or_insert_with(|| {
             let mut parser = tree_sitter::Parser::new();
-            parser
-                .set_language(&language.grammar())
-                .expect("grammar built with an incompatible tree-sitter ABI");
+            parser.set_language(&language.grammar()).expect("grammar built with an incompatible tree-sitter ABI");
             parser
         });
         parse(parser)
@@ -159,10 +157,7 @@ mod tests {
         for language in Language::ALL {
             assert_eq!(Language::from_language_id(language.name()), Some(language));
         }
-        assert_eq!(
-            Language::from_path(Path::new("a/b.tsx")),
-            Some(Language::Tsx)
-        );
+        assert_eq!(Language::from_path(Path::new("a/b.tsx")), Some(Language::Tsx));
         assert_eq!(Language::from_path(Path::new("Makefile")), None);
     }
 }

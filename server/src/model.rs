@@ -18,17 +18,11 @@ pub enum Role {
 
 impl ChatMessage {
     pub fn system(content: impl Into<String>) -> ChatMessage {
-        ChatMessage {
-            role: Role::System,
-            content: content.into(),
-        }
+        ChatMessage { role: Role::System, content: content.into() }
     }
 
     pub fn user(content: impl Into<String>) -> ChatMessage {
-        ChatMessage {
-            role: Role::User,
-            content: content.into(),
-        }
+        ChatMessage { role: Role::User, content: content.into() }
     }
 }
 
@@ -97,11 +91,7 @@ pub type EventSink = Box<dyn FnMut(ModelEvent) + Send>;
 
 pub trait Model: Send + Sync + 'static {
     /// Runs one chat request. Dropping the future cancels it, upstream included.
-    fn chat(
-        &self,
-        request: ModelRequest,
-        events: EventSink,
-    ) -> BoxFuture<'static, Result<ModelAnswer, ModelError>>;
+    fn chat(&self, request: ModelRequest, events: EventSink) -> BoxFuture<'static, Result<ModelAnswer, ModelError>>;
 
     /// The model id, for item details and logs.
     fn name(&self) -> String;

@@ -14,10 +14,7 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     pub fn new(role: &str, content: impl Into<String>) -> ChatMessage {
-        ChatMessage {
-            role: role.to_string(),
-            content: content.into(),
-        }
+        ChatMessage { role: role.to_string(), content: content.into() }
     }
 }
 
@@ -47,18 +44,15 @@ pub fn completion_messages(context: &Context, language_name: &str, file: &str) -
 pub fn render_context(context: &Context, language_name: &str, file: &str) -> String {
     let mut sections: Vec<&Section> = context.sections.iter().collect();
     // `gather` already sorts; sort again so the prompt's stability does not depend on it.
-    sections.sort_by(|a, b| {
-        (a.kind, &a.file, a.start_line, &a.symbol).cmp(&(b.kind, &b.file, b.start_line, &b.symbol))
-    });
+    sections
+        .sort_by(|a, b| (a.kind, &a.file, a.start_line, &a.symbol).cmp(&(b.kind, &b.file, b.start_line, &b.symbol)));
     let mut prompt = String::new();
     let mut current_heading = None;
     for section in sections {
         let heading = match section.kind {
             SectionKind::Workspace => "Definitions from other files in the workspace:",
             SectionKind::OpenFile => "Definitions from files open in the editor:",
-            SectionKind::Imports | SectionKind::CurrentFile | SectionKind::Enclosing => {
-                "From the current file:"
-            }
+            SectionKind::Imports | SectionKind::CurrentFile | SectionKind::Enclosing => "From the current file:",
         };
         if current_heading != Some(heading) {
             if current_heading.is_some() {
@@ -73,9 +67,7 @@ pub fn render_context(context: &Context, language_name: &str, file: &str) -> Str
     if !prompt.is_empty() {
         prompt.push('\n');
     }
-    prompt.push_str(&format!(
-        "Complete the {language_name} code at {CURSOR_MARKER} in `{file}`:\n"
-    ));
+    prompt.push_str(&format!("Complete the {language_name} code at {CURSOR_MARKER} in `{file}`:\n"));
     prompt.push_str(&context.prefix);
     prompt.push_str(CURSOR_MARKER);
     prompt.push_str(&context.suffix);
@@ -94,9 +86,5 @@ pub fn shared_prefix_len(first: &[ChatMessage], second: &[ChatMessage]) -> usize
             .collect::<Vec<u8>>()
     };
     let (first, second) = (flatten(first), flatten(second));
-    first
-        .iter()
-        .zip(&second)
-        .take_while(|(a, b)| a == b)
-        .count()
+    first.iter().zip(&second).take_while(|(a, b)| a == b).count()
 }

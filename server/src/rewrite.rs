@@ -102,23 +102,15 @@ pub fn extract_code(answer: &str, language: Option<&str>) -> Option<String> {
     let blocks = fenced_blocks(answer);
     if !blocks.is_empty() {
         let wanted = language.map(canonical_language);
-        let usable: Vec<&FencedBlock> = blocks
-            .iter()
-            .filter(|block| !block.code.trim().is_empty())
-            .collect();
+        let usable: Vec<&FencedBlock> = blocks.iter().filter(|block| !block.code.trim().is_empty()).collect();
         let tagged: Vec<&FencedBlock> = usable
             .iter()
             .copied()
-            .filter(|block| {
-                wanted.is_some() && block.tag.as_deref().map(canonical_language) == wanted
-            })
+            .filter(|block| wanted.is_some() && block.tag.as_deref().map(canonical_language) == wanted)
             .collect();
         let candidates = if tagged.is_empty() { usable } else { tagged };
         // `max_by_key` keeps the last of equals; prefer the first block on a tie instead.
-        let best = candidates
-            .iter()
-            .rev()
-            .max_by_key(|block| block.code.trim().len())?;
+        let best = candidates.iter().rev().max_by_key(|block| block.code.trim().len())?;
         return non_empty(trim_blank_lines(&best.code));
     }
     bare_code(answer)
@@ -191,11 +183,7 @@ pub fn replacement_for(target: &str, code: &str, style: IndentStyle) -> String {
         .min_by_key(|indent| indent_columns(indent))
         .unwrap_or("");
     let normalized = code.replace("\r\n", "\n");
-    let mut replacement = reindent_as(
-        trim_blank_lines(&normalized).trim_end(),
-        target_indent,
-        style,
-    );
+    let mut replacement = reindent_as(trim_blank_lines(&normalized).trim_end(), target_indent, style);
     if target.ends_with('\n') {
         replacement.push('\n');
     }
@@ -222,9 +210,7 @@ pub fn line_range_for(text: &str, start: usize, end: usize) -> Range<usize> {
     let line_end = if end > start && at_line_start {
         end
     } else {
-        text[end..]
-            .find('\n')
-            .map_or(text.len(), |index| end + index + 1)
+        text[end..].find('\n').map_or(text.len(), |index| end + index + 1)
     };
     line_start..line_end
 }
@@ -238,10 +224,7 @@ pub fn leading_whitespace(line: &str) -> &str {
 const TAB_COLUMNS: usize = 4;
 
 fn indent_columns(indent: &str) -> usize {
-    indent
-        .chars()
-        .map(|character| if character == '\t' { TAB_COLUMNS } else { 1 })
-        .sum()
+    indent.chars().map(|character| if character == '\t' { TAB_COLUMNS } else { 1 }).sum()
 }
 
 struct FencedBlock {
@@ -272,8 +255,7 @@ fn fenced_blocks(answer: &str) -> Vec<FencedBlock> {
                 if indent > 3 {
                     continue;
                 }
-                let Some(fence_char) = rest.chars().next().filter(|c| *c == '`' || *c == '~')
-                else {
+                let Some(fence_char) = rest.chars().next().filter(|c| *c == '`' || *c == '~') else {
                     continue;
                 };
                 let fence_len = rest.len() - rest.trim_start_matches(fence_char).len();
@@ -289,24 +271,14 @@ fn fenced_blocks(answer: &str) -> Vec<FencedBlock> {
                     .next()
                     .filter(|tag| !tag.is_empty())
                     .map(str::to_lowercase);
-                open = Some(OpenFence {
-                    fence_char,
-                    fence_len,
-                    indent,
-                    tag,
-                    lines: Vec::new(),
-                });
+                open = Some(OpenFence { fence_char, fence_len, indent, tag, lines: Vec::new() });
             }
             Some(fence) => {
                 let trimmed = line.trim();
-                let closing_len =
-                    trimmed.len() - trimmed.trim_start_matches(fence.fence_char).len();
+                let closing_len = trimmed.len() - trimmed.trim_start_matches(fence.fence_char).len();
                 if indent <= 3 && closing_len >= fence.fence_len && closing_len == trimmed.len() {
                     if let Some(fence) = open.take() {
-                        blocks.push(FencedBlock {
-                            tag: fence.tag,
-                            code: fence.lines.join("\n"),
-                        });
+                        blocks.push(FencedBlock { tag: fence.tag, code: fence.lines.join("\n") });
                     }
                     continue;
                 }
@@ -317,10 +289,7 @@ fn fenced_blocks(answer: &str) -> Vec<FencedBlock> {
         }
     }
     if let Some(fence) = open {
-        blocks.push(FencedBlock {
-            tag: fence.tag,
-            code: fence.lines.join("\n"),
-        });
+        blocks.push(FencedBlock { tag: fence.tag, code: fence.lines.join("\n") });
     }
     blocks
 }
@@ -330,22 +299,13 @@ fn fenced_blocks(answer: &str) -> Vec<FencedBlock> {
 fn bare_code(answer: &str) -> Option<String> {
     let trimmed = trim_blank_lines(answer);
     let mut lines: Vec<&str> = trimmed.split('\n').collect();
-    while lines
-        .first()
-        .is_some_and(|line| is_prose(line) && line.trim_end().ends_with(':'))
-    {
+    while lines.first().is_some_and(|line| is_prose(line) && line.trim_end().ends_with(':')) {
         lines.remove(0);
     }
-    while lines
-        .last()
-        .is_some_and(|line| is_prose(line) || line.trim().is_empty())
-    {
+    while lines.last().is_some_and(|line| is_prose(line) || line.trim().is_empty()) {
         lines.pop();
     }
-    let content_lines: Vec<&&str> = lines
-        .iter()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
+    let content_lines: Vec<&&str> = lines.iter().filter(|line| !line.trim().is_empty()).collect();
     let prose_lines = content_lines.iter().filter(|line| is_prose(line)).count();
     if content_lines.is_empty() || prose_lines * 2 > content_lines.len() {
         return None;
@@ -385,12 +345,7 @@ fn trim_blank_lines(text: &str) -> &str {
     }
     let rest = &text[start..];
     let mut end = rest.len();
-    for line in rest
-        .split_inclusive('\n')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-    {
+    for line in rest.split_inclusive('\n').collect::<Vec<_>>().into_iter().rev() {
         if !line.trim().is_empty() {
             break;
         }

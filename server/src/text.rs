@@ -133,9 +133,7 @@ pub fn position_of(rope: &Rope, byte: usize, encoding: PositionEncoding) -> Posi
     let line_start_char = rope.line_to_char(line);
     let character = match encoding {
         PositionEncoding::Utf8 => rope.char_to_byte(char_index) - rope.line_to_byte(line),
-        PositionEncoding::Utf16 => {
-            rope.char_to_utf16_cu(char_index) - rope.char_to_utf16_cu(line_start_char)
-        }
+        PositionEncoding::Utf16 => rope.char_to_utf16_cu(char_index) - rope.char_to_utf16_cu(line_start_char),
         PositionEncoding::Utf32 => char_index - line_start_char,
     };
     Position::new(line as u32, character as u32)
@@ -166,14 +164,9 @@ mod tests {
             }
             let position = position_of(&rope, byte, encoding);
             assert_eq!(position, independent_position(text, byte, encoding));
-            let at_line_end_terminator =
-                text[byte..].starts_with('\n') && text[..byte].ends_with('\r');
+            let at_line_end_terminator = text[byte..].starts_with('\n') && text[..byte].ends_with('\r');
             if !at_line_end_terminator {
-                assert_eq!(
-                    offset_of(&rope, position, encoding),
-                    Some(byte),
-                    "{text:?} at {byte}"
-                );
+                assert_eq!(offset_of(&rope, position, encoding), Some(byte), "{text:?} at {byte}");
             }
         }
     }
@@ -196,11 +189,7 @@ mod tests {
     #[test]
     fn positions_round_trip_in_every_encoding() {
         let text = "fn 主() {\r\n    let 😀 = \"é\";\n}\r\tlast\r";
-        for encoding in [
-            PositionEncoding::Utf8,
-            PositionEncoding::Utf16,
-            PositionEncoding::Utf32,
-        ] {
+        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
             round_trip(text, encoding);
         }
     }
@@ -208,48 +197,24 @@ mod tests {
     #[test]
     fn utf16_counts_surrogate_pairs_as_two_units() {
         let rope = Rope::from_str("a😀b");
-        assert_eq!(
-            position_of(&rope, 5, PositionEncoding::Utf16),
-            Position::new(0, 3)
-        );
-        assert_eq!(
-            position_of(&rope, 5, PositionEncoding::Utf32),
-            Position::new(0, 2)
-        );
+        assert_eq!(position_of(&rope, 5, PositionEncoding::Utf16), Position::new(0, 3));
+        assert_eq!(position_of(&rope, 5, PositionEncoding::Utf32), Position::new(0, 2));
         // Half a surrogate pair rounds down to the emoji's start.
-        assert_eq!(
-            offset_of(&rope, Position::new(0, 2), PositionEncoding::Utf16),
-            Some(1)
-        );
+        assert_eq!(offset_of(&rope, Position::new(0, 2), PositionEncoding::Utf16), Some(1));
     }
 
     #[test]
     fn out_of_range_positions_clamp_or_fail() {
         let rope = Rope::from_str("ab\r\ncd");
-        assert_eq!(
-            offset_of(&rope, Position::new(0, 99), PositionEncoding::Utf16),
-            Some(2)
-        );
-        assert_eq!(
-            offset_of(&rope, Position::new(1, 99), PositionEncoding::Utf8),
-            Some(6)
-        );
-        assert_eq!(
-            offset_of(&rope, Position::new(2, 0), PositionEncoding::Utf16),
-            None
-        );
+        assert_eq!(offset_of(&rope, Position::new(0, 99), PositionEncoding::Utf16), Some(2));
+        assert_eq!(offset_of(&rope, Position::new(1, 99), PositionEncoding::Utf8), Some(6));
+        assert_eq!(offset_of(&rope, Position::new(2, 0), PositionEncoding::Utf16), None);
     }
 
     #[test]
     fn negotiation_prefers_utf8() {
-        assert_eq!(
-            PositionEncoding::negotiate(["utf-16", "utf-8"]),
-            PositionEncoding::Utf8
-        );
-        assert_eq!(
-            PositionEncoding::negotiate(["utf-32"]),
-            PositionEncoding::Utf32
-        );
+        assert_eq!(PositionEncoding::negotiate(["utf-16", "utf-8"]), PositionEncoding::Utf8);
+        assert_eq!(PositionEncoding::negotiate(["utf-32"]), PositionEncoding::Utf32);
         assert_eq!(PositionEncoding::negotiate([]), PositionEncoding::Utf16);
     }
 }

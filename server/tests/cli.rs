@@ -8,10 +8,7 @@ fn version_and_help() {
     let binary = env!("CARGO_BIN_EXE_glm-lsp");
     let version = Command::new(binary).arg("--version").output().unwrap();
     assert!(version.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&version.stdout).trim(),
-        format!("glm-lsp {}", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), format!("glm-lsp {}", env!("CARGO_PKG_VERSION")));
     let help = Command::new(binary).arg("--help").output().unwrap();
     assert!(help.status.success());
     let help = String::from_utf8_lossy(&help.stdout);

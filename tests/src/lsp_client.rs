@@ -104,10 +104,7 @@ impl TestClient {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("GLM_LSP_LOG", "debug")
             // An empty config home so the developer's own config never leaks into a test.
-            .env(
-                "XDG_CONFIG_HOME",
-                std::env::temp_dir().join("glm-lsp-test-no-config"),
-            )
+            .env("XDG_CONFIG_HOME", std::env::temp_dir().join("glm-lsp-test-no-config"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -187,9 +184,7 @@ impl TestClient {
 
     pub async fn initialize(&mut self) -> Result<Value> {
         let root_uri = self.options.root.as_ref().map(|root| file_uri(root));
-        let folders = root_uri
-            .as_ref()
-            .map(|uri| json!([{ "uri": uri, "name": "root" }]));
+        let folders = root_uri.as_ref().map(|uri| json!([{ "uri": uri, "name": "root" }]));
         let params = json!({
             "processId": std::process::id(),
             "rootUri": root_uri,
@@ -199,10 +194,7 @@ impl TestClient {
             "clientInfo": { "name": "glm-lsp-e2e" },
         });
         let result = self.request("initialize", params).await?;
-        self.encoding = result["capabilities"]["positionEncoding"]
-            .as_str()
-            .unwrap_or("utf-16")
-            .to_string();
+        self.encoding = result["capabilities"]["positionEncoding"].as_str().unwrap_or("utf-16").to_string();
         self.initialize_result = result.clone();
         self.notify("initialized", json!({})).await?;
         Ok(result)
@@ -220,16 +212,14 @@ impl TestClient {
     }
 
     pub async fn notify(&mut self, method: &str, params: Value) -> Result<()> {
-        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }))
-            .await
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params })).await
     }
 
     /// Sends a request without waiting; pair with `response`.
     pub async fn send_request(&mut self, method: &str, params: Value) -> Result<i64> {
         let id = self.next_id;
         self.next_id += 1;
-        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }))
-            .await?;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })).await?;
         Ok(id)
     }
 
@@ -253,42 +243,29 @@ impl TestClient {
             if let Some(message) = self.responses.remove(&id) {
                 return Ok(message);
             }
-            self.pump(deadline)
-                .await
-                .with_context(|| format!("waiting for the response to request {id}"))?;
+            self.pump(deadline).await.with_context(|| format!("waiting for the response to request {id}"))?;
         }
     }
 
     pub async fn request(&mut self, method: &str, params: Value) -> Result<Value> {
         let id = self.send_request(method, params).await?;
-        self.response(id)
-            .await
-            .with_context(|| format!("request {method}"))
+        self.response(id).await.with_context(|| format!("request {method}"))
     }
 
     /// The next notification named `method` (earlier ones of other names stay queued).
     pub async fn expect_notification(&mut self, method: &str, timeout: Duration) -> Result<Value> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            if let Some(index) = self
-                .notifications
-                .iter()
-                .position(|n| n["method"] == method)
-            {
+            if let Some(index) = self.notifications.iter().position(|n| n["method"] == method) {
                 return Ok(self.notifications.remove(index).unwrap()["params"].clone());
             }
-            self.pump(deadline)
-                .await
-                .with_context(|| format!("waiting for {method}"))?;
+            self.pump(deadline).await.with_context(|| format!("waiting for {method}"))?;
         }
     }
 
     /// Takes every queued notification named `method` without waiting.
     pub fn take_notifications(&mut self, method: &str) -> Vec<Value> {
-        let (taken, kept): (Vec<Value>, Vec<Value>) = self
-            .notifications
-            .drain(..)
-            .partition(|n| n["method"] == method);
+        let (taken, kept): (Vec<Value>, Vec<Value>) = self.notifications.drain(..).partition(|n| n["method"] == method);
         self.notifications = kept.into();
         taken.into_iter().map(|n| n["params"].clone()).collect()
     }
@@ -304,12 +281,7 @@ impl TestClient {
         let message = tokio::time::timeout_at(deadline, self.incoming.recv())
             .await
             .map_err(|_| anyhow!("timed out; stderr tail:\n{}", self.stderr_tail(30)))?
-            .ok_or_else(|| {
-                anyhow!(
-                    "the server closed its output; stderr tail:\n{}",
-                    self.stderr_tail(30)
-                )
-            })?;
+            .ok_or_else(|| anyhow!("the server closed its output; stderr tail:\n{}", self.stderr_tail(30)))?;
         if message.get("method").is_some() && message.get("id").is_some() {
             self.answer_server_request(message).await?;
         } else if message.get("method").is_some() {
@@ -318,8 +290,7 @@ impl TestClient {
             self.responses.insert(id, message);
         } else {
             // A response with a null id: the server could not read a message of ours.
-            self.notifications
-                .push_back(json!({ "method": "<response with null id>", "params": message }));
+            self.notifications.push_back(json!({ "method": "<response with null id>", "params": message }));
         }
         Ok(())
     }
@@ -332,12 +303,7 @@ impl TestClient {
             "client/registerCapability" | "client/unregisterCapability" => Value::Null,
             "workspace/configuration" => {
                 let items = params["items"].as_array().cloned().unwrap_or_default();
-                Value::Array(
-                    items
-                        .iter()
-                        .map(|_| self.options.settings.clone())
-                        .collect(),
-                )
+                Value::Array(items.iter().map(|_| self.options.settings.clone()).collect())
             }
             "workspace/applyEdit" => {
                 if self.options.accept_edits {
@@ -359,8 +325,7 @@ impl TestClient {
             }
         };
         self.server_requests.push(request.clone());
-        self.send(json!({ "jsonrpc": "2.0", "id": id, "result": result }))
-            .await
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "result": result })).await
     }
 
     /// Applies a `WorkspaceEdit` to the client's documents as an editor would, refusing it
@@ -369,25 +334,14 @@ impl TestClient {
         let mut per_document: Vec<(String, Vec<Value>)> = Vec::new();
         if let Some(changes) = edit["documentChanges"].as_array() {
             for change in changes {
-                let uri = change["textDocument"]["uri"]
-                    .as_str()
-                    .context("documentChanges without uri")?;
-                let document = self
-                    .documents
-                    .get(uri)
-                    .with_context(|| format!("{uri} is not open"))?;
+                let uri = change["textDocument"]["uri"].as_str().context("documentChanges without uri")?;
+                let document = self.documents.get(uri).with_context(|| format!("{uri} is not open"))?;
                 if let Some(version) = change["textDocument"]["version"].as_i64() {
                     if version != document.version as i64 {
-                        bail!(
-                            "version {version} of {uri} does not match the editor's {}",
-                            document.version
-                        );
+                        bail!("version {version} of {uri} does not match the editor's {}", document.version);
                     }
                 }
-                per_document.push((
-                    uri.to_string(),
-                    change["edits"].as_array().cloned().unwrap_or_default(),
-                ));
+                per_document.push((uri.to_string(), change["edits"].as_array().cloned().unwrap_or_default()));
             }
         } else if let Some(changes) = edit["changes"].as_object() {
             for (uri, edits) in changes {
@@ -403,11 +357,7 @@ impl TestClient {
     /// Applies LSP `TextEdit`s (all relative to the current text) and sends them as one
     /// `didChange`, edits sorted last-first so each range is still valid when sent.
     pub async fn apply_text_edits(&mut self, uri: &str, edits: &[Value]) -> Result<()> {
-        let document = self
-            .documents
-            .get(uri)
-            .with_context(|| format!("{uri} is not open"))?
-            .clone();
+        let document = self.documents.get(uri).with_context(|| format!("{uri} is not open"))?.clone();
         let mut ranged: Vec<(usize, usize, Value, String)> = Vec::new();
         for edit in edits {
             let start = self.offset(&document.text, &edit["range"]["start"])?;
@@ -415,21 +365,12 @@ impl TestClient {
             if start > end {
                 bail!("edit range ends before it starts: {edit}");
             }
-            ranged.push((
-                start,
-                end,
-                edit["range"].clone(),
-                edit["newText"].as_str().unwrap_or_default().to_string(),
-            ));
+            ranged.push((start, end, edit["range"].clone(), edit["newText"].as_str().unwrap_or_default().to_string()));
         }
         ranged.sort_by_key(|(start, end, ..)| (*start, *end));
         for pair in ranged.windows(2) {
             if pair[0].1 > pair[1].0 {
-                bail!(
-                    "overlapping edits in one change: {:?} and {:?}",
-                    pair[0].2,
-                    pair[1].2
-                );
+                bail!("overlapping edits in one change: {:?} and {:?}", pair[0].2, pair[1].2);
             }
         }
         let mut text = document.text.clone();
@@ -439,8 +380,7 @@ impl TestClient {
             content_changes.push(json!({ "range": range, "text": new_text }));
         }
         let version = document.version + 1;
-        self.documents
-            .insert(uri.to_string(), OpenDocument { text, version });
+        self.documents.insert(uri.to_string(), OpenDocument { text, version });
         self.notify(
             "textDocument/didChange",
             json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": content_changes }),
@@ -449,13 +389,7 @@ impl TestClient {
     }
 
     pub async fn open(&mut self, uri: &str, language_id: &str, text: &str) -> Result<()> {
-        self.documents.insert(
-            uri.to_string(),
-            OpenDocument {
-                text: text.to_string(),
-                version: 1,
-            },
-        );
+        self.documents.insert(uri.to_string(), OpenDocument { text: text.to_string(), version: 1 });
         self.notify(
             "textDocument/didOpen",
             json!({ "textDocument": { "uri": uri, "languageId": language_id, "version": 1, "text": text } }),
@@ -464,54 +398,31 @@ impl TestClient {
     }
 
     /// Types `new_text` over the byte range `start..end` of the client's copy.
-    pub async fn edit(
-        &mut self,
-        uri: &str,
-        start: usize,
-        end: usize,
-        new_text: &str,
-    ) -> Result<()> {
-        let document = self
-            .documents
-            .get(uri)
-            .with_context(|| format!("{uri} is not open"))?;
+    pub async fn edit(&mut self, uri: &str, start: usize, end: usize, new_text: &str) -> Result<()> {
+        let document = self.documents.get(uri).with_context(|| format!("{uri} is not open"))?;
         let range = json!({ "start": self.position(&document.text, start), "end": self.position(&document.text, end) });
-        self.apply_text_edits(uri, &[json!({ "range": range, "newText": new_text })])
-            .await
+        self.apply_text_edits(uri, &[json!({ "range": range, "newText": new_text })]).await
     }
 
     /// Inserts `new_text` at the first occurrence of `marker` (after it when `after`).
     pub async fn type_at(&mut self, uri: &str, marker: &str, new_text: &str) -> Result<()> {
         let text = self.text(uri);
-        let at = text
-            .find(marker)
-            .with_context(|| format!("{marker:?} not in {uri}"))?
-            + marker.len();
+        let at = text.find(marker).with_context(|| format!("{marker:?} not in {uri}"))? + marker.len();
         self.edit(uri, at, at, new_text).await
     }
 
     pub async fn close(&mut self, uri: &str) -> Result<()> {
         self.documents.remove(uri);
-        self.notify(
-            "textDocument/didClose",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await
+        self.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } })).await
     }
 
     /// The client's copy of a document: what the user sees.
     pub fn text(&self, uri: &str) -> String {
-        self.documents
-            .get(uri)
-            .map(|d| d.text.clone())
-            .unwrap_or_default()
+        self.documents.get(uri).map(|d| d.text.clone()).unwrap_or_default()
     }
 
     pub fn version(&self, uri: &str) -> i32 {
-        self.documents
-            .get(uri)
-            .map(|d| d.version)
-            .unwrap_or_default()
+        self.documents.get(uri).map(|d| d.version).unwrap_or_default()
     }
 
     /// The LSP position of a byte offset, in the negotiated encoding.
@@ -531,13 +442,9 @@ impl TestClient {
     /// so a server that sends a bad position fails the test).
     pub fn offset(&self, text: &str, position: &Value) -> Result<usize> {
         let line = position["line"].as_u64().context("position.line")? as usize;
-        let character = position["character"]
-            .as_u64()
-            .context("position.character")? as usize;
+        let character = position["character"].as_u64().context("position.character")? as usize;
         let starts = line_starts(text);
-        let line_start = *starts
-            .get(line)
-            .with_context(|| format!("line of {position} is past the end"))?;
+        let line_start = *starts.get(line).with_context(|| format!("line of {position} is past the end"))?;
         let line_end = starts.get(line + 1).copied().unwrap_or(text.len());
         let line_text = text[line_start..line_end].trim_end_matches(['\r', '\n']);
         let mut units = 0;
@@ -563,10 +470,7 @@ impl TestClient {
     /// The position just after the first occurrence of `marker` in a document.
     pub fn position_after(&self, uri: &str, marker: &str) -> Value {
         let text = self.text(uri);
-        let at = text
-            .find(marker)
-            .unwrap_or_else(|| panic!("{marker:?} not in {uri}"))
-            + marker.len();
+        let at = text.find(marker).unwrap_or_else(|| panic!("{marker:?} not in {uri}")) + marker.len();
         self.position(&text, at)
     }
 
@@ -588,11 +492,8 @@ impl TestClient {
         let status = tokio::time::timeout(Duration::from_secs(10), self.child.wait())
             .await
             .context("server did not exit after `exit`")??;
-        let unchecked: Vec<&Value> = self
-            .notifications
-            .iter()
-            .filter(|n| n["method"] == "window/showMessage")
-            .collect();
+        let unchecked: Vec<&Value> =
+            self.notifications.iter().filter(|n| n["method"] == "window/showMessage").collect();
         if !unchecked.is_empty() {
             bail!("the server showed messages that no test checked: {unchecked:?}");
         }
@@ -600,10 +501,7 @@ impl TestClient {
     }
 }
 
-async fn read_messages(
-    mut reader: BufReader<tokio::process::ChildStdout>,
-    sender: mpsc::UnboundedSender<Value>,
-) {
+async fn read_messages(mut reader: BufReader<tokio::process::ChildStdout>, sender: mpsc::UnboundedSender<Value>) {
     loop {
         let mut content_length = None;
         loop {
@@ -631,10 +529,7 @@ async fn read_messages(
                     return;
                 }
             }
-            Err(error) => panic!(
-                "the server wrote invalid JSON ({error}): {}",
-                String::from_utf8_lossy(&body)
-            ),
+            Err(error) => panic!("the server wrote invalid JSON ({error}): {}", String::from_utf8_lossy(&body)),
         }
     }
 }

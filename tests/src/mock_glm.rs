@@ -125,29 +125,17 @@ pub struct MockToolCall {
 impl Reply {
     /// Content only, no thinking.
     pub fn text(content: impl Into<String>) -> Reply {
-        Reply::Stream(StreamReply {
-            content: content.into(),
-            ..StreamReply::default()
-        })
+        Reply::Stream(StreamReply { content: content.into(), ..StreamReply::default() })
     }
 
     /// Thinking first, then the answer, as GLM-4.7 streams it.
     pub fn thinking_then(reasoning: impl Into<String>, content: impl Into<String>) -> Reply {
-        Reply::Stream(StreamReply {
-            reasoning: reasoning.into(),
-            content: content.into(),
-            ..StreamReply::default()
-        })
+        Reply::Stream(StreamReply { reasoning: reasoning.into(), content: content.into(), ..StreamReply::default() })
     }
 
     /// An error status with a business code, e.g. `Reply::status(429, Some("1302"), "busy")`.
     pub fn status(status: u16, code: Option<&str>, message: impl Into<String>) -> Reply {
-        Reply::Status {
-            status,
-            code: code.map(str::to_owned),
-            message: message.into(),
-            retry_after: None,
-        }
+        Reply::Status { status, code: code.map(str::to_owned), message: message.into(), retry_after: None }
     }
 
     /// 429 with code 1302 and `Retry-After`.
@@ -165,9 +153,7 @@ impl Reply {
     }
 
     pub fn cut(content_before_cut: impl Into<String>) -> Reply {
-        Reply::Cut {
-            content_before_cut: content_before_cut.into(),
-        }
+        Reply::Cut { content_before_cut: content_before_cut.into() }
     }
 
     pub fn stall() -> Reply {
@@ -232,10 +218,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(key, _)| *key == name).map(|(_, value)| value.as_str())
     }
 
     /// Every message's content, joined by newlines: what rules match against.
@@ -243,11 +226,7 @@ impl RecordedRequest {
         self.body["messages"]
             .as_array()
             .map(|messages| {
-                messages
-                    .iter()
-                    .filter_map(|message| message["content"].as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                messages.iter().filter_map(|message| message["content"].as_str()).collect::<Vec<_>>().join("\n")
             })
             .unwrap_or_default()
     }
@@ -288,9 +267,7 @@ struct State {
 impl MockGlm {
     /// Starts on 127.0.0.1 with a free port, inside the caller's tokio runtime.
     pub async fn start() -> MockGlm {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0 for the mock GLM server");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0 for the mock GLM server");
         MockGlm::serve(listener)
     }
 
@@ -321,15 +298,8 @@ impl MockGlm {
                 });
             })
             .expect("spawn the mock GLM thread");
-        let (shared, address, tasks) = ready_receiver
-            .recv()
-            .expect("the mock GLM server started");
-        MockGlm {
-            shared,
-            address,
-            tasks,
-            own_runtime: Some((stop_sender, thread)),
-        }
+        let (shared, address, tasks) = ready_receiver.recv().expect("the mock GLM server started");
+        MockGlm { shared, address, tasks, own_runtime: Some((stop_sender, thread)) }
     }
 
     fn serve(listener: TcpListener) -> MockGlm {
@@ -357,12 +327,7 @@ impl MockGlm {
             }
         });
         lock(&tasks).push(accept.abort_handle());
-        MockGlm {
-            shared,
-            address,
-            tasks,
-            own_runtime: None,
-        }
+        MockGlm { shared, address, tasks, own_runtime: None }
     }
 
     /// `http://127.0.0.1:PORT`: use it as the client's base URL.
@@ -388,9 +353,7 @@ impl MockGlm {
     /// Rules are checked first, in the order they were added; then the script; then the
     /// default.
     pub fn add_rule(&self, when_prompt_contains: &str, reply: Reply) {
-        lock(&self.shared.state)
-            .rules
-            .push((when_prompt_contains.to_owned(), reply));
+        lock(&self.shared.state).rules.push((when_prompt_contains.to_owned(), reply));
     }
 
     /// Requires `Authorization: Bearer <key>`; any other key gets a 401. Without it, only a
@@ -504,9 +467,7 @@ impl Drop for MockGlm {
 
 impl std::fmt::Debug for MockGlm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockGlm")
-            .field("address", &self.address)
-            .finish_non_exhaustive()
+        f.debug_struct("MockGlm").field("address", &self.address).finish_non_exhaustive()
     }
 }
 
@@ -580,9 +541,7 @@ async fn serve_connection(socket: TcpStream, shared: Arc<Shared>) {
             let _in_flight = InFlight::enter(&shared);
             match reply {
                 Ok(reply) => answer(&mut reader, &mut write_half, &request, reply).await,
-                Err(unauthorized) => {
-                    answer(&mut reader, &mut write_half, &request, unauthorized).await
-                }
+                Err(unauthorized) => answer(&mut reader, &mut write_half, &request, unauthorized).await,
             }
         };
         match ending {
@@ -604,11 +563,7 @@ impl Shared {
         let mut state = lock(&self.state);
         state.requests.push(request.clone());
         if let Some(path) = &state.log_path {
-            if let Ok(mut file) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-            {
+            if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
                 let line = if request.body.is_null() {
                     serde_json::Value::String(request.raw_body.clone()).to_string()
                 } else {
@@ -638,29 +593,20 @@ impl Shared {
         }
 
         let prompt = request.prompt_text();
-        if let Some((_, reply)) = state
-            .rules
-            .iter()
-            .find(|(needle, _)| prompt.contains(needle.as_str()))
-        {
+        if let Some((_, reply)) = state.rules.iter().find(|(needle, _)| prompt.contains(needle.as_str())) {
             return Ok(reply.clone());
         }
         if let Some(reply) = state.script.pop_front() {
             return Ok(reply);
         }
-        Ok(state
-            .default_reply
-            .clone()
-            .unwrap_or_else(|| Reply::text("mock reply")))
+        Ok(state.default_reply.clone().unwrap_or_else(|| Reply::text("mock reply")))
     }
 }
 
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-async fn read_request(
-    reader: &mut BufReader<OwnedReadHalf>,
-) -> std::io::Result<Option<RecordedRequest>> {
+async fn read_request(reader: &mut BufReader<OwnedReadHalf>) -> std::io::Result<Option<RecordedRequest>> {
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).await? == 0 {
         return Ok(None);
@@ -699,14 +645,7 @@ async fn read_request(
     reader.read_exact(&mut body).await?;
     let raw_body = String::from_utf8_lossy(&body).into_owned();
     let body = serde_json::from_str(&raw_body).unwrap_or(serde_json::Value::Null);
-    Ok(Some(RecordedRequest {
-        method,
-        path,
-        headers,
-        body,
-        raw_body,
-        received_at: Instant::now(),
-    }))
+    Ok(Some(RecordedRequest { method, path, headers, body, raw_body, received_at: Instant::now() }))
 }
 
 /// Waits `duration` while watching the client: `Err` if it closed the connection.
@@ -750,20 +689,13 @@ async fn answer_inner(
     reply: Reply,
 ) -> std::io::Result<Ending> {
     match reply {
-        Reply::Status {
-            status,
-            code,
-            message,
-            retry_after,
-        } => {
+        Reply::Status { status, code, message, retry_after } => {
             let mut error = serde_json::json!({ "message": message });
             if let Some(code) = code {
                 error["code"] = code.into();
             }
             let body = serde_json::json!({ "error": error }).to_string();
-            let extra = retry_after
-                .map(|seconds| format!("Retry-After: {seconds}\r\n"))
-                .unwrap_or_default();
+            let extra = retry_after.map(|seconds| format!("Retry-After: {seconds}\r\n")).unwrap_or_default();
             write_json(writer, status, &extra, &body).await?;
             Ok(Ending::KeepAlive)
         }
@@ -901,9 +833,7 @@ fn split_chars(text: &str, chunk_chars: usize) -> Vec<&str> {
 fn usage_json(request: &RecordedRequest, stream: &StreamReply) -> serde_json::Value {
     let usage = stream.usage.unwrap_or_else(|| MockUsage {
         prompt_tokens: (request.raw_body.len() as u64).div_ceil(4),
-        completion_tokens: ((stream.reasoning.chars().count() + stream.content.chars().count())
-            as u64)
-            .div_ceil(4),
+        completion_tokens: ((stream.reasoning.chars().count() + stream.content.chars().count()) as u64).div_ceil(4),
         cached_tokens: 0,
     });
     serde_json::json!({
@@ -979,12 +909,7 @@ fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
-async fn write_json(
-    writer: &mut OwnedWriteHalf,
-    status: u16,
-    extra_headers: &str,
-    body: &str,
-) -> std::io::Result<()> {
+async fn write_json(writer: &mut OwnedWriteHalf, status: u16, extra_headers: &str, body: &str) -> std::io::Result<()> {
     let head = format!(
         "HTTP/1.1 {status} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n{extra_headers}\r\n",
         reason_phrase(status),

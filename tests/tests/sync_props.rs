@@ -42,14 +42,12 @@ struct RandomEdit {
 }
 
 fn edit_strategy() -> impl Strategy<Value = RandomEdit> {
-    (0usize..10_000, 0usize..12, 0..PIECES.len(), 1usize..3).prop_map(
-        |(start, length, piece, repeat)| RandomEdit {
-            start,
-            length,
-            piece,
-            repeat,
-        },
-    )
+    (0usize..10_000, 0usize..12, 0..PIECES.len(), 1usize..3).prop_map(|(start, length, piece, repeat)| RandomEdit {
+        start,
+        length,
+        piece,
+        repeat,
+    })
 }
 
 fn char_boundary_at_or_before(text: &str, mut at: usize) -> usize {
@@ -64,80 +62,57 @@ fn char_boundary_at_or_before(text: &str, mut at: usize) -> usize {
 fn random_edits_keep_text_and_tree_in_step() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     for (encoding, language, seed) in [
-        (
-            "utf-16",
-            "rust",
-            "fn main() {\r\n    let 主 = \"😀\";\r\n}\r\n",
-        ),
+        ("utf-16", "rust", "fn main() {\r\n    let 主 = \"😀\";\r\n}\r\n"),
         ("utf-8", "python", "def f(x):\n    return '主😀' + x\n"),
-        (
-            "utf-32",
-            "typescript",
-            "const a: string = '😀';\nfunction g() { return a }\n",
-        ),
+        ("utf-32", "typescript", "const a: string = '😀';\nfunction g() { return a }\n"),
     ] {
         let client = runtime
             .block_on(TestClient::initialized(ClientOptions {
                 encodings: vec![encoding],
-                env: vec![
-                    ("GLM_LSP_TEST_HOOKS".into(), "1".into()),
-                    ("GLM_API_KEY".into(), "k".into()),
-                ],
+                env: vec![("GLM_LSP_TEST_HOOKS".into(), "1".into()), ("GLM_API_KEY".into(), "k".into())],
                 ..ClientOptions::default()
             }))
             .unwrap();
         let client = RefCell::new(client);
         let counter = RefCell::new(0);
-        let mut runner = TestRunner::new(Config {
-            cases: 24,
-            ..Config::default()
-        });
+        let mut runner = TestRunner::new(Config { cases: 24, ..Config::default() });
         runner
-            .run(
-                &proptest::collection::vec(edit_strategy(), 1..25),
-                |edits| {
-                    runtime.block_on(async {
-                        let mut client = client.borrow_mut();
-                        *counter.borrow_mut() += 1;
-                        let uri =
-                            format!("file:///prop/{}-{}.{language}", encoding, counter.borrow());
-                        client.open(&uri, language, seed).await.unwrap();
-                        let mut expected = seed.to_string();
-                        for edit in &edits {
-                            let mut start = char_boundary_at_or_before(
-                                &expected,
-                                edit.start % (expected.len() + 1),
-                            );
-                            let mut end =
-                                char_boundary_at_or_before(&expected, start + edit.length);
-                            // Never split a CRLF pair: editors don't, and positions can't express it.
-                            let inside_crlf = |at: usize| {
-                                expected[..at].ends_with('\r') && expected[at..].starts_with('\n')
-                            };
-                            if inside_crlf(start) {
-                                start -= 1;
-                            }
-                            if inside_crlf(end) {
-                                end += 1;
-                            }
-                            let new_text = PIECES[edit.piece].repeat(edit.repeat);
-                            expected.replace_range(start..end, &new_text);
-                            client.edit(&uri, start, end, &new_text).await.unwrap();
+            .run(&proptest::collection::vec(edit_strategy(), 1..25), |edits| {
+                runtime.block_on(async {
+                    let mut client = client.borrow_mut();
+                    *counter.borrow_mut() += 1;
+                    let uri = format!("file:///prop/{}-{}.{language}", encoding, counter.borrow());
+                    client.open(&uri, language, seed).await.unwrap();
+                    let mut expected = seed.to_string();
+                    for edit in &edits {
+                        let mut start = char_boundary_at_or_before(&expected, edit.start % (expected.len() + 1));
+                        let mut end = char_boundary_at_or_before(&expected, start + edit.length);
+                        // Never split a CRLF pair: editors don't, and positions can't express it.
+                        let inside_crlf =
+                            |at: usize| expected[..at].ends_with('\r') && expected[at..].starts_with('\n');
+                        if inside_crlf(start) {
+                            start -= 1;
                         }
-                        let document = client
-                            .request(
-                                "workspace/executeCommand",
-                                json!({ "command": "glm-lsp.debug.document", "arguments": [uri] }),
-                            )
-                            .await
-                            .unwrap();
-                        prop_assert_eq!(document["text"].as_str().unwrap(), expected.as_str());
-                        prop_assert_eq!(&document["tree"], &document["freshTree"]);
-                        client.close(&uri).await.unwrap();
-                        Ok(())
-                    })
-                },
-            )
+                        if inside_crlf(end) {
+                            end += 1;
+                        }
+                        let new_text = PIECES[edit.piece].repeat(edit.repeat);
+                        expected.replace_range(start..end, &new_text);
+                        client.edit(&uri, start, end, &new_text).await.unwrap();
+                    }
+                    let document = client
+                        .request(
+                            "workspace/executeCommand",
+                            json!({ "command": "glm-lsp.debug.document", "arguments": [uri] }),
+                        )
+                        .await
+                        .unwrap();
+                    prop_assert_eq!(document["text"].as_str().unwrap(), expected.as_str());
+                    prop_assert_eq!(&document["tree"], &document["freshTree"]);
+                    client.close(&uri).await.unwrap();
+                    Ok(())
+                })
+            })
             .unwrap();
         assert_eq!(runtime.block_on(client.into_inner().shutdown()).unwrap(), 0);
     }

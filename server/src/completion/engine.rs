@@ -36,8 +36,6 @@ pub struct Site {
 pub struct Settings {
     pub debounce: Duration,
     pub max_wait: Duration,
-    /// How long an explicit invocation (the user pressed the completion key) may wait.
-    pub invoked_wait: Duration,
     pub thinking: bool,
     pub max_tokens: u32,
 }
@@ -128,60 +126,37 @@ impl CompletionEngine {
         job.pinned.store(true, Ordering::Release);
     }
 
-    /// Answers a completion request. `invoked` is an explicit request by the user, who is
-    /// then willing to wait for the model; otherwise the wait is bounded by `maxWaitMs`.
-    pub async fn complete(
-        self: &Arc<Self>,
-        site: Site,
-        settings: Settings,
-        invoked: bool,
-    ) -> Answer {
+    /// Answers a completion request: from what is ready, or by waiting at most `maxWaitMs`
+    /// for the model. Editors send one request per keystroke (VS Code marks typing as an
+    /// explicit invocation too), so every request goes through the debounce.
+    pub async fn complete(self: &Arc<Self>, site: Site, settings: Settings) -> Answer {
         if let Some(suggestion) = self.ready_answer(&site, settings) {
             return self.answer(&site, suggestion);
         }
-        let delay = if invoked {
-            Duration::ZERO
-        } else {
-            settings.debounce
-        };
-        let job = self.job_for(&site, settings, delay);
-        let wait = if invoked {
-            settings.invoked_wait
-        } else {
-            settings.max_wait
-        };
+        let job = self.job_for(&site, settings, settings.debounce);
+        let wait = settings.max_wait;
         let mut waiter = Waiter::new(job.clone());
         let mut state = job.state.clone();
-        let finished =
-            tokio::time::timeout(wait, state.wait_for(|s| !matches!(s, JobState::Running))).await;
+        let finished = tokio::time::timeout(wait, state.wait_for(|s| !matches!(s, JobState::Running))).await;
         match finished {
             Ok(Ok(state)) => {
                 let state = state.clone();
                 waiter.done();
                 match state {
                     JobState::Done(suggestion) => self.answer(&site, suggestion),
-                    _ => Answer {
-                        suggestion: None,
-                        incomplete: false,
-                    },
+                    _ => Answer { suggestion: None, incomplete: false },
                 }
             }
             // The job was superseded and dropped: a newer position is being served.
             Ok(Err(_)) => {
                 waiter.done();
-                Answer {
-                    suggestion: None,
-                    incomplete: true,
-                }
+                Answer { suggestion: None, incomplete: true }
             }
             Err(_) => {
                 // Keep it running: the editor asks again and gets the result then.
                 job.pinned.store(true, Ordering::Release);
                 waiter.done();
-                Answer {
-                    suggestion: None,
-                    incomplete: true,
-                }
+                Answer { suggestion: None, incomplete: true }
             }
         }
     }
@@ -211,10 +186,7 @@ impl CompletionEngine {
                 },
             );
         }
-        Answer {
-            suggestion: suggestion.map(|s| s.to_string()),
-            incomplete: false,
-        }
+        Answer { suggestion: suggestion.map(|s| s.to_string()), incomplete: false }
     }
 
     /// A suggestion available without asking the model: the rest of one being typed
@@ -230,9 +202,7 @@ impl CompletionEngine {
     fn typed_through(&self, site: &Site) -> Option<Arc<str>> {
         let shown = self.shown.lock().unwrap().get(&site.uri).cloned()?;
         let typed_length = site.offset.checked_sub(shown.offset).filter(|n| *n > 0)?;
-        let typed = site
-            .before
-            .get(site.before.len().checked_sub(typed_length)?..)?;
+        let typed = site.before.get(site.before.len().checked_sub(typed_length)?..)?;
         let rest = shown.suggestion.strip_prefix(typed)?;
         let before_anchor = &site.before[..site.before.len() - typed_length];
         if rest.is_empty() || !before_anchor.ends_with(shown.before.as_str()) {
@@ -293,11 +263,7 @@ impl CompletionEngine {
                         }
                     };
                     tracing::debug!(%uri, elapsed_ms = started.elapsed().as_millis() as u64, has_suggestion = suggestion.is_some(), "completion ready");
-                    engine
-                        .cache
-                        .lock()
-                        .unwrap()
-                        .insert(hash, suggestion.clone());
+                    engine.cache.lock().unwrap().insert(hash, suggestion.clone());
                     JobState::Done(suggestion)
                 }
                 Err(error) => {
@@ -323,14 +289,10 @@ impl CompletionEngine {
         tracing::warn!("completion failed: {error}");
         let mut reported = self.reported.lock().unwrap();
         let quiet_period = Duration::from_secs(300);
-        let recently = reported
-            .get(&error.kind)
-            .is_some_and(|at| at.elapsed() < quiet_period);
+        let recently = reported.get(&error.kind).is_some_and(|at| at.elapsed() < quiet_period);
         if !recently && matches!(error.kind, ModelErrorKind::Auth | ModelErrorKind::Account) {
             reported.insert(error.kind, Instant::now());
-            let _ = self.notices.send(Notice {
-                message: format!("glm-lsp: {error}"),
-            });
+            let _ = self.notices.send(Notice { message: format!("glm-lsp: {error}") });
         }
     }
 }
@@ -423,22 +385,13 @@ mod tests {
     }
 
     impl Model for FakeModel {
-        fn chat(
-            &self,
-            _: ModelRequest,
-            _: EventSink,
-        ) -> BoxFuture<'static, Result<ModelAnswer, ModelError>> {
+        fn chat(&self, _: ModelRequest, _: EventSink) -> BoxFuture<'static, Result<ModelAnswer, ModelError>> {
             self.calls.fetch_add(1, Ordering::SeqCst);
-            let (delay, answer, finished) =
-                (self.delay, self.answer.clone(), self.finished.clone());
+            let (delay, answer, finished) = (self.delay, self.answer.clone(), self.finished.clone());
             Box::pin(async move {
                 tokio::time::sleep(delay).await;
                 finished.fetch_add(1, Ordering::SeqCst);
-                Ok(ModelAnswer {
-                    content: answer,
-                    finish: Finish::Complete,
-                    reasoning_chars: 0,
-                })
+                Ok(ModelAnswer { content: answer, finish: Finish::Complete, reasoning_chars: 0 })
             })
         }
         fn name(&self) -> String {
@@ -454,10 +407,7 @@ mod tests {
             finished: Arc::new(AtomicUsize::new(0)),
         });
         let (sender, _) = mpsc::unbounded_channel();
-        (
-            Arc::new(CompletionEngine::new(model.clone(), sender)),
-            model,
-        )
+        (Arc::new(CompletionEngine::new(model.clone(), sender)), model)
     }
 
     fn site(before: &str) -> Site {
@@ -474,7 +424,6 @@ mod tests {
         Settings {
             debounce: Duration::from_millis(20),
             max_wait: Duration::from_millis(100),
-            invoked_wait: Duration::from_secs(5),
             thinking: true,
             max_tokens: 100,
         }
@@ -486,44 +435,24 @@ mod tests {
         let mut answers = Vec::new();
         for typed in ["f", "fo", "foo"] {
             let engine = engine.clone();
-            answers.push(tokio::spawn(async move {
-                engine.complete(site(typed), settings(), false).await
-            }));
+            answers.push(tokio::spawn(async move { engine.complete(site(typed), settings()).await }));
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        let answers: Vec<Answer> = futures::future::join_all(answers)
-            .await
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
+        let answers: Vec<Answer> = futures::future::join_all(answers).await.into_iter().map(Result::unwrap).collect();
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
-        assert_eq!(
-            answers[2],
-            Answer {
-                suggestion: Some("x".into()),
-                incomplete: false
-            }
-        );
-        assert!(answers[..2]
-            .iter()
-            .all(|a| a.suggestion.is_none() && a.incomplete));
+        assert_eq!(answers[2], Answer { suggestion: Some("x".into()), incomplete: false });
+        assert!(answers[..2].iter().all(|a| a.suggestion.is_none() && a.incomplete));
     }
 
     #[tokio::test]
     async fn slow_answers_come_on_the_next_request_and_are_cached() {
         let (engine, model) = engine(200, "bar()");
-        let first = engine.complete(site("foo."), settings(), false).await;
-        assert_eq!(
-            first,
-            Answer {
-                suggestion: None,
-                incomplete: true
-            }
-        );
+        let first = engine.complete(site("foo."), settings()).await;
+        assert_eq!(first, Answer { suggestion: None, incomplete: true });
         tokio::time::sleep(Duration::from_millis(250)).await;
-        let second = engine.complete(site("foo."), settings(), false).await;
+        let second = engine.complete(site("foo."), settings()).await;
         assert_eq!(second.suggestion.as_deref(), Some("bar()"));
-        let third = engine.complete(site("foo."), settings(), false).await;
+        let third = engine.complete(site("foo."), settings()).await;
         assert_eq!(third.suggestion.as_deref(), Some("bar()"));
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
     }
@@ -531,40 +460,23 @@ mod tests {
     #[tokio::test]
     async fn typing_through_a_suggestion_serves_the_rest_without_a_request() {
         let (engine, model) = engine(0, "bar(1)");
-        assert_eq!(
-            engine
-                .complete(site("foo."), settings(), true)
-                .await
-                .suggestion
-                .as_deref(),
-            Some("bar(1)")
-        );
-        assert_eq!(
-            engine
-                .complete(site("foo.ba"), settings(), false)
-                .await
-                .suggestion
-                .as_deref(),
-            Some("r(1)")
-        );
+        assert_eq!(engine.complete(site("foo."), settings()).await.suggestion.as_deref(), Some("bar(1)"));
+        assert_eq!(engine.complete(site("foo.ba"), settings()).await.suggestion.as_deref(), Some("r(1)"));
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
-    async fn cancelling_an_invoked_request_aborts_the_model_call() {
+    async fn cancelling_a_waiting_request_aborts_the_model_call() {
         let (engine, model) = engine(300, "x");
+        let patient = Settings { max_wait: Duration::from_secs(5), ..settings() };
         let waiting = {
             let engine = engine.clone();
-            tokio::spawn(async move { engine.complete(site("a"), settings(), true).await })
+            tokio::spawn(async move { engine.complete(site("a"), patient).await })
         };
         tokio::time::sleep(Duration::from_millis(50)).await;
         waiting.abort();
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
-        assert_eq!(
-            model.finished.load(Ordering::SeqCst),
-            0,
-            "the model call was dropped"
-        );
+        assert_eq!(model.finished.load(Ordering::SeqCst), 0, "the model call was dropped");
     }
 }

@@ -44,28 +44,21 @@ pub fn clean(raw: &str, site: &CompletionSite) -> Option<String> {
     let line_after = current_line_after(site.after);
     let code = strip_prefix_overlap(&code, site.before);
     let single_line = !line_after.trim().is_empty();
-    let code = if single_line {
-        code.split('\n').next().unwrap_or("").to_string()
-    } else {
-        code
-    };
+    let code = if single_line { code.split('\n').next().unwrap_or("").to_string() } else { code };
     let code = strip_suffix_overlap(&code, site.after, single_line);
     let code = trim_trailing_whitespace(&code);
     if code.trim().is_empty() {
         return None;
     }
     let code = reindent_continuation_lines(&code, site.indent);
+    let code = anchor_relative_continuation(&code, line_before, site.indent);
     if repeats_existing_text(&code, site.before, site.after) {
         return None;
     }
     let uses_crlf = line_before.is_empty() && site.before.ends_with("\r\n")
         || site.before.contains("\r\n")
         || site.after.contains("\r\n");
-    let code = if uses_crlf {
-        code.replace('\n', "\r\n")
-    } else {
-        code
-    };
+    let code = if uses_crlf { code.replace('\n', "\r\n") } else { code };
     match site.language {
         Some(language) => keep_if_it_parses(&code, site, language),
         None => Some(code),
@@ -91,10 +84,7 @@ fn strip_cursor_markers(code: &str) -> String {
 
 fn find_ignore_ascii_case(haystack: &str, needle: &str) -> Option<usize> {
     let needle = needle.as_bytes();
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|window| window.eq_ignore_ascii_case(needle))
+    haystack.as_bytes().windows(needle.len()).position(|window| window.eq_ignore_ascii_case(needle))
 }
 
 fn current_line_before(before: &str) -> &str {
@@ -113,9 +103,8 @@ const MAX_ECHOED_LINES: usize = 10;
 /// with: the last lines up to the cursor (with or without the current line's indentation).
 fn strip_prefix_overlap(code: &str, before: &str) -> String {
     let before_tail = tail_lines(before, MAX_ECHOED_LINES).replace("\r\n", "\n");
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(before_tail.match_indices('\n').map(|(index, _)| index + 1))
-        .collect();
+    let line_starts: Vec<usize> =
+        std::iter::once(0).chain(before_tail.match_indices('\n').map(|(index, _)| index + 1)).collect();
     // From the most lines to the current line alone.
     for &start in &line_starts {
         let echoed = &before_tail[start..];
@@ -175,11 +164,8 @@ fn strip_suffix_overlap(code: &str, after: &str, single_line: bool) -> String {
     if single_line {
         let rest_of_line = after_head.split('\n').next().unwrap_or("");
         let code_trimmed = code.trim_end();
-        let boundaries: Vec<usize> = code_trimmed
-            .char_indices()
-            .map(|(index, _)| index)
-            .chain([code_trimmed.len()])
-            .collect();
+        let boundaries: Vec<usize> =
+            code_trimmed.char_indices().map(|(index, _)| index).chain([code_trimmed.len()]).collect();
         for &start in &boundaries {
             let tail = &code_trimmed[start..];
             if tail.is_empty() || !rest_of_line.trim_start().starts_with(tail.trim_start()) {
@@ -196,16 +182,9 @@ fn strip_suffix_overlap(code: &str, after: &str, single_line: bool) -> String {
         return code.to_string();
     }
     // Multi-line: compare whole trimmed lines, from the most lines down.
-    let document_lines: Vec<&str> = after_head
-        .split('\n')
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect();
+    let document_lines: Vec<&str> = after_head.split('\n').map(str::trim).filter(|line| !line.is_empty()).collect();
     let code_lines: Vec<&str> = code.split('\n').collect();
-    let content_count = code_lines
-        .iter()
-        .filter(|line| !line.trim().is_empty())
-        .count();
+    let content_count = code_lines.iter().filter(|line| !line.trim().is_empty()).count();
     for count in (1..=document_lines.len().min(content_count)).rev() {
         // Index of the first code line of the last `count` non-blank ones.
         let mut seen = 0;
@@ -219,11 +198,8 @@ fn strip_suffix_overlap(code: &str, after: &str, single_line: bool) -> String {
                 }
             }
         }
-        let tail: Vec<&str> = code_lines[cut..]
-            .iter()
-            .map(|line| line.trim())
-            .filter(|line| !line.is_empty())
-            .collect();
+        let tail: Vec<&str> =
+            code_lines[cut..].iter().map(|line| line.trim()).filter(|line| !line.is_empty()).collect();
         if tail[..] != document_lines[..count] {
             continue;
         }
@@ -257,9 +233,7 @@ fn closers_are_unmatched(kept: &str, tail: &str) -> bool {
     for character in kept.chars() {
         match character {
             '(' | '[' | '{' => open_stack.push((character, false)),
-            ')' | ']' | '}'
-                if open_stack.last().map(|(open, _)| *open) == Some(opener_of(character)) =>
-            {
+            ')' | ']' | '}' if open_stack.last().map(|(open, _)| *open) == Some(opener_of(character)) => {
                 open_stack.pop();
             }
             _ => {}
@@ -280,9 +254,7 @@ fn closers_are_unmatched(kept: &str, tail: &str) -> bool {
             _ => {}
         }
     }
-    ['"', '\'', '`']
-        .into_iter()
-        .all(|quote| !tail.contains(quote) || kept.matches(quote).count() % 2 == 0)
+    ['"', '\'', '`'].into_iter().all(|quote| !tail.contains(quote) || kept.matches(quote).count() % 2 == 0)
 }
 
 fn opener_of(closer: char) -> char {
@@ -325,21 +297,51 @@ fn reindent_continuation_lines(code: &str, style: IndentStyle) -> String {
     for line in rest.split('\n') {
         result.push('\n');
         let indent = rewrite::leading_whitespace(line);
-        let columns: usize = indent
-            .chars()
-            .map(|character| {
-                if character == '\t' {
-                    code_unit_columns
-                } else {
-                    1
-                }
-            })
-            .sum();
+        let columns: usize =
+            indent.chars().map(|character| if character == '\t' { code_unit_columns } else { 1 }).sum();
         for _ in 0..columns / code_unit_columns {
             result.push_str(&style.unit());
         }
         result.extend(std::iter::repeat_n(' ', columns % code_unit_columns));
         result.push_str(&line[indent.len()..]);
+    }
+    result
+}
+
+/// Models write the lines after the first either as they stand in the file or relative to
+/// column 0 (as if the snippet stood alone). The second kind shows itself by a continuation
+/// less indented than the cursor's line, or by a block opened on the first line whose body
+/// is not indented past that line; such lines get the cursor line's indentation added.
+fn anchor_relative_continuation(code: &str, line_before: &str, style: IndentStyle) -> String {
+    let Some((first, rest)) = code.split_once('\n') else {
+        return code.to_string();
+    };
+    let base = rewrite::leading_whitespace(line_before);
+    if base.is_empty() {
+        return code.to_string();
+    }
+    let tab_columns = match style {
+        IndentStyle::Tabs => 4,
+        IndentStyle::Spaces(width) => usize::from(width.max(1)),
+    };
+    let columns = |indent: &str| -> usize { indent.chars().map(|c| if c == '\t' { tab_columns } else { 1 }).sum() };
+    let base_columns = columns(base);
+    let Some(next) = rest.split('\n').find(|line| !line.trim().is_empty()) else {
+        return code.to_string();
+    };
+    let next_columns = columns(rewrite::leading_whitespace(next));
+    let opens_block = first.trim_end().ends_with(['{', ':', '(', '[']) || first.trim_end().ends_with("=>");
+    let relative = next_columns < base_columns || (opens_block && next_columns <= base_columns);
+    if !relative {
+        return code.to_string();
+    }
+    let mut result = first.to_string();
+    for line in rest.split('\n') {
+        result.push('\n');
+        if !line.trim().is_empty() {
+            result.push_str(base);
+        }
+        result.push_str(line);
     }
     result
 }
@@ -380,11 +382,8 @@ fn keep_if_it_parses(code: &str, site: &CompletionSite, language: Language) -> O
     let (window_before, window_after) = check_window(site.before, site.after);
     let errors_without = count_errors(language, &format!("{window_before}{window_after}"))?;
     let adds_errors = |candidate: &str| {
-        count_errors(
-            language,
-            &format!("{window_before}{candidate}{window_after}"),
-        )
-        .is_none_or(|errors| errors > errors_without)
+        count_errors(language, &format!("{window_before}{candidate}{window_after}"))
+            .is_none_or(|errors| errors > errors_without)
     };
     if !adds_errors(code) {
         return Some(code.to_string());
@@ -416,9 +415,7 @@ fn keep_if_it_parses(code: &str, site: &CompletionSite, language: Language) -> O
 /// inside a construct adds the same errors to both counts.
 fn check_window<'a>(before: &'a str, after: &'a str) -> (&'a str, &'a str) {
     let is_top_level = |line: &str| {
-        line.chars()
-            .next()
-            .is_some_and(|first| !first.is_whitespace() && !matches!(first, ')' | ']' | '}'))
+        line.chars().next().is_some_and(|first| !first.is_whitespace() && !matches!(first, ')' | ']' | '}'))
     };
     let mut start = before.rfind('\n').map_or(0, |index| index + 1);
     for _ in 0..CHECK_WINDOW_LINES {
@@ -435,9 +432,7 @@ fn check_window<'a>(before: &'a str, after: &'a str) -> (&'a str, &'a str) {
         if end >= after.len() || is_top_level(&after[end..]) {
             break;
         }
-        end = after[end..]
-            .find('\n')
-            .map_or(after.len(), |index| end + index + 1);
+        end = after[end..].find('\n').map_or(after.len(), |index| end + index + 1);
     }
     (&before[start..], &after[..end])
 }

@@ -50,24 +50,12 @@ pub fn run(
         budget_tokens,
         exclude: &exclude,
     });
-    let shown = file
-        .strip_prefix(&root)
-        .unwrap_or(&file)
-        .to_string_lossy()
-        .replace('\\', "/");
+    let shown = file.strip_prefix(&root).unwrap_or(&file).to_string_lossy().replace('\\', "/");
     if json {
         let cursor_line = document.rope.byte_to_line(offset);
-        return Ok(serde_json::to_string_pretty(&to_json(
-            &context,
-            &shown,
-            cursor_line,
-        ))?);
+        return Ok(serde_json::to_string_pretty(&to_json(&context, &shown, cursor_line))?);
     }
-    Ok(crate::prompt::render_context(
-        &context,
-        language_name(&document),
-        &shown,
-    ))
+    Ok(crate::prompt::render_context(&context, language_name(&document), &shown))
 }
 
 fn to_json(context: &super::Context, file: &str, cursor_line: usize) -> serde_json::Value {
@@ -107,13 +95,7 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
 }
 
 fn load(path: &Path) -> anyhow::Result<Document> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let language_id = Language::from_path(path).map_or("plaintext", Language::name);
-    Ok(Document::new(
-        path_to_uri(path),
-        language_id.to_string(),
-        0,
-        &text,
-    ))
+    Ok(Document::new(path_to_uri(path), language_id.to_string(), 0, &text))
 }

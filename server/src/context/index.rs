@@ -64,13 +64,8 @@ impl WorkspaceIndex {
         for root in rest {
             builder.add(root);
         }
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |count| count.get())
-            .min(4);
-        builder
-            .threads(threads)
-            .max_filesize(Some(MAX_INDEXED_BYTES))
-            .require_git(false);
+        let threads = std::thread::available_parallelism().map_or(1, |count| count.get()).min(4);
+        builder.threads(threads).max_filesize(Some(MAX_INDEXED_BYTES)).require_git(false);
         builder.build_parallel().run(|| {
             Box::new(|entry| {
                 if let Ok(entry) = entry {
@@ -103,8 +98,7 @@ impl WorkspaceIndex {
                 let empty = entries.is_empty();
                 drop(entries);
                 if empty {
-                    self.by_name
-                        .remove_if(&symbol.symbol.name, |_, entries| entries.is_empty());
+                    self.by_name.remove_if(&symbol.symbol.name, |_, entries| entries.is_empty());
                 }
             }
         }
@@ -112,11 +106,7 @@ impl WorkspaceIndex {
 
     /// Every indexed definition named `name`, ordered by path for stable prompts.
     pub fn lookup(&self, name: &str) -> Vec<IndexedSymbol> {
-        let mut found = self
-            .by_name
-            .get(name)
-            .map(|entries| entries.clone())
-            .unwrap_or_default();
+        let mut found = self.by_name.get(name).map(|entries| entries.clone()).unwrap_or_default();
         found.sort_by(|a, b| (&a.path, a.symbol.range.start).cmp(&(&b.path, b.symbol.range.start)));
         found
     }
@@ -135,10 +125,7 @@ impl WorkspaceIndex {
     }
 
     pub fn roots(&self) -> Vec<PathBuf> {
-        self.roots
-            .read()
-            .map(|roots| roots.clone())
-            .unwrap_or_default()
+        self.roots.read().map(|roots| roots.clone()).unwrap_or_default()
     }
 
     pub fn exclude(&self) -> &Exclude {
@@ -159,16 +146,10 @@ impl WorkspaceIndex {
         self.remove_path(path);
         let mut names: HashMap<&str, Vec<IndexedSymbol>> = HashMap::new();
         for symbol in &symbols {
-            names
-                .entry(symbol.symbol.name.as_str())
-                .or_default()
-                .push(symbol.clone());
+            names.entry(symbol.symbol.name.as_str()).or_default().push(symbol.clone());
         }
         for (name, entries) in names {
-            self.by_name
-                .entry(name.to_string())
-                .or_default()
-                .extend(entries);
+            self.by_name.entry(name.to_string()).or_default().extend(entries);
         }
         self.files.insert(path.to_path_buf(), symbols.into());
     }
@@ -178,10 +159,7 @@ impl WorkspaceIndex {
         let root = self.root_of(path);
         // Judge folders by the path inside the workspace: a workspace that itself lives in
         // a folder named `build` is still indexed.
-        let relative = root
-            .as_deref()
-            .and_then(|root| path.strip_prefix(root).ok())
-            .unwrap_or(path);
+        let relative = root.as_deref().and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path);
         if matches!(language, Language::Json | Language::Toml) || is_generated_name(relative) {
             return None;
         }
@@ -197,11 +175,7 @@ impl WorkspaceIndex {
         Some(
             symbols::extract(language, &text, &tree)
                 .into_iter()
-                .map(|symbol| IndexedSymbol {
-                    path: shared_path.clone(),
-                    language,
-                    symbol,
-                })
+                .map(|symbol| IndexedSymbol { path: shared_path.clone(), language, symbol })
                 .collect(),
         )
     }
@@ -214,9 +188,7 @@ fn read_source(path: &Path) -> Option<String> {
         return None;
     }
     let mut bytes = Vec::new();
-    file.take(MAX_INDEXED_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
+    file.take(MAX_INDEXED_BYTES + 1).read_to_end(&mut bytes).ok()?;
     if bytes.len() as u64 > MAX_INDEXED_BYTES || bytes[..bytes.len().min(8192)].contains(&0) {
         return None;
     }
@@ -227,17 +199,8 @@ fn is_generated_name(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
         return true;
     };
-    const SUFFIXES: &[&str] = &[
-        ".min.js",
-        ".min.mjs",
-        ".bundle.js",
-        ".pb.go",
-        "_pb2.py",
-        "_pb2_grpc.py",
-        ".pb.h",
-        ".pb.cc",
-        ".d.ts.map",
-    ];
+    const SUFFIXES: &[&str] =
+        &[".min.js", ".min.mjs", ".bundle.js", ".pb.go", "_pb2.py", "_pb2_grpc.py", ".pb.h", ".pb.cc", ".d.ts.map"];
     SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
         || name.contains(".generated.")
         || name.contains(".g.")

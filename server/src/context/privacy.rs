@@ -8,15 +8,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::{Captures, Regex};
 
 /// The default `context.exclude` globs: environment files, keys and certificates.
-pub const DEFAULT_EXCLUDE: &[&str] = &[
-    ".env",
-    ".env.*",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "*.p12",
-    "secrets.*",
-];
+pub const DEFAULT_EXCLUDE: &[&str] = &[".env", ".env.*", "*.pem", "*.key", "id_rsa*", "*.p12", "secrets.*"];
 
 /// What replaces a credential in text sent to the model.
 pub const REDACTED: &str = "[REDACTED]";
@@ -43,20 +35,11 @@ impl Exclude {
         let mut builder = GlobSetBuilder::new();
         for pattern in patterns {
             let pattern = pattern.as_ref();
-            let glob = Glob::new(pattern).map_err(|source| ExcludeError {
-                pattern: pattern.to_string(),
-                source,
-            })?;
+            let glob = Glob::new(pattern).map_err(|source| ExcludeError { pattern: pattern.to_string(), source })?;
             builder.add(glob);
         }
-        let globs = builder.build().map_err(|source| ExcludeError {
-            pattern: String::new(),
-            source,
-        })?;
-        Ok(Exclude {
-            globs,
-            patterns: patterns.iter().map(|p| p.as_ref().to_string()).collect(),
-        })
+        let globs = builder.build().map_err(|source| ExcludeError { pattern: String::new(), source })?;
+        Ok(Exclude { globs, patterns: patterns.iter().map(|p| p.as_ref().to_string()).collect() })
     }
 
     /// Builds from user globs, skipping (and logging) invalid ones rather than dropping the
@@ -78,10 +61,7 @@ impl Exclude {
 
     /// Excludes nothing.
     pub fn none() -> Exclude {
-        Exclude {
-            globs: GlobSet::empty(),
-            patterns: Vec::new(),
-        }
+        Exclude { globs: GlobSet::empty(), patterns: Vec::new() }
     }
 
     pub fn patterns(&self) -> &[String] {
@@ -155,11 +135,7 @@ pub fn redact(text: &str) -> Cow<'_, str> {
                 };
                 let start = secret.start() - whole.start();
                 let end = secret.end() - whole.start();
-                format!(
-                    "{}{REDACTED}{}",
-                    &whole.as_str()[..start],
-                    &whole.as_str()[end..]
-                )
+                format!("{}{REDACTED}{}", &whole.as_str()[..start], &whole.as_str()[end..])
             }
         });
         text = Cow::Owned(replaced.into_owned());
@@ -186,12 +162,7 @@ mod tests {
         ] {
             assert!(exclude.is_excluded(&root.join(path), Some(root)), "{path}");
         }
-        for path in [
-            "src/env.rs",
-            "src/keyboard.rs",
-            "environment.py",
-            "secret_santa.go",
-        ] {
+        for path in ["src/env.rs", "src/keyboard.rs", "environment.py", "secret_santa.go"] {
             assert!(!exclude.is_excluded(&root.join(path), Some(root)), "{path}");
         }
         let folder = Exclude::new(&["private/**"]).unwrap();
@@ -211,10 +182,7 @@ mod tests {
             ("let key = \"sk-proj-abcdefghijklmnopqrstuvwxyz0123\";", "let key = \"[REDACTED]\";"),
             ("token: ghp_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "token: [REDACTED]"),
             ("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n", "AWS_ACCESS_KEY_ID=[REDACTED]\n"),
-            (
-                "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                "aws_secret_access_key = [REDACTED]",
-            ),
+            ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = [REDACTED]"),
             ("API_KEY = \"0123456789abcdef0123\"", "API_KEY = \"[REDACTED]\""),
             ("config.api_key: 'Zx81_longlonglonglong'", "config.api_key: '[REDACTED]'"),
             (

@@ -86,12 +86,8 @@ pub fn source(language: Language, kind: QueryKind) -> Option<&'static str> {
 pub fn get(language: Language, kind: QueryKind) -> Option<&'static Query> {
     const SLOTS: usize = Language::ALL.len() * QueryKind::ALL.len();
     static COMPILED: [OnceLock<Option<Query>>; SLOTS] = [const { OnceLock::new() }; SLOTS];
-    let language_index = Language::ALL
-        .iter()
-        .position(|candidate| *candidate == language)?;
-    let kind_index = QueryKind::ALL
-        .iter()
-        .position(|candidate| *candidate == kind)?;
+    let language_index = Language::ALL.iter().position(|candidate| *candidate == language)?;
+    let kind_index = QueryKind::ALL.iter().position(|candidate| *candidate == kind)?;
     let slot = &COMPILED[language_index * QueryKind::ALL.len() + kind_index];
     slot.get_or_init(|| {
         let text = source(language, kind)?;
@@ -150,24 +146,14 @@ mod tests {
         for language in Language::ALL {
             let is_data = matches!(language, Language::Json | Language::Toml);
             for kind in QueryKind::ALL {
-                assert_eq!(
-                    get(language, kind).is_some(),
-                    !is_data,
-                    "{language:?} {kind:?}"
-                );
+                assert_eq!(get(language, kind).is_some(), !is_data, "{language:?} {kind:?}");
             }
         }
     }
 
     #[test]
     fn unknown_captures_are_rejected() {
-        let result = compile(
-            Language::Rust,
-            QueryKind::Tags,
-            "(function_item) @definition.banana",
-        );
-        assert!(
-            matches!(result, Err(QueryError::UnknownCapture(name)) if name == "definition.banana")
-        );
+        let result = compile(Language::Rust, QueryKind::Tags, "(function_item) @definition.banana");
+        assert!(matches!(result, Err(QueryError::UnknownCapture(name)) if name == "definition.banana"));
     }
 }

@@ -87,12 +87,7 @@ pub fn extract(language: Language, text: &str, tree: &Tree) -> Vec<Symbol> {
 
 /// The definitions whose node intersects `range` (inclusive of both ends, so a zero-width
 /// range at an edit still finds the definition around it).
-pub fn extract_in_range(
-    language: Language,
-    text: &str,
-    tree: &Tree,
-    range: Range<usize>,
-) -> Vec<Symbol> {
+pub fn extract_in_range(language: Language, text: &str, tree: &Tree, range: Range<usize>) -> Vec<Symbol> {
     let Some(query) = queries::get(language, QueryKind::Tags) else {
         return Vec::new();
     };
@@ -144,19 +139,12 @@ pub fn extract_in_range(
             *b_pattern,
         ))
     });
-    symbols.dedup_by(|(later, _), (earlier, _)| {
-        later.range == earlier.range && later.name == earlier.name
-    });
+    symbols.dedup_by(|(later, _), (earlier, _)| later.range == earlier.range && later.name == earlier.name);
     symbols.into_iter().map(|(symbol, _)| symbol).collect()
 }
 
 /// The names called or used as types inside `range`.
-pub fn references(
-    language: Language,
-    text: &str,
-    tree: &Tree,
-    range: Range<usize>,
-) -> Vec<Reference> {
+pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usize>) -> Vec<Reference> {
     let Some(query) = queries::get(language, QueryKind::Tags) else {
         return Vec::new();
     };
@@ -166,10 +154,8 @@ pub fn references(
     let mut references = Vec::new();
     let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
     while let Some(found) = matches.next() {
-        let is_reference = found
-            .captures
-            .iter()
-            .any(|capture| capture_names[capture.index as usize].starts_with("reference."));
+        let is_reference =
+            found.captures.iter().any(|capture| capture_names[capture.index as usize].starts_with("reference."));
         if !is_reference {
             continue;
         }
@@ -182,10 +168,7 @@ pub fn references(
                 continue;
             }
             if let Some(name) = text.get(node_range.clone()) {
-                references.push(Reference {
-                    name: name.to_string(),
-                    range: node_range,
-                });
+                references.push(Reference { name: name.to_string(), range: node_range });
             }
         }
     }
@@ -218,12 +201,7 @@ pub fn imports(language: Language, text: &str, tree: &Tree) -> Vec<Range<usize>>
 }
 
 /// The scopes around `offset` matched by `context.scm`, outermost first.
-pub fn enclosing<'tree>(
-    language: Language,
-    text: &str,
-    tree: &'tree Tree,
-    offset: usize,
-) -> Vec<Node<'tree>> {
+pub fn enclosing<'tree>(language: Language, text: &str, tree: &'tree Tree, offset: usize) -> Vec<Node<'tree>> {
     let Some(query) = queries::get(language, QueryKind::Context) else {
         return Vec::new();
     };
@@ -247,10 +225,7 @@ pub fn enclosing<'tree>(
 /// The text of a scope's header: everything before its body, at most three lines.
 pub fn header(text: &str, node: Node) -> String {
     let end = body_of(node).map_or(node.end_byte(), |body| body.start_byte());
-    let header = text
-        .get(node.start_byte()..end)
-        .unwrap_or_default()
-        .trim_end();
+    let header = text.get(node.start_byte()..end).unwrap_or_default().trim_end();
     let header = first_lines(header, 3);
     let header = header.trim_end_matches(['{', ':']).trim_end();
     header.to_string()
@@ -268,19 +243,14 @@ fn declaration_node(node: Node) -> Node {
         "expression_statement",
     ];
     match node.parent() {
-        Some(parent) if WRAPPERS.contains(&parent.kind()) && parent.named_child_count() == 1 => {
-            parent
-        }
+        Some(parent) if WRAPPERS.contains(&parent.kind()) && parent.named_child_count() == 1 => parent,
         _ => node,
     }
 }
 
 fn is_function_like(node: Node) -> bool {
     let kind = node.kind();
-    (kind.contains("function")
-        || kind.contains("method")
-        || kind.contains("constructor")
-        || kind.contains("lambda"))
+    (kind.contains("function") || kind.contains("method") || kind.contains("constructor") || kind.contains("lambda"))
         && !kind.contains("signature")
         && !kind.contains("declarator")
         && !kind.contains("type")
@@ -294,13 +264,10 @@ fn body_of(node: Node) -> Option<Node> {
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
         if child.kind() == "variable_declarator" {
-            return child
-                .child_by_field_name("value")
-                .and_then(|value| value.child_by_field_name("body"));
+            return child.child_by_field_name("value").and_then(|value| value.child_by_field_name("body"));
         }
     }
-    node.child_by_field_name("value")
-        .and_then(|value| value.child_by_field_name("body"))
+    node.child_by_field_name("value").and_then(|value| value.child_by_field_name("body"))
 }
 
 fn signature(text: &str, node: Node, kind: SymbolKind) -> String {
@@ -351,11 +318,7 @@ fn elide_bodies(text: &str, node: Node) -> String {
             continue;
         }
         result.push_str(text[position..body.start].trim_end_matches([' ', '\t', '\n', '\r']));
-        result.push_str(if text[body.clone()].starts_with('{') {
-            " { ... }"
-        } else {
-            " ..."
-        });
+        result.push_str(if text[body.clone()].starts_with('{') { " { ... }" } else { " ..." });
         position = body.end;
     }
     result.push_str(&text[position..node.end_byte()]);
@@ -410,17 +373,11 @@ impl SymbolCache {
     /// `text` produces the document's text; it is only called on a cache miss.
     pub fn facts(&self, document: &Document, text: impl FnOnce() -> String) -> FileFacts {
         let (Some(language), Some(tree)) = (document.language, document.tree.as_ref()) else {
-            return FileFacts {
-                version: document.version,
-                symbols: Arc::default(),
-                imports: Arc::default(),
-            };
+            return FileFacts { version: document.version, symbols: Arc::default(), imports: Arc::default() };
         };
         let previous = self.entries.get(&document.uri).map(|entry| entry.clone());
         if let Some(previous) = &previous {
-            if previous.facts.version == document.version
-                && previous.rope.len_bytes() == document.rope.len_bytes()
-            {
+            if previous.facts.version == document.version && previous.rope.len_bytes() == document.rope.len_bytes() {
                 return previous.facts.clone();
             }
         }
@@ -436,11 +393,7 @@ impl SymbolCache {
         };
         self.entries.insert(
             document.uri.clone(),
-            CacheEntry {
-                facts: facts.clone(),
-                rope: document.rope.clone(),
-                tree: tree.clone(),
-            },
+            CacheEntry { facts: facts.clone(), rope: document.rope.clone(), tree: tree.clone() },
         );
         facts
     }
@@ -458,18 +411,10 @@ impl SymbolCache {
     }
 }
 
-fn update_symbols(
-    language: Language,
-    text: &str,
-    rope: &Rope,
-    tree: &Tree,
-    previous: &CacheEntry,
-) -> Vec<Symbol> {
+fn update_symbols(language: Language, text: &str, rope: &Rope, tree: &Tree, previous: &CacheEntry) -> Vec<Symbol> {
     let old = &previous.rope;
     let prefix = common_prefix(old, rope);
-    let suffix = common_suffix(old, rope)
-        .min(old.len_bytes() - prefix)
-        .min(rope.len_bytes() - prefix);
+    let suffix = common_suffix(old, rope).min(old.len_bytes() - prefix).min(rope.len_bytes() - prefix);
     let start = prefix;
     let old_end = old.len_bytes() - suffix;
     let new_end = rope.len_bytes() - suffix;
@@ -498,8 +443,7 @@ fn update_symbols(
             symbol.clone()
         } else if symbol.range.start > old_end {
             let mut shifted = symbol.clone();
-            shifted.range =
-                shift(shifted.range.start, byte_delta)..shift(shifted.range.end, byte_delta);
+            shifted.range = shift(shifted.range.start, byte_delta)..shift(shifted.range.end, byte_delta);
             shifted.start_line = shift(shifted.start_line, line_delta);
             shifted.end_line = shift(shifted.end_line, line_delta);
             shifted
@@ -512,14 +456,9 @@ fn update_symbols(
         symbol.signature.shrink_to_fit();
         symbols.push(symbol);
     }
-    symbols.extend(
-        extract_in_range(language, text, tree, dirty.clone())
-            .into_iter()
-            .filter(|s| intersects(&s.range)),
-    );
+    symbols.extend(extract_in_range(language, text, tree, dirty.clone()).into_iter().filter(|s| intersects(&s.range)));
     symbols.sort_by(|a, b| {
-        (a.range.start, std::cmp::Reverse(a.range.end))
-            .cmp(&(b.range.start, std::cmp::Reverse(b.range.end)))
+        (a.range.start, std::cmp::Reverse(a.range.end)).cmp(&(b.range.start, std::cmp::Reverse(b.range.end)))
     });
     symbols.dedup_by(|later, earlier| later.range == earlier.range && later.name == earlier.name);
     symbols
@@ -534,10 +473,8 @@ fn shift(value: usize, delta: isize) -> usize {
 fn common_prefix(a: &Rope, b: &Rope) -> usize {
     let mut a_chunks = a.chunks();
     let mut b_chunks = b.chunks();
-    let (mut a_chunk, mut b_chunk) = (
-        a_chunks.next().unwrap_or("").as_bytes(),
-        b_chunks.next().unwrap_or("").as_bytes(),
-    );
+    let (mut a_chunk, mut b_chunk) =
+        (a_chunks.next().unwrap_or("").as_bytes(), b_chunks.next().unwrap_or("").as_bytes());
     let mut total = 0;
     loop {
         if a_chunk.is_empty() {
@@ -564,11 +501,7 @@ fn common_prefix(a: &Rope, b: &Rope) -> usize {
             a_chunk = &a_chunk[length..];
             b_chunk = &b_chunk[length..];
         } else {
-            let same = a_chunk
-                .iter()
-                .zip(b_chunk)
-                .take_while(|(x, y)| x == y)
-                .count();
+            let same = a_chunk.iter().zip(b_chunk).take_while(|(x, y)| x == y).count();
             return floor_char_boundary(a, total + same);
         }
     }
@@ -599,21 +532,13 @@ fn common_suffix(a: &Rope, b: &Rope) -> usize {
             }
         }
         let length = a_chunk.len().min(b_chunk.len());
-        let (a_tail, b_tail) = (
-            &a_chunk[a_chunk.len() - length..],
-            &b_chunk[b_chunk.len() - length..],
-        );
+        let (a_tail, b_tail) = (&a_chunk[a_chunk.len() - length..], &b_chunk[b_chunk.len() - length..]);
         if a_tail == b_tail {
             total += length;
             a_chunk = &a_chunk[..a_chunk.len() - length];
             b_chunk = &b_chunk[..b_chunk.len() - length];
         } else {
-            let same = a_tail
-                .iter()
-                .rev()
-                .zip(b_tail.iter().rev())
-                .take_while(|(x, y)| x == y)
-                .count();
+            let same = a_tail.iter().rev().zip(b_tail.iter().rev()).take_while(|(x, y)| x == y).count();
             // Round so the suffix starts on a character boundary in `a`.
             let mut suffix = total + same;
             while suffix > 0 && !is_char_boundary(a, a.len_bytes() - suffix) {

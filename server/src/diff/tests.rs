@@ -8,20 +8,9 @@ fn check(before: &str, after: &str) -> Vec<(String, String)> {
     let edits = edits(before, after);
     assert_eq!(apply_edits(before, &edits), after, "edits {edits:?}");
     for pair in edits.windows(2) {
-        assert!(
-            pair[0].range.end < pair[1].range.start,
-            "edits touch or overlap: {edits:?}"
-        );
+        assert!(pair[0].range.end < pair[1].range.start, "edits touch or overlap: {edits:?}");
     }
-    edits
-        .iter()
-        .map(|edit| {
-            (
-                before[edit.range.clone()].to_string(),
-                edit.new_text.clone(),
-            )
-        })
-        .collect()
+    edits.iter().map(|edit| (before[edit.range.clone()].to_string(), edit.new_text.clone())).collect()
 }
 
 const FUNCTION: &str = "fn total(items: &[Item]) -> u64 {\n    let mut count = 0;\n    for item in items {\n        count += item.price;\n    }\n    count\n}\n";
@@ -39,9 +28,7 @@ fn renaming_one_identifier_is_one_tiny_edit() {
     // A suffix change inside one identifier keeps the shared part.
     let after = FUNCTION.replace("count", "counter");
     assert_eq!(check(FUNCTION, &after).len(), 3);
-    assert!(check(FUNCTION, &after)
-        .iter()
-        .all(|(old, new)| old.is_empty() && new == "er"));
+    assert!(check(FUNCTION, &after).iter().all(|(old, new)| old.is_empty() && new == "er"));
 }
 
 #[test]
@@ -57,10 +44,7 @@ fn inserted_line_is_a_pure_insertion_at_a_line_start() {
 #[test]
 fn deleted_line_is_one_deletion() {
     let after = FUNCTION.replace("    let mut count = 0;\n", "");
-    assert_eq!(
-        check(FUNCTION, &after),
-        [("    let mut count = 0;\n".into(), String::new())]
-    );
+    assert_eq!(check(FUNCTION, &after), [("    let mut count = 0;\n".into(), String::new())]);
 }
 
 #[test]
@@ -75,10 +59,7 @@ fn rewritten_line_is_one_readable_edit_not_fragments() {
 fn multibyte_characters_are_never_split() {
     // "é" and "è" share their first UTF-8 byte; the edit must still cover whole chars.
     assert_eq!(check("café\n", "cafè\n"), [("é".into(), "è".into())]);
-    assert_eq!(
-        check("let 主 = 1;\n", "let 主要 = 1;\n"),
-        [(String::new(), "要".into())]
-    );
+    assert_eq!(check("let 主 = 1;\n", "let 主要 = 1;\n"), [(String::new(), "要".into())]);
     assert_eq!(check("x 😀 y\n", "x 😃 y\n"), [("😀".into(), "😃".into())]);
 }
 
@@ -114,10 +95,7 @@ fn merge_rebases_a_user_edit_above_the_target() {
     let base = "use a;\n\nfn target() {\n    old();\n}\n";
     let ours = "use a;\n\nfn target() {\n    new();\n}\n";
     let theirs = "use a;\nuse b;\n\nfn target() {\n    old();\n}\n";
-    assert_eq!(
-        merge_lines(base, ours, theirs).unwrap(),
-        "use a;\nuse b;\n\nfn target() {\n    new();\n}\n"
-    );
+    assert_eq!(merge_lines(base, ours, theirs).unwrap(), "use a;\nuse b;\n\nfn target() {\n    new();\n}\n");
 }
 
 #[test]
@@ -135,23 +113,14 @@ fn merge_refuses_an_edit_inside_the_target() {
 fn merge_treats_adjacent_changes_as_a_conflict_and_identical_ones_as_fine() {
     let base = "a\nb\nc\n";
     assert!(merge(base, "A\nb\nc\n", "a\nB\nc\n").is_err());
-    assert_eq!(
-        merge_lines(base, "a\nB\nc\n", "a\nB\nc\n").unwrap(),
-        "a\nB\nc\n"
-    );
-    assert_eq!(
-        merge_lines(base, "A\nb\nc\n", "a\nb\nC\n").unwrap(),
-        "A\nb\nC\n"
-    );
+    assert_eq!(merge_lines(base, "a\nB\nc\n", "a\nB\nc\n").unwrap(), "a\nB\nc\n");
+    assert_eq!(merge_lines(base, "A\nb\nc\n", "a\nb\nC\n").unwrap(), "A\nb\nC\n");
 }
 
 #[test]
 fn merge_keeps_crlf_line_endings() {
     let base = "a\r\nb\r\nc\r\n";
-    assert_eq!(
-        merge_lines(base, "A\r\nb\r\nc\r\n", "a\r\nb\r\nC\r\n").unwrap(),
-        "A\r\nb\r\nC\r\n"
-    );
+    assert_eq!(merge_lines(base, "A\r\nb\r\nc\r\n", "a\r\nb\r\nC\r\n").unwrap(), "A\r\nb\r\nC\r\n");
 }
 
 /// Random text from an alphabet that stresses the edge cases: CRLF, tabs, CJK, emoji,
@@ -189,11 +158,8 @@ fn code_pair_strategy() -> impl Strategy<Value = (String, String)> {
         "def greet(name):\r\n\tif not name:\r\n\t\treturn \"你好\"\r\n\treturn f\"hi {name} 👋\"\r\n",
         "function add(a, b) {\n  // 加法\n  return a + b;\n}\n\nexport { add };",
     ];
-    (
-        0..SAMPLES.len(),
-        proptest::collection::vec((0..6usize, 0..40usize, text_strategy()), 0..4),
-    )
-        .prop_map(|(sample, mutations)| {
+    (0..SAMPLES.len(), proptest::collection::vec((0..6usize, 0..40usize, text_strategy()), 0..4)).prop_map(
+        |(sample, mutations)| {
             let before = SAMPLES[sample].to_string();
             let mut lines: Vec<String> = before.split_inclusive('\n').map(str::to_string).collect();
             for (kind, at, text) in mutations {
@@ -214,7 +180,8 @@ fn code_pair_strategy() -> impl Strategy<Value = (String, String)> {
                 }
             }
             (before, lines.concat())
-        })
+        },
+    )
 }
 
 /// A text of uniquely tagged lines and a version where only chosen lines changed, so that
@@ -226,12 +193,8 @@ fn tagged_pair_strategy() -> impl Strategy<Value = (String, String, Vec<bool>)> 
         text_strategy().prop_map(|text| Some((1u8, text))),
         Just(Some((2u8, String::new()))),
     ];
-    (
-        proptest::collection::vec((text_strategy(), line_edit), 1..25),
-        prop::bool::ANY,
-        prop::bool::ANY,
-    )
-        .prop_map(|(lines, crlf, trailing_newline)| {
+    (proptest::collection::vec((text_strategy(), line_edit), 1..25), prop::bool::ANY, prop::bool::ANY).prop_map(
+        |(lines, crlf, trailing_newline)| {
             let ending = if crlf { "\r\n" } else { "\n" };
             let clean = |text: &str| text.replace(['\r', '\n'], "");
             let mut before = Vec::new();
@@ -270,7 +233,8 @@ fn tagged_pair_strategy() -> impl Strategy<Value = (String, String, Vec<bool>)> 
                 text
             };
             (join(&before), join(&after), touched)
-        })
+        },
+    )
 }
 
 proptest! {

@@ -10,7 +10,11 @@ use crate::model::{
 };
 
 impl Model for GlmClient {
-    fn chat(&self, request: ModelRequest, mut events: EventSink) -> BoxFuture<'static, Result<ModelAnswer, ModelError>> {
+    fn chat(
+        &self,
+        request: ModelRequest,
+        mut events: EventSink,
+    ) -> BoxFuture<'static, Result<ModelAnswer, ModelError>> {
         let client = self.clone();
         let label = match request.urgency {
             Urgency::Interactive => "completion",

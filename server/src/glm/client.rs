@@ -82,11 +82,7 @@ impl GlmClient {
 
     /// Running token and cost totals of this client since it was created.
     pub fn totals(&self) -> SessionTotals {
-        *self
-            .inner
-            .totals
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self.inner.totals.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Requests holding a concurrency slot now.
@@ -111,9 +107,7 @@ impl GlmClient {
             label = request.label,
             priority = ?request.priority,
         );
-        self.chat_inner(settings, request, &mut events)
-            .instrument(span)
-            .await
+        self.chat_inner(settings, request, &mut events).instrument(span).await
     }
 
     async fn chat_inner(
@@ -123,14 +117,8 @@ impl GlmClient {
         events: &mut (impl FnMut(ChatEvent) + Send),
     ) -> Result<ChatOutcome, GlmError> {
         let started = Instant::now();
-        let api_key = settings
-            .api_key
-            .clone()
-            .filter(|key| !key.is_empty())
-            .ok_or(GlmError::MissingApiKey)?;
-        let http = read(&self.inner.http)
-            .clone()
-            .map_err(GlmError::InvalidSettings)?;
+        let api_key = settings.api_key.clone().filter(|key| !key.is_empty()).ok_or(GlmError::MissingApiKey)?;
+        let http = read(&self.inner.http).clone().map_err(GlmError::InvalidSettings)?;
         let body = build_body(&settings, &request).to_string();
         tracing::trace!(body_bytes = body.len(), "request body built");
 
@@ -141,9 +129,9 @@ impl GlmClient {
                 tracing::debug!("queued behind the concurrency cap");
                 let acquire = self.inner.queue.acquire(request.priority);
                 match request.deadline {
-                    Some(deadline) => tokio::time::timeout_at(deadline.into(), acquire)
-                        .await
-                        .map_err(|_| GlmError::Timeout)?,
+                    Some(deadline) => {
+                        tokio::time::timeout_at(deadline.into(), acquire).await.map_err(|_| GlmError::Timeout)?
+                    }
                     None => acquire.await,
                 }
             }
@@ -157,24 +145,15 @@ impl GlmClient {
                 Ok(outcome) => break outcome,
                 Err(error) => {
                     let jitter = rand::rng().random::<f64>();
-                    let delay = self.inner.retry.next_delay(
-                        &error,
-                        retries_done,
-                        Instant::now(),
-                        request.deadline,
-                        jitter,
-                    );
+                    let delay =
+                        self.inner.retry.next_delay(&error, retries_done, Instant::now(), request.deadline, jitter);
                     let Some(delay) = delay else {
                         tracing::debug!(%error, retries_done, "GLM request failed");
                         return Err(error);
                     };
                     retries_done += 1;
                     tracing::debug!(%error, retry = retries_done, delay_ms = delay.as_millis() as u64, "retrying");
-                    events(ChatEvent::Retrying {
-                        attempt: retries_done,
-                        after: delay,
-                        reason: error.to_string(),
-                    });
+                    events(ChatEvent::Retrying { attempt: retries_done, after: delay, reason: error.to_string() });
                     tokio::time::sleep(delay).await;
                 }
             }
@@ -182,14 +161,8 @@ impl GlmClient {
 
         let mut outcome = outcome;
         if let Some(usage) = outcome.usage {
-            outcome.cost_usd = settings
-                .effective_price()
-                .map(|price| price.cost_usd(&usage));
-            self.inner
-                .totals
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .record(&usage, outcome.cost_usd);
+            outcome.cost_usd = settings.effective_price().map(|price| price.cost_usd(&usage));
+            self.inner.totals.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).record(&usage, outcome.cost_usd);
         }
         let usage = outcome.usage.unwrap_or_default();
         tracing::debug!(
@@ -282,12 +255,9 @@ async fn exchange(
     body: &str,
     events: &mut (impl FnMut(ChatEvent) + Send),
 ) -> Result<ChatOutcome, GlmError> {
-    let mut authorization = HeaderValue::from_str(&format!("Bearer {}", api_key.expose()))
-        .map_err(|_| {
-            GlmError::InvalidSettings(
-                "the API key contains characters that cannot be sent in an HTTP header".into(),
-            )
-        })?;
+    let mut authorization = HeaderValue::from_str(&format!("Bearer {}", api_key.expose())).map_err(|_| {
+        GlmError::InvalidSettings("the API key contains characters that cannot be sent in an HTTP header".into())
+    })?;
     // Keeps the header out of hyper's and reqwest's debug output.
     authorization.set_sensitive(true);
     let response = http
@@ -303,17 +273,10 @@ async fn exchange(
     let status = response.status();
     tracing::debug!(status = status.as_u16(), version = ?response.version(), "response headers");
     if !status.is_success() {
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(parse_retry_after);
+        let retry_after =
+            response.headers().get(RETRY_AFTER).and_then(|value| value.to_str().ok()).and_then(parse_retry_after);
         let text = response.text().await.unwrap_or_default();
-        return Err(GlmError::from_status(
-            status.as_u16(),
-            &api_key.redact(&text),
-            retry_after,
-        ));
+        return Err(GlmError::from_status(status.as_u16(), &api_key.redact(&text), retry_after));
     }
     let is_json = response
         .headers()
@@ -345,18 +308,14 @@ async fn exchange(
                 let tokens = approx_tokens(stream.reasoning());
                 if tokens != reported_reasoning {
                     reported_reasoning = tokens;
-                    events(ChatEvent::Reasoning {
-                        approx_tokens: tokens,
-                    });
+                    events(ChatEvent::Reasoning { approx_tokens: tokens });
                 }
             }
             if progress.content {
                 let tokens = approx_tokens(stream.content());
                 if tokens != reported_content {
                     reported_content = tokens;
-                    events(ChatEvent::Content {
-                        approx_tokens: tokens,
-                    });
+                    events(ChatEvent::Content { approx_tokens: tokens });
                 }
             }
         }
@@ -419,9 +378,7 @@ fn classify_reqwest_error(error: &reqwest::Error, api_key: &ApiKey) -> GlmError 
 /// connections (and their TLS sessions) are reused across requests and features.
 fn shared_http_client(connect_timeout: Duration) -> Result<reqwest::Client, String> {
     static SHARED: Mutex<Option<(Duration, reqwest::Client)>> = Mutex::new(None);
-    let mut shared = SHARED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut shared = SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some((timeout, client)) = shared.as_ref() {
         if *timeout == connect_timeout {
             return Ok(client.clone());
@@ -444,8 +401,7 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 }
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -455,17 +411,11 @@ mod tests {
 
     #[test]
     fn body_has_only_documented_fields() {
-        let settings = GlmSettings {
-            api_key: Some(ApiKey::new("k")),
-            temperature: Some(0.2),
-            ..GlmSettings::default()
-        };
+        let settings =
+            GlmSettings { api_key: Some(ApiKey::new("k")), temperature: Some(0.2), ..GlmSettings::default() };
         let mut request = ChatRequest::new(vec![
             Message::system("be brief"),
-            Message {
-                reasoning_content: Some("earlier thought".into()),
-                ..Message::new(Role::Assistant, "hi")
-            },
+            Message { reasoning_content: Some("earlier thought".into()), ..Message::new(Role::Assistant, "hi") },
         ]);
         request.thinking = Some(false);
         request.max_tokens = Some(64);
@@ -493,14 +443,8 @@ mod tests {
 
     #[tokio::test]
     async fn missing_key_fails_before_any_network() {
-        let client = GlmClient::new(GlmSettings {
-            base_url: "http://127.0.0.1:1".into(),
-            ..GlmSettings::default()
-        });
-        let error = client
-            .chat(ChatRequest::new(vec![Message::user("x")]), |_| {})
-            .await
-            .unwrap_err();
+        let client = GlmClient::new(GlmSettings { base_url: "http://127.0.0.1:1".into(), ..GlmSettings::default() });
+        let error = client.chat(ChatRequest::new(vec![Message::user("x")]), |_| {}).await.unwrap_err();
         assert_eq!(error, GlmError::MissingApiKey);
         assert!(error.to_string().contains("GLM_API_KEY"));
     }
@@ -518,15 +462,9 @@ mod tests {
                 base_url: format!("http://127.0.0.1:{port}"),
                 ..GlmSettings::default()
             },
-            RetryPolicy {
-                max_retries: 0,
-                ..RetryPolicy::default()
-            },
+            RetryPolicy { max_retries: 0, ..RetryPolicy::default() },
         );
-        let error = client
-            .chat(ChatRequest::new(vec![Message::user("x")]), |_| {})
-            .await
-            .unwrap_err();
+        let error = client.chat(ChatRequest::new(vec![Message::user("x")]), |_| {}).await.unwrap_err();
         assert!(matches!(error, GlmError::Connect(_)), "{error:?}");
     }
 }

@@ -17,16 +17,8 @@ impl Price {
     /// `glm-4.7-flash` is a different (free) model and must not borrow glm-4.7's price.
     pub fn for_model(model: &str) -> Option<Price> {
         match model.trim().to_ascii_lowercase().as_str() {
-            "glm-4.7" => Some(Price {
-                input: 0.30,
-                cached_input: 0.06,
-                output: 1.10,
-            }),
-            "glm-5-turbo" => Some(Price {
-                input: 0.60,
-                cached_input: 0.12,
-                output: 2.00,
-            }),
+            "glm-4.7" => Some(Price { input: 0.30, cached_input: 0.06, output: 1.10 }),
+            "glm-5-turbo" => Some(Price { input: 0.60, cached_input: 0.12, output: 2.00 }),
             _ => None,
         }
     }
@@ -36,9 +28,7 @@ impl Price {
     pub fn cost_usd(&self, usage: &Usage) -> f64 {
         let cached = usage.cached_tokens.min(usage.prompt_tokens);
         let fresh = usage.prompt_tokens - cached;
-        (fresh as f64 * self.input
-            + cached as f64 * self.cached_input
-            + usage.completion_tokens as f64 * self.output)
+        (fresh as f64 * self.input + cached as f64 * self.cached_input + usage.completion_tokens as f64 * self.output)
             / 1_000_000.0
     }
 }

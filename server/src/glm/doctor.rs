@@ -69,9 +69,7 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
                 name: "API key".into(),
                 ok: false,
                 detail: "not set".into(),
-                fix: Some(
-                    "set the GLM_API_KEY environment variable (or the `apiKey` setting)".into(),
-                ),
+                fix: Some("set the GLM_API_KEY environment variable (or the `apiKey` setting)".into()),
             });
             false
         }
@@ -80,12 +78,7 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
     let url = settings.chat_url();
     let url_ok = match reqwest::Url::parse(&url) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
-            report.checks.push(Check {
-                name: "Endpoint".into(),
-                ok: true,
-                detail: url.clone(),
-                fix: None,
-            });
+            report.checks.push(Check { name: "Endpoint".into(), ok: true, detail: url.clone(), fix: None });
             true
         }
         _ => {
@@ -110,10 +103,7 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
         } else if Price::for_model(&settings.model).is_some() {
             format!("{} (built-in price)", settings.model)
         } else {
-            format!(
-                "{} (no built-in price: cost totals count tokens only)",
-                settings.model
-            )
+            format!("{} (no built-in price: cost totals count tokens only)", settings.model)
         },
         fix: (!model_ok).then(|| "set `model`, e.g. glm-4.7".into()),
     });
@@ -131,13 +121,7 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
     let mut probe_settings = settings.clone();
     probe_settings.max_concurrency = 1;
     probe_settings.timeout = settings.timeout.min(Duration::from_secs(30));
-    let client = GlmClient::with_retry_policy(
-        probe_settings,
-        RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        },
-    );
+    let client = GlmClient::with_retry_policy(probe_settings, RetryPolicy { max_retries: 0, ..RetryPolicy::default() });
     let mut request = ChatRequest::new(vec![Message::user("Reply with the single word: ok")]);
     request.thinking = Some(false);
     request.max_tokens = Some(16);
@@ -182,12 +166,7 @@ fn request_failure(error: &GlmError, settings: &GlmSettings) -> Check {
         GlmError::InvalidResponse(_) => ("not a chat-completions API", "check `baseUrl`".to_owned()),
         _ => ("failed", "see the message; try again later if it is a server or rate problem".to_owned()),
     };
-    Check {
-        name: "Request".into(),
-        ok: false,
-        detail: format!("{what}: {error}"),
-        fix: Some(fix),
-    }
+    Check { name: "Request".into(), ok: false, detail: format!("{what}: {error}"), fix: Some(fix) }
 }
 
 #[cfg(test)]
@@ -219,10 +198,7 @@ mod tests {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             listener.local_addr().unwrap().port()
         };
-        let settings = GlmSettings {
-            base_url: format!("http://127.0.0.1:{port}"),
-            ..settings
-        };
+        let settings = GlmSettings { base_url: format!("http://127.0.0.1:{port}"), ..settings };
         let report = doctor(&settings).await;
         let text = report.to_string();
         assert!(text.contains("could not connect"), "{text}");

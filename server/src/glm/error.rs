@@ -15,23 +15,12 @@ pub enum GlmError {
     /// A business error that retrying cannot fix (balance, unknown model, content safety,
     /// or any code on a 400).
     #[error("{}", business_words(*status, code, message))]
-    Business {
-        status: u16,
-        code: String,
-        message: String,
-    },
+    Business { status: u16, code: String, message: String },
 
     #[error("{}", rate_limited_words(code.as_deref(), message))]
-    RateLimited {
-        code: Option<String>,
-        message: String,
-        retry_after: Option<Duration>,
-    },
+    RateLimited { code: Option<String>, message: String, retry_after: Option<Duration> },
 
-    #[error(
-        "the GLM server failed (HTTP {status}){}; try again later",
-        suffix(message)
-    )]
+    #[error("the GLM server failed (HTTP {status}){}; try again later", suffix(message))]
     Server { status: u16, message: String },
 
     #[error("{}", http_words(*status, message))]
@@ -43,9 +32,7 @@ pub enum GlmError {
     #[error("the GLM request timed out (check the `timeout` setting, or try again)")]
     Timeout,
 
-    #[error(
-        "could not connect to the GLM endpoint: {0}; check `baseUrl` and your network or proxy"
-    )]
+    #[error("could not connect to the GLM endpoint: {0}; check `baseUrl` and your network or proxy")]
     Connect(String),
 
     #[error("TLS failed with the GLM endpoint: {0}; check `baseUrl` (https vs http) and any intercepting proxy's certificate")]
@@ -65,10 +52,7 @@ impl GlmError {
     /// Transient failures that another attempt may fix. Never a 401, a business error, a
     /// timeout of the whole attempt, or a cut stream (retrying a generation pays twice).
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            GlmError::RateLimited { .. } | GlmError::Server { .. } | GlmError::Connect(_)
-        )
+        matches!(self, GlmError::RateLimited { .. } | GlmError::Server { .. } | GlmError::Connect(_))
     }
 
     /// The server's `Retry-After`, when it sent one.
@@ -90,26 +74,14 @@ impl GlmError {
         // Codes that no retry can fix, whatever status carries them (1113 comes with 429).
         if let Some(code) = code.as_deref() {
             if matches!(code, "1113" | "1211" | "1301") {
-                return GlmError::Business {
-                    status,
-                    code: code.to_owned(),
-                    message,
-                };
+                return GlmError::Business { status, code: code.to_owned(), message };
             }
         }
         match status {
-            429 => GlmError::RateLimited {
-                code,
-                message,
-                retry_after,
-            },
+            429 => GlmError::RateLimited { code, message, retry_after },
             500 | 502 | 503 => GlmError::Server { status, message },
             _ => match code {
-                Some(code) => GlmError::Business {
-                    status,
-                    code,
-                    message,
-                },
+                Some(code) => GlmError::Business { status, code, message },
                 None => GlmError::Http { status, message },
             },
         }
@@ -168,10 +140,9 @@ fn business_words(status: u16, code: &str, message: &str) -> String {
 fn rate_limited_words(code: Option<&str>, message: &str) -> String {
     match code {
         Some(code) => business_words(429, code, message),
-        None => format!(
-            "GLM is rate limiting this account (HTTP 429){}; lower `maxConcurrency` or wait",
-            suffix(message)
-        ),
+        None => {
+            format!("GLM is rate limiting this account (HTTP 429){}; lower `maxConcurrency` or wait", suffix(message))
+        }
     }
 }
 
@@ -182,10 +153,7 @@ fn http_words(status: u16, message: &str) -> String {
         400 => ": the request was rejected",
         _ => "",
     };
-    format!(
-        "the GLM endpoint answered HTTP {status}{hint}{}",
-        suffix(message)
-    )
+    format!("the GLM endpoint answered HTTP {status}{hint}{}", suffix(message))
 }
 
 #[cfg(test)]
@@ -194,11 +162,7 @@ mod tests {
 
     #[test]
     fn unauthorized_says_what_to_do() {
-        let error = GlmError::from_status(
-            401,
-            r#"{"error":{"code":"1000","message":"auth failed"}}"#,
-            None,
-        );
+        let error = GlmError::from_status(401, r#"{"error":{"code":"1000","message":"auth failed"}}"#, None);
         assert!(matches!(error, GlmError::Unauthorized { .. }));
         assert!(!error.is_retryable());
         let words = error.to_string();
@@ -220,22 +184,14 @@ mod tests {
 
     #[test]
     fn balance_exhausted_is_not_retried_even_on_429() {
-        let error = GlmError::from_status(
-            429,
-            r#"{"error":{"code":"1113","message":"余额不足"}}"#,
-            None,
-        );
+        let error = GlmError::from_status(429, r#"{"error":{"code":"1113","message":"余额不足"}}"#, None);
         assert!(!error.is_retryable());
         assert!(error.to_string().contains("balance"));
     }
 
     #[test]
     fn plain_words_for_known_codes() {
-        let model = GlmError::from_status(
-            400,
-            r#"{"error":{"code":"1211","message":"模型不存在"}}"#,
-            None,
-        );
+        let model = GlmError::from_status(400, r#"{"error":{"code":"1211","message":"模型不存在"}}"#, None);
         assert!(model.to_string().contains("`model` setting"));
         let safety = GlmError::from_status(400, r#"{"error":{"code":"1301"}}"#, None);
         assert!(safety.to_string().contains("content safety"));
@@ -249,11 +205,7 @@ mod tests {
         let server = GlmError::from_status(503, r#"{"error":{"code":"9999","message":"x"}}"#, None);
         assert!(matches!(server, GlmError::Server { status: 503, .. }));
         assert!(server.is_retryable());
-        let bad = GlmError::from_status(
-            400,
-            r#"{"error":{"code":"1214","message":"bad param"}}"#,
-            None,
-        );
+        let bad = GlmError::from_status(400, r#"{"error":{"code":"1214","message":"bad param"}}"#, None);
         assert!(matches!(bad, GlmError::Business { .. }));
         assert!(!bad.is_retryable());
         let not_found = GlmError::from_status(404, "<html>nope</html>", None);
@@ -263,9 +215,7 @@ mod tests {
     #[test]
     fn long_bodies_are_shortened() {
         let body = "x".repeat(5000);
-        let GlmError::Http { message, .. } = GlmError::from_status(418, &body, None) else {
-            panic!("expected Http")
-        };
+        let GlmError::Http { message, .. } = GlmError::from_status(418, &body, None) else { panic!("expected Http") };
         assert!(message.chars().count() <= 301);
     }
 }

@@ -59,12 +59,9 @@ impl PriorityQueue {
     /// A slot at once if one is free and nobody waits (waiters keep their turn).
     pub fn try_acquire(&self) -> Option<Permit> {
         let mut state = lock(&self.state);
-        if state.waiting.is_empty() && state.granted.is_empty() && state.in_flight < state.capacity
-        {
+        if state.waiting.is_empty() && state.granted.is_empty() && state.in_flight < state.capacity {
             state.in_flight += 1;
-            Some(Permit {
-                state: self.state.clone(),
-            })
+            Some(Permit { state: self.state.clone() })
         } else {
             None
         }
@@ -72,12 +69,7 @@ impl PriorityQueue {
 
     /// Waits for a slot. Cancel-safe: dropping the future gives up the place in the queue.
     pub fn acquire(&self, priority: Priority) -> Acquire {
-        Acquire {
-            state: self.state.clone(),
-            priority,
-            key: None,
-            done: false,
-        }
+        Acquire { state: self.state.clone(), priority, key: None, done: false }
     }
 
     /// Changes the cap. A larger cap admits waiters at once; a smaller one takes effect as
@@ -120,9 +112,7 @@ impl State {
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     // The state stays consistent at every unlock, so a poisoned lock is still usable.
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Drop for Permit {
@@ -139,16 +129,11 @@ impl Future for Acquire {
         let mut state = lock(&this.state);
         match this.key {
             None => {
-                if state.waiting.is_empty()
-                    && state.granted.is_empty()
-                    && state.in_flight < state.capacity
-                {
+                if state.waiting.is_empty() && state.granted.is_empty() && state.in_flight < state.capacity {
                     state.in_flight += 1;
                     drop(state);
                     this.done = true;
-                    return Poll::Ready(Permit {
-                        state: this.state.clone(),
-                    });
+                    return Poll::Ready(Permit { state: this.state.clone() });
                 }
                 let key = (this.priority, state.next_sequence);
                 state.next_sequence += 1;
@@ -160,9 +145,7 @@ impl Future for Acquire {
                 if state.granted.remove(&key) {
                     drop(state);
                     this.done = true;
-                    return Poll::Ready(Permit {
-                        state: this.state.clone(),
-                    });
+                    return Poll::Ready(Permit { state: this.state.clone() });
                 }
                 if let Some(slot) = state.waiting.get_mut(&key) {
                     *slot = Some(cx.waker().clone());
@@ -222,15 +205,7 @@ mod tests {
         for task in tasks {
             task.await.unwrap();
         }
-        assert_eq!(
-            *order.lock().unwrap(),
-            [
-                "interactive-1",
-                "interactive-2",
-                "background-1",
-                "background-2"
-            ]
-        );
+        assert_eq!(*order.lock().unwrap(), ["interactive-1", "interactive-2", "background-1", "background-2"]);
         assert_eq!(queue.in_flight(), 0);
     }
 

@@ -33,10 +33,7 @@ impl RetryPolicy {
     /// jitter"), so that clients that failed together do not come back together.
     pub fn backoff(&self, retry: u32, jitter: f64) -> Duration {
         let exponent = retry.saturating_sub(1).min(16);
-        let step = self
-            .base_delay
-            .saturating_mul(1u32 << exponent)
-            .min(self.max_delay);
+        let step = self.base_delay.saturating_mul(1u32 << exponent).min(self.max_delay);
         let jitter = jitter.clamp(0.0, 1.0);
         step / 2 + step.mul_f64(jitter / 2.0)
     }
@@ -80,11 +77,7 @@ mod tests {
     use super::*;
 
     fn rate_limited(retry_after: Option<Duration>) -> GlmError {
-        GlmError::RateLimited {
-            code: Some("1302".into()),
-            message: String::new(),
-            retry_after,
-        }
+        GlmError::RateLimited { code: Some("1302".into()), message: String::new(), retry_after }
     }
 
     #[test]
@@ -113,15 +106,9 @@ mod tests {
         let policy = RetryPolicy::default();
         let now = Instant::now();
         let error = rate_limited(Some(Duration::from_secs(2)));
-        assert_eq!(
-            policy.next_delay(&error, 0, now, None, 0.9),
-            Some(Duration::from_secs(2))
-        );
+        assert_eq!(policy.next_delay(&error, 0, now, None, 0.9), Some(Duration::from_secs(2)));
         let error = rate_limited(Some(Duration::ZERO));
-        assert_eq!(
-            policy.next_delay(&error, 0, now, None, 0.9),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(policy.next_delay(&error, 0, now, None, 0.9), Some(Duration::ZERO));
         let error = rate_limited(Some(Duration::from_secs(3600)));
         assert_eq!(policy.next_delay(&error, 0, now, None, 0.9), None);
     }
@@ -142,30 +129,17 @@ mod tests {
         let policy = RetryPolicy::default();
         let now = Instant::now();
         for error in [
-            GlmError::Unauthorized {
-                message: String::new(),
-            },
-            GlmError::Business {
-                status: 400,
-                code: "1211".into(),
-                message: String::new(),
-            },
+            GlmError::Unauthorized { message: String::new() },
+            GlmError::Business { status: 400, code: "1211".into(), message: String::new() },
             GlmError::StreamCut,
             GlmError::Timeout,
             GlmError::Dns("x".into()),
             GlmError::Tls("x".into()),
             GlmError::MissingApiKey,
         ] {
-            assert_eq!(
-                policy.next_delay(&error, 0, now, None, 0.5),
-                None,
-                "{error:?}"
-            );
+            assert_eq!(policy.next_delay(&error, 0, now, None, 0.5), None, "{error:?}");
         }
-        let server = GlmError::Server {
-            status: 502,
-            message: String::new(),
-        };
+        let server = GlmError::Server { status: 502, message: String::new() };
         assert!(policy.next_delay(&server, 0, now, None, 0.5).is_some());
     }
 

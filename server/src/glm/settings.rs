@@ -112,10 +112,7 @@ mod tests {
     fn key_never_prints() {
         let key = ApiKey::new(" sk-unique-0123456789 ");
         assert_eq!(key.expose(), "sk-unique-0123456789");
-        let settings = GlmSettings {
-            api_key: Some(key.clone()),
-            ..GlmSettings::default()
-        };
+        let settings = GlmSettings { api_key: Some(key.clone()), ..GlmSettings::default() };
         let printed = format!("{settings:?} {key} {key:?} {settings:#?}");
         assert!(!printed.contains("sk-unique"), "{printed}");
         assert!(printed.contains("***"));
@@ -130,14 +127,8 @@ mod tests {
     #[test]
     fn chat_url_tolerates_trailing_slash() {
         let mut settings = GlmSettings::default();
-        assert_eq!(
-            settings.chat_url(),
-            "https://open.bigmodel.cn/api/paas/v4/chat/completions"
-        );
+        assert_eq!(settings.chat_url(), "https://open.bigmodel.cn/api/paas/v4/chat/completions");
         settings.base_url = "http://127.0.0.1:9/v1/".into();
-        assert_eq!(
-            settings.chat_url(),
-            "http://127.0.0.1:9/v1/chat/completions"
-        );
+        assert_eq!(settings.chat_url(), "http://127.0.0.1:9/v1/chat/completions");
     }
 }

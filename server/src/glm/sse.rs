@@ -101,10 +101,7 @@ impl SseParser {
             return;
         }
         self.has_data = false;
-        out.push(SseEvent {
-            event,
-            data: std::mem::take(&mut self.data),
-        });
+        out.push(SseEvent { event, data: std::mem::take(&mut self.data) });
     }
 }
 
@@ -136,26 +133,11 @@ mod tests {
 
     fn expected() -> Vec<SseEvent> {
         vec![
-            SseEvent {
-                event: None,
-                data: "{\"a\":\"héllo 你好 🦀\"}".into(),
-            },
-            SseEvent {
-                event: Some("error".into()),
-                data: "line one\nline two".into(),
-            },
-            SseEvent {
-                event: None,
-                data: String::new(),
-            },
-            SseEvent {
-                event: None,
-                data: "cr only".into(),
-            },
-            SseEvent {
-                event: None,
-                data: "[DONE]".into(),
-            },
+            SseEvent { event: None, data: "{\"a\":\"héllo 你好 🦀\"}".into() },
+            SseEvent { event: Some("error".into()), data: "line one\nline two".into() },
+            SseEvent { event: None, data: String::new() },
+            SseEvent { event: None, data: "cr only".into() },
+            SseEvent { event: None, data: "[DONE]".into() },
         ]
     }
 
@@ -177,11 +159,7 @@ mod tests {
         let bytes = SAMPLE.as_bytes();
         for first in 0..=bytes.len() {
             for second in first..=bytes.len() {
-                assert_eq!(
-                    parse_in_pieces(bytes, &[first, second]),
-                    expected(),
-                    "cuts at {first}, {second}"
-                );
+                assert_eq!(parse_in_pieces(bytes, &[first, second]), expected(), "cuts at {first}, {second}");
             }
         }
     }
@@ -195,13 +173,7 @@ mod tests {
 
     #[test]
     fn unterminated_event_is_dispatched_at_end_but_half_line_is_not() {
-        assert_eq!(
-            parse_in_pieces(b"data: complete\n", &[]),
-            vec![SseEvent {
-                event: None,
-                data: "complete".into()
-            }]
-        );
+        assert_eq!(parse_in_pieces(b"data: complete\n", &[]), vec![SseEvent { event: None, data: "complete".into() }]);
         assert_eq!(parse_in_pieces(b"data: {\"half", &[]), vec![]);
     }
 

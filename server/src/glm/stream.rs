@@ -56,9 +56,8 @@ impl ChatStream {
             self.done = true;
             return Ok(Progress::default());
         }
-        let chunk: Chunk = serde_json::from_str(data).map_err(|error| {
-            GlmError::InvalidResponse(format!("a stream chunk is not valid JSON ({error})"))
-        })?;
+        let chunk: Chunk = serde_json::from_str(data)
+            .map_err(|error| GlmError::InvalidResponse(format!("a stream chunk is not valid JSON ({error})")))?;
         if let Some(error) = chunk.error {
             // Some OpenAI-compatible servers report a failure inside a 200 stream.
             let body = serde_json::json!({ "error": error }).to_string();
@@ -88,10 +87,7 @@ impl ChatStream {
                     let call = self
                         .tool_calls
                         .entry(fragment.index)
-                        .or_insert_with(|| ToolCall {
-                            index: fragment.index,
-                            ..ToolCall::default()
-                        });
+                        .or_insert_with(|| ToolCall { index: fragment.index, ..ToolCall::default() });
                     if let Some(id) = fragment.id.filter(|id| !id.is_empty()) {
                         call.id = id;
                     }
@@ -141,9 +137,7 @@ pub fn parse_complete_response(body: &str) -> Result<ChatOutcome, GlmError> {
     let mut stream = ChatStream::new();
     stream.apply(body)?;
     if stream.finish_reason.is_none() && stream.content.is_empty() {
-        return Err(GlmError::InvalidResponse(
-            "the response has no choices".into(),
-        ));
+        return Err(GlmError::InvalidResponse("the response has no choices".into()));
     }
     stream.done = true;
     stream.finish()
@@ -228,10 +222,7 @@ impl From<WireUsage> for Usage {
             prompt_tokens: wire.prompt_tokens,
             completion_tokens: wire.completion_tokens,
             total_tokens: wire.total_tokens,
-            cached_tokens: wire
-                .prompt_tokens_details
-                .map(|details| details.cached_tokens)
-                .unwrap_or(0),
+            cached_tokens: wire.prompt_tokens_details.map(|details| details.cached_tokens).unwrap_or(0),
         }
     }
 }
@@ -302,12 +293,7 @@ mod tests {
                 },
             ],
             finish_reason: FinishReason::Stop,
-            usage: Some(Usage {
-                prompt_tokens: 120,
-                completion_tokens: 80,
-                total_tokens: 200,
-                cached_tokens: 64,
-            }),
+            usage: Some(Usage { prompt_tokens: 120, completion_tokens: 80, total_tokens: 200, cached_tokens: 64 }),
             cost_usd: None,
             model: Some("glm-4.7".into()),
         }
@@ -329,10 +315,7 @@ mod tests {
             }
             assert_eq!(run(bytes, &[cut]).unwrap(), expected(), "cut at {cut}");
         }
-        assert!(
-            inside_a_character > 0,
-            "the sample must contain multi-byte characters"
-        );
+        assert!(inside_a_character > 0, "the sample must contain multi-byte characters");
     }
 
     #[test]
@@ -340,7 +323,9 @@ mod tests {
         // A stream cut anywhere before its last chunk must never look like a result.
         let text = sample_stream();
         let bytes = text.as_bytes();
-        let last_chunk_start = text.find("data: {\"id\":\"1\",\"created\":1,\"model\":\"glm-4.7\",\"choices\":[{\"index\":0,\"finish_reason\"").unwrap();
+        let last_chunk_start = text
+            .find("data: {\"id\":\"1\",\"created\":1,\"model\":\"glm-4.7\",\"choices\":[{\"index\":0,\"finish_reason\"")
+            .unwrap();
         for end in 0..last_chunk_start {
             match run(&bytes[..end], &[]) {
                 Err(GlmError::StreamCut) => {}
@@ -351,8 +336,7 @@ mod tests {
 
     #[test]
     fn finish_reason_without_done_is_a_result() {
-        let data =
-            r#"data: {"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"length"}]}"#;
+        let data = r#"data: {"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"length"}]}"#;
         let outcome = run(format!("{data}\n\n").as_bytes(), &[]).unwrap();
         assert_eq!(outcome.finish_reason, FinishReason::Length);
         assert_eq!(outcome.content, "x");
@@ -369,10 +353,7 @@ mod tests {
     fn error_inside_stream() {
         let data = r#"data: {"error":{"code":"1301","message":"unsafe"}}"#;
         let error = run(format!("{data}\n\n").as_bytes(), &[]).unwrap_err();
-        assert!(
-            matches!(error, GlmError::Business { ref code, .. } if code == "1301"),
-            "{error:?}"
-        );
+        assert!(matches!(error, GlmError::Business { ref code, .. } if code == "1301"), "{error:?}");
     }
 
     #[test]

@@ -36,12 +36,7 @@ pub struct Message {
 
 impl Message {
     pub fn new(role: Role, content: impl Into<String>) -> Message {
-        Message {
-            role,
-            content: content.into(),
-            reasoning_content: None,
-            tool_call_id: None,
-        }
+        Message { role, content: content.into(), reasoning_content: None, tool_call_id: None }
     }
     pub fn system(content: impl Into<String>) -> Message {
         Message::new(Role::System, content)
@@ -86,10 +81,7 @@ pub struct ChatRequest {
 
 impl ChatRequest {
     pub fn new(messages: Vec<Message>) -> ChatRequest {
-        ChatRequest {
-            messages,
-            ..ChatRequest::default()
-        }
+        ChatRequest { messages, ..ChatRequest::default() }
     }
 }
 
@@ -105,11 +97,7 @@ pub enum ChatEvent {
     /// Answer so far, as an approximate token count (cumulative).
     Content { approx_tokens: usize },
     /// An attempt failed with a transient error; the next starts after `after`.
-    Retrying {
-        attempt: u32,
-        after: Duration,
-        reason: String,
-    },
+    Retrying { attempt: u32, after: Duration, reason: String },
 }
 
 /// Why generation stopped. Callers must refuse anything but `Stop` (and `ToolCalls` when
@@ -203,9 +191,6 @@ mod tests {
     fn finish_reasons() {
         assert_eq!(FinishReason::parse("length"), FinishReason::Length);
         assert_eq!(FinishReason::parse("sensitive"), FinishReason::Sensitive);
-        assert_eq!(
-            FinishReason::parse("weird"),
-            FinishReason::Other("weird".into())
-        );
+        assert_eq!(FinishReason::parse("weird"), FinishReason::Other("weird".into()));
     }
 }

@@ -43,7 +43,12 @@ pub fn code_action(backend: &Backend, params: CodeActionParams) -> Result<Option
                 NumberOrString::String(text) => text.clone(),
             });
             Some((
-                actions::Diagnostic { range, message: diagnostic.message.clone(), code, source: diagnostic.source.clone() },
+                actions::Diagnostic {
+                    range,
+                    message: diagnostic.message.clone(),
+                    code,
+                    source: diagnostic.source.clone(),
+                },
                 diagnostic.clone(),
             ))
         })
@@ -89,7 +94,8 @@ fn byte_range(document: &Document, range: Range, encoding: PositionEncoding) -> 
 
 fn parse_data(value: Option<&Value>) -> Result<ActionData> {
     let value = value.ok_or_else(|| invalid_params("the action has no data"))?;
-    serde_json::from_value(value.clone()).map_err(|error| invalid_params(format!("the action's data is not glm-lsp's: {error}")))
+    serde_json::from_value(value.clone())
+        .map_err(|error| invalid_params(format!("the action's data is not glm-lsp's: {error}")))
 }
 
 /// `codeAction/resolve`: fills the edit when the user chose that path, else hands the
@@ -108,7 +114,9 @@ pub async fn resolve(backend: &Backend, mut action: CodeAction) -> Result<CodeAc
             action.command = None;
             Ok(action)
         }
-        Err(error) => Err(Error { code: ErrorCode::ServerError(-32803), message: format!("glm-lsp: {error}").into(), data: None }),
+        Err(error) => {
+            Err(Error { code: ErrorCode::ServerError(-32803), message: format!("glm-lsp: {error}").into(), data: None })
+        }
     }
 }
 
@@ -155,7 +163,9 @@ pub fn run_command(backend: &Backend, arguments: &[Value]) -> Result<Option<Valu
                     Ok(response) if response.applied => format!("applied {} edit(s)", edit.edits.len()),
                     Ok(response) => {
                         let reason = response.failure_reason.unwrap_or_else(|| "the editor declined the edit".into());
-                        client.show_message(MessageType::WARNING, format!("glm-lsp: the edit was not applied: {reason}")).await;
+                        client
+                            .show_message(MessageType::WARNING, format!("glm-lsp: the edit was not applied: {reason}"))
+                            .await;
                         format!("not applied: {reason}")
                     }
                     Err(error) => format!("not applied: {}", error.message),
@@ -309,7 +319,11 @@ impl Progress {
         let token = NumberOrString::String(token.to_string());
         // Asked from the spawned job, never from a request handler: waiting on the client
         // inside a handler can deadlock tower-lsp's message loop.
-        if client.send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams { token: token.clone() }).await.is_err() {
+        if client
+            .send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams { token: token.clone() })
+            .await
+            .is_err()
+        {
             return progress;
         }
         progress.token = Some(token);

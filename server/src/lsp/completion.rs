@@ -14,14 +14,10 @@ use crate::document::Document;
 use crate::session::Session;
 use crate::text::offset_of;
 
-/// An explicit request may wait this long for the model (the user is waiting for it).
-const INVOKED_WAIT: Duration = Duration::from_secs(60);
-
 pub fn settings(config: &Config) -> Settings {
     Settings {
         debounce: Duration::from_millis(config.completion.debounce_ms),
         max_wait: Duration::from_millis(config.completion.max_wait_ms),
-        invoked_wait: INVOKED_WAIT.min(Duration::from_secs(config.timeout_secs)),
         thinking: config.completion.thinking,
         max_tokens: config.completion.max_tokens,
     }
@@ -63,13 +59,14 @@ async fn suggestion(
         return Ok((None, false));
     }
     let encoding = session.encoding();
-    let offset = offset_of(&document.rope, super::from_proto::position(position), encoding)
-        .ok_or_else(|| invalid_params(format!("position {}:{} is past the end of the document", position.line, position.character)))?;
+    let offset = offset_of(&document.rope, super::from_proto::position(position), encoding).ok_or_else(|| {
+        invalid_params(format!("position {}:{} is past the end of the document", position.line, position.character))
+    })?;
     let Some(site) = build_site(session, &document, offset, &config) else {
         return Ok((None, false));
     };
     let before_cursor = document.rope.byte_slice(offset.saturating_sub(512)..offset).to_string();
-    let answer = session.completions.complete(site, settings(&config), invoked).await;
+    let answer = session.completions.complete(site, settings(&config)).await;
     let presented = answer.suggestion.map(|text| {
         let local = present(&before_cursor, before_cursor.len(), &text);
         let shift = offset - before_cursor.len();
@@ -112,7 +109,10 @@ pub async fn completion(backend: &Backend, params: CompletionParams) -> Result<O
     Ok(Some(CompletionResponse::List(CompletionList { is_incomplete: true, items })))
 }
 
-pub async fn inline_completion(backend: &Backend, params: InlineCompletionParams) -> Result<Option<InlineCompletionResponse>> {
+pub async fn inline_completion(
+    backend: &Backend,
+    params: InlineCompletionParams,
+) -> Result<Option<InlineCompletionResponse>> {
     let position = params.text_document_position;
     let invoked = params.context.trigger_kind == InlineCompletionTriggerKind::INVOKED;
     let (presented, _) = suggestion(backend, &position.text_document.uri, position.position, invoked).await?;
@@ -134,7 +134,9 @@ pub async fn inline_completion(backend: &Backend, params: InlineCompletionParams
 pub fn schedule_prefetch(backend: &Backend, uri: &str) {
     let session = backend.session_arc();
     let config = session.config();
-    let Some((version, enabled)) = session.documents.with(uri, |document| (document.version, enabled_for(&config, document))) else {
+    let Some((version, enabled)) =
+        session.documents.with(uri, |document| (document.version, enabled_for(&config, document)))
+    else {
         return;
     };
     if !enabled || config.completion.trigger != Trigger::Auto {
@@ -145,7 +147,8 @@ pub fn schedule_prefetch(backend: &Backend, uri: &str) {
     let task = tokio::spawn(async move {
         tokio::time::sleep(delay).await;
         let Some(document) = session.documents.get(&uri_owned) else { return };
-        let Some(offset) = document.last_edit_end.filter(|_| document.version == version && !document.out_of_sync) else {
+        let Some(offset) = document.last_edit_end.filter(|_| document.version == version && !document.out_of_sync)
+        else {
             return;
         };
         let config = session.config();
@@ -160,4 +163,3 @@ pub fn forget(backend: &Backend, uri: &str) {
     backend.session().completions.forget(uri);
     backend.replace_prefetch(uri, tokio::spawn(async {}).abort_handle());
 }
-

@@ -10,12 +10,7 @@ pub fn position(position: lsp::Position) -> Position {
 }
 
 pub fn content_change(change: lsp::TextDocumentContentChangeEvent) -> ContentChange {
-    ContentChange {
-        range: change
-            .range
-            .map(|range| (position(range.start), position(range.end))),
-        text: change.text,
-    }
+    ContentChange { range: change.range.map(|range| (position(range.start), position(range.end))), text: change.text }
 }
 
 pub fn uri(uri: &lsp::Uri) -> String {

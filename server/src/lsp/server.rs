@@ -63,10 +63,7 @@ where
     let (_, server_write) = tokio::io::split(server_output);
     // More than the default 4 so that a few slow requests cannot hold up document sync.
     let server = async move {
-        Server::new(server_read, server_write, socket)
-            .concurrency_level(32)
-            .serve(service)
-            .await;
+        Server::new(server_read, server_write, socket).concurrency_level(32).serve(service).await;
         tracing::debug!("server loop finished");
     };
     super::transport::guard(input, output, guard_to_server, guard_from_server, server).await;
@@ -139,7 +136,11 @@ impl Backend {
         tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
             index.build(&roots);
-            tracing::info!(files = index.file_count(), elapsed_ms = started.elapsed().as_millis() as u64, "workspace indexed");
+            tracing::info!(
+                files = index.file_count(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "workspace indexed"
+            );
         });
     }
 
@@ -151,9 +152,7 @@ impl Backend {
     async fn report_config_errors(&self, errors: Vec<ConfigError>) {
         for error in errors {
             tracing::warn!("{error}");
-            self.client
-                .show_message(MessageType::WARNING, error.to_string())
-                .await;
+            self.client.show_message(MessageType::WARNING, error.to_string()).await;
         }
     }
 
@@ -209,11 +208,8 @@ fn debug_document(document: &Document) -> Value {
         .filter(|_| text.len() <= crate::document::MAX_PARSED_BYTES)
         .and_then(|language| crate::language::parse_str(language, &text));
     // Writing megabytes back through the protocol is slow and tells a test nothing more.
-    let shown_text = if text.len() <= 1024 * 1024 {
-        text.clone()
-    } else {
-        text[..text.floor_char_boundary(4096)].to_string()
-    };
+    let shown_text =
+        if text.len() <= 1024 * 1024 { text.clone() } else { text[..text.floor_char_boundary(4096)].to_string() };
     serde_json::json!({
         "text": shown_text,
         "textLength": text.len(),
@@ -225,11 +221,7 @@ fn debug_document(document: &Document) -> Value {
 }
 
 pub(super) fn invalid_params(message: impl Into<String>) -> Error {
-    Error {
-        code: ErrorCode::InvalidParams,
-        message: message.into().into(),
-        data: None,
-    }
+    Error { code: ErrorCode::InvalidParams, message: message.into().into(), data: None }
 }
 
 /// A panic inside a handler becomes an error response instead of taking the server down.
@@ -257,35 +249,23 @@ fn client_support(capabilities: &ClientCapabilities) -> ClientSupport {
     let text_document = capabilities.text_document.as_ref();
     let edit = workspace.and_then(|w| w.workspace_edit.as_ref());
     ClientSupport {
-        work_done_progress: capabilities
-            .window
-            .as_ref()
-            .and_then(|w| w.work_done_progress)
-            .unwrap_or(false),
+        work_done_progress: capabilities.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false),
         apply_edit: workspace.and_then(|w| w.apply_edit).unwrap_or(false),
         document_changes: edit.and_then(|e| e.document_changes).unwrap_or(false),
-        change_annotations: edit
-            .and_then(|e| e.change_annotation_support.as_ref())
-            .is_some(),
+        change_annotations: edit.and_then(|e| e.change_annotation_support.as_ref()).is_some(),
         code_action_resolve: text_document
             .and_then(|t| t.code_action.as_ref())
             .and_then(|c| c.resolve_support.as_ref())
             .is_some_and(|r| r.properties.iter().any(|p| p == "edit")),
-        inline_completion: text_document
-            .and_then(|t| t.inline_completion.as_ref())
-            .is_some(),
+        inline_completion: text_document.and_then(|t| t.inline_completion.as_ref()).is_some(),
         configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
         show_message: true,
     }
 }
 
 fn workspace_roots(params: &InitializeParams) -> Vec<std::path::PathBuf> {
-    let mut roots: Vec<_> = params
-        .workspace_folders
-        .iter()
-        .flatten()
-        .filter_map(|folder| from_proto::file_path(&folder.uri))
-        .collect();
+    let mut roots: Vec<_> =
+        params.workspace_folders.iter().flatten().filter_map(|folder| from_proto::file_path(&folder.uri)).collect();
     #[allow(deprecated)]
     if roots.is_empty() {
         roots.extend(params.root_uri.as_ref().and_then(from_proto::file_path));
@@ -301,12 +281,7 @@ impl LanguageServer for Backend {
                 .general
                 .as_ref()
                 .and_then(|general| general.position_encodings.as_ref())
-                .map(|kinds| {
-                    kinds
-                        .iter()
-                        .map(|kind| kind.as_str().to_string())
-                        .collect::<Vec<_>>()
-                })
+                .map(|kinds| kinds.iter().map(|kind| kind.as_str().to_string()).collect::<Vec<_>>())
                 .unwrap_or_default();
             let encoding = PositionEncoding::negotiate(offered.iter().map(String::as_str));
             self.session.set_encoding(encoding);
@@ -315,11 +290,8 @@ impl LanguageServer for Backend {
 
             let roots = workspace_roots(&params);
             let (sources, mut errors) =
-                Sources::load(roots.first().map(|root| root.as_path()), &|name| {
-                    std::env::var(name).ok()
-                });
-            let initialization_options =
-                params.initialization_options.clone().unwrap_or(Value::Null);
+                Sources::load(roots.first().map(|root| root.as_path()), &|name| std::env::var(name).ok());
+            let initialization_options = params.initialization_options.clone().unwrap_or(Value::Null);
             let (config, config_errors) = self.session.update_sources(|current| {
                 *current = sources;
                 current.initialization_options = initialization_options;
@@ -332,14 +304,12 @@ impl LanguageServer for Backend {
             Ok(InitializeResult {
                 capabilities: ServerCapabilities {
                     position_encoding: Some(to_proto::position_encoding(encoding)),
-                    text_document_sync: Some(TextDocumentSyncCapability::Options(
-                        TextDocumentSyncOptions {
-                            open_close: Some(true),
-                            change: Some(TextDocumentSyncKind::INCREMENTAL),
-                            save: Some(TextDocumentSyncSaveOptions::Supported(true)),
-                            ..Default::default()
-                        },
-                    )),
+                    text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..Default::default()
+                    })),
                     execute_command_provider: Some(ExecuteCommandOptions {
                         commands: vec![STATUS_COMMAND.to_string(), super::actions::RUN_ACTION_COMMAND.to_string()],
                         work_done_progress_options: Default::default(),
@@ -349,9 +319,7 @@ impl LanguageServer for Backend {
                         trigger_characters: Some([".", ":", "(", " ", "\n"].map(String::from).to_vec()),
                         ..CompletionOptions::default()
                     }),
-                    inline_completion_provider: support
-                        .inline_completion
-                        .then_some(OneOf::Left(true)),
+                    inline_completion_provider: support.inline_completion.then_some(OneOf::Left(true)),
                     code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
                         code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::REFACTOR_REWRITE]),
                         resolve_provider: Some(support.code_action_resolve),
@@ -390,12 +358,7 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let item = params.text_document;
-        let document = Document::new(
-            from_proto::uri(&item.uri),
-            item.language_id,
-            item.version,
-            &item.text,
-        );
+        let document = Document::new(from_proto::uri(&item.uri), item.language_id, item.version, &item.text);
         tracing::debug!(uri = %document.uri, language = ?document.language, "opened");
         self.session.documents.open(document);
     }
@@ -403,17 +366,9 @@ impl LanguageServer for Backend {
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         // Applied synchronously, before any await, so changes keep their arrival order.
         let uri = from_proto::uri(&params.text_document.uri);
-        let changes: Vec<_> = params
-            .content_changes
-            .into_iter()
-            .map(from_proto::content_change)
-            .collect();
-        let result = self.session.documents.change(
-            &uri,
-            params.text_document.version,
-            &changes,
-            self.session.encoding(),
-        );
+        let changes: Vec<_> = params.content_changes.into_iter().map(from_proto::content_change).collect();
+        let result =
+            self.session.documents.change(&uri, params.text_document.version, &changes, self.session.encoding());
         match result {
             None => tracing::warn!(%uri, "didChange for a document that is not open; ignored"),
             Some(Ok(())) => super::completion::schedule_prefetch(self, &uri),
@@ -464,9 +419,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let (_, errors) = self
-            .session
-            .update_sources(|sources| sources.client_settings = params.settings);
+        let (_, errors) = self.session.update_sources(|sources| sources.client_settings = params.settings);
         self.report_config_errors(errors).await;
     }
 
@@ -479,11 +432,7 @@ impl LanguageServer for Backend {
                     panic!("test hook: deliberate panic")
                 }
                 "glm-lsp.debug.document" if test_hooks_enabled() => {
-                    let uri = params
-                        .arguments
-                        .first()
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
+                    let uri = params.arguments.first().and_then(Value::as_str).unwrap_or_default();
                     let document = self
                         .session
                         .documents

@@ -17,10 +17,7 @@ pub fn range(rope: &Rope, bytes: std::ops::Range<usize>, encoding: PositionEncod
 }
 
 pub fn text_edit(rope: &Rope, edit: &Edit, encoding: PositionEncoding) -> lsp::TextEdit {
-    lsp::TextEdit::new(
-        range(rope, edit.range.clone(), encoding),
-        edit.new_text.clone(),
-    )
+    lsp::TextEdit::new(range(rope, edit.range.clone(), encoding), edit.new_text.clone())
 }
 
 pub fn position_encoding(encoding: PositionEncoding) -> lsp::PositionEncodingKind {

@@ -6,9 +6,7 @@
 //! else gets a JSON-RPC parse error (`-32700`, id `null`) and is dropped. Outgoing frames are
 //! relayed whole, so the guard's error replies never interleave with the server's messages.
 
-use tokio::io::{
-    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
-};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 /// One framed message: the JSON body without headers.
@@ -61,9 +59,7 @@ async fn read_frame<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<
         if remaining > 0 {
             return Ok(None);
         }
-        return Ok(Some(Frame::Garbage(format!(
-            "message of {length} bytes is larger than {MAX_MESSAGE_BYTES}"
-        ))));
+        return Ok(Some(Frame::Garbage(format!("message of {length} bytes is larger than {MAX_MESSAGE_BYTES}"))));
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).await?;
@@ -113,10 +109,7 @@ pub async fn guard<In, Out, ToServer, FromServer>(
                             break;
                         }
                     } else {
-                        tracing::warn!(
-                            "dropping a message that is not JSON ({} bytes)",
-                            body.len()
-                        );
+                        tracing::warn!("dropping a message that is not JSON ({} bytes)", body.len());
                         let _ = error_sender.send(parse_error("the body is not valid JSON"));
                     }
                 }

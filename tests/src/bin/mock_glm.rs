@@ -54,12 +54,7 @@ struct Options {
 }
 
 fn parse_args() -> Result<Options> {
-    let mut options = Options {
-        port: 0,
-        script: None,
-        log: None,
-        key: None,
-    };
+    let mut options = Options { port: 0, script: None, log: None, key: None };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
@@ -79,15 +74,11 @@ fn parse_args() -> Result<Options> {
 }
 
 fn load_script(path: &PathBuf) -> Result<FullScript> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading the script {}", path.display()))?;
-    let script: Script = serde_json::from_str(&text)
-        .with_context(|| format!("parsing the script {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the script {}", path.display()))?;
+    let script: Script =
+        serde_json::from_str(&text).with_context(|| format!("parsing the script {}", path.display()))?;
     Ok(match script {
-        Script::Replies(replies) => FullScript {
-            replies,
-            ..FullScript::default()
-        },
+        Script::Replies(replies) => FullScript { replies, ..FullScript::default() },
         Script::Full(full) => full,
     })
 }
@@ -99,9 +90,8 @@ async fn main() -> Result<()> {
         Some(path) => load_script(path)?,
         None => FullScript::default(),
     };
-    let mock = MockGlm::start_on_port(options.port)
-        .await
-        .with_context(|| format!("binding 127.0.0.1:{}", options.port))?;
+    let mock =
+        MockGlm::start_on_port(options.port).await.with_context(|| format!("binding 127.0.0.1:{}", options.port))?;
     for reply in script.replies {
         mock.push_reply(reply);
     }

@@ -5,20 +5,11 @@ fn clean_at(document: &str, language: Option<Language>, raw: &str) -> Option<Str
     let cursor = document.find("$0").expect("fixture has a $0 cursor");
     let before = &document[..cursor];
     let after = &document[cursor + 2..];
-    let site = CompletionSite {
-        before,
-        after,
-        language,
-        indent: IndentStyle::detect(document),
-    };
+    let site = CompletionSite { before, after, language, indent: IndentStyle::detect(document) };
     let cleaned = clean(raw, &site);
     if let Some(text) = &cleaned {
         assert!(!text.is_empty(), "an empty suggestion must be None");
-        assert_eq!(
-            text.trim_end(),
-            text,
-            "trailing whitespace left in {text:?}"
-        );
+        assert_eq!(text.trim_end(), text, "trailing whitespace left in {text:?}");
     }
     cleaned
 }
@@ -29,75 +20,42 @@ const PYTHON: Option<Language> = Some(Language::Python);
 #[test]
 fn plain_answers_pass_through() {
     let document = "fn main() {\n    let total = $0\n}\n";
-    assert_eq!(
-        clean_at(document, RUST, "items.len();").as_deref(),
-        Some("items.len();")
-    );
+    assert_eq!(clean_at(document, RUST, "items.len();").as_deref(), Some("items.len();"));
 }
 
 #[test]
 fn fences_are_stripped() {
     let document = "fn main() {\n    let total = $0\n}\n";
-    assert_eq!(
-        clean_at(document, RUST, "```rust\nitems.len();\n```").as_deref(),
-        Some("items.len();")
-    );
-    assert_eq!(
-        clean_at(document, RUST, "~~~\nitems.len();\n~~~\n").as_deref(),
-        Some("items.len();")
-    );
+    assert_eq!(clean_at(document, RUST, "```rust\nitems.len();\n```").as_deref(), Some("items.len();"));
+    assert_eq!(clean_at(document, RUST, "~~~\nitems.len();\n~~~\n").as_deref(), Some("items.len();"));
 }
 
 #[test]
 fn echoed_cursor_markers_are_dropped() {
     let document = "fn main() {\n    let total = $0\n}\n";
-    assert_eq!(
-        clean_at(document, RUST, "items.len();<|CURSOR|>").as_deref(),
-        Some("items.len();")
-    );
-    assert_eq!(
-        clean_at(document, RUST, "<cursor>items.len();").as_deref(),
-        Some("items.len();")
-    );
+    assert_eq!(clean_at(document, RUST, "items.len();<|CURSOR|>").as_deref(), Some("items.len();"));
+    assert_eq!(clean_at(document, RUST, "<cursor>items.len();").as_deref(), Some("items.len();"));
 }
 
 #[test]
 fn text_repeated_from_before_the_cursor_is_dropped() {
     let document = "fn main() {\n    let total = it$0\n}\n";
     // The whole current line, with its indentation…
-    assert_eq!(
-        clean_at(document, RUST, "    let total = items.len();").as_deref(),
-        Some("ems.len();")
-    );
+    assert_eq!(clean_at(document, RUST, "    let total = items.len();").as_deref(), Some("ems.len();"));
     // …or without it…
-    assert_eq!(
-        clean_at(document, RUST, "let total = items.len();").as_deref(),
-        Some("ems.len();")
-    );
+    assert_eq!(clean_at(document, RUST, "let total = items.len();").as_deref(), Some("ems.len();"));
     // …or the lines before it as well.
-    assert_eq!(
-        clean_at(document, RUST, "fn main() {\n    let total = items.len();").as_deref(),
-        Some("ems.len();")
-    );
+    assert_eq!(clean_at(document, RUST, "fn main() {\n    let total = items.len();").as_deref(), Some("ems.len();"));
 }
 
 #[test]
 fn closing_brackets_already_after_the_cursor_are_not_duplicated() {
     let document = "fn main() {\n    println!(\"{}\", $0);\n}\n";
-    assert_eq!(
-        clean_at(document, RUST, "total);").as_deref(),
-        Some("total")
-    );
+    assert_eq!(clean_at(document, RUST, "total);").as_deref(), Some("total"));
     assert_eq!(clean_at(document, RUST, "total)").as_deref(), Some("total"));
     // The suggestion's own parentheses are kept.
-    assert_eq!(
-        clean_at(document, RUST, "items.len()").as_deref(),
-        Some("items.len()")
-    );
-    assert_eq!(
-        clean_at(document, RUST, "items.len());").as_deref(),
-        Some("items.len()")
-    );
+    assert_eq!(clean_at(document, RUST, "items.len()").as_deref(), Some("items.len()"));
+    assert_eq!(clean_at(document, RUST, "items.len());").as_deref(), Some("items.len()"));
 }
 
 #[test]
@@ -118,37 +76,28 @@ fn closing_lines_already_after_the_cursor_are_dropped() {
 #[test]
 fn single_line_context_keeps_the_first_line_only() {
     let document = "fn main() {\n    let x = compute($0, 2);\n}\n";
-    assert_eq!(
-        clean_at(document, RUST, "1\nlet y = 3;").as_deref(),
-        Some("1")
-    );
+    assert_eq!(clean_at(document, RUST, "1\nlet y = 3;").as_deref(), Some("1"));
 }
 
 #[test]
 fn trailing_whitespace_is_trimmed() {
     let document = "def f():\n    return $0\n";
-    assert_eq!(
-        clean_at(document, PYTHON, "value   \n\n").as_deref(),
-        Some("value")
-    );
+    assert_eq!(clean_at(document, PYTHON, "value   \n\n").as_deref(), Some("value"));
 }
 
 #[test]
 fn continuation_lines_follow_the_document_indentation_style() {
     let document = "fn main() {\n\tif ready {\n\t\t$0\n\t}\n}\n";
     assert_eq!(
-        clean_at(
-            document,
-            RUST,
-            "start();\n        if more {\n            again();\n        }"
-        )
-        .as_deref(),
+        clean_at(document, RUST, "start();\n        if more {\n            again();\n        }").as_deref(),
         Some("start();\n\t\tif more {\n\t\t\tagain();\n\t\t}")
     );
+    // Tabs become the document's two spaces; the body at the `for`'s own level shows the
+    // answer was written from column 0, so it is anchored at the cursor line.
     let document = "def f():\n  if x:\n    $0\n";
     assert_eq!(
         clean_at(document, PYTHON, "for item in x:\n\t\tprint(item)").as_deref(),
-        Some("for item in x:\n    print(item)")
+        Some("for item in x:\n        print(item)")
     );
 }
 
@@ -168,30 +117,19 @@ fn suggestions_that_break_the_syntax_are_trimmed_or_discarded() {
     let document = "fn main() {\n    $0\n}\n";
     // The last line opens a block it never closes: cut back to the complete statement.
     assert_eq!(
-        clean_at(
-            document,
-            RUST,
-            "let a = 1;\n    let b = 2;\n    if a == b {"
-        )
-        .as_deref(),
+        clean_at(document, RUST, "let a = 1;\n    let b = 2;\n    if a == b {").as_deref(),
         Some("let a = 1;\n    let b = 2;")
     );
     // Nothing complete at all: discarded.
     assert_eq!(clean_at(document, RUST, "let = = ;"), None);
     // Without a grammar the check is skipped.
-    assert_eq!(
-        clean_at(document, None, "if a == b {").as_deref(),
-        Some("if a == b {")
-    );
+    assert_eq!(clean_at(document, None, "if a == b {").as_deref(), Some("if a == b {"));
 }
 
 #[test]
 fn crlf_documents_get_crlf_suggestions() {
     let document = "fn main() {\r\n    $0\r\n}\r\n";
-    assert_eq!(
-        clean_at(document, RUST, "a();\n    b();").as_deref(),
-        Some("a();\r\n    b();")
-    );
+    assert_eq!(clean_at(document, RUST, "a();\n    b();").as_deref(), Some("a();\r\n    b();"));
 }
 
 #[test]
@@ -221,4 +159,18 @@ fn the_identifier_being_typed_is_not_doubled() {
     assert_eq!(clean_at(document, PYTHON, "items").as_deref(), Some("ems"));
     // A suggestion that does not start with the typed word is inserted as is.
     assert_eq!(clean_at(document, PYTHON, "ems").as_deref(), Some("ems"));
+}
+
+#[test]
+fn continuation_lines_written_from_column_zero_are_anchored_at_the_cursor_line() {
+    let document = "def total(items):\n    result = 0\n    $0\n";
+    assert_eq!(
+        clean_at(document, PYTHON, "for item in items:\n    result += item\nreturn result").as_deref(),
+        Some("for item in items:\n        result += item\n    return result")
+    );
+    // Already absolute: left alone.
+    assert_eq!(
+        clean_at(document, PYTHON, "for item in items:\n        result += item\n    return result").as_deref(),
+        Some("for item in items:\n        result += item\n    return result")
+    );
 }

@@ -1,0 +1,79 @@
+//! Shared set-up for end-to-end tests: a mock GLM server plus an editor connected to the
+//! built server, pointed at the mock, with `$0` cursor fixtures.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::lsp_client::{ClientOptions, TestClient};
+use crate::mock_glm::MockGlm;
+
+pub const TEST_KEY: &str = "test-key-3f9a1c";
+
+/// A mock and an initialized editor whose server talks to it.
+pub struct Setup {
+    pub mock: MockGlm,
+    pub client: TestClient,
+}
+
+/// Settings for tests: no debounce unless a test wants one.
+pub fn test_settings() -> Value {
+    json!({ "completion": { "debounceMs": 0, "maxWaitMs": 300 } })
+}
+
+impl Setup {
+    pub async fn new(initialization_options: Value) -> Setup {
+        Setup::with_options(ClientOptions { initialization_options, ..ClientOptions::default() }).await
+    }
+
+    pub async fn with_options(mut options: ClientOptions) -> Setup {
+        let mock = MockGlm::start().await;
+        options.env.push(("GLM_BASE_URL".into(), mock.base_url()));
+        options.env.push(("GLM_API_KEY".into(), TEST_KEY.into()));
+        let client = TestClient::initialized(options).await.expect("server starts");
+        Setup { mock, client }
+    }
+
+    /// Opens `fixture` (with a `$0` cursor marker) and returns the cursor's LSP position.
+    pub async fn open_fixture(&mut self, uri: &str, language_id: &str, fixture: &str) -> Value {
+        let (text, cursor) = split_cursor(fixture);
+        self.client.open(uri, language_id, &text).await.unwrap();
+        self.client.position(&text, cursor)
+    }
+
+    /// `textDocument/completion` at `position`; `invoked` as if the user pressed the key.
+    pub async fn complete(&mut self, uri: &str, position: &Value, invoked: bool) -> Value {
+        self.client
+            .request(
+                "textDocument/completion",
+                json!({
+                    "textDocument": { "uri": uri },
+                    "position": position,
+                    "context": { "triggerKind": if invoked { 1 } else { 3 } },
+                }),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Accepts a completion item as an editor does: applies its `textEdit`.
+    pub async fn accept(&mut self, uri: &str, item: &Value) {
+        let edit = &item["textEdit"];
+        assert!(edit.is_object(), "item has a textEdit: {item}");
+        self.client.apply_text_edits(uri, std::slice::from_ref(edit)).await.unwrap();
+    }
+
+    pub async fn shutdown(self) {
+        assert_eq!(self.client.shutdown().await.unwrap(), 0);
+    }
+
+    pub async fn wait_idle(&mut self, duration: Duration) {
+        self.client.idle(duration).await;
+    }
+}
+
+/// Splits a fixture at its `$0` marker: (text, byte offset of the cursor).
+pub fn split_cursor(fixture: &str) -> (String, usize) {
+    let cursor = fixture.find("$0").expect("fixture has a $0 cursor");
+    (fixture.replacen("$0", "", 1), cursor)
+}

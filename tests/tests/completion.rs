@@ -1,0 +1,346 @@
+//! Completions through the built binary and the mock GLM server, as an editor sees them.
+
+use std::time::Duration;
+
+use glm_lsp_e2e::harness::{split_cursor, test_settings, Setup, TEST_KEY};
+use glm_lsp_e2e::mock_glm::Reply;
+use serde_json::{json, Value};
+
+fn items(list: &Value) -> Vec<Value> {
+    list["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// Opens the fixture, asks for a completion, accepts the one item, and checks the text.
+async fn check(language_id: &str, file: &str, fixture: &str, answer: &str, expected: &str) {
+    let mut setup = Setup::new(test_settings()).await;
+    setup.mock.push_reply(Reply::thinking_then("The user wants the second argument.", answer));
+    let uri = format!("file:///project/{file}");
+    let position = setup.open_fixture(&uri, language_id, fixture).await;
+    let list = setup.complete(&uri, &position, true).await;
+    assert_eq!(list["isIncomplete"], true);
+    let items = items(&list);
+    assert_eq!(items.len(), 1, "{language_id}: {list}");
+    assert!(items[0]["detail"].as_str().unwrap().contains("glm-4.7"));
+    setup.accept(&uri, &items[0]).await;
+    assert_eq!(setup.client.text(&uri), expected, "{language_id}");
+    let requests = setup.mock.requests();
+    assert_eq!(requests.len(), 1);
+    let body = &requests[0].body;
+    assert_eq!(body["thinking"]["type"], "enabled");
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["model"], "glm-4.7");
+    assert_eq!(requests[0].header("authorization"), Some(format!("Bearer {TEST_KEY}").as_str()));
+    assert!(body.get("frequency_penalty").is_none() && body.get("presence_penalty").is_none());
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn mid_line_completion_in_every_language() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "rust",
+            "main.rs",
+            "fn main() {\n    let total = add(1, $0);\n}\n",
+            "fn main() {\n    let total = add(1, 2);\n}\n",
+        ),
+        ("python", "main.py", "def main():\n    total = add(1, $0)\n", "def main():\n    total = add(1, 2)\n"),
+        (
+            "javascript",
+            "main.js",
+            "function main() {\n  const total = add(1, $0);\n}\n",
+            "function main() {\n  const total = add(1, 2);\n}\n",
+        ),
+        (
+            "typescript",
+            "main.ts",
+            "function main(): void {\n  const total = add(1, $0);\n}\n",
+            "function main(): void {\n  const total = add(1, 2);\n}\n",
+        ),
+        (
+            "typescriptreact",
+            "App.tsx",
+            "const App = () => <div>{add(1, $0)}</div>;\n",
+            "const App = () => <div>{add(1, 2)}</div>;\n",
+        ),
+        (
+            "go",
+            "main.go",
+            "package main\n\nfunc main() {\n\ttotal := add(1, $0)\n}\n",
+            "package main\n\nfunc main() {\n\ttotal := add(1, 2)\n}\n",
+        ),
+        (
+            "c",
+            "main.c",
+            "int main(void) {\n  int total = add(1, $0);\n}\n",
+            "int main(void) {\n  int total = add(1, 2);\n}\n",
+        ),
+        (
+            "cpp",
+            "main.cpp",
+            "int main() {\n  auto total = add(1, $0);\n}\n",
+            "int main() {\n  auto total = add(1, 2);\n}\n",
+        ),
+        (
+            "java",
+            "Main.java",
+            "class Main {\n  void main() { int total = add(1, $0); }\n}\n",
+            "class Main {\n  void main() { int total = add(1, 2); }\n}\n",
+        ),
+    ];
+    for (language_id, file, fixture, expected) in cases {
+        check(language_id, file, fixture, "2", expected).await;
+    }
+}
+
+#[tokio::test]
+async fn fences_are_stripped_and_the_closing_paren_is_not_duplicated() {
+    check(
+        "rust",
+        "a.rs",
+        "fn f() {\n    let x = add(1, $0);\n}\n",
+        "```rust\n2);\n```",
+        "fn f() {\n    let x = add(1, 2);\n}\n",
+    )
+    .await;
+    check("python", "a.py", "x = max($0)\n", "a, b)", "x = max(a, b)\n").await;
+}
+
+#[tokio::test]
+async fn the_word_being_typed_is_replaced_not_repeated() {
+    check(
+        "rust",
+        "a.rs",
+        "fn f(items: &[u32]) -> u32 {\n    items.iter().su$0\n}\n",
+        "m()",
+        "fn f(items: &[u32]) -> u32 {\n    items.iter().sum()\n}\n",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn cjk_and_emoji_before_the_cursor_with_utf16_positions() {
+    check(
+        "python",
+        "greet.py",
+        "def greet():\n    message = \"你好 😀 \" + $0\n",
+        "name",
+        "def greet():\n    message = \"你好 😀 \" + name\n",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn multi_line_suggestions_keep_the_documents_indentation() {
+    check(
+        "python",
+        "loop.py",
+        "def total(items):\n    result = 0\n    $0\n",
+        "for item in items:\n    result += item\nreturn result",
+        "def total(items):\n    result = 0\n    for item in items:\n        result += item\n    return result\n",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_burst_of_typing_sends_one_upstream_request() {
+    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 150, "maxWaitMs": 100 } })).await;
+    setup.mock.set_default_reply(Reply::text("(x)"));
+    let uri = "file:///project/burst.rs";
+    let (text, cursor) = split_cursor("fn main() {\n    let value = $0\n}\n");
+    setup.client.open(uri, "rust", &text).await.unwrap();
+    let mut typed = cursor;
+    let mut ids = Vec::new();
+    for ch in "compute".chars() {
+        setup.client.edit(uri, typed, typed, &ch.to_string()).await.unwrap();
+        typed += 1;
+        let position = setup.client.position(&setup.client.text(uri), typed);
+        ids.push(
+            setup
+                .client
+                .send_request(
+                    "textDocument/completion",
+                    json!({ "textDocument": { "uri": uri }, "position": position, "context": { "triggerKind": 1 } }),
+                )
+                .await
+                .unwrap(),
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut answered_with_items = 0;
+    for (index, id) in ids.iter().enumerate() {
+        let response = setup.client.raw_response(*id, Duration::from_secs(10)).await.unwrap();
+        let count = response["result"]["items"].as_array().map_or(0, Vec::len);
+        if index + 1 < ids.len() {
+            assert_eq!(count, 0, "a superseded request got an item: {response}");
+        }
+        answered_with_items += count;
+    }
+    assert_eq!(answered_with_items, 1, "the last request gets the suggestion");
+    setup.wait_idle(Duration::from_millis(400)).await;
+    assert_eq!(setup.mock.requests().len(), 1, "one upstream request for the whole burst");
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn cancel_request_closes_the_upstream_stream() {
+    // A user who prefers to wait for the model: the request is still open when cancelled.
+    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 0, "maxWaitMs": 30000 } })).await;
+    setup.mock.push_reply(Reply::stall());
+    let uri = "file:///project/cancel.py";
+    let position = setup.open_fixture(uri, "python", "x = $0\n").await;
+    let id = setup
+        .client
+        .send_request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": position, "context": { "triggerKind": 1 } }),
+        )
+        .await
+        .unwrap();
+    setup.mock.wait_for_requests(1, Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let cancelled_at = std::time::Instant::now();
+    setup.client.cancel(id).await.unwrap();
+    let closed = setup.mock.wait_for_close(Duration::from_secs(2)).await;
+    assert!(closed.is_some(), "the mock saw the connection close");
+    assert!(cancelled_at.elapsed() < Duration::from_millis(500));
+    let response = setup.client.raw_response(id, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(response["error"]["code"], -32800, "request cancelled: {response}");
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_cached_position_makes_no_second_request() {
+    let mut setup = Setup::new(test_settings()).await;
+    setup.mock.set_default_reply(Reply::text("42"));
+    let uri = "file:///project/cache.go";
+    let position = setup.open_fixture(uri, "go", "package main\n\nvar answer = $0\n").await;
+    let first = setup.complete(uri, &position, true).await;
+    let second = setup.complete(uri, &position, false).await;
+    assert_eq!(items(&first), items(&second));
+    assert_eq!(items(&second)[0]["textEdit"]["newText"], "42");
+    assert_eq!(setup.mock.requests().len(), 1);
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn while_the_model_thinks_the_editor_gets_an_incomplete_answer_then_the_item() {
+    let mut setup = Setup::new(test_settings()).await;
+    setup.mock.push_reply(Reply::thinking_then("hmm", "total").with_think_delay(Duration::from_millis(800)));
+    let uri = "file:///project/slow.ts";
+    let position = setup.open_fixture(uri, "typescript", "const sum = $0;\n").await;
+    let started = std::time::Instant::now();
+    let first = setup.complete(uri, &position, false).await;
+    assert!(started.elapsed() < Duration::from_millis(600), "answered without waiting for the model");
+    assert_eq!(first["isIncomplete"], true);
+    assert!(items(&first).is_empty());
+    setup.wait_idle(Duration::from_millis(1000)).await;
+    let second = setup.complete(uri, &position, false).await;
+    assert_eq!(items(&second)[0]["textEdit"]["newText"], "total");
+    assert_eq!(setup.mock.requests().len(), 1);
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn typing_through_a_suggestion_needs_no_new_request() {
+    let mut setup = Setup::new(test_settings()).await;
+    setup.mock.push_reply(Reply::text("compute_total(items)"));
+    let uri = "file:///project/through.py";
+    let position = setup.open_fixture(uri, "python", "result = $0\n").await;
+    let first = setup.complete(uri, &position, true).await;
+    assert_eq!(items(&first)[0]["textEdit"]["newText"], "compute_total(items)");
+    setup.client.type_at(uri, "result = ", "comp").await.unwrap();
+    let position = setup.client.position_after(uri, "result = comp");
+    let second = setup.complete(uri, &position, false).await;
+    let item = &items(&second)[0];
+    assert_eq!(item["textEdit"]["newText"], "compute_total(items)", "the word typed so far is replaced");
+    assert_eq!(item["filterText"], "compute_total(items)");
+    setup.accept(uri, item).await;
+    assert_eq!(setup.client.text(uri), "result = compute_total(items)\n");
+    assert_eq!(setup.mock.requests().len(), 1);
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_rejected_key_gives_empty_results_and_one_message() {
+    let mut setup = Setup::new(test_settings()).await;
+    setup.mock.set_default_reply(Reply::unauthorized());
+    let uri = "file:///project/auth.rs";
+    let position = setup.open_fixture(uri, "rust", "fn main() { $0 }\n").await;
+    for _ in 0..3 {
+        let list = setup.complete(uri, &position, true).await;
+        assert!(items(&list).is_empty());
+    }
+    setup.client.type_at(uri, "fn main() { ", "x").await.unwrap();
+    let position = setup.client.position_after(uri, "fn main() { x");
+    assert!(items(&setup.complete(uri, &position, true).await).is_empty());
+    setup.wait_idle(Duration::from_millis(300)).await;
+    let messages = setup.client.take_notifications("window/showMessage");
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0]["message"].as_str().unwrap().contains("GLM_API_KEY"));
+    assert!(!setup.client.stderr().contains(TEST_KEY), "the key never reaches the log");
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_thinking_budget_spent_on_reasoning_gives_no_item() {
+    let mut setup = Setup::new(test_settings()).await;
+    setup.mock.push_reply(Reply::truncated("thinking thinking thinking", ""));
+    let uri = "file:///project/budget.rs";
+    let position = setup.open_fixture(uri, "rust", "fn main() { $0 }\n").await;
+    assert!(items(&setup.complete(uri, &position, true).await).is_empty());
+    assert!(setup.client.stderr().contains("maxTokens"));
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn inline_completion_returns_the_same_suggestion_with_a_range() {
+    let mut setup = Setup::new(test_settings()).await;
+    assert_eq!(setup.client.initialize_result["capabilities"]["inlineCompletionProvider"], true);
+    setup.mock.push_reply(Reply::text("b)"));
+    let uri = "file:///project/inline.js";
+    let position = setup.open_fixture(uri, "javascript", "const m = Math.max(a, $0);\n").await;
+    let result = setup
+        .client
+        .request(
+            "textDocument/inlineCompletion",
+            json!({ "textDocument": { "uri": uri }, "position": position, "context": { "triggerKind": 1 } }),
+        )
+        .await
+        .unwrap();
+    let item = &result["items"][0];
+    assert_eq!(item["insertText"], "b");
+    assert_eq!(item["range"]["start"], position);
+    assert_eq!(item["range"]["end"], position);
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn positions_past_the_end_are_an_error_and_the_document_is_untouched() {
+    let mut setup = Setup::new(test_settings()).await;
+    let uri = "file:///project/bounds.rs";
+    setup.client.open(uri, "rust", "fn a() {}\n").await.unwrap();
+    let error = setup
+        .client
+        .request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 99, "character": 0 }, "context": { "triggerKind": 1 } }),
+        )
+        .await
+        .unwrap_err();
+    assert!(format!("{error:#}").contains("past the end"), "{error:#}");
+    // A character past the end of a line is clamped to the line's end, as LSP says.
+    setup.mock.push_reply(Reply::text(" // ok"));
+    let list = setup.complete(uri, &json!({ "line": 0, "character": 400 }), true).await;
+    assert_eq!(items(&list)[0]["textEdit"]["range"]["start"], json!({ "line": 0, "character": 9 }));
+    let unknown = setup
+        .client
+        .request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": "file:///nope.rs" }, "position": { "line": 0, "character": 0 } }),
+        )
+        .await
+        .unwrap_err();
+    assert!(format!("{unknown:#}").contains("not open"));
+    assert_eq!(setup.client.text(uri), "fn a() {}\n");
+    setup.shutdown().await;
+}
