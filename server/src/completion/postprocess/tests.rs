@@ -222,3 +222,12 @@ fn the_identifier_being_typed_is_not_doubled() {
     // A suggestion that does not start with the typed word is inserted as is.
     assert_eq!(clean_at(document, PYTHON, "ems").as_deref(), Some("ems"));
 }
+
+#[test]
+fn suffix_overlap_never_cuts_inside_an_identifier() {
+    let document = "fn main() {\n    let x = f($0o);\n}\n";
+    assert_eq!(clean_at(document, RUST, "zoo").as_deref(), Some("zoo"));
+    // But an echoed rest of the line is dropped whole.
+    let document = "fn main() {\n    let x = f($0, 2);\n}\n";
+    assert_eq!(clean_at(document, RUST, "1, 2);").as_deref(), Some("1"));
+}
