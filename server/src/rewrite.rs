@@ -165,7 +165,7 @@ pub fn reindent_as(code: &str, target_indent: &str, style: IndentStyle) -> Strin
         for _ in 0..relative / code_unit_columns {
             result.push_str(&style.unit());
         }
-        result.extend(std::iter::repeat_n(' ', relative % code_unit_columns));
+        result.push_str(&" ".repeat(relative % code_unit_columns));
         result.push_str(&content[indent.len()..]);
         result.push_str(carriage_return);
     }

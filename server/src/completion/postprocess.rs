@@ -40,7 +40,6 @@ pub fn clean(raw: &str, site: &CompletionSite) -> Option<String> {
         raw
     };
     let code = strip_cursor_markers(&code);
-    let line_before = current_line_before(site.before);
     let line_after = current_line_after(site.after);
     let code = strip_prefix_overlap(&code, site.before);
     let single_line = !line_after.trim().is_empty();
@@ -51,13 +50,12 @@ pub fn clean(raw: &str, site: &CompletionSite) -> Option<String> {
         return None;
     }
     let code = reindent_continuation_lines(&code, site.indent);
+    let line_before = &site.before[site.before.rfind('\n').map_or(0, |index| index + 1)..];
     let code = anchor_relative_continuation(&code, line_before, site.indent);
     if repeats_existing_text(&code, site.before, site.after) {
         return None;
     }
-    let uses_crlf = line_before.is_empty() && site.before.ends_with("\r\n")
-        || site.before.contains("\r\n")
-        || site.after.contains("\r\n");
+    let uses_crlf = uses_crlf(site);
     let code = if uses_crlf { code.replace('\n', "\r\n") } else { code };
     match site.language {
         Some(language) => keep_if_it_parses(&code, site, language),
@@ -87,8 +85,13 @@ fn find_ignore_ascii_case(haystack: &str, needle: &str) -> Option<usize> {
     haystack.as_bytes().windows(needle.len()).position(|window| window.eq_ignore_ascii_case(needle))
 }
 
-fn current_line_before(before: &str) -> &str {
-    &before[before.rfind('\n').map_or(0, |index| index + 1)..]
+/// Whether the document ends its lines with `\r\n`, judged by the line break nearest the
+/// cursor (without scanning a large document).
+fn uses_crlf(site: &CompletionSite) -> bool {
+    if let Some(index) = site.before.rfind('\n') {
+        return site.before[..index].ends_with('\r');
+    }
+    site.after.find('\n').is_some_and(|index| site.after[..index].ends_with('\r'))
 }
 
 fn current_line_after(after: &str) -> &str {
@@ -175,7 +178,10 @@ fn strip_suffix_overlap(code: &str, after: &str, single_line: bool) -> String {
                 continue;
             }
             let kept = &code_trimmed[..start];
-            if closers_are_unmatched(kept, tail) {
+            // Never cut inside an identifier: `zoo` before an existing `o` stays `zoo`.
+            let splits_word = kept.chars().next_back().is_some_and(is_identifier_char)
+                && tail.chars().next().is_some_and(is_identifier_char);
+            if !splits_word && closers_are_unmatched(kept, tail) {
                 return kept.to_string();
             }
         }
@@ -302,7 +308,7 @@ fn reindent_continuation_lines(code: &str, style: IndentStyle) -> String {
         for _ in 0..columns / code_unit_columns {
             result.push_str(&style.unit());
         }
-        result.extend(std::iter::repeat_n(' ', columns % code_unit_columns));
+        result.push_str(&" ".repeat(columns % code_unit_columns));
         result.push_str(&line[indent.len()..]);
     }
     result
@@ -350,12 +356,12 @@ fn anchor_relative_continuation(code: &str, line_before: &str, style: IndentStyl
 /// the lines just before it, adds nothing.
 fn repeats_existing_text(code: &str, before: &str, after: &str) -> bool {
     let suggestion = code.trim();
-    let after = after.replace("\r\n", "\n");
+    let after = head_lines(after, MAX_ECHOED_LINES).replace("\r\n", "\n");
     if after.trim_start().starts_with(suggestion) {
         return true;
     }
     let suggestion_lines: Vec<&str> = suggestion.lines().map(str::trim).collect();
-    let before = before.replace("\r\n", "\n");
+    let before = tail_lines(before, MAX_ECHOED_LINES).replace("\r\n", "\n");
     let previous_lines: Vec<&str> = before
         .lines()
         .rev()
@@ -380,11 +386,15 @@ const MAX_TRIM_ATTEMPTS: usize = 24;
 /// the longest prefix ending at a line break or `;` that adds none; otherwise `None`.
 fn keep_if_it_parses(code: &str, site: &CompletionSite, language: Language) -> Option<String> {
     let (window_before, window_after) = check_window(site.before, site.after);
-    let errors_without = count_errors(language, &format!("{window_before}{window_after}"))?;
-    let adds_errors = |candidate: &str| {
-        count_errors(language, &format!("{window_before}{candidate}{window_after}"))
-            .is_none_or(|errors| errors > errors_without)
+    let Some(errors_without) = count_errors(language, &format!("{window_before}{window_after}")) else {
+        // No tree (the parser gave up): nothing to compare against, so no reason to discard.
+        return Some(code.to_string());
     };
+    let adds_errors =
+        |candidate: &str| match count_errors(language, &format!("{window_before}{candidate}{window_after}")) {
+            Some(errors) => errors > errors_without,
+            None => true,
+        };
     if !adds_errors(code) {
         return Some(code.to_string());
     }

@@ -310,3 +310,15 @@ proptest! {
         prop_assert_eq!(merge_lines(&base, &ours.concat(), &theirs.concat()).unwrap(), expected.concat());
     }
 }
+
+#[test]
+fn completely_different_large_texts_stay_fast_and_correct() {
+    let before: String = (0..5_000).map(|index| format!("let alpha_{index} = {index};\n")).collect();
+    let after: String = (0..5_000).map(|index| format!("beta({}, \"{index}\");\n", index * 7)).collect();
+    let started = std::time::Instant::now();
+    let edits = edits(&before, &after);
+    let elapsed = started.elapsed();
+    assert_eq!(apply_edits(&before, &edits), after);
+    // The budgets are 250 ms of diffing; leave room for a slow, unoptimized test build.
+    assert!(elapsed < std::time::Duration::from_secs(5), "took {elapsed:?}");
+}

@@ -162,6 +162,15 @@ fn the_identifier_being_typed_is_not_doubled() {
 }
 
 #[test]
+fn suffix_overlap_never_cuts_inside_an_identifier() {
+    let document = "fn main() {\n    let x = f($0o);\n}\n";
+    assert_eq!(clean_at(document, RUST, "zoo").as_deref(), Some("zoo"));
+    // But an echoed rest of the line is dropped whole.
+    let document = "fn main() {\n    let x = f($0, 2);\n}\n";
+    assert_eq!(clean_at(document, RUST, "1, 2);").as_deref(), Some("1"));
+}
+
+#[test]
 fn continuation_lines_written_from_column_zero_are_anchored_at_the_cursor_line() {
     let document = "def total(items):\n    result = 0\n    $0\n";
     assert_eq!(
