@@ -107,7 +107,8 @@ pub async fn resolve(backend: &Backend, mut action: CodeAction) -> Result<CodeAc
     }
     let data = parse_data(action.data.as_ref())?;
     let session = backend.session_arc();
-    let outcome = run_model(&session, &data, |_| {}).await;
+    let document = snapshot(&session, &data).map_err(|error| invalid_params(error.to_string()))?;
+    let outcome = run_model(&session, document, &data, |_| {}).await;
     match outcome {
         Ok(edit) => {
             action.edit = Some(workspace_edit(&session, &backend.support(), &data.uri, &edit)?);
@@ -125,6 +126,9 @@ pub async fn resolve(backend: &Backend, mut action: CodeAction) -> Result<CodeAc
 pub fn run_command(backend: &Backend, arguments: &[Value]) -> Result<Option<Value>> {
     let data = parse_data(arguments.first())?;
     let session = backend.session_arc();
+    // The text the model will see is the text when the user picked the action; whatever
+    // is typed from here on is rebased over.
+    let document = snapshot(&session, &data);
     let client = backend.client().clone();
     let support = backend.support();
     let jobs = backend.action_jobs();
@@ -143,9 +147,20 @@ pub fn run_command(backend: &Backend, arguments: &[Value]) -> Result<Option<Valu
                 }
             }
         };
-        let work = run_model(&session, &data, move |event| {
-            let _ = event_sender.send(event);
-        });
+        let work = async {
+            match document {
+                Ok(document) => {
+                    run_model(&session, document, &data, move |event| {
+                        let _ = event_sender.send(event);
+                    })
+                    .await
+                }
+                Err(error) => {
+                    drop(event_sender);
+                    Err(error)
+                }
+            }
+        };
         let outcome = tokio::select! {
             (outcome, ()) = async { tokio::join!(work, report) } => Some(outcome),
             _ = cancel => None,
@@ -211,16 +226,23 @@ fn describe(event: &ModelEvent) -> String {
     }
 }
 
-/// Asks the model and turns its answer into an edit of the document as it is now.
-async fn run_model(
-    session: &Arc<Session>,
-    data: &ActionData,
-    events: impl FnMut(ModelEvent) + Send + 'static,
-) -> std::result::Result<ActionEdit, ActionError> {
+/// The document as the action was offered on, or why it cannot be used.
+fn snapshot(session: &Session, data: &ActionData) -> std::result::Result<Document, ActionError> {
     let document = session.documents.get(&data.uri).ok_or(ActionError::Closed)?;
     if document.version != data.version || document.rope.len_bytes() < data.target.end {
         return Err(ActionError::Stale);
     }
+    Ok(document)
+}
+
+/// Asks the model about `document` and turns its answer into an edit of the document as it
+/// is when the answer arrives.
+async fn run_model(
+    session: &Arc<Session>,
+    document: Document,
+    data: &ActionData,
+    events: impl FnMut(ModelEvent) + Send + 'static,
+) -> std::result::Result<ActionEdit, ActionError> {
     let base = document.text();
     if !base.is_char_boundary(data.target.start) || !base.is_char_boundary(data.target.end) {
         return Err(ActionError::Stale);
