@@ -20,6 +20,46 @@ struct Cli {
 enum Command {
     /// Serve LSP over stdin/stdout (what editors run).
     Serve,
+    /// Print the context a completion at a position would send to the model.
+    Context {
+        /// The file the cursor is in (always counted as open).
+        file: PathBuf,
+        /// Zero-based line, as in LSP.
+        #[arg(long)]
+        line: u32,
+        /// Zero-based UTF-16 column, as in LSP.
+        #[arg(long)]
+        character: u32,
+        /// The workspace root (default: the current directory).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Files an editor would have open (repeatable).
+        #[arg(long)]
+        open: Vec<PathBuf>,
+        /// Print JSON: {budget_tokens, estimated_tokens, sections: [...]}.
+        #[arg(long)]
+        json: bool,
+        /// Token budget (default: `context.budgetTokens` from the configuration, else 6000).
+        #[arg(long)]
+        budget: Option<usize>,
+    },
+    /// Check the configuration and make one tiny request to the configured endpoint.
+    Doctor {
+        /// The workspace root whose glm-lsp.toml applies (default: the current directory).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+}
+
+/// The configuration a server started in `root` would use, before editor settings.
+fn load_config(root: &std::path::Path) -> glm_lsp::config::Config {
+    let (sources, mut errors) = glm_lsp::config::Sources::load(Some(root), &|name| std::env::var(name).ok());
+    let (config, more_errors) = sources.resolve();
+    errors.extend(more_errors);
+    for error in errors {
+        eprintln!("warning: {error}");
+    }
+    config
 }
 
 fn init_logging() {
@@ -44,15 +84,33 @@ fn main() -> std::process::ExitCode {
             runtime.shutdown_background();
             std::process::ExitCode::SUCCESS
         }
+        Some(Command::Context { file, line, character, root, open, json, budget }) => {
+            let budget = budget.unwrap_or_else(|| load_config(&root).context.budget_tokens);
+            match glm_lsp::context::cli::run(&file, line, character, &root, &open, json, budget) {
+                Ok(output) => {
+                    print(output.trim_end());
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
+        Some(Command::Doctor { root }) => {
+            let config = load_config(&root);
+            let report = runtime.block_on(glm_lsp::glm::doctor(&config.glm_settings()));
+            print(&report.to_string());
+            if report.is_ok() {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::FAILURE
+            }
+        }
     }
 }
 
-#[allow(dead_code)]
+/// Command output goes to stdout; in `serve` mode stdout belongs to the protocol alone.
 fn print(text: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
-}
-
-#[allow(dead_code)]
-fn path(p: &str) -> PathBuf {
-    PathBuf::from(p)
 }
