@@ -262,7 +262,10 @@ pub struct MockGlm {
     shared: Arc<Shared>,
     address: SocketAddr,
     tasks: Arc<Mutex<Vec<AbortHandle>>>,
-    own_runtime: Option<(tokio::sync::oneshot::Sender<()>, std::thread::JoinHandle<()>)>,
+    own_runtime: Option<(
+        tokio::sync::oneshot::Sender<()>,
+        std::thread::JoinHandle<()>,
+    )>,
 }
 
 struct Shared {
@@ -321,9 +324,7 @@ impl MockGlm {
                 });
             })
             .expect("spawn the mock GLM thread");
-        let (shared, address, tasks) = ready_receiver
-            .recv()
-            .expect("the mock GLM server started");
+        let (shared, address, tasks) = ready_receiver.recv().expect("the mock GLM server started");
         MockGlm {
             shared,
             address,
@@ -511,7 +512,9 @@ impl std::fmt::Debug for MockGlm {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn yes() -> bool {
@@ -710,7 +713,10 @@ async fn read_request(
 }
 
 /// Waits `duration` while watching the client: `Err` if it closed the connection.
-async fn pause(reader: &mut BufReader<OwnedReadHalf>, duration: Option<Duration>) -> Result<(), ()> {
+async fn pause(
+    reader: &mut BufReader<OwnedReadHalf>,
+    duration: Option<Duration>,
+) -> Result<(), ()> {
     let mut scratch = [0u8; 512];
     let sleep = async {
         match duration {
@@ -828,7 +834,10 @@ async fn write_stream(
     let chunk_chars = stream.chunk_chars.max(1);
     let mut first = true;
     let mut deltas = Vec::new();
-    for (field, text) in [("reasoning_content", &stream.reasoning), ("content", &stream.content)] {
+    for (field, text) in [
+        ("reasoning_content", &stream.reasoning),
+        ("content", &stream.content),
+    ] {
         for piece in split_chars(text, chunk_chars) {
             let mut delta = serde_json::json!({ field: piece });
             if first {
@@ -1004,7 +1013,10 @@ async fn write_sse_head(writer: &mut OwnedWriteHalf) -> std::io::Result<()> {
     writer.flush().await
 }
 
-async fn write_event(writer: &mut OwnedWriteHalf, chunk: &serde_json::Value) -> std::io::Result<()> {
+async fn write_event(
+    writer: &mut OwnedWriteHalf,
+    chunk: &serde_json::Value,
+) -> std::io::Result<()> {
     let event = format!("data: {chunk}\n\n");
     writer.write_all(&chunk_frame(event.as_bytes())).await
 }

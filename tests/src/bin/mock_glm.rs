@@ -64,7 +64,11 @@ fn parse_args() -> Result<Options> {
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
         match arg.as_str() {
-            "--port" => options.port = value("--port")?.parse().context("--port must be a number")?,
+            "--port" => {
+                options.port = value("--port")?
+                    .parse()
+                    .context("--port must be a number")?
+            }
             "--script" => options.script = Some(value("--script")?.into()),
             "--log" => options.log = Some(value("--log")?.into()),
             "--key" => options.key = Some(value("--key")?),
