@@ -648,3 +648,67 @@ async fn doctor_against_the_mock() {
     let text = report.to_string();
     assert!(text.contains("model unknown (1211)"), "{text}");
 }
+
+#[tokio::test]
+async fn mock_glm_binary_serves_a_script_logs_and_exits_on_stdin_close() {
+    use tokio::io::AsyncBufReadExt;
+
+    let directory = std::env::temp_dir().join(format!("mock-glm-test-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let script = directory.join("script.json");
+    let log = directory.join("requests.jsonl");
+    let _ = std::fs::remove_file(&log);
+    std::fs::write(
+        &script,
+        r#"{"replies": [{"kind": "stream", "reasoning": "hm", "content": "scripted"}],
+            "rules": [{"contains": "magic word", "reply": {"kind": "status", "status": 400, "code": "1301", "message": "blocked"}}],
+            "expected_key": "binary-key"}"#,
+    )
+    .unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mock-glm"))
+        .arg("--script")
+        .arg(&script)
+        .arg("--log")
+        .arg(&log)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut base_url = String::new();
+    stdout.read_line(&mut base_url).await.unwrap();
+    let base_url = base_url.trim().to_owned();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
+
+    let client = GlmClient::new(GlmSettings {
+        api_key: Some(ApiKey::new("binary-key")),
+        base_url,
+        ..GlmSettings::default()
+    });
+    let outcome = client.chat(ask("hello"), |_| {}).await.unwrap();
+    assert_eq!(
+        (outcome.reasoning.as_str(), outcome.content.as_str()),
+        ("hm", "scripted")
+    );
+    let error = client
+        .chat(ask("the magic word"), |_| {})
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("content safety"), "{error}");
+
+    drop(child.stdin.take());
+    let status = tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .expect("mock-glm exits when stdin closes")
+        .unwrap();
+    assert!(status.success());
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["messages"][1]["content"], "hello");
+    let _ = std::fs::remove_dir_all(&directory);
+}
