@@ -579,7 +579,7 @@ fn the_key_never_appears_in_trace_logs() {
             mock.push_reply(Reply::thinking_then("think", "answer"));
             client.chat(ask("x"), |_| {}).await.unwrap();
             mock.push_reply(Reply::rate_limited(0));
-            mock.push_reply(Reply::status(500, None, &format!("echo {unique_key}")));
+            mock.push_reply(Reply::status(500, None, format!("echo {unique_key}")));
             mock.push_reply(Reply::text("after retries"));
             client.chat(ask("x"), |_| {}).await.unwrap();
             mock.push_reply(Reply::cut("partial"));
@@ -587,7 +587,7 @@ fn the_key_never_appears_in_trace_logs() {
             mock.push_reply(Reply::status(
                 400,
                 Some("1214"),
-                &format!("bad key {unique_key}"),
+                format!("bad key {unique_key}"),
             ));
             let error = client.chat(ask("x"), |_| {}).await.unwrap_err();
             assert!(!error.to_string().contains(unique_key), "{error}");
@@ -711,4 +711,21 @@ async fn mock_glm_binary_serves_a_script_logs_and_exits_on_stdin_close() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["messages"][1]["content"], "hello");
     let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[tokio::test]
+async fn sequential_requests_reuse_one_pooled_connection() {
+    let mock = MockGlm::start().await;
+    mock.push_reply(Reply::rate_limited(0));
+    let client = GlmClient::with_retry_policy(settings_for(&mock), fast_retries());
+    for _ in 0..5 {
+        client.chat(ask("x"), |_| {}).await.unwrap();
+    }
+    // Another client in the same process shares the pool too.
+    GlmClient::new(settings_for(&mock))
+        .chat(ask("x"), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(mock.requests().len(), 7);
+    assert_eq!(mock.connections(), 1);
 }

@@ -28,7 +28,7 @@ use tokio::io::AsyncReadExt;
 #[serde(untagged)]
 enum Script {
     Replies(Vec<Reply>),
-    Full(FullScript),
+    Full(Box<FullScript>),
 }
 
 #[derive(Deserialize, Default)]
@@ -92,7 +92,7 @@ fn load_script(path: &PathBuf) -> Result<FullScript> {
             replies,
             ..FullScript::default()
         },
-        Script::Full(full) => full,
+        Script::Full(full) => *full,
     })
 }
 
