@@ -250,6 +250,7 @@ struct Shared {
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     closed_early: AtomicUsize,
+    connections: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -310,6 +311,7 @@ impl MockGlm {
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
             closed_early: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
         });
         let tasks: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
         let accept_shared = shared.clone();
@@ -320,6 +322,7 @@ impl MockGlm {
                     continue;
                 };
                 let _ = socket.set_nodelay(true);
+                accept_shared.connections.fetch_add(1, Ordering::SeqCst);
                 let connection = tokio::spawn(serve_connection(socket, accept_shared.clone()));
                 let mut tasks = lock(&accept_tasks);
                 tasks.retain(|task| !task.is_finished());
@@ -411,6 +414,11 @@ impl MockGlm {
     /// The most requests that were being answered at the same time.
     pub fn max_in_flight(&self) -> usize {
         self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// TCP connections accepted so far: with keep-alive, sequential requests share one.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
     }
 
     /// Connections the client closed before its reply ended (cancellations).
@@ -541,7 +549,7 @@ async fn serve_connection(socket: TcpStream, shared: Arc<Shared>) {
             let _in_flight = InFlight::enter(&shared);
             match reply {
                 Ok(reply) => answer(&mut reader, &mut write_half, &request, reply).await,
-                Err(unauthorized) => answer(&mut reader, &mut write_half, &request, unauthorized).await,
+                Err(unauthorized) => answer(&mut reader, &mut write_half, &request, *unauthorized).await,
             }
         };
         match ending {
@@ -559,7 +567,7 @@ async fn serve_connection(socket: TcpStream, shared: Arc<Shared>) {
 
 impl Shared {
     /// Records the request, then picks its reply: `Err` holds a 401 when the key is wrong.
-    fn record_and_choose(&self, request: &RecordedRequest) -> Result<Reply, Reply> {
+    fn record_and_choose(&self, request: &RecordedRequest) -> Result<Reply, Box<Reply>> {
         let mut state = lock(&self.state);
         state.requests.push(request.clone());
         if let Some(path) = &state.log_path {
@@ -584,12 +592,12 @@ impl Shared {
             None => !bearer.is_empty(),
         };
         if !key_ok {
-            return Err(Reply::Status {
+            return Err(Box::new(Reply::Status {
                 status: 401,
                 code: Some("1000".into()),
                 message: "Authentication failed: the API key is missing or invalid".into(),
                 retry_after: None,
-            });
+            }));
         }
 
         let prompt = request.prompt_text();

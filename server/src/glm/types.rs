@@ -172,7 +172,7 @@ pub fn approx_tokens(text: &str) -> usize {
             other += 1;
         }
     }
-    (ascii + 3) / 4 + (other * 5 + 7) / 8
+    ascii.div_ceil(4) + (other * 5).div_ceil(8)
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use tokio::io::AsyncReadExt;
 #[serde(untagged)]
 enum Script {
     Replies(Vec<Reply>),
-    Full(FullScript),
+    Full(Box<FullScript>),
 }
 
 #[derive(Deserialize, Default)]
@@ -79,7 +79,7 @@ fn load_script(path: &PathBuf) -> Result<FullScript> {
         serde_json::from_str(&text).with_context(|| format!("parsing the script {}", path.display()))?;
     Ok(match script {
         Script::Replies(replies) => FullScript { replies, ..FullScript::default() },
-        Script::Full(full) => full,
+        Script::Full(full) => *full,
     })
 }
 
