@@ -144,13 +144,18 @@ impl Context {
     /// Estimated tokens of everything the budget covers: every rendered section and the
     /// cursor window with its marker.
     pub fn estimate(&self) -> usize {
+        let window = if self.prefix.is_empty() && self.suffix.is_empty() {
+            0
+        } else {
+            estimate_tokens(&self.prefix)
+                + estimate_tokens(&self.suffix)
+                + estimate_tokens(CURSOR_MARKER)
+        };
         self.sections
             .iter()
             .map(Section::estimated_tokens)
             .sum::<usize>()
-            + estimate_tokens(&self.prefix)
-            + estimate_tokens(&self.suffix)
-            + estimate_tokens(CURSOR_MARKER)
+            + window
     }
 }
 

@@ -71,7 +71,10 @@ impl Document {
         encoding: PositionEncoding,
     ) -> Result<(), ChangeError> {
         if version <= self.version {
-            return Err(ChangeError::StaleVersion { current: self.version, got: version });
+            return Err(ChangeError::StaleVersion {
+                current: self.version,
+                got: version,
+            });
         }
         // Each range refers to the text as left by the previous change in the same list, so
         // validate against a scratch copy (cheap: ropes share their nodes).
@@ -86,9 +89,10 @@ impl Document {
                     tree_edits.clear();
                 }
                 Some((start, end)) => {
-                    let (Some(start_byte), Some(end_byte)) =
-                        (offset_of(&rope, start, encoding), offset_of(&rope, end, encoding))
-                    else {
+                    let (Some(start_byte), Some(end_byte)) = (
+                        offset_of(&rope, start, encoding),
+                        offset_of(&rope, end, encoding),
+                    ) else {
                         return Err(ChangeError::RangeOutOfBounds { start, end });
                     };
                     if start_byte > end_byte {
@@ -128,7 +132,9 @@ impl Document {
 
     /// Parses the text, reusing the edited old tree so only changed regions are re-read.
     fn reparse(&mut self) {
-        let Some(language) = self.language else { return };
+        let Some(language) = self.language else {
+            return;
+        };
         if self.rope.len_bytes() > MAX_PARSED_BYTES {
             self.tree = None;
             return;
@@ -185,13 +191,19 @@ impl DocumentStore {
     }
 
     pub fn uris(&self) -> Vec<String> {
-        self.documents.iter().map(|entry| entry.key().clone()).collect()
+        self.documents
+            .iter()
+            .map(|entry| entry.key().clone())
+            .collect()
     }
 
     /// Snapshots of every open document, most recently edited first.
     pub fn snapshot_all(&self) -> Vec<Document> {
-        let mut documents: Vec<Document> =
-            self.documents.iter().map(|entry| entry.value().clone()).collect();
+        let mut documents: Vec<Document> = self
+            .documents
+            .iter()
+            .map(|entry| entry.value().clone())
+            .collect();
         documents.sort_by(|a, b| b.last_edited.cmp(&a.last_edited));
         documents
     }
@@ -218,14 +230,25 @@ mod tests {
 
     #[test]
     fn incremental_edit_keeps_tree_equal_to_fresh_parse() {
-        let mut document =
-            Document::new("file:///a.rs".into(), "rust".into(), 1, "fn main() {\n    let x = 1;\n}\n");
+        let mut document = Document::new(
+            "file:///a.rs".into(),
+            "rust".into(),
+            1,
+            "fn main() {\n    let x = 1;\n}\n",
+        );
         document
-            .apply_changes(2, &[change((1, 12), (1, 13), "\"é😀\"")], PositionEncoding::Utf16)
+            .apply_changes(
+                2,
+                &[change((1, 12), (1, 13), "\"é😀\"")],
+                PositionEncoding::Utf16,
+            )
             .unwrap();
         assert_eq!(document.text(), "fn main() {\n    let x = \"é😀\";\n}\n");
         let fresh = crate::language::parse_str(Language::Rust, &document.text()).unwrap();
-        assert_eq!(document.tree.as_ref().unwrap().root_node().to_sexp(), fresh.root_node().to_sexp());
+        assert_eq!(
+            document.tree.as_ref().unwrap().root_node().to_sexp(),
+            fresh.root_node().to_sexp()
+        );
     }
 
     #[test]

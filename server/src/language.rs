@@ -159,7 +159,10 @@ mod tests {
         for language in Language::ALL {
             assert_eq!(Language::from_language_id(language.name()), Some(language));
         }
-        assert_eq!(Language::from_path(Path::new("a/b.tsx")), Some(Language::Tsx));
+        assert_eq!(
+            Language::from_path(Path::new("a/b.tsx")),
+            Some(Language::Tsx)
+        );
         assert_eq!(Language::from_path(Path::new("Makefile")), None);
     }
 }

@@ -166,9 +166,14 @@ mod tests {
         for (byte, _) in text.char_indices().chain([(text.len(), ' ')]) {
             let position = position_of(&rope, byte, encoding);
             assert_eq!(position, position_in_str(text, byte, encoding));
-            let at_line_end_terminator = text[byte..].starts_with('\n') && text[..byte].ends_with('\r');
+            let at_line_end_terminator =
+                text[byte..].starts_with('\n') && text[..byte].ends_with('\r');
             if !at_line_end_terminator {
-                assert_eq!(offset_of(&rope, position, encoding), Some(byte), "{text:?} at {byte}");
+                assert_eq!(
+                    offset_of(&rope, position, encoding),
+                    Some(byte),
+                    "{text:?} at {byte}"
+                );
             }
         }
     }
@@ -176,7 +181,11 @@ mod tests {
     #[test]
     fn positions_round_trip_in_every_encoding() {
         let text = "fn 主() {\r\n    let 😀 = \"é\";\n}\n\tlast";
-        for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16, PositionEncoding::Utf32] {
+        for encoding in [
+            PositionEncoding::Utf8,
+            PositionEncoding::Utf16,
+            PositionEncoding::Utf32,
+        ] {
             round_trip(text, encoding);
         }
     }
@@ -184,24 +193,48 @@ mod tests {
     #[test]
     fn utf16_counts_surrogate_pairs_as_two_units() {
         let rope = Rope::from_str("a😀b");
-        assert_eq!(position_of(&rope, 5, PositionEncoding::Utf16), Position::new(0, 3));
-        assert_eq!(position_of(&rope, 5, PositionEncoding::Utf32), Position::new(0, 2));
+        assert_eq!(
+            position_of(&rope, 5, PositionEncoding::Utf16),
+            Position::new(0, 3)
+        );
+        assert_eq!(
+            position_of(&rope, 5, PositionEncoding::Utf32),
+            Position::new(0, 2)
+        );
         // Half a surrogate pair rounds down to the emoji's start.
-        assert_eq!(offset_of(&rope, Position::new(0, 2), PositionEncoding::Utf16), Some(1));
+        assert_eq!(
+            offset_of(&rope, Position::new(0, 2), PositionEncoding::Utf16),
+            Some(1)
+        );
     }
 
     #[test]
     fn out_of_range_positions_clamp_or_fail() {
         let rope = Rope::from_str("ab\r\ncd");
-        assert_eq!(offset_of(&rope, Position::new(0, 99), PositionEncoding::Utf16), Some(2));
-        assert_eq!(offset_of(&rope, Position::new(1, 99), PositionEncoding::Utf8), Some(6));
-        assert_eq!(offset_of(&rope, Position::new(2, 0), PositionEncoding::Utf16), None);
+        assert_eq!(
+            offset_of(&rope, Position::new(0, 99), PositionEncoding::Utf16),
+            Some(2)
+        );
+        assert_eq!(
+            offset_of(&rope, Position::new(1, 99), PositionEncoding::Utf8),
+            Some(6)
+        );
+        assert_eq!(
+            offset_of(&rope, Position::new(2, 0), PositionEncoding::Utf16),
+            None
+        );
     }
 
     #[test]
     fn negotiation_prefers_utf8() {
-        assert_eq!(PositionEncoding::negotiate(["utf-16", "utf-8"]), PositionEncoding::Utf8);
-        assert_eq!(PositionEncoding::negotiate(["utf-32"]), PositionEncoding::Utf32);
+        assert_eq!(
+            PositionEncoding::negotiate(["utf-16", "utf-8"]),
+            PositionEncoding::Utf8
+        );
+        assert_eq!(
+            PositionEncoding::negotiate(["utf-32"]),
+            PositionEncoding::Utf32
+        );
         assert_eq!(PositionEncoding::negotiate([]), PositionEncoding::Utf16);
     }
 }
