@@ -490,33 +490,56 @@ fn update_symbols(
     }
     let byte_delta = new_end as isize - old_end as isize;
     let line_delta = edit.new_end_position.row as isize - edit.old_end_position.row as isize;
-    let intersects = |range: &Range<usize>| range.start <= dirty.end && range.end >= dirty.start;
-
-    let mut symbols: Vec<Symbol> = Vec::with_capacity(previous.facts.symbols.len() + 4);
+    // Map the old symbols into the new text. Those touching the edit keep their (stretched)
+    // extent only to widen the region that is read again.
+    let mut mapped: Vec<Symbol> = Vec::with_capacity(previous.facts.symbols.len() + 4);
     for symbol in previous.facts.symbols.iter() {
-        let mut symbol = if symbol.range.end < start {
-            symbol.clone()
+        if symbol.range.end < start {
+            mapped.push(symbol.clone());
         } else if symbol.range.start > old_end {
             let mut shifted = symbol.clone();
             shifted.range =
                 shift(shifted.range.start, byte_delta)..shift(shifted.range.end, byte_delta);
             shifted.start_line = shift(shifted.start_line, line_delta);
             shifted.end_line = shift(shifted.end_line, line_delta);
-            shifted
+            mapped.push(shifted);
         } else {
-            continue;
-        };
-        if intersects(&symbol.range) {
-            continue;
+            let stretched_end = if symbol.range.end > old_end {
+                shift(symbol.range.end, byte_delta)
+            } else {
+                new_end
+            };
+            dirty.start = dirty.start.min(symbol.range.start);
+            dirty.end = dirty.end.max(stretched_end);
         }
-        symbol.signature.shrink_to_fit();
-        symbols.push(symbol);
     }
-    symbols.extend(
-        extract_in_range(language, text, tree, dirty.clone())
+    // Read the dirty region again; grow it until no old or new definition straddles its
+    // edge, so every definition is either reused whole or re-extracted whole.
+    let mut symbols = loop {
+        let intersects =
+            |range: &Range<usize>| range.start <= dirty.end && range.end >= dirty.start;
+        let fresh: Vec<Symbol> = extract_in_range(language, text, tree, dirty.clone())
             .into_iter()
-            .filter(|s| intersects(&s.range)),
-    );
+            .filter(|symbol| intersects(&symbol.range))
+            .collect();
+        let mut grown = dirty.clone();
+        for symbol in fresh
+            .iter()
+            .chain(mapped.iter().filter(|symbol| intersects(&symbol.range)))
+        {
+            grown.start = grown.start.min(symbol.range.start);
+            grown.end = grown.end.max(symbol.range.end);
+        }
+        if grown == dirty {
+            let mut symbols: Vec<Symbol> = mapped
+                .into_iter()
+                .filter(|symbol| !intersects(&symbol.range))
+                .collect();
+            symbols.extend(fresh);
+            break symbols;
+        }
+        dirty = grown;
+    };
     symbols.sort_by(|a, b| {
         (a.range.start, std::cmp::Reverse(a.range.end))
             .cmp(&(b.range.start, std::cmp::Reverse(b.range.end)))
