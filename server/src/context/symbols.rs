@@ -120,6 +120,11 @@ pub fn extract_in_range(
         if node.start_byte() > range.end || node.end_byte() < range.start {
             continue;
         }
+        // Constant patterns are not anchored at the root (a root-anchored pattern makes
+        // every ranged query walk all top-level nodes); local variables are not definitions.
+        if kind == SymbolKind::Constant && !is_top_level(node) {
+            continue;
+        }
         let Some(name) = text.get(name_node.byte_range()) else {
             continue;
         };
@@ -272,6 +277,26 @@ fn declaration_node(node: Node) -> Node {
             parent
         }
         _ => node,
+    }
+}
+
+/// Whether a declaration sits at file level (directly, or inside an `export`).
+fn is_top_level(node: Node) -> bool {
+    match node.parent() {
+        None => true,
+        Some(parent) if parent.parent().is_none() => true,
+        Some(parent) => {
+            matches!(
+                parent.kind(),
+                "export_statement" | "const_declaration" | "var_declaration"
+            ) && parent
+                .parent()
+                .is_some_and(|grand| grand.parent().is_none())
+                || matches!(
+                    parent.kind(),
+                    "class_body" | "declaration_list" | "field_declaration_list"
+                )
+        }
     }
 }
 
