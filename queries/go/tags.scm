@@ -4,8 +4,8 @@
 (type_spec name: (type_identifier) @name type: (struct_type)) @definition.class
 (type_spec name: (type_identifier) @name type: [(type_identifier) (qualified_type) (pointer_type) (slice_type) (map_type) (function_type) (channel_type) (array_type) (generic_type)]) @definition.type
 (type_alias name: (type_identifier) @name) @definition.type
-(source_file (const_declaration (const_spec name: (identifier) @name) @definition.constant))
-(source_file (var_declaration (var_spec name: (identifier) @name) @definition.constant))
+(const_declaration (const_spec name: (identifier) @name) @definition.constant)
+(var_declaration (var_spec name: (identifier) @name) @definition.constant)
 
 (call_expression function: [
     (identifier) @name

@@ -1,11 +1,10 @@
-(module (expression_statement (assignment left: (identifier) @name) @definition.constant))
+(expression_statement (assignment left: (identifier) @name) @definition.constant)
 (class_definition name: (identifier) @name) @definition.class
 (class_definition
   body: (block
     [(function_definition name: (identifier) @name) @definition.method
      (decorated_definition (function_definition name: (identifier) @name) @definition.method)]))
-(module (function_definition name: (identifier) @name) @definition.function)
-(module (decorated_definition (function_definition name: (identifier) @name) @definition.function))
+(function_definition name: (identifier) @name) @definition.function
 
 (call function: (identifier) @name) @reference.call
 (call function: (attribute attribute: (identifier) @name)) @reference.call

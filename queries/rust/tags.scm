@@ -16,8 +16,7 @@
 (declaration_list
   (function_signature_item name: (identifier) @name) @definition.method)
 
-(source_file (function_item name: (identifier) @name) @definition.function)
-(block (function_item name: (identifier) @name) @definition.function)
+(function_item name: (identifier) @name) @definition.function
 
 (call_expression function: (identifier) @name) @reference.call
 (call_expression function: (field_expression field: (field_identifier) @name)) @reference.call

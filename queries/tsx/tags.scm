@@ -19,17 +19,11 @@
   (variable_declarator
     name: (identifier) @name
     value: [(arrow_function) (function_expression)]) @definition.function)
-(program
-  (lexical_declaration
-    (variable_declarator
+; Constants; the engine keeps only top-level ones.
+(lexical_declaration
+  (variable_declarator
       name: (identifier) @name
-      value: [(number) (string) (object) (array) (template_string) (new_expression) (as_expression)]) @definition.constant))
-(program
-  (export_statement
-    (lexical_declaration
-      (variable_declarator
-        name: (identifier) @name
-        value: [(number) (string) (object) (array) (template_string) (new_expression) (as_expression)]) @definition.constant)))
+      value: [(number) (string) (object) (array) (template_string) (new_expression) (as_expression)]) @definition.constant)
 
 (call_expression function: (identifier) @name) @reference.call
 (call_expression function: (member_expression property: (property_identifier) @name)) @reference.call

@@ -140,10 +140,12 @@ impl Context {
     /// Estimated tokens of everything the budget covers: every rendered section and the
     /// cursor window with its marker.
     pub fn estimate(&self) -> usize {
-        self.sections.iter().map(Section::estimated_tokens).sum::<usize>()
-            + estimate_tokens(&self.prefix)
-            + estimate_tokens(&self.suffix)
-            + estimate_tokens(CURSOR_MARKER)
+        let window = if self.prefix.is_empty() && self.suffix.is_empty() {
+            0
+        } else {
+            estimate_tokens(&self.prefix) + estimate_tokens(&self.suffix) + estimate_tokens(CURSOR_MARKER)
+        };
+        self.sections.iter().map(Section::estimated_tokens).sum::<usize>() + window
     }
 }
 
@@ -370,20 +372,39 @@ fn resolve(
             continue;
         }
         let distance = nearest[*name];
-        let mut hits: Vec<IndexedSymbol> = input
-            .workspace
-            .lookup(name)
-            .into_iter()
-            .filter(|hit| Some(&*hit.path) != current_path && !open_paths.contains(&*hit.path))
-            .filter(|hit| !input.exclude.is_excluded(&hit.path, input.root))
-            .collect();
         // Prefer the file the imports name; a name defined in many unrelated files (`new`,
         // `get`) is noise unless the imports disambiguate it.
-        hits.sort_by_key(|hit| !is_imported(import_text, Some(&hit.path)));
-        let Some(best) = hits.first() else { continue };
-        if hits.len() > 3 && !is_imported(import_text, Some(&best.path)) {
-            continue;
-        }
+        let best = input.workspace.lookup_with(name, |hits| {
+            // The index never holds files its own globs exclude; check again only when the
+            // request's globs differ (settings changed since the build).
+            let same_exclude = input.exclude.patterns() == input.workspace.exclude().patterns();
+            let mut usable = hits.iter().filter(|hit| {
+                Some(&*hit.path) != current_path
+                    && !open_paths.contains(&*hit.path)
+                    && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
+            });
+            let mut count = 0;
+            let mut best: Option<(bool, &IndexedSymbol)> = None;
+            for hit in usable.by_ref() {
+                count += 1;
+                let imported = is_imported(import_text, Some(&hit.path));
+                let better = match best {
+                    None => true,
+                    Some((best_imported, best_hit)) => {
+                        (!imported, &hit.path, hit.symbol.range.start)
+                            < (!best_imported, &best_hit.path, best_hit.symbol.range.start)
+                    }
+                };
+                if better {
+                    best = Some((imported, hit));
+                }
+            }
+            match best {
+                Some((imported, hit)) if imported || count <= 3 => Some(hit.clone()),
+                _ => None,
+            }
+        });
+        let Some(best) = best else { continue };
         let file = display_path(Some(&best.path), "", input.root);
         candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, distance)));
     }

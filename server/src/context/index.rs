@@ -111,6 +111,15 @@ impl WorkspaceIndex {
         found
     }
 
+    /// Runs `read` on the definitions named `name` (in no particular order) without cloning
+    /// them: common names can have thousands.
+    pub fn lookup_with<R>(&self, name: &str, read: impl FnOnce(&[IndexedSymbol]) -> R) -> R {
+        match self.by_name.get(name) {
+            Some(entries) => read(&entries),
+            None => read(&[]),
+        }
+    }
+
     /// The indexed definitions of one file.
     pub fn file_symbols(&self, path: &Path) -> Option<Arc<[IndexedSymbol]>> {
         self.files.get(path).map(|entry| entry.clone())

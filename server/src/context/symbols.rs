@@ -115,6 +115,11 @@ pub fn extract_in_range(language: Language, text: &str, tree: &Tree, range: Rang
         if node.start_byte() > range.end || node.end_byte() < range.start {
             continue;
         }
+        // Constant patterns are not anchored at the root (a root-anchored pattern makes
+        // every ranged query walk all top-level nodes); local variables are not definitions.
+        if kind == SymbolKind::Constant && !is_top_level(node) {
+            continue;
+        }
         let Some(name) = text.get(name_node.byte_range()) else {
             continue;
         };
@@ -245,6 +250,19 @@ fn declaration_node(node: Node) -> Node {
     match node.parent() {
         Some(parent) if WRAPPERS.contains(&parent.kind()) && parent.named_child_count() == 1 => parent,
         _ => node,
+    }
+}
+
+/// Whether a declaration sits at file level (directly, or inside an `export`).
+fn is_top_level(node: Node) -> bool {
+    match node.parent() {
+        None => true,
+        Some(parent) if parent.parent().is_none() => true,
+        Some(parent) => {
+            matches!(parent.kind(), "export_statement" | "const_declaration" | "var_declaration")
+                && parent.parent().is_some_and(|grand| grand.parent().is_none())
+                || matches!(parent.kind(), "class_body" | "declaration_list" | "field_declaration_list")
+        }
     }
 }
 
@@ -435,28 +453,44 @@ fn update_symbols(language: Language, text: &str, rope: &Rope, tree: &Tree, prev
     }
     let byte_delta = new_end as isize - old_end as isize;
     let line_delta = edit.new_end_position.row as isize - edit.old_end_position.row as isize;
-    let intersects = |range: &Range<usize>| range.start <= dirty.end && range.end >= dirty.start;
-
-    let mut symbols: Vec<Symbol> = Vec::with_capacity(previous.facts.symbols.len() + 4);
+    // Map the old symbols into the new text. Those touching the edit keep their (stretched)
+    // extent only to widen the region that is read again.
+    let mut mapped: Vec<Symbol> = Vec::with_capacity(previous.facts.symbols.len() + 4);
     for symbol in previous.facts.symbols.iter() {
-        let mut symbol = if symbol.range.end < start {
-            symbol.clone()
+        if symbol.range.end < start {
+            mapped.push(symbol.clone());
         } else if symbol.range.start > old_end {
             let mut shifted = symbol.clone();
             shifted.range = shift(shifted.range.start, byte_delta)..shift(shifted.range.end, byte_delta);
             shifted.start_line = shift(shifted.start_line, line_delta);
             shifted.end_line = shift(shifted.end_line, line_delta);
-            shifted
+            mapped.push(shifted);
         } else {
-            continue;
-        };
-        if intersects(&symbol.range) {
-            continue;
+            let stretched_end = if symbol.range.end > old_end { shift(symbol.range.end, byte_delta) } else { new_end };
+            dirty.start = dirty.start.min(symbol.range.start);
+            dirty.end = dirty.end.max(stretched_end);
         }
-        symbol.signature.shrink_to_fit();
-        symbols.push(symbol);
     }
-    symbols.extend(extract_in_range(language, text, tree, dirty.clone()).into_iter().filter(|s| intersects(&s.range)));
+    // Read the dirty region again; grow it until no old or new definition straddles its
+    // edge, so every definition is either reused whole or re-extracted whole.
+    let mut symbols = loop {
+        let intersects = |range: &Range<usize>| range.start <= dirty.end && range.end >= dirty.start;
+        let fresh: Vec<Symbol> = extract_in_range(language, text, tree, dirty.clone())
+            .into_iter()
+            .filter(|symbol| intersects(&symbol.range))
+            .collect();
+        let mut grown = dirty.clone();
+        for symbol in fresh.iter().chain(mapped.iter().filter(|symbol| intersects(&symbol.range))) {
+            grown.start = grown.start.min(symbol.range.start);
+            grown.end = grown.end.max(symbol.range.end);
+        }
+        if grown == dirty {
+            let mut symbols: Vec<Symbol> = mapped.into_iter().filter(|symbol| !intersects(&symbol.range)).collect();
+            symbols.extend(fresh);
+            break symbols;
+        }
+        dirty = grown;
+    };
     symbols.sort_by(|a, b| {
         (a.range.start, std::cmp::Reverse(a.range.end)).cmp(&(b.range.start, std::cmp::Reverse(b.range.end)))
     });
