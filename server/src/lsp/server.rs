@@ -395,6 +395,7 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri.as_str();
         self.session.documents.close(uri);
+        self.session.index.open_documents().remove(uri);
         super::completion::forget(self, uri);
     }
 
