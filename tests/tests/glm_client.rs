@@ -554,3 +554,43 @@ async fn sequential_requests_reuse_one_pooled_connection() {
     assert_eq!(mock.requests().len(), 7);
     assert_eq!(mock.connections(), 1);
 }
+
+#[tokio::test]
+async fn mock_honours_stream_false_with_the_non_streaming_shape() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mock = MockGlm::start().await;
+    mock.push_reply(Reply::thinking_then("why", "because"));
+    let body = r#"{"model":"glm-4.7","messages":[{"role":"user","content":"q"}],"stream":false}"#;
+    let mut socket = tokio::net::TcpStream::connect(mock.address())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(body.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // Read until the JSON body is complete (the mock keeps the connection open).
+    let response = loop {
+        let read = socket.read(&mut buffer).await.unwrap();
+        response.extend_from_slice(&buffer[..read]);
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let complete = text
+            .split_once("\r\n\r\n")
+            .is_some_and(|(_, json)| serde_json::from_str::<serde_json::Value>(json).is_ok());
+        if complete || read == 0 {
+            break text;
+        }
+    };
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(response.contains("Content-Type: application/json"));
+    let json: serde_json::Value =
+        serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap();
+    assert_eq!(json["choices"][0]["message"]["reasoning_content"], "why");
+    assert_eq!(json["choices"][0]["message"]["content"], "because");
+    assert_eq!(json["choices"][0]["finish_reason"], "stop");
+    assert!(json["usage"]["prompt_tokens_details"]["cached_tokens"].is_u64());
+}

@@ -372,4 +372,17 @@ mod tests {
         assert_eq!(outcome.reasoning, "r");
         assert_eq!(outcome.usage.unwrap().cached_tokens, 1);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn same_result_for_any_set_of_cuts(mut cuts in proptest::collection::vec(0usize..2000, 0..40)) {
+            let text = sample_stream();
+            let bytes = text.as_bytes();
+            for cut in cuts.iter_mut() {
+                *cut %= bytes.len() + 1;
+            }
+            cuts.sort_unstable();
+            proptest::prop_assert_eq!(run(bytes, &cuts).unwrap(), expected());
+        }
+    }
 }
