@@ -562,9 +562,7 @@ async fn mock_honours_stream_false_with_the_non_streaming_shape() {
     let mock = MockGlm::start().await;
     mock.push_reply(Reply::thinking_then("why", "because"));
     let body = r#"{"model":"glm-4.7","messages":[{"role":"user","content":"q"}],"stream":false}"#;
-    let mut socket = tokio::net::TcpStream::connect(mock.address())
-        .await
-        .unwrap();
+    let mut socket = tokio::net::TcpStream::connect(mock.address()).await.unwrap();
     let head = format!(
         "POST /chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
@@ -587,8 +585,7 @@ async fn mock_honours_stream_false_with_the_non_streaming_shape() {
     };
     assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
     assert!(response.contains("Content-Type: application/json"));
-    let json: serde_json::Value =
-        serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap();
+    let json: serde_json::Value = serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap();
     assert_eq!(json["choices"][0]["message"]["reasoning_content"], "why");
     assert_eq!(json["choices"][0]["message"]["content"], "because");
     assert_eq!(json["choices"][0]["finish_reason"], "stop");

@@ -1,0 +1,166 @@
+//! Server overhead with a zero-latency mock GLM server, measured in-process over pipes (the
+//! same `serve` the binary runs on stdio). Run with `cargo bench -p glm-lsp-e2e --bench server`.
+//!
+//! - completion: time from the LSP request to its response, minus nothing (debounce is 0 and
+//!   the mock answers at once; `trigger: manual` so no prefetch runs), on a 200-line and a
+//!   20,000-line file, typing one character before each request so nothing is cached;
+//! - upstream: time from the LSP request to the request's arrival at the mock (context,
+//!   prompt and client work), and from the mock's arrival to the LSP response (the stream,
+//!   post-processing and the answer).
+
+use std::time::{Duration, Instant};
+
+use glm_lsp_e2e::mock_glm::{MockGlm, Reply};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf};
+
+struct Client {
+    writer: WriteHalf<DuplexStream>,
+    reader: BufReader<ReadHalf<DuplexStream>>,
+    next_id: i64,
+}
+
+impl Client {
+    async fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        self.writer.write_all(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes()).await.unwrap();
+    }
+
+    async fn read(&mut self) -> Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).await.unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("Content-Length:") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).await.unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })).await;
+        loop {
+            let message = self.read().await;
+            if message["id"] == id && message.get("method").is_none() {
+                return message;
+            }
+            if message.get("method").is_some() && message.get("id").is_some() {
+                // A server request (progress, configuration): answer it like an editor.
+                self.send(json!({ "jsonrpc": "2.0", "id": message["id"], "result": null })).await;
+            }
+        }
+    }
+
+    async fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params })).await;
+    }
+}
+
+fn source(lines: usize) -> String {
+    let mut text = String::from("use std::collections::HashMap;\n\n");
+    let mut index = 0;
+    while text.lines().count() < lines {
+        text.push_str(&format!(
+            "pub fn compute_{index}(input: &[u32], scale: u32) -> u32 {{\n    let mut total = 0;\n    for value in input {{\n        total += value * scale + {index};\n    }}\n    total\n}}\n\n"
+        ));
+        index += 1;
+    }
+    text
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * fraction).round() as usize]
+}
+
+async fn run(lines: usize, iterations: usize) {
+    let mock = MockGlm::start().await;
+    mock.set_default_reply(Reply::text("scale"));
+    let (client_side, server_side) = tokio::io::duplex(1 << 22);
+    let (server_read, server_write) = tokio::io::split(server_side);
+    tokio::spawn(glm_lsp::lsp::serve(server_read, server_write));
+    let (reader, writer) = tokio::io::split(client_side);
+    let mut client = Client { writer, reader: BufReader::new(reader), next_id: 1 };
+    client
+        .request(
+            "initialize",
+            json!({ "capabilities": { "general": { "positionEncodings": ["utf-16"] } },
+                    "initializationOptions": { "apiKey": "bench", "baseUrl": mock.base_url(),
+                        "completion": { "debounceMs": 0, "maxWaitMs": 10000, "trigger": "manual" } } }),
+        )
+        .await;
+    client.notify("initialized", json!({})).await;
+    let uri = format!("file:///bench/big{lines}.rs");
+    let text = source(lines);
+    client
+        .notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "rust", "version": 1, "text": text } }),
+        )
+        .await;
+    // A line in the middle: `        total += value * <cursor>`.
+    let target_line = text.lines().enumerate().filter(|(_, l)| l.contains("total += value")).nth(lines / 16).unwrap().0;
+    let mut totals = Vec::new();
+    let mut to_upstream = Vec::new();
+    let mut from_upstream = Vec::new();
+    let line_text = text.lines().nth(target_line).unwrap().to_string();
+    let mut character = line_text.find("* scale").unwrap() + 2;
+    for iteration in 0..iterations {
+        // Type one character at the cursor, as a user does, so no answer comes from a cache.
+        let version = iteration as i64 + 2;
+        client
+            .notify(
+                "textDocument/didChange",
+                json!({ "textDocument": { "uri": uri, "version": version },
+                        "contentChanges": [{ "range": { "start": { "line": target_line, "character": character }, "end": { "line": target_line, "character": character } }, "text": "a" }] }),
+            )
+            .await;
+        character += 1;
+        mock.reset_records();
+        let started = Instant::now();
+        let response = client
+            .request(
+                "textDocument/completion",
+                json!({ "textDocument": { "uri": uri }, "position": { "line": target_line, "character": character },
+                        "context": { "triggerKind": 1 } }),
+            )
+            .await;
+        let elapsed = started.elapsed();
+        assert!(response["result"]["items"].is_array(), "{response}");
+        if let Some(request) = mock.requests().last() {
+            let arrival = request.received_at.saturating_duration_since(started);
+            to_upstream.push(arrival);
+            from_upstream.push(elapsed.saturating_sub(arrival));
+        }
+        totals.push(elapsed);
+    }
+    for samples in [&mut totals, &mut to_upstream, &mut from_upstream] {
+        samples.sort();
+    }
+    println!(
+        "{lines:>6} lines: completion request→response p50 {:?} p99 {:?} | request→upstream p50 {:?} p99 {:?} | upstream→response p50 {:?} p99 {:?} ({} upstream of {iterations})",
+        percentile(&totals, 0.5),
+        percentile(&totals, 0.99),
+        percentile(&to_upstream, 0.5),
+        percentile(&to_upstream, 0.99),
+        percentile(&from_upstream, 0.5),
+        percentile(&from_upstream, 0.99),
+        to_upstream.len(),
+    );
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        run(200, 300).await;
+        run(20_000, 300).await;
+    });
+}
