@@ -110,7 +110,8 @@ add explanations outside the code block.";
 
 /// The chat for an action: stable instructions first (cache-friendly), then the file's
 /// surroundings, then the target and the task.
-pub fn prompt(document: &Document, text: &str, data: &ActionData, context: &str) -> Vec<ChatMessage> {
+/// `file` is the document's path as the prompt shows it (relative to the workspace root).
+pub fn prompt(document: &Document, file: &str, text: &str, data: &ActionData, context: &str) -> Vec<ChatMessage> {
     let language = document.language.map_or(document.language_id.as_str(), |language| language.name());
     let target = &text[data.target.clone()];
     let start_line = text[..data.target.start].matches('\n').count() + 1;
@@ -147,14 +148,10 @@ pub fn prompt(document: &Document, text: &str, data: &ActionData, context: &str)
     user.push_str(&format!(
         "File: {}\nLanguage: {language}\nTarget region (lines {start_line}-{end_line}):\n```{language}\n{}\n```\n\nTask: {task}\n\n\
          Reply with the complete new version of the target region in one ```{language} fenced block.",
-        display_path(&document.uri),
+        file,
         target.trim_end_matches('\n'),
     ));
     vec![ChatMessage::system(SYSTEM_PROMPT), ChatMessage::user(user)]
-}
-
-fn display_path(uri: &str) -> &str {
-    uri.strip_prefix("file://").unwrap_or(uri)
 }
 
 /// Why an action changed nothing; the message is for the user.

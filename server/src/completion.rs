@@ -44,12 +44,7 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
         budget_tokens: config.context.budget_tokens,
         exclude: around.exclude,
     });
-    let file = crate::context::uri_to_path(&document.uri)
-        .map(|path| match around.root.and_then(|root| path.strip_prefix(root).ok()) {
-            Some(relative) => relative.display().to_string(),
-            None => path.display().to_string(),
-        })
-        .unwrap_or_else(|| document.uri.clone());
+    let file = display_path(&document.uri, around.root);
     let prompt = crate::prompt::completion_messages(&context, crate::context::language_name(document), &file)
         .into_iter()
         .map(|message| ChatMessage {
@@ -68,6 +63,17 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
         postprocess::clean(raw, &postprocess::CompletionSite { before: &before, after: &after, language, indent })
     };
     Some(Site { uri: document.uri.clone(), offset, prompt, before: before_window, clean: Arc::new(clean) })
+}
+
+/// How a prompt names a document: its path relative to the workspace root when it is inside
+/// it, else its absolute path, else its URI.
+pub fn display_path(uri: &str, root: Option<&Path>) -> String {
+    crate::context::uri_to_path(uri)
+        .map(|path| match root.and_then(|root| path.strip_prefix(root).ok()) {
+            Some(relative) => relative.display().to_string(),
+            None => path.display().to_string(),
+        })
+        .unwrap_or_else(|| uri.to_string())
 }
 
 /// A suggestion as the editor inserts it.

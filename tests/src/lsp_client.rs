@@ -166,7 +166,7 @@ impl TestClient {
                     "documentChanges": o.document_changes,
                     "changeAnnotationSupport": if o.change_annotations { json!({"groupsOnLabel": true}) } else { Value::Null },
                 },
-                "didChangeWatchedFiles": { "dynamicRegistration": false },
+                "didChangeWatchedFiles": { "dynamicRegistration": true },
             },
             "textDocument": {
                 "synchronization": { "didSave": true },

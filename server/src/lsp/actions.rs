@@ -269,7 +269,13 @@ async fn run_model(
             .collect::<String>()
     };
     let request = ModelRequest {
-        messages: actions::prompt(&document, &base, data, &context),
+        messages: actions::prompt(
+            &document,
+            &crate::completion::display_path(&document.uri, session.roots().first().map(|root| root.as_path())),
+            &base,
+            data,
+            &context,
+        ),
         urgency: Urgency::Background,
         thinking: config.thinking,
         max_tokens: Some(config.actions.max_tokens),

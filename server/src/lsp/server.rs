@@ -29,6 +29,7 @@ pub struct ClientSupport {
     pub inline_completion: bool,
     pub configuration: bool,
     pub show_message: bool,
+    pub watched_files_registration: bool,
 }
 
 pub struct Backend {
@@ -141,6 +142,28 @@ impl Backend {
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "workspace indexed"
             );
+        });
+    }
+
+    /// Asks the editor to report file changes in the workspace, so the index stays current
+    /// for files that are not open. Spawned: a handler must not wait on the client.
+    fn watch_files(&self) {
+        if !self.support().watched_files_registration || self.session.roots().is_empty() {
+            return;
+        }
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher { glob_pattern: GlobPattern::String("**/*".into()), kind: None }],
+            };
+            let registration = Registration {
+                id: "glm-lsp-watched-files".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            if let Err(error) = client.register_capability(vec![registration]).await {
+                tracing::debug!("the editor declined file watching: {}", error.message);
+            }
         });
     }
 
@@ -260,6 +283,10 @@ fn client_support(capabilities: &ClientCapabilities) -> ClientSupport {
         inline_completion: text_document.and_then(|t| t.inline_completion.as_ref()).is_some(),
         configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
         show_message: true,
+        watched_files_registration: workspace
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false),
     }
 }
 
@@ -340,6 +367,7 @@ impl LanguageServer for Backend {
     async fn initialized(&self, _: InitializedParams) {
         self.forward_notices();
         self.build_index();
+        self.watch_files();
         let errors = std::mem::take(&mut *self.pending_config_errors.lock().unwrap());
         self.report_config_errors(errors).await;
         if self.session.config().api_key.is_none() {
