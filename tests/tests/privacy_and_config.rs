@@ -161,3 +161,31 @@ async fn settings_change_at_run_time_and_bad_values_are_named() {
     assert!((usd - expected).abs() < 1e-9, "{usd} vs {expected}");
     setup.shutdown().await;
 }
+
+#[tokio::test]
+async fn pull_model_clients_are_asked_for_their_settings() {
+    let mut setup = Setup::with_options(ClientOptions {
+        initialization_options: test_settings(),
+        settings: json!({ "model": "glm-4.6" }),
+        ..ClientOptions::default()
+    })
+    .await;
+    setup.mock.set_default_reply(Reply::text("1"));
+    setup.wait_idle(Duration::from_millis(200)).await;
+    assert!(setup
+        .client
+        .server_requests
+        .iter()
+        .any(|r| r["method"] == "workspace/configuration" && r["params"]["items"][0]["section"] == "glm-lsp"));
+    let status =
+        setup.client.request("workspace/executeCommand", json!({ "command": "glm-lsp.status" })).await.unwrap();
+    assert_eq!(status["model"], "glm-4.6");
+    // VS Code's way: an empty notification, then the server asks again.
+    setup.client.options.settings = json!({ "model": "glm-4.7-flash" });
+    setup.client.notify("workspace/didChangeConfiguration", json!({ "settings": null })).await.unwrap();
+    setup.wait_idle(Duration::from_millis(200)).await;
+    let status =
+        setup.client.request("workspace/executeCommand", json!({ "command": "glm-lsp.status" })).await.unwrap();
+    assert_eq!(status["model"], "glm-4.7-flash");
+    setup.shutdown().await;
+}

@@ -145,6 +145,30 @@ impl Backend {
         });
     }
 
+    /// Asks the editor for the `glm-lsp` settings section. Spawned: a handler must not wait
+    /// on the client.
+    fn pull_configuration(&self) {
+        let client = self.client.clone();
+        let session = self.session.clone();
+        tokio::spawn(async move {
+            let item = ConfigurationItem { scope_uri: None, section: Some(crate::config::SECTION.to_string()) };
+            match client.configuration(vec![item]).await {
+                Ok(mut values) if !values.is_empty() => {
+                    let settings = values.swap_remove(0);
+                    if settings.is_null() {
+                        return;
+                    }
+                    let (_, errors) = session.update_sources(|sources| sources.client_settings = settings);
+                    for error in errors {
+                        client.show_message(MessageType::WARNING, error.to_string()).await;
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => tracing::debug!("workspace/configuration failed: {}", error.message),
+            }
+        });
+    }
+
     /// Asks the editor to report file changes in the workspace, so the index stays current
     /// for files that are not open. Spawned: a handler must not wait on the client.
     fn watch_files(&self) {
@@ -368,6 +392,9 @@ impl LanguageServer for Backend {
         self.forward_notices();
         self.build_index();
         self.watch_files();
+        if self.support().configuration {
+            self.pull_configuration();
+        }
         let errors = std::mem::take(&mut *self.pending_config_errors.lock().unwrap());
         self.report_config_errors(errors).await;
         if self.session.config().api_key.is_none() {
@@ -448,6 +475,13 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // Pull-model clients (VS Code's) send an empty notification and expect the server to
+        // ask for the section.
+        let pushed = params.settings.as_object().is_some_and(|settings| !settings.is_empty());
+        if !pushed && self.support().configuration {
+            self.pull_configuration();
+            return;
+        }
         let (_, errors) = self.session.update_sources(|sources| sources.client_settings = params.settings);
         self.report_config_errors(errors).await;
     }
