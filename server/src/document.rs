@@ -27,6 +27,11 @@ pub struct Document {
     /// Set when a change could not be applied: the editor's text and ours differ, so every
     /// later ranged change is refused (it would corrupt the text) until a full-text change.
     pub out_of_sync: bool,
+    /// The tree has been edited (`Tree::edit`) but not reparsed since the last change: its
+    /// positions are right, its shape may be a keystroke behind. Reparsing a large file takes
+    /// milliseconds, so it happens after a pause in typing or when a feature needs it, not
+    /// on every keystroke.
+    pub tree_stale: bool,
     /// Where the last ranged change ended: the cursor, as far as the server can tell, for
     /// prefetching a completion after a pause in typing.
     pub last_edit_end: Option<usize>,
@@ -62,6 +67,7 @@ impl Document {
             tree: None,
             last_edited: Instant::now(),
             out_of_sync: false,
+            tree_stale: false,
             last_edit_end: None,
         };
         document.reparse();
@@ -146,8 +152,17 @@ impl Document {
                 tree.edit(edit);
             }
         }
-        self.reparse();
+        self.tree_stale = self.language.is_some();
         Ok(())
+    }
+
+    /// Brings the tree up to date with the text: an incremental reparse of the edited tree
+    /// (a fresh parse only after a full-text change).
+    pub fn refresh_tree(&mut self) {
+        if self.tree_stale {
+            self.reparse();
+            self.tree_stale = false;
+        }
     }
 
     /// Parses the text, reusing the edited old tree so only changed regions are re-read.
@@ -201,7 +216,24 @@ impl DocumentStore {
         Some(document.apply_changes(version, changes, encoding))
     }
 
-    /// A snapshot of a document (rope and tree clones are cheap and share structure).
+    /// Reparses a document whose tree is behind its text; returns whether it did.
+    pub fn refresh_tree(&self, uri: &str) -> bool {
+        let Some(mut document) = self.documents.get_mut(uri) else { return false };
+        let stale = document.tree_stale;
+        document.refresh_tree();
+        stale
+    }
+
+    /// A snapshot with an up-to-date tree, for features that need the exact syntax.
+    pub fn get_parsed(&self, uri: &str) -> Option<Document> {
+        let mut document = self.documents.get_mut(uri)?;
+        document.refresh_tree();
+        Some(document.clone())
+    }
+
+    /// A snapshot of a document (rope and tree clones are cheap and share structure). Its
+    /// tree may be a keystroke behind the text (see `tree_stale`), which context gathering
+    /// tolerates.
     pub fn get(&self, uri: &str) -> Option<Document> {
         self.documents.get(uri).map(|document| document.clone())
     }
@@ -246,6 +278,8 @@ mod tests {
         let mut document = Document::new("file:///a.rs".into(), "rust".into(), 1, "fn main() {\n    let x = 1;\n}\n");
         document.apply_changes(2, &[change((1, 12), (1, 13), "\"é😀\"")], PositionEncoding::Utf16).unwrap();
         assert_eq!(document.text(), "fn main() {\n    let x = \"é😀\";\n}\n");
+        assert!(document.tree_stale);
+        document.refresh_tree();
         let fresh = crate::language::parse_str(Language::Rust, &document.text()).unwrap();
         assert_eq!(document.tree.as_ref().unwrap().root_node().to_sexp(), fresh.root_node().to_sexp());
     }

@@ -380,6 +380,7 @@ struct CacheEntry {
     facts: FileFacts,
     rope: Rope,
     tree: Tree,
+    tree_stale: bool,
 }
 
 impl SymbolCache {
@@ -395,7 +396,12 @@ impl SymbolCache {
         };
         let previous = self.entries.get(&document.uri).map(|entry| entry.clone());
         if let Some(previous) = &previous {
-            if previous.facts.version == document.version && previous.rope.len_bytes() == document.rope.len_bytes() {
+            // Facts read from a tree that was a keystroke behind are redone once it is reparsed.
+            let same_tree = previous.tree_stale == document.tree_stale;
+            if previous.facts.version == document.version
+                && previous.rope.len_bytes() == document.rope.len_bytes()
+                && same_tree
+            {
                 return previous.facts.clone();
             }
         }
@@ -411,7 +417,12 @@ impl SymbolCache {
         };
         self.entries.insert(
             document.uri.clone(),
-            CacheEntry { facts: facts.clone(), rope: document.rope.clone(), tree: tree.clone() },
+            CacheEntry {
+                facts: facts.clone(),
+                rope: document.rope.clone(),
+                tree: tree.clone(),
+                tree_stale: document.tree_stale,
+            },
         );
         facts
     }

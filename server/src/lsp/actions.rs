@@ -28,6 +28,9 @@ const ANNOTATION_ID: &str = "glm-edit";
 
 pub fn code_action(backend: &Backend, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
     let session = backend.session();
+    // Which definition encloses the cursor needs the exact syntax: reparse if typing left
+    // the tree behind.
+    session.documents.refresh_tree(params.text_document.uri.as_str());
     let document = backend.document_snapshot(&params.text_document.uri)?;
     let encoding = session.encoding();
     let range = byte_range(&document, params.range, encoding)
@@ -228,7 +231,7 @@ fn describe(event: &ModelEvent) -> String {
 
 /// The document as the action was offered on, or why it cannot be used.
 fn snapshot(session: &Session, data: &ActionData) -> std::result::Result<Document, ActionError> {
-    let document = session.documents.get(&data.uri).ok_or(ActionError::Closed)?;
+    let document = session.documents.get_parsed(&data.uri).ok_or(ActionError::Closed)?;
     if document.version != data.version || document.rope.len_bytes() < data.target.end {
         return Err(ActionError::Stale);
     }

@@ -129,9 +129,14 @@ pub async fn inline_completion(
     Ok(Some(InlineCompletionResponse::List(InlineCompletionList { items })))
 }
 
-/// After a pause in typing, starts the model on the position the user typed at, so the
-/// suggestion is ready (or nearly) when the editor asks.
-pub fn schedule_prefetch(backend: &Backend, uri: &str) {
+/// How long after the last keystroke the tree is reparsed (reparsing a large file takes a
+/// few milliseconds, too much to spend on every keystroke).
+const REPARSE_AFTER: Duration = Duration::from_millis(40);
+
+/// After a pause in typing: reparses the document, then (with `completion.trigger: auto`)
+/// starts the model on the position the user typed at, so the suggestion is ready (or
+/// nearly) when the editor asks. A new keystroke replaces the pending task.
+pub fn after_typing_pause(backend: &Backend, uri: &str) {
     let session = backend.session_arc();
     let config = session.config();
     let Some((version, enabled)) =
@@ -139,13 +144,19 @@ pub fn schedule_prefetch(backend: &Backend, uri: &str) {
     else {
         return;
     };
-    if !enabled || config.completion.trigger != Trigger::Auto {
-        return;
-    }
-    let delay = Duration::from_millis(config.completion.debounce_ms);
+    let prefetch = enabled && config.completion.trigger == Trigger::Auto;
+    let debounce = Duration::from_millis(config.completion.debounce_ms);
+    let reparse_after = REPARSE_AFTER.min(debounce);
     let uri_owned = uri.to_string();
     let task = tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
+        tokio::time::sleep(reparse_after).await;
+        let reparse_session = session.clone();
+        let reparse_uri = uri_owned.clone();
+        let _ = tokio::task::spawn_blocking(move || reparse_session.documents.refresh_tree(&reparse_uri)).await;
+        if !prefetch {
+            return;
+        }
+        tokio::time::sleep(debounce.saturating_sub(reparse_after)).await;
         let Some(document) = session.documents.get(&uri_owned) else { return };
         let Some(offset) = document.last_edit_end.filter(|_| document.version == version && !document.out_of_sync)
         else {

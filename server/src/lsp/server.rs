@@ -426,7 +426,7 @@ impl LanguageServer for Backend {
             self.session.documents.change(&uri, params.text_document.version, &changes, self.session.encoding());
         match result {
             None => tracing::warn!(%uri, "didChange for a document that is not open; ignored"),
-            Some(Ok(())) => super::completion::schedule_prefetch(self, &uri),
+            Some(Ok(())) => super::completion::after_typing_pause(self, &uri),
             Some(Err(error @ ChangeError::StaleVersion { .. })) => tracing::warn!(%uri, "{error}"),
             Some(Err(error @ ChangeError::OutOfSync)) => tracing::debug!(%uri, "{error}"),
             Some(Err(error @ ChangeError::RangeOutOfBounds { .. })) => {
@@ -499,7 +499,7 @@ impl LanguageServer for Backend {
                     let document = self
                         .session
                         .documents
-                        .get(uri)
+                        .get_parsed(uri)
                         .ok_or_else(|| invalid_params(format!("document {uri} is not open")))?;
                     Ok(Some(debug_document(&document)))
                 }
