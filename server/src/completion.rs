@@ -26,6 +26,8 @@ pub struct Surroundings<'a> {
 
 /// How much text before the cursor the engine keeps to recognise typing-through.
 const BEFORE_WINDOW: usize = 4096;
+/// How much text on each side of the cursor post-processing sees (about 800 lines of code).
+const CLEAN_WINDOW: usize = 32 * 1024;
 
 /// The site of a completion at byte `offset`, or `None` when the document must not be sent
 /// (it matches `context.exclude`).
@@ -52,13 +54,17 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
             content: message.content,
         })
         .collect();
-    let text = document.text();
-    let before: Arc<str> = Arc::from(&text[..offset]);
-    let after: Arc<str> = Arc::from(&text[offset..]);
+    // Post-processing looks at the lines around the cursor (its syntax check stops at the
+    // nearest top-level lines, at most 200 lines away), so it gets a window, not two copies
+    // of a large file.
+    let window_start = floor_char_boundary_rope(document, offset.saturating_sub(CLEAN_WINDOW));
+    let window_end = ceil_char_boundary_rope(document, (offset + CLEAN_WINDOW).min(document.rope.len_bytes()));
+    let before: Arc<str> = Arc::from(document.rope.byte_slice(window_start..offset).to_string());
+    let after: Arc<str> = Arc::from(document.rope.byte_slice(offset..window_end).to_string());
     let language = document.language;
-    let indent = IndentStyle::detect(&text);
-    let window_start = floor_char_boundary(&before, before.len().saturating_sub(BEFORE_WINDOW));
-    let before_window = before[window_start..].to_string();
+    let indent = IndentStyle::detect(&format!("{before}{after}"));
+    let before_window_start = floor_char_boundary(&before, before.len().saturating_sub(BEFORE_WINDOW));
+    let before_window = before[before_window_start..].to_string();
     let clean = move |raw: &str| {
         postprocess::clean(raw, &postprocess::CompletionSite { before: &before, after: &after, language, indent })
     };
@@ -106,6 +112,19 @@ pub fn present(text_before_cursor: &str, offset: usize, suggestion: &str) -> Pre
         (true, _) => new_text.trim().lines().next().map(|line| format!("{} ⋯", line.trim())).unwrap_or_default(),
     };
     Presented { replace: offset - word_length..offset, filter_text: new_text.clone(), new_text, label }
+}
+
+fn floor_char_boundary_rope(document: &Document, byte: usize) -> usize {
+    document.rope.char_to_byte(document.rope.byte_to_char(byte))
+}
+
+fn ceil_char_boundary_rope(document: &Document, byte: usize) -> usize {
+    let floor = floor_char_boundary_rope(document, byte);
+    if floor == byte {
+        byte
+    } else {
+        document.rope.char_to_byte(document.rope.byte_to_char(byte) + 1)
+    }
 }
 
 fn floor_char_boundary(text: &str, mut at: usize) -> usize {

@@ -19,6 +19,8 @@ fn edit(document: &mut Document, start: usize, end: usize, new_text: &str) {
         text: new_text.to_string(),
     };
     document.apply_changes(document.version + 1, &[change], PositionEncoding::Utf8).unwrap();
+    // The server reparses after a pause in typing; the cache must then agree with the tree.
+    document.refresh_tree();
 }
 
 fn floor(text: &str, index: usize) -> usize {
@@ -35,7 +37,7 @@ proptest! {
     #[test]
     fn incremental_symbols_equal_full_extraction(
         edits in prop::collection::vec((0usize..400, 0usize..12, prop::sample::select(vec![
-            "", "x", "}", "{", "fn f() {}\n", "struct S;\n", "/*", "*/", "\n", "impl Point {\n fn g(&self) {}\n}\n", "é",
+            "", "x", "}", "{", "fn f() {}\n", "struct S;\n", "/*", "*/", "\n", "impl Point {\n fn g(&self) {}\n}\n", "é", "use std::fmt;\n",
         ])), 1..8)
     ) {
         let cache = SymbolCache::new();
@@ -50,6 +52,8 @@ proptest! {
             let cached = cache.facts(&document, || text.clone());
             let fresh = symbols::extract(document.language.unwrap(), &text, document.tree.as_ref().unwrap());
             prop_assert_eq!(cached.symbols.as_ref(), &fresh, "after editing to {:?}", text);
+            let fresh_imports = symbols::imports(document.language.unwrap(), &text, document.tree.as_ref().unwrap());
+            prop_assert_eq!(cached.imports.as_ref(), &fresh_imports, "imports after editing to {:?}", text);
         }
     }
 }
