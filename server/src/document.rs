@@ -216,19 +216,31 @@ impl DocumentStore {
         Some(document.apply_changes(version, changes, encoding))
     }
 
-    /// Reparses a document whose tree is behind its text; returns whether it did.
+    /// Reparses a document whose tree is behind its text; returns whether it did. The parse
+    /// runs on a snapshot, outside the map's lock, so requests and changes never wait for
+    /// it; its tree is stored only if no change arrived meanwhile.
     pub fn refresh_tree(&self, uri: &str) -> bool {
-        let Some(mut document) = self.documents.get_mut(uri) else { return false };
-        let stale = document.tree_stale;
-        document.refresh_tree();
-        stale
+        self.parsed_snapshot(uri).is_some_and(|(_, reparsed)| reparsed)
     }
 
     /// A snapshot with an up-to-date tree, for features that need the exact syntax.
     pub fn get_parsed(&self, uri: &str) -> Option<Document> {
-        let mut document = self.documents.get_mut(uri)?;
-        document.refresh_tree();
-        Some(document.clone())
+        self.parsed_snapshot(uri).map(|(document, _)| document)
+    }
+
+    fn parsed_snapshot(&self, uri: &str) -> Option<(Document, bool)> {
+        let mut snapshot = self.get(uri)?;
+        if !snapshot.tree_stale {
+            return Some((snapshot, false));
+        }
+        snapshot.refresh_tree();
+        if let Some(mut document) = self.documents.get_mut(uri) {
+            if document.version == snapshot.version && document.tree_stale {
+                document.tree = snapshot.tree.clone();
+                document.tree_stale = false;
+            }
+        }
+        Some((snapshot, true))
     }
 
     /// A snapshot of a document (rope and tree clones are cheap and share structure). Its

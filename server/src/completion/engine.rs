@@ -234,8 +234,11 @@ impl CompletionEngine {
         let clean = site.clean.clone();
         let uri = site.uri.clone();
         let task = tokio::spawn(async move {
-            // A superseded job is aborted here, before anything was sent or billed.
-            tokio::time::sleep(delay).await;
+            // A superseded job is aborted here, before anything was sent or billed. (No timer
+            // for no delay: a zero sleep still waits for the timer's next millisecond tick.)
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             if let Some(engine) = engine.upgrade() {
                 engine.upstream_requests.fetch_add(1, Ordering::Relaxed);
             }

@@ -149,14 +149,19 @@ pub fn after_typing_pause(backend: &Backend, uri: &str) {
     let reparse_after = REPARSE_AFTER.min(debounce);
     let uri_owned = uri.to_string();
     let task = tokio::spawn(async move {
-        tokio::time::sleep(reparse_after).await;
+        if !reparse_after.is_zero() {
+            tokio::time::sleep(reparse_after).await;
+        }
         let reparse_session = session.clone();
         let reparse_uri = uri_owned.clone();
         let _ = tokio::task::spawn_blocking(move || reparse_session.documents.refresh_tree(&reparse_uri)).await;
         if !prefetch {
             return;
         }
-        tokio::time::sleep(debounce.saturating_sub(reparse_after)).await;
+        let rest = debounce.saturating_sub(reparse_after);
+        if !rest.is_zero() {
+            tokio::time::sleep(rest).await;
+        }
         let Some(document) = session.documents.get(&uri_owned) else { return };
         let Some(offset) = document.last_edit_end.filter(|_| document.version == version && !document.out_of_sync)
         else {
