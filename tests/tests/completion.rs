@@ -348,3 +348,12 @@ async fn positions_past_the_end_are_an_error_and_the_document_is_untouched() {
     assert_eq!(setup.client.text(uri), "fn a() {}\n");
     setup.shutdown().await;
 }
+
+#[tokio::test]
+async fn long_multibyte_text_before_the_cursor() {
+    // More than the server's look-back window of CJK before the cursor: windows must start
+    // on character boundaries.
+    let comment = "# 这是一个很长的注释，".repeat(40);
+    let fixture = format!("{comment}\nvalue = 名前$0\n");
+    check("python", "cjk.py", &fixture, "の値", &format!("{comment}\nvalue = 名前の値\n")).await;
+}

@@ -65,7 +65,10 @@ async fn suggestion(
     let Some(site) = build_site(session, &document, offset, &config) else {
         return Ok((None, false));
     };
-    let before_cursor = document.rope.byte_slice(offset.saturating_sub(512)..offset).to_string();
+    // The identifier being typed ends at the cursor; 512 bytes back is plenty (the slice
+    // must start on a character boundary).
+    let window_start = document.rope.char_to_byte(document.rope.byte_to_char(offset.saturating_sub(512)));
+    let before_cursor = document.rope.byte_slice(window_start..offset).to_string();
     let answer = session.completions.complete(site, settings(&config)).await;
     let presented = answer.suggestion.map(|text| {
         let local = present(&before_cursor, before_cursor.len(), &text);
