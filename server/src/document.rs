@@ -254,14 +254,10 @@ impl DocumentStore {
         self.documents.get(uri).map(|document| read(&document))
     }
 
-    pub fn uris(&self) -> Vec<String> {
-        self.documents.iter().map(|entry| entry.key().clone()).collect()
-    }
-
     /// Snapshots of every open document, most recently edited first.
     pub fn snapshot_all(&self) -> Vec<Document> {
         let mut documents: Vec<Document> = self.documents.iter().map(|entry| entry.value().clone()).collect();
-        documents.sort_by(|a, b| b.last_edited.cmp(&a.last_edited));
+        documents.sort_by_key(|document| std::cmp::Reverse(document.last_edited));
         documents
     }
 

@@ -148,7 +148,7 @@ mod tests {
     fn every_grammar_loads_and_parses() {
         for language in Language::ALL {
             let tree = parse_str(language, "").expect("parse");
-            assert_eq!(tree.root_node().kind().is_empty(), false, "{language:?}");
+            assert!(!tree.root_node().kind().is_empty(), "{language:?}");
         }
     }
 

@@ -29,8 +29,11 @@ pub struct Site {
     /// The text just before the cursor (a window of it), to recognise typing-through.
     pub before: String,
     /// Turns the model's raw answer into the exact text to insert, or `None`.
-    pub clean: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub clean: Cleaner,
 }
+
+/// Post-processing for one site: the model's raw answer in, the text to insert out.
+pub type Cleaner = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {

@@ -28,7 +28,6 @@ pub struct ClientSupport {
     pub code_action_resolve: bool,
     pub inline_completion: bool,
     pub configuration: bool,
-    pub show_message: bool,
     pub watched_files_registration: bool,
 }
 
@@ -306,7 +305,6 @@ fn client_support(capabilities: &ClientCapabilities) -> ClientSupport {
             .is_some_and(|r| r.properties.iter().any(|p| p == "edit")),
         inline_completion: text_document.and_then(|t| t.inline_completion.as_ref()).is_some(),
         configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
-        show_message: true,
         watched_files_registration: workspace
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|w| w.dynamic_registration)
