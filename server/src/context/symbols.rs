@@ -185,11 +185,18 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
 /// The byte ranges of the file's import statements, in order. Only top-level statements
 /// are considered, so this stays cheap on very long files.
 pub fn imports(language: Language, text: &str, tree: &Tree) -> Vec<Range<usize>> {
+    imports_in(language, text, tree, None)
+}
+
+fn imports_in(language: Language, text: &str, tree: &Tree, region: Option<Range<usize>>) -> Vec<Range<usize>> {
     let Some(query) = queries::get(language, QueryKind::Imports) else {
         return Vec::new();
     };
     let mut cursor = QueryCursor::new();
     cursor.set_max_start_depth(Some(1));
+    if let Some(region) = region {
+        cursor.set_byte_range(region);
+    }
     let import_index = query.capture_index_for_name("import");
     let mut ranges = Vec::new();
     let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
@@ -511,10 +518,61 @@ fn update_symbols(
         (a.range.start, std::cmp::Reverse(a.range.end)).cmp(&(b.range.start, std::cmp::Reverse(b.range.end)))
     });
     symbols.dedup_by(|later, earlier| later.range == earlier.range && later.name == earlier.name);
-    // Imports are read again whole: error recovery can move a `use` or `import` between the
-    // top level and a nested node outside the edited region (the property test found one),
-    // and a top-level query is cheap next to the symbols' update.
-    (symbols, imports(language, text, tree))
+    let imports =
+        update_imports(language, text, tree, &old_tree, &previous.facts.imports, &dirty, start..old_end, byte_delta);
+    (symbols, imports)
+}
+
+/// Imports are captured on top-level nodes, so after an edit only the top-level nodes that
+/// touch the dirty region can have changed — provided every other top-level node is still
+/// there, same kind, same place. Error recovery can break that (a `use` moves between the top
+/// level and a nested node outside the edit; the property test found one), and then the whole
+/// file is queried again.
+#[allow(clippy::too_many_arguments)]
+fn update_imports(
+    language: Language,
+    text: &str,
+    tree: &Tree,
+    old_tree: &Tree,
+    previous: &[Range<usize>],
+    dirty: &Range<usize>,
+    edited: Range<usize>,
+    byte_delta: isize,
+) -> Vec<Range<usize>> {
+    let outside = |range: &Range<usize>| range.end < dirty.start || range.start > dirty.end;
+    let top_level = |tree: &Tree| -> Vec<(u16, Range<usize>)> {
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        root.children(&mut cursor).map(|node| (node.kind_id(), node.byte_range())).collect()
+    };
+    let new_children = top_level(tree);
+    let unchanged_old: Vec<(u16, Range<usize>)> =
+        top_level(old_tree).into_iter().filter(|(_, range)| outside(range)).collect();
+    let unchanged_new: Vec<(u16, Range<usize>)> =
+        new_children.iter().filter(|(_, range)| outside(range)).cloned().collect();
+    if unchanged_old != unchanged_new {
+        return imports(language, text, tree);
+    }
+    let mut result: Vec<Range<usize>> = previous
+        .iter()
+        .filter_map(|range| {
+            if range.end <= edited.start {
+                Some(range.clone())
+            } else if range.start >= edited.end {
+                Some(shift(range.start, byte_delta)..shift(range.end, byte_delta))
+            } else {
+                None
+            }
+        })
+        .filter(|range| outside(range))
+        .collect();
+    let touched = new_children.iter().filter(|(_, range)| !outside(range)).map(|(_, range)| range.clone());
+    if let Some(region) = touched.reduce(|a, b| a.start.min(b.start)..a.end.max(b.end)) {
+        result.extend(imports_in(language, text, tree, Some(region)).into_iter().filter(|range| !outside(range)));
+    }
+    result.sort_by_key(|range| range.start);
+    result.dedup();
+    result
 }
 
 fn shift(value: usize, delta: isize) -> usize {

@@ -180,5 +180,5 @@ pub fn after_typing_pause(backend: &Backend, uri: &str) {
 
 pub fn forget(backend: &Backend, uri: &str) {
     backend.session().completions.forget(uri);
-    backend.replace_prefetch(uri, tokio::spawn(async {}).abort_handle());
+    backend.cancel_prefetch(uri);
 }

@@ -103,6 +103,12 @@ impl Backend {
         }
     }
 
+    pub(super) fn cancel_prefetch(&self, uri: &str) {
+        if let Some((_, pending)) = self.prefetches.remove(uri) {
+            pending.abort();
+        }
+    }
+
     pub(super) fn support(&self) -> ClientSupport {
         self.support.get().cloned().unwrap_or_default()
     }
