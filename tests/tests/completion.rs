@@ -21,9 +21,10 @@ async fn check(language_id: &str, file: &str, fixture: &str, answer: &str, expec
     let items = items(&list);
     assert_eq!(items.len(), 1, "{language_id}: {list}");
     assert!(items[0]["detail"].as_str().unwrap().contains("glm-4.7"));
+    // Counted before accepting: the edit of an accepted item may prefetch what comes next.
+    let requests = setup.mock.requests();
     setup.accept(&uri, &items[0]).await;
     assert_eq!(setup.client.text(&uri), expected, "{language_id}");
-    let requests = setup.mock.requests();
     assert_eq!(requests.len(), 1);
     let body = &requests[0].body;
     assert_eq!(body["thinking"]["type"], "enabled");
@@ -143,7 +144,8 @@ async fn multi_line_suggestions_keep_the_documents_indentation() {
 
 #[tokio::test]
 async fn a_burst_of_typing_sends_one_upstream_request() {
-    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 150, "maxWaitMs": 100 } })).await;
+    // A long debounce so that a loaded CI machine still types "faster" than it.
+    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 500, "maxWaitMs": 50 } })).await;
     setup.mock.set_default_reply(Reply::text("(x)"));
     let uri = "file:///project/burst.rs";
     let (text, cursor) = split_cursor("fn main() {\n    let value = $0\n}\n");
@@ -174,7 +176,7 @@ async fn a_burst_of_typing_sends_one_upstream_request() {
         }
         assert_eq!(response["result"]["isIncomplete"], true);
     }
-    setup.wait_idle(Duration::from_millis(400)).await;
+    setup.wait_idle(Duration::from_millis(900)).await;
     assert_eq!(setup.mock.requests().len(), 1, "one upstream request for the whole burst");
     assert!(setup.mock.requests()[0].prompt_text().contains("let value = compute"));
     // The editor asks again (isIncomplete) and now gets the suggestion, with no new request.
@@ -258,9 +260,12 @@ async fn typing_through_a_suggestion_needs_no_new_request() {
     let item = &items(&second)[0];
     assert_eq!(item["textEdit"]["newText"], "compute_total(items)", "the word typed so far is replaced");
     assert_eq!(item["filterText"], "compute_total(items)");
+    // Neither the request nor the prefetch after the typing asked the model again.
+    setup.wait_idle(Duration::from_millis(150)).await;
+    assert_eq!(setup.mock.requests().len(), 1);
+    // (Accepting it may prefetch a suggestion for what comes next.)
     setup.accept(uri, item).await;
     assert_eq!(setup.client.text(uri), "result = compute_total(items)\n");
-    assert_eq!(setup.mock.requests().len(), 1);
     setup.shutdown().await;
 }
 
