@@ -187,8 +187,9 @@ async fn fix_puts_the_diagnostic_in_the_prompt() {
     setup.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_user_edit_above_the_target_is_rebased() {
+/// Runs "Improve" on `count.rs` and returns once the model has the request and is thinking
+/// (600 ms), so the test can type meanwhile.
+async fn improve_while_the_model_thinks() -> (Setup, String) {
     let mut setup = Setup::new(test_settings()).await;
     // By rule, not by order: the user's typing below also prefetches completions.
     setup.mock.add_rule(
@@ -211,6 +212,13 @@ async fn a_user_edit_above_the_target_is_rebased() {
     let begin = setup.client.expect_notification("$/progress", Duration::from_secs(5)).await.unwrap();
     assert_eq!(begin["value"]["kind"], "begin");
     setup.mock.wait_for_requests(1, Duration::from_secs(5)).await;
+    (setup, uri.to_string())
+}
+
+#[tokio::test]
+async fn a_user_edit_above_the_target_is_rebased() {
+    let (mut setup, uri) = improve_while_the_model_thinks().await;
+    let uri = uri.as_str();
     // The user keeps typing above the function while the model thinks.
     setup.client.edit(uri, 0, 0, "// Word statistics.\n").await.unwrap();
     let message = wait_for_progress_end(&mut setup).await;
@@ -221,28 +229,8 @@ async fn a_user_edit_above_the_target_is_rebased() {
 
 #[tokio::test]
 async fn an_overlapping_user_edit_is_refused_with_a_message() {
-    let mut setup = Setup::new(test_settings()).await;
-    // By rule, not by order: the user's typing below also prefetches completions.
-    setup.mock.add_rule(
-        "Target region",
-        Reply::text(format!("```rust\n{RUST_IMPROVED}\n```")).with_think_delay(Duration::from_millis(600)),
-    );
-    let uri = "file:///project/src/count.rs";
-    setup.client.open(uri, "rust", RUST_SOURCE).await.unwrap();
-    let range = cursor_range(&setup, uri, "let mut ");
-    let actions = list_actions(&mut setup, uri, range, json!([])).await;
-    let command = titled(&actions, "GLM: Improve")["command"].clone();
-    setup
-        .client
-        .request(
-            "workspace/executeCommand",
-            json!({ "command": command["command"], "arguments": command["arguments"] }),
-        )
-        .await
-        .unwrap();
-    let begin = setup.client.expect_notification("$/progress", Duration::from_secs(5)).await.unwrap();
-    assert_eq!(begin["value"]["kind"], "begin");
-    setup.mock.wait_for_requests(1, Duration::from_secs(5)).await;
+    let (mut setup, uri) = improve_while_the_model_thinks().await;
+    let uri = uri.as_str();
     setup.client.type_at(uri, "let mut m", "ap").await.unwrap();
     let edited = setup.client.text(uri);
     let message = wait_for_progress_end(&mut setup).await;
