@@ -318,3 +318,40 @@ async fn add_documentation_and_custom_actions() {
     assert!(prompt.contains("docstrings for Python"));
     setup.shutdown().await;
 }
+
+#[tokio::test]
+async fn progress_reports_the_thinking_as_it_streams() {
+    let mut setup = Setup::new(test_settings()).await;
+    let reasoning = "Let me look at the loop and the map. ".repeat(40);
+    setup.mock.push_reply(
+        Reply::thinking_then(reasoning, format!("```rust\n{RUST_IMPROVED}\n```")).paced(40, Duration::from_millis(25)),
+    );
+    let uri = "file:///project/src/count.rs";
+    setup.client.open(uri, "rust", RUST_SOURCE).await.unwrap();
+    let range = cursor_range(&setup, uri, "let mut ");
+    let actions = list_actions(&mut setup, uri, range, json!([])).await;
+    let command = titled(&actions, "GLM: Improve")["command"].clone();
+    setup
+        .client
+        .request(
+            "workspace/executeCommand",
+            json!({ "command": command["command"], "arguments": command["arguments"] }),
+        )
+        .await
+        .unwrap();
+    let mut reports = Vec::new();
+    loop {
+        let progress = setup.client.expect_notification("$/progress", Duration::from_secs(20)).await.unwrap();
+        let message = progress["value"]["message"].as_str().unwrap_or_default().to_string();
+        match progress["value"]["kind"].as_str() {
+            Some("report") => reports.push(message),
+            Some("end") => {
+                assert!(message.starts_with("applied"), "{message}");
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(reports.iter().any(|message| message.starts_with("thinking… ")), "{reports:?}");
+    setup.shutdown().await;
+}
