@@ -204,7 +204,8 @@ impl CompletionEngine {
 
     fn typed_through(&self, site: &Site) -> Option<Arc<str>> {
         let shown = self.shown.lock().unwrap().get(&site.uri).cloned()?;
-        let typed_length = site.offset.checked_sub(shown.offset).filter(|n| *n > 0)?;
+        // Zero typed characters is the same position: the suggestion shown there still holds.
+        let typed_length = site.offset.checked_sub(shown.offset)?;
         let typed = site.before.get(site.before.len().checked_sub(typed_length)?..)?;
         let rest = shown.suggestion.strip_prefix(typed)?;
         let before_anchor = &site.before[..site.before.len() - typed_length];
