@@ -1,34 +1,5 @@
-(method_definition name: (property_identifier) @name) @definition.method
-(method_signature name: (property_identifier) @name) @definition.method
-(abstract_method_signature name: (property_identifier) @name) @definition.method
-(class_declaration name: (type_identifier) @name) @definition.class
-(abstract_class_declaration name: (type_identifier) @name) @definition.class
-(interface_declaration name: (type_identifier) @name) @definition.interface
-(type_alias_declaration name: (type_identifier) @name) @definition.type
-(enum_declaration name: (identifier) @name) @definition.type
-(module name: (identifier) @name) @definition.module
-(internal_module name: (identifier) @name) @definition.module
-(function_declaration name: (identifier) @name) @definition.function
-(function_signature name: (identifier) @name) @definition.function
-(generator_function_declaration name: (identifier) @name) @definition.function
-(lexical_declaration
-  (variable_declarator
-    name: (identifier) @name
-    value: [(arrow_function) (function_expression)]) @definition.function)
-(variable_declaration
-  (variable_declarator
-    name: (identifier) @name
-    value: [(arrow_function) (function_expression)]) @definition.function)
-; Constants; the engine keeps only top-level ones.
-(lexical_declaration
-  (variable_declarator
-      name: (identifier) @name
-      value: [(number) (string) (object) (array) (template_string) (new_expression) (as_expression)]) @definition.constant)
+; inherits: typescript (the server prepends queries/typescript/tags.scm; imports.scm and
+; context.scm are TypeScript's as they are)
 
-(call_expression function: (identifier) @name) @reference.call
-(call_expression function: (member_expression property: (property_identifier) @name)) @reference.call
-(new_expression constructor: (identifier) @name) @reference.type
-(member_expression object: (identifier) @name) @reference.type
-(type_identifier) @name @reference.type
 (jsx_opening_element name: (identifier) @name) @reference.call
 (jsx_self_closing_element name: (identifier) @name) @reference.call

@@ -63,8 +63,8 @@ fn cursor_range(setup: &Setup, uri: &str, marker: &str) -> Value {
     json!({ "start": position, "end": position })
 }
 
-/// Runs an action's command and waits until its progress ends; returns the end message.
-async fn run_command(setup: &mut Setup, action: &Value) -> String {
+/// Runs an action's command as an editor does; the server answers at once.
+async fn execute(setup: &mut Setup, action: &Value) {
     let command = &action["command"];
     assert_eq!(command["command"], "glm-lsp.runAction");
     let result = setup
@@ -76,6 +76,11 @@ async fn run_command(setup: &mut Setup, action: &Value) -> String {
         .await
         .unwrap();
     assert!(result.is_null(), "the command returns at once");
+}
+
+/// Runs an action's command and waits until its progress ends; returns the end message.
+async fn run_command(setup: &mut Setup, action: &Value) -> String {
+    execute(setup, action).await;
     wait_for_progress_end(setup).await
 }
 
@@ -200,15 +205,7 @@ async fn improve_while_the_model_thinks() -> (Setup, String) {
     setup.client.open(uri, "rust", RUST_SOURCE).await.unwrap();
     let range = cursor_range(&setup, uri, "let mut ");
     let actions = list_actions(&mut setup, uri, range, json!([])).await;
-    let command = titled(&actions, "GLM: Improve")["command"].clone();
-    setup
-        .client
-        .request(
-            "workspace/executeCommand",
-            json!({ "command": command["command"], "arguments": command["arguments"] }),
-        )
-        .await
-        .unwrap();
+    execute(&mut setup, titled(&actions, "GLM: Improve")).await;
     let begin = setup.client.expect_notification("$/progress", Duration::from_secs(5)).await.unwrap();
     assert_eq!(begin["value"]["kind"], "begin");
     setup.mock.wait_for_requests(1, Duration::from_secs(5)).await;
@@ -269,15 +266,7 @@ async fn cancelling_from_the_progress_ui_changes_nothing() {
     setup.client.open(uri, "rust", RUST_SOURCE).await.unwrap();
     let range = cursor_range(&setup, uri, "let mut ");
     let actions = list_actions(&mut setup, uri, range, json!([])).await;
-    let command = titled(&actions, "GLM: Improve")["command"].clone();
-    setup
-        .client
-        .request(
-            "workspace/executeCommand",
-            json!({ "command": command["command"], "arguments": command["arguments"] }),
-        )
-        .await
-        .unwrap();
+    execute(&mut setup, titled(&actions, "GLM: Improve")).await;
     let begin = setup.client.expect_notification("$/progress", Duration::from_secs(5)).await.unwrap();
     assert_eq!(begin["value"]["kind"], "begin");
     assert_eq!(begin["value"]["cancellable"], true);
@@ -330,15 +319,7 @@ async fn progress_reports_the_thinking_as_it_streams() {
     setup.client.open(uri, "rust", RUST_SOURCE).await.unwrap();
     let range = cursor_range(&setup, uri, "let mut ");
     let actions = list_actions(&mut setup, uri, range, json!([])).await;
-    let command = titled(&actions, "GLM: Improve")["command"].clone();
-    setup
-        .client
-        .request(
-            "workspace/executeCommand",
-            json!({ "command": command["command"], "arguments": command["arguments"] }),
-        )
-        .await
-        .unwrap();
+    execute(&mut setup, titled(&actions, "GLM: Improve")).await;
     let mut reports = Vec::new();
     loop {
         let progress = setup.client.expect_notification("$/progress", Duration::from_secs(20)).await.unwrap();

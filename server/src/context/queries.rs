@@ -71,7 +71,17 @@ pub fn source(language: Language, kind: QueryKind) -> Option<&'static str> {
         Language::Python => queries!("python"),
         Language::JavaScript => queries!("javascript"),
         Language::TypeScript => queries!("typescript"),
-        Language::Tsx => queries!("tsx"),
+        // TSX is TypeScript plus JSX: its files add to TypeScript's (as `; inherits:` in Helix).
+        Language::Tsx => match kind {
+            QueryKind::Tags => {
+                concat!(
+                    include_str!("../../../queries/typescript/tags.scm"),
+                    include_str!("../../../queries/tsx/tags.scm")
+                )
+            }
+            QueryKind::Imports => include_str!("../../../queries/typescript/imports.scm"),
+            QueryKind::Context => include_str!("../../../queries/typescript/context.scm"),
+        },
         Language::Go => queries!("go"),
         Language::C => queries!("c"),
         Language::Cpp => queries!("cpp"),
