@@ -13,6 +13,7 @@ use crate::context::{gather, ContextInput, Exclude, WorkspaceIndex};
 use crate::document::Document;
 use crate::model::{ChatMessage, Role};
 use crate::rewrite::IndentStyle;
+use crate::text::{ceil_rope_boundary, floor_char_boundary, floor_rope_boundary};
 
 pub use engine::{Answer, CompletionEngine, Notice, Settings, Site};
 
@@ -46,7 +47,7 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
         budget_tokens: config.context.budget_tokens,
         exclude: around.exclude,
     });
-    let file = display_path(&document.uri, around.root);
+    let file = crate::context::display_uri(&document.uri, around.root);
     let prompt = crate::prompt::completion_messages(&context, crate::context::language_name(document), &file)
         .into_iter()
         .map(|message| ChatMessage {
@@ -57,8 +58,8 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
     // Post-processing looks at the lines around the cursor (its syntax check stops at the
     // nearest top-level lines, at most 200 lines away), so it gets a window, not two copies
     // of a large file.
-    let window_start = floor_char_boundary_rope(document, offset.saturating_sub(CLEAN_WINDOW));
-    let window_end = ceil_char_boundary_rope(document, (offset + CLEAN_WINDOW).min(document.rope.len_bytes()));
+    let window_start = floor_rope_boundary(&document.rope, offset.saturating_sub(CLEAN_WINDOW));
+    let window_end = ceil_rope_boundary(&document.rope, (offset + CLEAN_WINDOW).min(document.rope.len_bytes()));
     let before: Arc<str> = Arc::from(document.rope.byte_slice(window_start..offset).to_string());
     let after: Arc<str> = Arc::from(document.rope.byte_slice(offset..window_end).to_string());
     let language = document.language;
@@ -69,17 +70,6 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
         postprocess::clean(raw, &postprocess::CompletionSite { before: &before, after: &after, language, indent })
     };
     Some(Site { uri: document.uri.clone(), offset, prompt, before: before_window, clean: Arc::new(clean) })
-}
-
-/// How a prompt names a document: its path relative to the workspace root when it is inside
-/// it, else its absolute path, else its URI.
-pub fn display_path(uri: &str, root: Option<&Path>) -> String {
-    crate::context::uri_to_path(uri)
-        .map(|path| match root.and_then(|root| path.strip_prefix(root).ok()) {
-            Some(relative) => relative.display().to_string(),
-            None => path.display().to_string(),
-        })
-        .unwrap_or_else(|| uri.to_string())
 }
 
 /// A suggestion as the editor inserts it.
@@ -112,26 +102,6 @@ pub fn present(text_before_cursor: &str, offset: usize, suggestion: &str) -> Pre
         (true, _) => new_text.trim().lines().next().map(|line| format!("{} ⋯", line.trim())).unwrap_or_default(),
     };
     Presented { replace: offset - word_length..offset, filter_text: new_text.clone(), new_text, label }
-}
-
-fn floor_char_boundary_rope(document: &Document, byte: usize) -> usize {
-    document.rope.char_to_byte(document.rope.byte_to_char(byte))
-}
-
-fn ceil_char_boundary_rope(document: &Document, byte: usize) -> usize {
-    let floor = floor_char_boundary_rope(document, byte);
-    if floor == byte {
-        byte
-    } else {
-        document.rope.char_to_byte(document.rope.byte_to_char(byte) + 1)
-    }
-}
-
-fn floor_char_boundary(text: &str, mut at: usize) -> usize {
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
 }
 
 #[cfg(test)]

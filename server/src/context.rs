@@ -24,6 +24,7 @@ pub use symbols::{Symbol, SymbolKind};
 
 use crate::document::Document;
 use crate::language::Language;
+use crate::text::floor_char_boundary;
 
 /// `context.budgetTokens` when the user sets nothing.
 pub const DEFAULT_BUDGET_TOKENS: usize = 6000;
@@ -580,20 +581,18 @@ pub fn path_to_uri(path: &Path) -> String {
     uri
 }
 
+/// How prompts name a document: relative to the workspace root when inside it, else its
+/// path, else its URI.
+pub fn display_uri(uri: &str, root: Option<&Path>) -> String {
+    display_path(uri_to_path(uri).as_deref(), uri, root)
+}
+
 fn display_path(path: Option<&Path>, uri: &str, root: Option<&Path>) -> String {
     let Some(path) = path else {
         return uri.to_string();
     };
     let shown = root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path);
     shown.to_string_lossy().replace('\\', "/")
-}
-
-fn floor_char_boundary(text: &str, index: usize) -> usize {
-    let mut index = index.min(text.len());
-    while !text.is_char_boundary(index) {
-        index -= 1;
-    }
-    index
 }
 
 fn ceil_char_boundary(text: &str, index: usize) -> usize {

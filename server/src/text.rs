@@ -147,6 +147,30 @@ pub fn point_of(rope: &Rope, byte: usize) -> tree_sitter::Point {
     tree_sitter::Point::new(line, byte - rope.line_to_byte(line))
 }
 
+/// The largest char boundary of `text` at or before `index` (clamped to its length).
+pub fn floor_char_boundary(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// The same for a rope: the start of the character holding byte `byte`.
+pub fn floor_rope_boundary(rope: &Rope, byte: usize) -> usize {
+    rope.char_to_byte(rope.byte_to_char(byte.min(rope.len_bytes())))
+}
+
+/// The end of the character holding byte `byte` (the byte itself when it starts one).
+pub fn ceil_rope_boundary(rope: &Rope, byte: usize) -> usize {
+    let floor = floor_rope_boundary(rope, byte);
+    if floor == byte {
+        byte
+    } else {
+        rope.char_to_byte(rope.byte_to_char(byte) + 1)
+    }
+}
+
 /// The position of a byte offset in a plain string (for text not held in a rope).
 pub fn position_in_str(text: &str, byte: usize, encoding: PositionEncoding) -> Position {
     position_of(&Rope::from_str(text), byte, encoding)

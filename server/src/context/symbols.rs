@@ -613,7 +613,7 @@ fn common_prefix(a: &Rope, b: &Rope) -> usize {
             b_chunk = &b_chunk[length..];
         } else {
             let same = a_chunk.iter().zip(b_chunk).take_while(|(x, y)| x == y).count();
-            return floor_char_boundary(a, total + same);
+            return crate::text::floor_rope_boundary(a, total + same);
         }
     }
 }
@@ -662,8 +662,4 @@ fn common_suffix(a: &Rope, b: &Rope) -> usize {
 
 fn is_char_boundary(rope: &Rope, byte: usize) -> bool {
     rope.char_to_byte(rope.byte_to_char(byte)) == byte
-}
-
-fn floor_char_boundary(rope: &Rope, byte: usize) -> usize {
-    rope.char_to_byte(rope.byte_to_char(byte))
 }

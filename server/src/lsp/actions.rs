@@ -274,7 +274,7 @@ async fn run_model(
     let request = ModelRequest {
         messages: actions::prompt(
             &document,
-            &crate::completion::display_path(&document.uri, session.roots().first().map(|root| root.as_path())),
+            &crate::context::display_uri(&document.uri, session.roots().first().map(|root| root.as_path())),
             &base,
             data,
             &context,

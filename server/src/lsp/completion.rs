@@ -67,7 +67,7 @@ async fn suggestion(
     };
     // The identifier being typed ends at the cursor; 512 bytes back is plenty (the slice
     // must start on a character boundary).
-    let window_start = document.rope.char_to_byte(document.rope.byte_to_char(offset.saturating_sub(512)));
+    let window_start = crate::text::floor_rope_boundary(&document.rope, offset.saturating_sub(512));
     let before_cursor = document.rope.byte_slice(window_start..offset).to_string();
     let answer = session.completions.complete(site, settings(&config)).await;
     let presented = answer.suggestion.map(|text| {
