@@ -69,7 +69,14 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
     let clean = move |raw: &str| {
         postprocess::clean(raw, &postprocess::CompletionSite { before: &before, after: &after, language, indent })
     };
-    Some(Site { uri: document.uri.clone(), offset, prompt, before: before_window, clean: Arc::new(clean) })
+    Some(Site {
+        uri: document.uri.clone(),
+        version: document.version,
+        offset,
+        prompt,
+        before: before_window,
+        clean: Arc::new(clean),
+    })
 }
 
 /// A suggestion as the editor inserts it.
@@ -78,11 +85,15 @@ pub struct Presented {
     /// What the edit replaces: the identifier being typed before the cursor (often empty).
     pub replace: Range<usize>,
     pub new_text: String,
-    /// The first line, trimmed, with `⋯` when more lines follow.
+    /// One line for a menu: the first line, trimmed and shortened, with `⋯` when more follows.
     pub label: String,
-    /// Matches what the user keeps typing, so the item stays visible.
+    /// Matches what the user keeps typing, so the item stays visible: the first line (menus
+    /// match it against the word at the cursor, which never spans lines).
     pub filter_text: String,
 }
+
+/// Menus show one line per item; longer labels are cut here rather than by each editor.
+const LABEL_CHARS: usize = 80;
 
 pub fn present(text_before_cursor: &str, offset: usize, suggestion: &str) -> Presented {
     let word_length: usize = text_before_cursor
@@ -93,15 +104,14 @@ pub fn present(text_before_cursor: &str, offset: usize, suggestion: &str) -> Pre
         .sum();
     let word = &text_before_cursor[text_before_cursor.len() - word_length..];
     let new_text = format!("{word}{suggestion}");
-    let mut lines = new_text.lines();
-    let first_line = lines.next().unwrap_or_default().trim();
-    let more = lines.next().is_some();
-    let label = match (first_line.is_empty(), more) {
-        (false, false) => first_line.to_string(),
-        (false, true) => format!("{first_line} ⋯"),
-        (true, _) => new_text.trim().lines().next().map(|line| format!("{} ⋯", line.trim())).unwrap_or_default(),
-    };
-    Presented { replace: offset - word_length..offset, filter_text: new_text.clone(), new_text, label }
+    let first_line = new_text.lines().next().unwrap_or_default();
+    let first_content_line = new_text.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or_default();
+    let mut label: String = first_content_line.chars().take(LABEL_CHARS).collect();
+    let cut = label.len() < first_content_line.len();
+    if cut || new_text.trim().lines().nth(1).is_some() || first_line.trim().is_empty() {
+        label.push_str(" ⋯");
+    }
+    Presented { replace: offset - word_length..offset, filter_text: first_line.to_string(), new_text, label }
 }
 
 #[cfg(test)]
@@ -118,6 +128,18 @@ mod tests {
         let multi = present("fn main() {\n    ", 16, "if x {\n        y();\n    }");
         assert_eq!(multi.replace, 16..16);
         assert_eq!(multi.label, "if x { ⋯");
+        assert_eq!(multi.filter_text, "if x {");
+    }
+
+    #[test]
+    fn labels_are_one_short_line() {
+        let long = format!("let values = [{}];", "1, ".repeat(100));
+        let presented = present("", 0, &format!("\n{long}\nnext();"));
+        assert!(!presented.label.contains('\n'));
+        assert_eq!(presented.label.chars().count(), LABEL_CHARS + 2);
+        assert!(presented.label.starts_with("let values = [1, 1, "));
+        assert_eq!(presented.filter_text, "");
+        assert_eq!(present("", 0, "x\n\n").label, "x");
     }
 
     #[test]

@@ -62,12 +62,56 @@ pub enum Trigger {
     Manual,
 }
 
+/// How a suggestion is shown: ghost text, a completion-menu item, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionStyle {
+    /// Ghost text when the editor supports `textDocument/inlineCompletion`, else menu items.
+    Auto,
+    Inline,
+    List,
+    Both,
+}
+
+impl CompletionStyle {
+    pub const NAMES: [&'static str; 4] = ["auto", "inline", "list", "both"];
+
+    fn from_name(name: &str) -> CompletionStyle {
+        match name {
+            "inline" => CompletionStyle::Inline,
+            "list" => CompletionStyle::List,
+            "both" => CompletionStyle::Both,
+            _ => CompletionStyle::Auto,
+        }
+    }
+
+    /// Whether `textDocument/completion` answers with suggestions.
+    pub fn lists(self, client_has_inline: bool) -> bool {
+        match self {
+            CompletionStyle::Auto => !client_has_inline,
+            CompletionStyle::List | CompletionStyle::Both => true,
+            CompletionStyle::Inline => false,
+        }
+    }
+
+    /// Whether `textDocument/inlineCompletion` answers with suggestions.
+    pub fn inlines(self, client_has_inline: bool) -> bool {
+        match self {
+            CompletionStyle::Auto => client_has_inline,
+            CompletionStyle::Inline | CompletionStyle::Both => true,
+            CompletionStyle::List => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompletionConfig {
     pub enabled: bool,
     pub trigger: Trigger,
+    pub style: CompletionStyle,
     pub debounce_ms: u64,
-    pub max_wait_ms: u64,
+    /// The longest a completion request is held waiting for the model; `None` holds it
+    /// until the answer is ready (or a keystroke, a cancel or `timeoutSecs` ends it).
+    pub max_wait_ms: Option<u64>,
     pub thinking: bool,
     /// Room for the thinking as well as the answer.
     pub max_tokens: u32,
@@ -117,8 +161,9 @@ impl Default for Config {
             completion: CompletionConfig {
                 enabled: true,
                 trigger: Trigger::Auto,
+                style: CompletionStyle::Auto,
                 debounce_ms: 150,
-                max_wait_ms: 300,
+                max_wait_ms: None,
                 thinking: true,
                 max_tokens: 8192,
                 languages: None,
@@ -315,7 +360,10 @@ impl Config {
                     completion.trigger = if v == "auto" { Trigger::Auto } else { Trigger::Manual }
                 }),
                 "debounceMs" => setter.int(&key_path, value, 0, 10_000, |v| completion.debounce_ms = v),
-                "maxWaitMs" => setter.int(&key_path, value, 0, 60_000, |v| completion.max_wait_ms = v),
+                "style" => setter.choice(&key_path, value, &CompletionStyle::NAMES, |v| {
+                    completion.style = CompletionStyle::from_name(v)
+                }),
+                "maxWaitMs" => setter.int(&key_path, value, 0, 3_600_000, |v| completion.max_wait_ms = Some(v)),
                 "thinking" => setter.bool(&key_path, value, |v| completion.thinking = v),
                 "maxTokens" => setter.int(&key_path, value, 16, 131_072, |v| completion.max_tokens = v as u32),
                 "languages" => setter.strings(&key_path, value, |v| completion.languages = Some(v)),
@@ -546,5 +594,19 @@ mod tests {
         config.apply("test", &json!({"actions": {"resolve": true}}), &mut errors);
         assert!(config.actions.resolve);
         assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn completion_style_and_hold() {
+        let mut config = Config::default();
+        assert_eq!((config.completion.style, config.completion.max_wait_ms), (CompletionStyle::Auto, None));
+        let mut errors = Vec::new();
+        config.apply("test", &json!({"completion": {"style": "both", "maxWaitMs": 1500}}), &mut errors);
+        assert_eq!((config.completion.style, config.completion.max_wait_ms), (CompletionStyle::Both, Some(1500)));
+        config.apply("test", &json!({"completion": {"style": "ghost"}}), &mut errors);
+        assert_eq!(config.completion.style, CompletionStyle::Both);
+        assert!(errors[0].to_string().contains("auto, inline, list, both"), "{errors:?}");
+        assert!(CompletionStyle::Auto.inlines(true) && !CompletionStyle::Auto.lists(true));
+        assert!(!CompletionStyle::Auto.inlines(false) && CompletionStyle::Auto.lists(false));
     }
 }

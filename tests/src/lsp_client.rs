@@ -45,6 +45,9 @@ pub struct ClientOptions {
     pub document_changes: bool,
     pub change_annotations: bool,
     pub code_action_resolve: bool,
+    /// Advertise `textDocument/inlineCompletion` (ghost text, as VS Code does). Off by
+    /// default, as in Helix and Neovim 0.11: with `completion.style: auto` a client that has
+    /// it gets suggestions as ghost text only, not as completion items.
     pub inline_completion: bool,
     pub root: Option<PathBuf>,
     pub initialization_options: Value,
@@ -63,7 +66,7 @@ impl Default for ClientOptions {
             document_changes: true,
             change_annotations: true,
             code_action_resolve: true,
-            inline_completion: true,
+            inline_completion: false,
             root: None,
             initialization_options: Value::Null,
             settings: Value::Null,

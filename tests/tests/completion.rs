@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use glm_lsp_e2e::harness::{split_cursor, test_settings, Setup, TEST_KEY};
+use glm_lsp_e2e::lsp_client::ClientOptions;
 use glm_lsp_e2e::mock_glm::Reply;
 use serde_json::{json, Value};
 
@@ -189,8 +190,8 @@ async fn a_burst_of_typing_sends_one_upstream_request() {
 
 #[tokio::test]
 async fn cancel_request_closes_the_upstream_stream() {
-    // A user who prefers to wait for the model: the request is still open when cancelled.
-    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 0, "maxWaitMs": 30000 } })).await;
+    // By default a request is held until the model answers: it is still open when cancelled.
+    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 0 } })).await;
     setup.mock.push_reply(Reply::stall());
     let uri = "file:///project/cancel.py";
     let position = setup.open_fixture(uri, "python", "x = $0\n").await;
@@ -303,7 +304,7 @@ async fn a_thinking_budget_spent_on_reasoning_gives_no_item() {
 
 #[tokio::test]
 async fn inline_completion_returns_the_same_suggestion_with_a_range() {
-    let mut setup = Setup::new(test_settings()).await;
+    let mut setup = inline_editor(test_settings()).await;
     assert_eq!(setup.client.initialize_result["capabilities"]["inlineCompletionProvider"], true);
     setup.mock.push_reply(Reply::text("b)"));
     let uri = "file:///project/inline.js";
@@ -361,4 +362,163 @@ async fn long_multibyte_text_before_the_cursor() {
     let comment = "# 这是一个很长的注释，".repeat(40);
     let fixture = format!("{comment}\nvalue = 名前$0\n");
     check("python", "cjk.py", &fixture, "の値", &format!("{comment}\nvalue = 名前の値\n")).await;
+}
+
+/// An editor that shows ghost text (advertises `textDocument/inlineCompletion`), as VS Code.
+async fn inline_editor(settings: Value) -> Setup {
+    Setup::with_options(ClientOptions {
+        inline_completion: true,
+        initialization_options: settings,
+        ..ClientOptions::default()
+    })
+    .await
+}
+
+async fn inline_items(setup: &mut Setup, uri: &str, position: &Value) -> Vec<Value> {
+    let result = setup
+        .client
+        .request(
+            "textDocument/inlineCompletion",
+            json!({ "textDocument": { "uri": uri }, "position": position, "context": { "triggerKind": 2 } }),
+        )
+        .await
+        .unwrap();
+    result["items"].as_array().cloned().unwrap_or_default()
+}
+
+fn completion_request(uri: &str, position: &Value) -> Value {
+    json!({ "textDocument": { "uri": uri }, "position": position, "context": { "triggerKind": 2, "triggerCharacter": " " } })
+}
+
+#[tokio::test]
+async fn a_held_request_is_answered_when_the_slow_model_finishes_with_progress_meanwhile() {
+    // The defaults: no maxWaitMs, so the request is held until the model has answered.
+    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 0 } })).await;
+    let think = Duration::from_millis(1500);
+    setup.mock.push_reply(Reply::thinking_then("The sum.", "total").with_think_delay(think));
+    let uri = "file:///project/held.ts";
+    let position = setup.open_fixture(uri, "typescript", "const sum = $0;\n").await;
+    let started = std::time::Instant::now();
+    let list = setup.complete(uri, &position, false).await;
+    assert!(started.elapsed() >= think, "the answer came from the slow reply");
+    assert_eq!(items(&list)[0]["textEdit"]["newText"], "total", "{list}");
+    assert_eq!(setup.mock.requests().len(), 1);
+    // While it waited, the editor was shown progress, ended when the answer came.
+    let create = setup
+        .client
+        .server_requests
+        .iter()
+        .find(|request| request["method"] == "window/workDoneProgress/create")
+        .expect("progress was created");
+    let token = create["params"]["token"].as_str().unwrap().to_string();
+    assert!(token.starts_with("glm-lsp/completion/"), "{token}");
+    let begin = setup.client.expect_notification("$/progress", Duration::from_secs(2)).await.unwrap();
+    assert_eq!((begin["token"].as_str(), begin["value"]["kind"].as_str()), (Some(token.as_str()), Some("begin")));
+    let end = setup.client.expect_notification("$/progress", Duration::from_secs(2)).await.unwrap();
+    assert_eq!((end["token"].as_str(), end["value"]["kind"].as_str()), (Some(token.as_str()), Some("end")));
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_quick_answer_shows_no_progress() {
+    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 0 } })).await;
+    setup.mock.push_reply(Reply::text("1"));
+    let uri = "file:///project/quick.py";
+    let position = setup.open_fixture(uri, "python", "x = $0\n").await;
+    assert_eq!(items(&setup.complete(uri, &position, true).await)[0]["textEdit"]["newText"], "1");
+    setup.wait_idle(Duration::from_millis(700)).await;
+    assert!(setup.client.server_requests.iter().all(|r| r["method"] != "window/workDoneProgress/create"));
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_newer_keystroke_releases_a_held_request_at_once_and_drops_it_upstream() {
+    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 0 } })).await;
+    setup.mock.push_reply(Reply::stall());
+    setup.mock.set_default_reply(Reply::text("value"));
+    let uri = "file:///project/supersede.py";
+    let position = setup.open_fixture(uri, "python", "result = $0\n").await;
+    let held = setup.client.send_request("textDocument/completion", completion_request(uri, &position)).await.unwrap();
+    setup.mock.wait_for_requests(1, Duration::from_secs(5)).await;
+    // The user types on: the didChange alone releases the held request.
+    let typed_at = std::time::Instant::now();
+    setup.client.type_at(uri, "result = ", "v").await.unwrap();
+    let response = setup.client.raw_response(held, Duration::from_secs(5)).await.unwrap();
+    assert!(typed_at.elapsed() < Duration::from_millis(500), "released at once, not when the model answered");
+    assert_eq!(response["result"]["isIncomplete"], true, "{response}");
+    assert_eq!(response["result"]["items"], json!([]));
+    assert!(
+        setup.mock.wait_for_close(Duration::from_secs(2)).await.is_some(),
+        "the stalled upstream stream was dropped"
+    );
+    // The request for the new position gets its own answer.
+    let position = setup.client.position_after(uri, "result = v");
+    let list = setup.complete(uri, &position, false).await;
+    assert_eq!(items(&list)[0]["textEdit"]["newText"], "value", "{list}");
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_completion_style_auto_an_inline_editor_gets_ghost_text_only() {
+    let mut setup = inline_editor(json!({ "completion": { "debounceMs": 0 } })).await;
+    setup.mock.set_default_reply(Reply::text("b)"));
+    let uri = "file:///project/style.js";
+    let position = setup.open_fixture(uri, "javascript", "const m = Math.max(a, $0);\n").await;
+    let list = setup.complete(uri, &position, true).await;
+    assert_eq!(list, json!({ "isIncomplete": false, "items": [] }), "no menu item beside the ghost text");
+    assert!(setup.mock.requests().is_empty(), "the completion request asked the model nothing");
+    let inline = inline_items(&mut setup, uri, &position).await;
+    assert_eq!(inline[0]["insertText"], "b");
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn completion_style_list_inline_and_both() {
+    let fixture = "total = add(1, $0)\n";
+    // `list` on an editor with ghost text: menu items only.
+    let mut setup = inline_editor(json!({ "completion": { "debounceMs": 0, "style": "list" } })).await;
+    setup.mock.set_default_reply(Reply::text("2)"));
+    let uri = "file:///project/list.py";
+    let position = setup.open_fixture(uri, "python", fixture).await;
+    assert!(inline_items(&mut setup, uri, &position).await.is_empty());
+    assert_eq!(items(&setup.complete(uri, &position, true).await)[0]["textEdit"]["newText"], "2");
+    setup.shutdown().await;
+
+    // `both`: the same suggestion both ways, from one upstream request.
+    let mut setup = inline_editor(json!({ "completion": { "debounceMs": 0, "style": "both" } })).await;
+    setup.mock.set_default_reply(Reply::text("2)"));
+    let position = setup.open_fixture(uri, "python", fixture).await;
+    assert_eq!(items(&setup.complete(uri, &position, true).await)[0]["textEdit"]["newText"], "2");
+    assert_eq!(inline_items(&mut setup, uri, &position).await[0]["insertText"], "2");
+    assert_eq!(setup.mock.requests().len(), 1);
+    setup.shutdown().await;
+
+    // `inline` on an editor without ghost text: nothing in the menu.
+    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 0, "style": "inline" } })).await;
+    let position = setup.open_fixture(uri, "python", fixture).await;
+    assert!(items(&setup.complete(uri, &position, true).await).is_empty());
+    assert!(setup.mock.requests().is_empty());
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_long_multi_line_item_has_a_one_line_label_and_a_safe_fence() {
+    let mut setup = Setup::new(test_settings()).await;
+    let body: String = (0..40).map(|i| format!("    values.push(\"{}\");\n", "x".repeat(i * 5))).collect();
+    let answer = format!("let mut values = Vec::new(); // ```not a fence```\n{body}values");
+    setup.mock.push_reply(Reply::text(answer.clone()));
+    let uri = "file:///project/long.rs";
+    let position = setup.open_fixture(uri, "rust", "fn build() -> Vec<&'static str> {\n    $0\n}\n").await;
+    let list = setup.complete(uri, &position, true).await;
+    let item = &items(&list)[0];
+    let label = item["label"].as_str().unwrap();
+    assert!(!label.contains('\n') && label.chars().count() <= 82, "{label}");
+    assert!(!item["detail"].as_str().unwrap().contains('\n'));
+    assert!(!item["filterText"].as_str().unwrap().contains('\n'));
+    let documentation = item["documentation"]["value"].as_str().unwrap();
+    assert!(documentation.starts_with("````rust\n") && documentation.ends_with("\n````"), "{documentation}");
+    let edit = &item["textEdit"];
+    assert_eq!(edit["range"]["start"], edit["range"]["end"], "inserted at the cursor, replacing nothing");
+    assert!(edit["newText"].as_str().unwrap().lines().count() > 40);
+    setup.shutdown().await;
 }

@@ -1,11 +1,14 @@
 //! When to ask the model for a completion, and what to answer while it thinks.
 //!
-//! A thinking model takes seconds, and some editors hold their whole completion menu until
-//! every server answers, so no completion request waits on the model for long:
-//! - after a pause in typing the server starts the request itself (prefetch);
+//! A thinking model takes seconds, and editors do not ask again by themselves once typing
+//! stops (Helix asks once per keystroke; VS Code's inline completion has no `isIncomplete`),
+//! so a completion request is held until its answer is ready:
+//! - after a pause in typing the server starts the request itself (prefetch), so the answer
+//!   is often ready, or nearly, when the editor asks;
 //! - `textDocument/completion` answers at once from what is ready (the prompt cache, or the
-//!   rest of a suggestion the user is typing through), waits at most `maxWaitMs` for a
-//!   request that is nearly done, and otherwise says `isIncomplete` so the editor asks again;
+//!   rest of a suggestion the user is typing through), else waits for the model — released
+//!   at once, empty and `isIncomplete`, when a newer keystroke in the document supersedes
+//!   it, when the editor cancels it, or after `maxWaitMs` when the user capped the hold;
 //! - one job per document: a new position supersedes the old job, which is aborted — before
 //!   it is sent if it is still in its debounce, or by dropping its HTTP stream if not.
 
@@ -24,6 +27,8 @@ use crate::model::{ChatMessage, Finish, Model, ModelError, ModelErrorKind, Model
 #[derive(Clone)]
 pub struct Site {
     pub uri: String,
+    /// The document version the site was computed on: a later change supersedes it.
+    pub version: i32,
     pub offset: usize,
     pub prompt: Vec<ChatMessage>,
     /// The text just before the cursor (a window of it), to recognise typing-through.
@@ -38,7 +43,8 @@ pub type Cleaner = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     pub debounce: Duration,
-    pub max_wait: Duration,
+    /// The longest a request is held for the model; `None` holds it until the answer.
+    pub max_wait: Option<Duration>,
     pub thinking: bool,
     pub max_tokens: u32,
 }
@@ -49,6 +55,10 @@ pub struct Answer {
     pub suggestion: Option<String>,
     /// True while a request for this position is still running: the editor should ask again.
     pub incomplete: bool,
+}
+
+impl Answer {
+    const PENDING: Answer = Answer { suggestion: None, incomplete: true };
 }
 
 /// Something the user should be told once, not per keystroke.
@@ -92,6 +102,9 @@ pub struct CompletionEngine {
     jobs: Mutex<HashMap<String, Arc<Job>>>,
     cache: Mutex<PromptCache>,
     shown: Mutex<HashMap<String, Shown>>,
+    /// The latest version of each document with a completion; held requests for an older
+    /// version are released when it changes.
+    versions: Mutex<HashMap<String, watch::Sender<i32>>>,
     notices: mpsc::UnboundedSender<Notice>,
     reported: Mutex<HashMap<ModelErrorKind, Instant>>,
     upstream_requests: AtomicU64,
@@ -104,6 +117,7 @@ impl CompletionEngine {
             jobs: Mutex::default(),
             cache: Mutex::new(PromptCache::default()),
             shown: Mutex::default(),
+            versions: Mutex::default(),
             notices,
             reported: Mutex::default(),
             upstream_requests: AtomicU64::new(0),
@@ -129,39 +143,64 @@ impl CompletionEngine {
         job.pinned.store(true, Ordering::Release);
     }
 
-    /// Answers a completion request: from what is ready, or by waiting at most `maxWaitMs`
-    /// for the model. Editors send one request per keystroke (VS Code marks typing as an
+    /// Answers a completion request: from what is ready, or by holding the request until
+    /// the model answers. Editors send one request per keystroke (VS Code marks typing as an
     /// explicit invocation too), so every request goes through the debounce.
     pub async fn complete(self: &Arc<Self>, site: Site, settings: Settings) -> Answer {
         if let Some(suggestion) = self.ready_answer(&site, settings) {
             return self.answer(&site, suggestion);
         }
+        let mut versions = self.version_receiver(&site.uri, site.version);
         let job = self.job_for(&site, settings, settings.debounce);
-        let wait = settings.max_wait;
         let mut waiter = Waiter::new(job.clone());
         let mut state = job.state.clone();
-        let finished = tokio::time::timeout(wait, state.wait_for(|s| !matches!(s, JobState::Running))).await;
-        match finished {
-            Ok(Ok(state)) => {
-                let state = state.clone();
+        let capped = async {
+            match settings.max_wait {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            finished = state.wait_for(|s| !matches!(s, JobState::Running)) => {
+                let finished = finished.map(|state| state.clone());
                 waiter.done();
-                match state {
-                    JobState::Done(suggestion) => self.answer(&site, suggestion),
-                    _ => Answer { suggestion: None, incomplete: false },
+                match finished {
+                    Ok(JobState::Done(suggestion)) => self.answer(&site, suggestion),
+                    Ok(_) => Answer { suggestion: None, incomplete: false },
+                    // The job was superseded and dropped: a newer position is being served.
+                    Err(_) => Answer::PENDING,
                 }
             }
-            // The job was superseded and dropped: a newer position is being served.
-            Ok(Err(_)) => {
-                waiter.done();
-                Answer { suggestion: None, incomplete: true }
-            }
-            Err(_) => {
+            // A newer keystroke: this position is stale. Dropping the waiter aborts the job
+            // unless a prefetch or an earlier request still wants it.
+            _ = versions.wait_for(|latest| *latest > site.version) => Answer::PENDING,
+            () = capped => {
                 // Keep it running: the editor asks again and gets the result then.
                 job.pinned.store(true, Ordering::Release);
                 waiter.done();
-                Answer { suggestion: None, incomplete: true }
+                Answer::PENDING
             }
         }
+    }
+
+    /// Records a document change: requests held for an older version are released at once.
+    pub fn document_changed(&self, uri: &str, version: i32) {
+        if let Some(sender) = self.versions.lock().unwrap().get(uri) {
+            sender.send_replace(version);
+        }
+    }
+
+    fn version_receiver(&self, uri: &str, version: i32) -> watch::Receiver<i32> {
+        let mut versions = self.versions.lock().unwrap();
+        let sender = versions.entry(uri.to_string()).or_insert_with(|| watch::channel(version).0);
+        sender.send_if_modified(|latest| {
+            let newer = version > *latest;
+            if newer {
+                *latest = version;
+            }
+            newer
+        });
+        sender.subscribe()
     }
 
     /// Forgets a closed document's job (aborting it) and what was shown in it.
@@ -170,6 +209,7 @@ impl CompletionEngine {
             job.abort.abort();
         }
         self.shown.lock().unwrap().remove(uri);
+        self.versions.lock().unwrap().remove(uri);
     }
 
     /// Drops every cached suggestion and error memory (after a configuration change).
@@ -221,7 +261,9 @@ impl CompletionEngine {
         let hash = prompt_hash(&site.prompt, settings);
         let mut jobs = self.jobs.lock().unwrap();
         if let Some(job) = jobs.get(&site.uri) {
-            if job.prompt_hash == hash && !matches!(*job.state.borrow(), JobState::Failed) {
+            // A job aborted before it finished (its last waiter left) is dead: start anew.
+            let alive = !job.abort.is_finished() || matches!(*job.state.borrow(), JobState::Done(_));
+            if job.prompt_hash == hash && alive && !matches!(*job.state.borrow(), JobState::Failed) {
                 return job.clone();
             }
             job.abort.abort();
@@ -420,6 +462,7 @@ mod tests {
     fn site(before: &str) -> Site {
         Site {
             uri: "file:///a.rs".into(),
+            version: 1,
             offset: before.len(),
             prompt: vec![ChatMessage::user(before)],
             before: before.into(),
@@ -430,7 +473,7 @@ mod tests {
     fn settings() -> Settings {
         Settings {
             debounce: Duration::from_millis(20),
-            max_wait: Duration::from_millis(100),
+            max_wait: Some(Duration::from_millis(100)),
             thinking: true,
             max_tokens: 100,
         }
@@ -475,7 +518,7 @@ mod tests {
     #[tokio::test]
     async fn cancelling_a_waiting_request_aborts_the_model_call() {
         let (engine, model) = engine(300, "x");
-        let patient = Settings { max_wait: Duration::from_secs(5), ..settings() };
+        let patient = Settings { max_wait: None, ..settings() };
         let waiting = {
             let engine = engine.clone();
             tokio::spawn(async move { engine.complete(site("a"), patient).await })
@@ -485,5 +528,67 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
         assert_eq!(model.finished.load(Ordering::SeqCst), 0, "the model call was dropped");
+    }
+
+    #[tokio::test]
+    async fn a_request_is_held_until_the_model_answers() {
+        let (engine, model) = engine(300, "total");
+        let holding = Settings { max_wait: None, ..settings() };
+        let started = Instant::now();
+        let answer = engine.complete(site("let sum = "), holding).await;
+        assert_eq!(answer, Answer { suggestion: Some("total".into()), incomplete: false });
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!(model.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_newer_keystroke_releases_a_held_request_and_drops_its_model_call() {
+        let (engine, model) = engine(400, "x");
+        let holding = Settings { max_wait: None, ..settings() };
+        let held = {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.complete(site("a"), holding).await })
+        };
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        // A change to another document, or to the same version, releases nothing.
+        engine.document_changed("file:///other.rs", 5);
+        engine.document_changed("file:///a.rs", 1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!held.is_finished());
+        let changed_at = Instant::now();
+        engine.document_changed("file:///a.rs", 2);
+        let answer = held.await.unwrap();
+        assert!(changed_at.elapsed() < Duration::from_millis(50), "released at once");
+        assert_eq!(answer, Answer::PENDING);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(model.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(model.finished.load(Ordering::SeqCst), 0, "the superseded model call was dropped");
+    }
+
+    #[tokio::test]
+    async fn a_request_for_an_already_stale_version_is_released_at_once() {
+        let (engine, _) = engine(400, "x");
+        let holding = Settings { max_wait: None, ..settings() };
+        engine.complete(site("a"), Settings { max_wait: Some(Duration::ZERO), ..holding }).await;
+        engine.document_changed("file:///a.rs", 3);
+        let started = Instant::now();
+        assert_eq!(engine.complete(site("a"), holding).await, Answer::PENDING);
+        assert!(started.elapsed() < Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn asking_again_after_a_cancel_starts_the_model_again() {
+        let (engine, model) = engine(200, "y");
+        let holding = Settings { max_wait: None, ..settings() };
+        let waiting = {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.complete(site("b"), holding).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waiting.abort();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let answer = engine.complete(site("b"), holding).await;
+        assert_eq!(answer.suggestion.as_deref(), Some("y"));
+        assert_eq!(model.calls.load(Ordering::SeqCst), 2);
     }
 }

@@ -1,7 +1,12 @@
 //! `textDocument/completion`, `textDocument/inlineCompletion` and the prefetch after a
 //! pause in typing.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
+use tower_lsp_server::ls_types::request::WorkDoneProgressCreate;
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
@@ -17,7 +22,7 @@ use crate::text::offset_of;
 pub fn settings(config: &Config) -> Settings {
     Settings {
         debounce: Duration::from_millis(config.completion.debounce_ms),
-        max_wait: Duration::from_millis(config.completion.max_wait_ms),
+        max_wait: config.completion.max_wait_ms.map(Duration::from_millis),
         thinking: config.completion.thinking,
         max_tokens: config.completion.max_tokens,
     }
@@ -45,16 +50,32 @@ fn build_site(session: &Session, document: &Document, offset: usize, config: &Co
     completion::site(document, offset, &around, config)
 }
 
+/// Which presentation a request is for (see `completion.style`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    List,
+    Inline,
+}
+
 /// The suggestion for a position, as (replaced range, text), or `None`.
 async fn suggestion(
     backend: &Backend,
     uri: &Uri,
     position: Position,
     invoked: bool,
+    surface: Surface,
 ) -> Result<(Option<(Range, completion::Presented)>, bool)> {
     let session = backend.session();
     let config = session.config();
     let document = backend.document_snapshot(uri)?;
+    let client_has_inline = backend.support().inline_completion;
+    let presented_here = match surface {
+        Surface::List => config.completion.style.lists(client_has_inline),
+        Surface::Inline => config.completion.style.inlines(client_has_inline),
+    };
+    if !presented_here {
+        return Ok((None, false));
+    }
     if !enabled_for(&config, &document) || (config.completion.trigger == Trigger::Manual && !invoked) {
         return Ok((None, false));
     }
@@ -69,7 +90,7 @@ async fn suggestion(
     // must start on a character boundary).
     let window_start = crate::text::floor_rope_boundary(&document.rope, offset.saturating_sub(512));
     let before_cursor = document.rope.byte_slice(window_start..offset).to_string();
-    let answer = session.completions.complete(site, settings(&config)).await;
+    let answer = with_progress(backend, session.completions.complete(site, settings(&config))).await;
     let presented = answer.suggestion.map(|text| {
         let local = present(&before_cursor, before_cursor.len(), &text);
         let shift = offset - before_cursor.len();
@@ -82,7 +103,9 @@ async fn suggestion(
 pub async fn completion(backend: &Backend, params: CompletionParams) -> Result<Option<CompletionResponse>> {
     let position = params.text_document_position;
     let invoked = params.context.as_ref().is_none_or(|context| context.trigger_kind == CompletionTriggerKind::INVOKED);
-    let (presented, _) = suggestion(backend, &position.text_document.uri, position.position, invoked).await?;
+    let (presented, _) =
+        suggestion(backend, &position.text_document.uri, position.position, invoked, Surface::List).await?;
+    let listed = backend.session().config().completion.style.lists(backend.support().inline_completion);
     let model = backend.session().completions.model_name();
     let language = backend
         .session()
@@ -98,7 +121,7 @@ pub async fn completion(backend: &Backend, params: CompletionParams) -> Result<O
             detail: Some(format!("GLM ({model})")),
             documentation: Some(Documentation::MarkupContent(MarkupContent {
                 kind: MarkupKind::Markdown,
-                value: format!("```{language}\n{}\n```", presented.new_text),
+                value: fenced(&language, &presented.new_text),
             })),
             filter_text: Some(presented.filter_text.clone()),
             insert_text_format: Some(InsertTextFormat::PLAIN_TEXT),
@@ -107,9 +130,64 @@ pub async fn completion(backend: &Backend, params: CompletionParams) -> Result<O
         })
         .into_iter()
         .collect();
-    // Always incomplete: the editor asks again as the user types, which is when a
-    // suggestion that was still thinking gets delivered.
-    Ok(Some(CompletionResponse::List(CompletionList { is_incomplete: true, items })))
+    // Incomplete whenever glm-lsp lists suggestions: the editor asks again as the user types,
+    // so the suggestion follows the text (the rest of it while typing through, a new one after).
+    Ok(Some(CompletionResponse::List(CompletionList { is_incomplete: listed, items })))
+}
+
+/// The suggestion as a Markdown code block, fenced with more backticks than it contains.
+fn fenced(language: &str, code: &str) -> String {
+    let longest_run = code.split(|ch| ch != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    format!("{fence}{language}\n{code}\n{fence}")
+}
+
+/// How long a completion waits on the model before the editor is shown progress.
+const PROGRESS_AFTER: Duration = Duration::from_millis(500);
+
+static NEXT_PROGRESS: AtomicU64 = AtomicU64::new(1);
+
+/// Runs a held completion; if it waits on the model for longer than [`PROGRESS_AFTER`],
+/// shows work-done progress (`glm-lsp/completion/N`) until it ends, however it ends.
+async fn with_progress<T>(backend: &Backend, completing: impl std::future::Future<Output = T>) -> T {
+    tokio::pin!(completing);
+    tokio::select! {
+        answer = &mut completing => return answer,
+        () = tokio::time::sleep(PROGRESS_AFTER) => {}
+    }
+    let _progress = backend.support().work_done_progress.then(|| start_progress(backend));
+    completing.await
+}
+
+/// Starts the progress from a spawned task (a handler must not wait on the client); the
+/// progress ends when the returned sender is dropped.
+fn start_progress(backend: &Backend) -> oneshot::Sender<()> {
+    let (finished_sender, finished) = oneshot::channel::<()>();
+    let client = backend.client().clone();
+    let token = NumberOrString::String(format!("glm-lsp/completion/{}", NEXT_PROGRESS.fetch_add(1, Ordering::Relaxed)));
+    tokio::spawn(async move {
+        let created =
+            client.send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams { token: token.clone() });
+        if created.await.is_err() {
+            return;
+        }
+        let send = |value| {
+            client.send_notification::<ProgressNotification>(ProgressParams {
+                token: token.clone(),
+                value: ProgressParamsValue::WorkDone(value),
+            })
+        };
+        send(WorkDoneProgress::Begin(WorkDoneProgressBegin {
+            title: "GLM".into(),
+            cancellable: Some(false),
+            message: Some("thinking about a completion…".into()),
+            percentage: None,
+        }))
+        .await;
+        let _ = finished.await;
+        send(WorkDoneProgress::End(WorkDoneProgressEnd { message: None })).await;
+    });
+    finished_sender
 }
 
 pub async fn inline_completion(
@@ -118,7 +196,8 @@ pub async fn inline_completion(
 ) -> Result<Option<InlineCompletionResponse>> {
     let position = params.text_document_position;
     let invoked = params.context.trigger_kind == InlineCompletionTriggerKind::INVOKED;
-    let (presented, _) = suggestion(backend, &position.text_document.uri, position.position, invoked).await?;
+    let (presented, _) =
+        suggestion(backend, &position.text_document.uri, position.position, invoked, Surface::Inline).await?;
     let items = presented
         .map(|(range, presented)| InlineCompletionItem {
             insert_text: presented.new_text,

@@ -428,6 +428,8 @@ impl LanguageServer for Backend {
         let changes: Vec<_> = params.content_changes.into_iter().map(from_proto::content_change).collect();
         let result =
             self.session.documents.change(&uri, params.text_document.version, &changes, self.session.encoding());
+        // Whatever became of the change, a completion held for an older text is stale now.
+        self.session.completions.document_changed(&uri, params.text_document.version);
         match result {
             None => tracing::warn!(%uri, "didChange for a document that is not open; ignored"),
             Some(Ok(())) => super::completion::after_typing_pause(self, &uri),
