@@ -50,9 +50,12 @@ pub struct Offer {
     pub data: ActionData,
 }
 
-/// The actions that apply to `selection` (a byte range; empty for a bare cursor).
+/// The actions that apply to `selection` (a byte range; empty for a bare cursor). A range of
+/// at most one character is a cursor too: Helix always selects the character under its
+/// cursor, and a one-line target there would make "Improve" rewrite a single line.
 pub fn offers(document: &Document, selection: Range<usize>, diagnostics: &[Diagnostic], config: &Config) -> Vec<Offer> {
     let text = document.text();
+    let selection = if is_cursor(&text, &selection) { selection.start..selection.start } else { selection };
     let mut offers = Vec::new();
     let offer = |title: String, kind: &str, target: Range<usize>, action: ActionKind| Offer {
         title,
@@ -94,12 +97,26 @@ pub fn offers(document: &Document, selection: Range<usize>, diagnostics: &[Diagn
     offers
 }
 
+/// Whether `selection` of `text` spans at most one character (a line break counts as one).
+fn is_cursor(text: &str, selection: &Range<usize>) -> bool {
+    let Some(selected) = text.get(selection.clone()) else {
+        return selection.is_empty();
+    };
+    selected == "\r\n" || selected.chars().nth(1).is_none()
+}
+
 /// The innermost function, method, class or type around `offset`, as found by the
-/// language's `context.scm`.
+/// language's `context.scm`; a cursor on a definition's first character is in it.
 pub fn enclosing_definition(document: &Document, text: &str, offset: usize) -> Option<Range<usize>> {
     let (language, tree) = (document.language?, document.tree.as_ref()?);
-    let scopes = crate::context::symbols::enclosing(language, text, tree, offset);
-    scopes.last().map(|node| node.start_byte()..node.end_byte())
+    let enclosing = |at: usize| crate::context::symbols::enclosing(language, text, tree, at);
+    let next_char = text.get(offset..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8);
+    let starting_here = enclosing(offset + next_char).into_iter().filter(|node| node.start_byte() == offset);
+    enclosing(offset)
+        .into_iter()
+        .chain(starting_here)
+        .min_by_key(|node| node.end_byte() - node.start_byte())
+        .map(|node| node.start_byte()..node.end_byte())
 }
 
 const SYSTEM_PROMPT: &str = "You are an expert software engineer editing code in the user's editor. \
@@ -175,6 +192,10 @@ pub enum ActionError {
     Conflict(String),
     #[error("the model's answer ended unexpectedly ({0}); nothing was changed")]
     Incomplete(String),
+    #[error(
+        "the model's answer would not parse in place (a syntax error at line {line}); nothing was changed. Try again"
+    )]
+    WouldNotParse { line: usize },
 }
 
 /// The edit to send: against `version` of the document.
@@ -204,14 +225,23 @@ pub fn apply_answer(
     if code.trim().is_empty() {
         return Err(ActionError::NoCode);
     }
-    let target = base.get(data.target.clone()).ok_or(ActionError::Stale)?;
+    base.get(data.target.clone()).ok_or(ActionError::Stale)?;
+    // Lines the answer repeats from around the target are aligned on, not inserted twice.
+    let target_range = rewrite::widen_over_repeated_lines(base, data.target.clone(), &code);
+    let target = &base[target_range.clone()];
     let replacement = rewrite::replacement_for(target, &code, IndentStyle::detect(base));
     let mut ours = String::with_capacity(base.len() + replacement.len());
-    ours.push_str(&base[..data.target.start]);
+    ours.push_str(&base[..target_range.start]);
     ours.push_str(&replacement);
-    ours.push_str(&base[data.target.end..]);
+    ours.push_str(&base[target_range.end..]);
     if ours == base {
         return Err(ActionError::Unchanged);
+    }
+    if let Some(language) = current.language {
+        let replaced = target_range.start..target_range.start + replacement.len();
+        if let Some(error_at) = new_syntax_error(language, base, target_range, &ours, replaced) {
+            return Err(ActionError::WouldNotParse { line: ours[..error_at].matches('\n').count() + 1 });
+        }
     }
     let now = current.text();
     let merged = if now == base {
@@ -225,3 +255,49 @@ pub fn apply_answer(
     }
     Ok(ActionEdit { version: current.version, edits })
 }
+
+/// Where the rewritten text `ours` has a syntax error that `base` had not: an error in the
+/// replaced region where the original region had none, or any error in a file that had none
+/// (an unbalanced bracket shows up far from where it was written). `None` when it parses as
+/// well as before, or when the file is too large to check.
+fn new_syntax_error(
+    language: crate::language::Language,
+    base: &str,
+    original: Range<usize>,
+    ours: &str,
+    replaced: Range<usize>,
+) -> Option<usize> {
+    if ours.len() > crate::document::MAX_PARSED_BYTES {
+        return None;
+    }
+    let before = crate::language::parse_str(language, base)?;
+    let after = crate::language::parse_str(language, ours)?;
+    if !after.root_node().has_error() {
+        return None;
+    }
+    if !before.root_node().has_error() {
+        return first_error(after.root_node(), 0..ours.len());
+    }
+    match first_error(before.root_node(), original) {
+        Some(_) => None,
+        None => first_error(after.root_node(), replaced),
+    }
+}
+
+/// The start of the first error or missing node overlapping `range`.
+fn first_error(node: tree_sitter::Node, range: Range<usize>) -> Option<usize> {
+    let overlaps =
+        node.start_byte() < range.end.max(range.start + 1) && range.start < node.end_byte().max(node.start_byte() + 1);
+    if !overlaps || !node.has_error() && !node.is_missing() {
+        return None;
+    }
+    if node.is_error() || node.is_missing() {
+        return Some(node.start_byte());
+    }
+    let mut cursor = node.walk();
+    let children: Vec<_> = node.children(&mut cursor).collect();
+    children.into_iter().find_map(|child| first_error(child, range.clone()))
+}
+
+#[cfg(test)]
+mod tests;

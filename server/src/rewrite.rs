@@ -193,6 +193,58 @@ pub fn replacement_for(target: &str, code: &str, style: IndentStyle) -> String {
     replacement
 }
 
+/// The target widened over the lines that `code` (the model's answer for `target`, whole
+/// lines of `text`) repeats from just above or just below it, so that they are replaced by
+/// the answer's copy instead of appearing twice — typically the enclosing `def` or `fn`
+/// line re-stated by an answer for a few lines of a body, or a `return` after them.
+///
+/// Lines are compared without their indentation. An answer that starts (ends) like the
+/// target itself keeps its own first (last) lines, so a closing `}` that both the target and
+/// the next line have is not taken twice; a run of blank lines and brackets alone is no
+/// evidence; at least one line of the answer is left for the target.
+pub fn widen_over_repeated_lines(text: &str, target: Range<usize>, code: &str) -> Range<usize> {
+    let (Some(before), Some(inside), Some(after)) =
+        (text.get(..target.start), text.get(target.clone()), text.get(target.end..))
+    else {
+        return target;
+    };
+    let code_lines: Vec<&str> = code.lines().map(str::trim).collect();
+    let target_lines: Vec<&str> = inside.lines().map(str::trim).collect();
+    let above: Vec<&str> = before.lines().rev().take(code_lines.len()).map(str::trim).collect::<Vec<_>>();
+    let below: Vec<&str> = after.lines().take(code_lines.len()).map(str::trim).collect();
+    let has_words = |lines: &[&str]| lines.iter().any(|line| line.chars().any(char::is_alphanumeric));
+
+    let mut above_taken = 0;
+    if code_lines.first() != target_lines.first() {
+        // `above` is nearest first: the answer's first k lines are above[k-1], ..., above[0].
+        above_taken = (1..code_lines.len().min(above.len() + 1))
+            .rev()
+            .find(|&k| code_lines[..k].iter().eq(above[..k].iter().rev()) && has_words(&code_lines[..k]))
+            .unwrap_or(0);
+    }
+    let mut below_taken = 0;
+    if code_lines.last() != target_lines.last() {
+        let room = code_lines.len() - above_taken;
+        below_taken = (1..room.min(below.len() + 1))
+            .rev()
+            .find(|&m| {
+                let tail = &code_lines[code_lines.len() - m..];
+                tail == &below[..m] && has_words(tail)
+            })
+            .unwrap_or(0);
+    }
+    let mut start = target.start;
+    for _ in 0..above_taken {
+        // The start of the line before `start` (which is a line start itself).
+        start = text[..start.saturating_sub(1)].rfind('\n').map_or(0, |index| index + 1);
+    }
+    let mut end = target.end;
+    for _ in 0..below_taken {
+        end = text[end..].find('\n').map_or(text.len(), |index| end + index + 1);
+    }
+    start..end
+}
+
 /// Expands the byte range `start..end` of `text` to whole lines, terminators included. A
 /// range ending at the very start of a line (a selection up to column 0) does not take that
 /// line. Offsets are clamped to the text and rounded down to char boundaries.

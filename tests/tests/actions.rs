@@ -336,3 +336,67 @@ async fn progress_reports_the_thinking_as_it_streams() {
     assert!(reports.iter().any(|message| message.starts_with("thinking… ")), "{reports:?}");
     setup.shutdown().await;
 }
+
+const PYTHON_COMPUTE: &str =
+    "def compute(values):\n    total = 0\n    for v in values:\n        total = total + v\n    return total\n";
+
+/// Lists the actions for `range` (an LSP range), runs "Improve" and returns the end message.
+async fn improve_at(setup: &mut Setup, uri: &str, range: Value) -> String {
+    let actions = list_actions(setup, uri, range, json!([])).await;
+    run_command(setup, titled(&actions, "GLM: Improve")).await
+}
+
+#[tokio::test]
+async fn a_one_character_range_as_helix_sends_targets_the_whole_function() {
+    let mut setup = Setup::new(test_settings()).await;
+    setup.mock.push_reply(Reply::text("```python\ndef compute(values):\n    return sum(values)\n```"));
+    let uri = "file:///project/compute.py";
+    setup.client.open(uri, "python", PYTHON_COMPUTE).await.unwrap();
+    // Helix's cursor on the `t` of `total = 0`: the character under it, (1,4)-(1,5).
+    let range = json!({ "start": { "line": 1, "character": 4 }, "end": { "line": 1, "character": 5 } });
+    let message = improve_at(&mut setup, uri, range).await;
+    assert!(message.starts_with("applied"), "{message}");
+    assert_eq!(setup.client.text(uri), "def compute(values):\n    return sum(values)\n");
+    let prompt = setup.mock.requests()[0].prompt_text();
+    assert!(prompt.contains("Target region (lines 1-5)"), "{prompt}");
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_answer_restating_the_enclosing_def_is_aligned_on_it_not_nested() {
+    let mut setup = Setup::new(test_settings()).await;
+    // The user selected one line; the model answers with the whole function around it.
+    setup.mock.push_reply(Reply::text(
+        "```python\ndef compute(values):\n    total = 0.0\n    for v in values:\n        total = total + v\n    return total\n```",
+    ));
+    let uri = "file:///project/compute.py";
+    setup.client.open(uri, "python", PYTHON_COMPUTE).await.unwrap();
+    let range = json!({ "start": { "line": 1, "character": 0 }, "end": { "line": 2, "character": 0 } });
+    let message = improve_at(&mut setup, uri, range).await;
+    assert!(message.starts_with("applied 1"), "{message}");
+    assert_eq!(setup.client.text(uri), PYTHON_COMPUTE.replace("total = 0\n", "total = 0.0\n"));
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_answer_that_would_not_parse_is_refused_and_changes_nothing() {
+    let mut setup = Setup::new(test_settings()).await;
+    // The closing brace of the loop is missing.
+    setup.mock.push_reply(Reply::text(format!(
+        "```rust\n{}\n```",
+        RUST_IMPROVED.replace(
+            "        *counts.entry(word.to_string()).or_insert(0) += 1;\n    }\n",
+            "        *counts.entry(word.to_string()).or_insert(0) += 1;\n"
+        )
+    )));
+    let uri = "file:///project/src/count.rs";
+    setup.client.open(uri, "rust", RUST_SOURCE).await.unwrap();
+    let range = cursor_range(&setup, uri, "let mut ");
+    let message = improve_at(&mut setup, uri, range).await;
+    assert!(message.contains("would not parse"), "{message}");
+    let shown = setup.client.expect_notification("window/showMessage", Duration::from_secs(5)).await.unwrap();
+    assert!(shown["message"].as_str().unwrap().contains("nothing was changed"), "{shown}");
+    assert_eq!(setup.client.text(uri), RUST_SOURCE);
+    assert!(!setup.client.server_requests.iter().any(|r| r["method"] == "workspace/applyEdit"));
+    setup.shutdown().await;
+}

@@ -108,3 +108,70 @@ fn replacement_for_matches_the_target_layout() {
     assert_eq!(replacement_for(target, code, IndentStyle::Tabs), "\tfn new() {\r\n\t\ty();\r\n\t}\r\n");
     assert_eq!(replacement_for("  a\n  b", "c\nd\n", IndentStyle::Spaces(2)), "  c\n  d");
 }
+
+const COMPUTE: &str = "def compute():\n    total = add(1, )\n    return total\n";
+
+fn line_of(text: &str, line: usize) -> Range<usize> {
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    start..start + text.split_inclusive('\n').nth(line).map_or(0, str::len)
+}
+
+#[test]
+fn an_answer_restating_the_enclosing_header_is_aligned_on_it() {
+    let target = line_of(COMPUTE, 1);
+    let widened = widen_over_repeated_lines(COMPUTE, target, "def compute():\n    total = add(1, 2)");
+    assert_eq!(widened, 0..line_of(COMPUTE, 1).end);
+    // Both sides at once: the header above and the return below.
+    let widened =
+        widen_over_repeated_lines(COMPUTE, line_of(COMPUTE, 1), "def compute():\n    t = add(1, 2)\n    return total");
+    assert_eq!(widened, 0..COMPUTE.len());
+}
+
+#[test]
+fn an_answer_restating_the_line_below_is_aligned_on_it() {
+    let widened = widen_over_repeated_lines(COMPUTE, line_of(COMPUTE, 1), "total = add(1, 2)\nreturn total");
+    assert_eq!(widened, line_of(COMPUTE, 1).start..COMPUTE.len());
+}
+
+#[test]
+fn lines_the_target_itself_starts_or_ends_with_are_kept() {
+    let text = "fn a() {\n    if x {\n        y();\n    }\n}\n";
+    let target = line_of(text, 1).start..line_of(text, 3).end;
+    assert_eq!(widen_over_repeated_lines(text, target.clone(), "if x {\n    z();\n}"), target);
+    let text = "x += 1\nx += 1\nprint(x)\n";
+    let target = line_of(text, 1).start..text.len();
+    assert_eq!(widen_over_repeated_lines(text, target.clone(), "x += 1\nprint(x, end='')"), target);
+}
+
+#[test]
+fn brackets_and_blank_lines_alone_are_no_evidence_and_one_line_is_left() {
+    let text = "if a {\n}\nfoo();\n";
+    let target = line_of(text, 2);
+    assert_eq!(widen_over_repeated_lines(text, target.clone(), "}\nfoo(1);"), target);
+    let text = "a = 1\nb = 2\n";
+    assert_eq!(widen_over_repeated_lines(text, line_of(text, 1), "a = 1"), line_of(text, 1));
+    // CRLF documents widen by whole lines too.
+    let text = "def f():\r\n    x = 1\r\n";
+    assert_eq!(widen_over_repeated_lines(text, line_of(text, 1), "def f():\n    x = 2"), 0..text.len());
+}
+
+proptest::proptest! {
+    #[test]
+    fn widening_keeps_the_target_and_whole_lines(
+        lines in proptest::collection::vec("[a-c }\t]{0,4}", 0..8),
+        code in proptest::collection::vec("[a-c }]{0,4}", 1..6),
+        first in 0usize..8,
+        count in 0usize..8,
+    ) {
+        let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+        let line_count = lines.len();
+        let first = first.min(line_count);
+        let last = (first + count).min(line_count);
+        let start: usize = lines[..first].iter().map(|line| line.len() + 1).sum();
+        let end: usize = lines[..last].iter().map(|line| line.len() + 1).sum();
+        let widened = widen_over_repeated_lines(&text, start..end, &code.join("\n"));
+        proptest::prop_assert!(widened.start <= start && end <= widened.end && widened.end <= text.len());
+        proptest::prop_assert!(widened.start == 0 || text.as_bytes()[widened.start - 1] == b'\n');
+        proptest::prop_assert!(widened.end == 0 || widened.end == text.len() || text.as_bytes()[widened.end - 1] == b'\n');
+    }
+}
