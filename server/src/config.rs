@@ -314,7 +314,7 @@ impl Config {
     /// Applies one source's object onto `self`, key by key.
     pub fn apply(&mut self, source: &str, layer: &Value, errors: &mut Vec<ConfigError>) {
         let Some(object) = layer.as_object() else {
-            if !layer.is_null() {
+            if !layer.is_null() && !is_empty_lua_table(layer) {
                 errors.push(ConfigError {
                     source: source.into(),
                     key: SECTION.into(),
@@ -411,6 +411,11 @@ impl Config {
     }
 }
 
+/// Neovim encodes an empty Lua table `{}` as `[]`: as settings, it means no settings.
+fn is_empty_lua_table(value: &Value) -> bool {
+    value.as_array().is_some_and(Vec::is_empty)
+}
+
 /// Validates one value and either sets it or records why not.
 struct Setter<'a> {
     source: &'a str,
@@ -428,7 +433,7 @@ impl Setter<'_> {
 
     fn object<'v>(&mut self, key: &str, value: &'v Value) -> Option<&'v Map<String, Value>> {
         let object = value.as_object();
-        if object.is_none() {
+        if object.is_none() && !is_empty_lua_table(value) {
             self.fail(key, "expected an object");
         }
         object
@@ -594,6 +599,17 @@ mod tests {
         config.apply("test", &json!({"actions": {"resolve": true}}), &mut errors);
         assert!(config.actions.resolve);
         assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn an_empty_lua_table_is_no_settings() {
+        let mut config = Config::default();
+        let mut errors = Vec::new();
+        config.apply("Neovim", &json!([]), &mut errors);
+        config.apply("Neovim", &json!({"completion": [], "context": []}), &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        config.apply("Neovim", &json!([1]), &mut errors);
+        assert_eq!(errors.len(), 1);
     }
 
     #[test]

@@ -1,7 +1,9 @@
--- Drives Neovim's own LSP machinery against glm-lsp (pointed at the mock GLM server):
--- completion accepted through the completion menu, then "GLM: Improve this code" picked
--- through vim.lsp.buf.code_action and applied by Neovim via workspace/applyEdit.
--- Exits 0 when every check passes, 1 otherwise (with the reason on stderr).
+-- Drives Neovim's own LSP machinery against glm-lsp (pointed at the mock GLM server), with
+-- the shipped config and plugin: a completion requested the way Neovim 0.11 requests it
+-- (autotrigger on a trigger character) from a model that takes seconds, accepted from the
+-- menu; "GLM: Improve this code" through the plugin's key, applied by Neovim itself via
+-- workspace/applyEdit; :GlmStatus. Exits 0 when every check passes, 1 otherwise (with the
+-- reason on stderr).
 
 local function fail(message)
   io.stderr:write('FAIL: ' .. message .. '\n')
@@ -18,6 +20,8 @@ local function buffer_text()
   return table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
 end
 
+local think_ms = tonumber(vim.env.GLM_TEST_THINK_MS)
+
 local ok, err = pcall(function()
   vim.cmd('edit ' .. vim.env.GLM_TEST_FILE)
   wait('glm-lsp to attach', function()
@@ -25,37 +29,65 @@ local ok, err = pcall(function()
   end)
   local client = vim.lsp.get_clients({ bufnr = 0, name = 'glm_lsp' })[1]
   wait('initialization', function() return client.initialized end)
+  local completion_requests = 0
+  local request = client.request
+  client.request = function(self, method, ...)
+    if method == 'textDocument/completion' then
+      completion_requests = completion_requests + 1
+    end
+    return request(self, method, ...)
+  end
 
-  -- 1. Completion: cursor after "add(1, " on line 2, accept the first item with <C-y>.
+  -- 1. Completion: type " " (a trigger character) after "add(1," and wait, without asking
+  --    again, for the item the slow model sends; accept it with <C-y>.
   local line = vim.api.nvim_buf_get_lines(0, 1, 2, false)[1]
-  local column = assert(line:find('add(1, ', 1, true)) + #'add(1, ' - 1
-  vim.api.nvim_win_set_cursor(0, { 2, column })
-  local keys = vim.keycode(
-    'a<Cmd>lua vim.lsp.completion.get()<CR>'
-      .. '<Cmd>lua vim.wait(10000, function() return vim.fn.pumvisible() == 1 end, 20)<CR>'
-      .. '<C-y><Esc>'
-  )
-  -- `a` appends after the character under the cursor: put the cursor one before.
+  local column = assert(line:find('add(1,', 1, true)) + #'add(1,' - 1
+  local typed_at, shown_after_ms
+  _G.glm_wait_for_menu = function()
+    typed_at = vim.uv.hrtime()
+    vim.wait(think_ms + 15000, function() return vim.fn.pumvisible() == 1 end, 20)
+    shown_after_ms = (vim.uv.hrtime() - typed_at) / 1e6
+  end
+  -- `a` appends after the character under the cursor: put the cursor on the comma.
   vim.api.nvim_win_set_cursor(0, { 2, column - 1 })
-  vim.api.nvim_feedkeys(keys, 'x', false)
-  wait('the completion to be inserted', function()
-    return vim.api.nvim_buf_get_lines(0, 1, 2, false)[1]:find('add(1, 2)', 1, true) ~= nil
-  end, 5000)
-  local after_completion = buffer_text()
-  io.stdout:write('after completion:\n' .. after_completion .. '\n')
+  vim.api.nvim_feedkeys(vim.keycode('a <Cmd>lua glm_wait_for_menu()<CR><C-y><Esc>'), 'tx', false)
+  if not shown_after_ms or vim.fn.pumvisible() == 1 then
+    fail('the completion menu did not behave')
+  end
+  io.stdout:write(('completion menu shown %.0f ms after typing\n'):format(shown_after_ms))
+  if not vim.api.nvim_buf_get_lines(0, 1, 2, false)[1]:find('add(1, 2)', 1, true) then
+    fail('the completion was not inserted:\n' .. buffer_text())
+  end
+  if shown_after_ms < think_ms then
+    fail(('the menu came after %.0f ms, before the model could answer (%d ms)'):format(shown_after_ms, think_ms))
+  end
+  if completion_requests ~= 1 then
+    fail(('Neovim asked %d times; the held request should be the only one'):format(completion_requests))
+  end
+  io.stdout:write('after completion:\n' .. buffer_text() .. '\n')
 
-  -- 2. Code action through the command and workspace/applyEdit.
+  -- 2. "GLM: Improve this code" through the plugin's <leader>ai, cursor inside the function.
   vim.api.nvim_win_set_cursor(0, { 2, 6 })
   local before_action = buffer_text()
-  vim.lsp.buf.code_action({
-    filter = function(action) return action.title == 'GLM: Improve this code' end,
-    apply = true,
-  })
-  wait('the improved code', function() return buffer_text() ~= before_action end, 10000)
+  vim.api.nvim_feedkeys(vim.keycode('<leader>ai'), 'mx', false)
+  wait('the improved code', function() return buffer_text() ~= before_action end, 15000)
   io.stdout:write('after code action:\n' .. buffer_text() .. '\n')
   local expected = vim.env.GLM_TEST_EXPECTED
   if buffer_text() ~= expected then
     fail('buffer is\n' .. buffer_text() .. '\nexpected\n' .. expected)
+  end
+
+  -- 3. Test generation (workstream `testgen`): <leader>at with the cursor in `compute`, then
+  --    check the created test file here.
+
+  -- 4. :GlmStatus shows the session readably.
+  local notes = {}
+  vim.notify = function(message) table.insert(notes, message) end
+  vim.cmd('GlmStatus')
+  wait('the status', function() return #notes > 0 end, 5000)
+  io.stdout:write('status:\n' .. notes[1] .. '\n')
+  if not (notes[1]:find('model glm-4.7', 1, true) and notes[1]:find('API key: set', 1, true)) then
+    fail('unexpected status:\n' .. notes[1])
   end
 end)
 

