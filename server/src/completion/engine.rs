@@ -136,7 +136,7 @@ impl CompletionEngine {
     /// Starts a request for `site` unless one is cached or running. The caller has already
     /// waited for a pause in typing.
     pub fn prefetch(self: &Arc<Self>, site: Site, settings: Settings) {
-        if self.ready_answer(&site, settings).is_some() {
+        if self.ready_answer(&site, settings).is_some() || self.serving_a_request(&site.uri) {
             return;
         }
         let job = self.job_for(&site, settings, Duration::ZERO);
@@ -201,6 +201,17 @@ impl CompletionEngine {
             newer
         });
         sender.subscribe()
+    }
+
+    /// Whether the document's job has a request waiting on it. A prefetch guesses the cursor
+    /// from the last edit, which is wrong after an editor's auto-pairing (`(` typed, `()`
+    /// inserted, cursor between them); the request knows where the cursor is.
+    fn serving_a_request(&self, uri: &str) -> bool {
+        self.jobs
+            .lock()
+            .unwrap()
+            .get(uri)
+            .is_some_and(|job| !job.abort.is_finished() && job.waiters.load(Ordering::Acquire) > 0)
     }
 
     /// Forgets a closed document's job (aborting it) and what was shown in it.
@@ -590,5 +601,20 @@ mod tests {
         let answer = engine.complete(site("b"), holding).await;
         assert_eq!(answer.suggestion.as_deref(), Some("y"));
         assert_eq!(model.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_prefetch_does_not_replace_the_job_a_request_waits_on() {
+        let (engine, model) = engine(200, "[4, 5, 6]");
+        let holding = Settings { max_wait: None, ..settings() };
+        let held = {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.complete(site("total = compute("), holding).await })
+        };
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        // The prefetch's guess (after an auto-inserted `)`) differs from the request's cursor.
+        engine.prefetch(site("total = compute()"), holding);
+        assert_eq!(held.await.unwrap().suggestion.as_deref(), Some("[4, 5, 6]"));
+        assert_eq!(model.calls.load(Ordering::SeqCst), 1);
     }
 }
