@@ -196,3 +196,16 @@ async fn missing_api_key_is_reported_once_at_startup() {
     assert!(message["message"].as_str().unwrap().contains("GLM_API_KEY"));
     assert_eq!(client.shutdown().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn show_status_answers_and_says_it_in_one_line_for_editors_that_drop_results() {
+    let mut setup = glm_lsp_e2e::harness::Setup::new(json!({})).await;
+    let status =
+        setup.client.request("workspace/executeCommand", json!({ "command": "glm-lsp.showStatus" })).await.unwrap();
+    assert_eq!(status["model"], "glm-4.7");
+    let shown = setup.client.expect_notification("window/showMessage", Duration::from_secs(5)).await.unwrap();
+    let line = shown["message"].as_str().unwrap();
+    assert!(line.starts_with("glm-lsp ") && line.contains("glm-4.7 · key set · 0 model requests"), "{line}");
+    assert!(!line.contains('\n') && !line.contains(glm_lsp_e2e::harness::TEST_KEY));
+    setup.shutdown().await;
+}

@@ -266,6 +266,12 @@ fn helix_completes_from_a_slow_model_and_improves_the_function_at_the_cursor() {
     }
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(text, expected_file(), "the file Helix wrote\nscreen:\n{}\nlog:\n{}", tmux.screen(), log_tail(&log));
+    // 5. The status, through the one command Helix offers for it.
+    tmux.type_text(":lsp-workspace-command glm-lsp.showStatus");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the status message", Duration::from_secs(10), &log, |screen| {
+        screen.contains("glm-4.7 · key set · ")
+    });
     let action_requests = std::fs::read_to_string(dir.join("requests.jsonl")).unwrap();
     assert_eq!(action_requests.matches("Target region").count(), 1, "one model request for the action");
     println!("Helix: the completion menu appeared {menu_after:?} after typing (model: {think_ms} ms)");

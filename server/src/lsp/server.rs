@@ -17,6 +17,9 @@ use crate::session::Session;
 use crate::text::PositionEncoding;
 
 pub const STATUS_COMMAND: &str = "glm-lsp.status";
+/// The status for editors that do not show a command's result (Helix's
+/// `:lsp-workspace-command`): the same answer, also sent as a one-line message.
+pub const SHOW_STATUS_COMMAND: &str = "glm-lsp.showStatus";
 
 /// What the client told us it can do, reduced to what the server branches on.
 #[derive(Debug, Clone, Default)]
@@ -247,6 +250,23 @@ impl Backend {
     }
 }
 
+/// `glm-lsp.status` in one line, for a status bar or a message.
+fn status_line(status: &Value) -> String {
+    let usage = &status["usage"];
+    let number = |value: &Value| value.as_u64().unwrap_or(0);
+    format!(
+        "glm-lsp {} · {} · key {} · {} model requests · {} prompt tokens ({} cached), {} completion · ${:.4}",
+        status["version"].as_str().unwrap_or("?"),
+        status["model"].as_str().unwrap_or("?"),
+        if status["apiKeySet"].as_bool().unwrap_or(false) { "set" } else { "NOT SET (GLM_API_KEY)" },
+        number(&usage["requests"]),
+        number(&usage["promptTokens"]),
+        number(&usage["cachedTokens"]),
+        number(&usage["completionTokens"]),
+        usage["usd"].as_f64().unwrap_or(0.0),
+    )
+}
+
 /// Commands that expose internals exist only when tests ask for them.
 fn test_hooks_enabled() -> bool {
     std::env::var_os("GLM_LSP_TEST_HOOKS").is_some()
@@ -366,7 +386,11 @@ impl LanguageServer for Backend {
                         ..Default::default()
                     })),
                     execute_command_provider: Some(ExecuteCommandOptions {
-                        commands: vec![STATUS_COMMAND.to_string(), super::actions::RUN_ACTION_COMMAND.to_string()],
+                        commands: vec![
+                            STATUS_COMMAND.to_string(),
+                            SHOW_STATUS_COMMAND.to_string(),
+                            super::actions::RUN_ACTION_COMMAND.to_string(),
+                        ],
                         work_done_progress_options: Default::default(),
                     }),
                     completion_provider: Some(CompletionOptions {
@@ -496,6 +520,11 @@ impl LanguageServer for Backend {
         guarded("workspace/executeCommand", async {
             match params.command.as_str() {
                 STATUS_COMMAND => Ok(Some(self.status())),
+                SHOW_STATUS_COMMAND => {
+                    let status = self.status();
+                    self.client.show_message(MessageType::INFO, status_line(&status)).await;
+                    Ok(Some(status))
+                }
                 super::actions::RUN_ACTION_COMMAND => super::actions::run_command(self, &params.arguments),
                 "glm-lsp.debug.panic" if test_hooks_enabled() => {
                     panic!("test hook: deliberate panic")
