@@ -1,7 +1,9 @@
 -- glm-lsp for Neovim: what happens when the `glm_lsp` client attaches to a buffer.
 --
 -- Completion (set `vim.g.glm_lsp_completion = false` to wire it yourself, e.g. for
--- nvim-cmp or blink.cmp, which read the server's completion items on their own):
+-- nvim-cmp or blink.cmp, which read the server's completion items on their own; on 0.12 also
+-- set the server's `completion.style = 'list'`, since an editor with ghost text gets no items
+-- by default):
 --   Neovim 0.12+  ghost text through textDocument/inlineCompletion; <Tab> accepts it
 --                 (only when <Tab> has no insert-mode mapping of yours).
 --   Neovim 0.11   completion items, requested as you type trigger characters
