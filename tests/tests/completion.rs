@@ -522,3 +522,18 @@ async fn a_long_multi_line_item_has_a_one_line_label_and_a_safe_fence() {
     assert!(edit["newText"].as_str().unwrap().lines().count() > 40);
     setup.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_held_request_ends_empty_at_the_request_timeout() {
+    let mut setup = Setup::new(json!({ "timeoutSecs": 1, "completion": { "debounceMs": 0 } })).await;
+    setup.mock.set_default_reply(Reply::stall());
+    let uri = "file:///project/timeout.go";
+    let position = setup.open_fixture(uri, "go", "package main\n\nvar answer = $0\n").await;
+    let started = std::time::Instant::now();
+    let id = setup.client.send_request("textDocument/completion", completion_request(uri, &position)).await.unwrap();
+    let response = setup.client.raw_response(id, Duration::from_secs(15)).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1), "held until the timeout");
+    assert_eq!(response["result"]["items"], json!([]), "{response}");
+    assert_eq!(response["result"]["isIncomplete"], true);
+    setup.shutdown().await;
+}
