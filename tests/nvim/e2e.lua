@@ -2,7 +2,7 @@
 -- the shipped config and plugin: a completion requested the way Neovim 0.11 requests it
 -- (autotrigger on a trigger character) from a model that takes seconds, accepted from the
 -- menu; "GLM: Improve this code" through the plugin's key, applied by Neovim itself via
--- workspace/applyEdit; :GlmStatus. Exits 0 when every check passes, 1 otherwise (with the
+-- workspace/applyEdit; :GlmStatus; a second, fast server keeps its trigger character. Exits 0 when every check passes, 1 otherwise (with the
 -- reason on stderr).
 
 local function fail(message)
@@ -88,6 +88,46 @@ local ok, err = pcall(function()
   io.stdout:write('status:\n' .. notes[1] .. '\n')
   if not (notes[1]:find('model glm-4.7', 1, true) and notes[1]:find('API key: set', 1, true)) then
     fail('unexpected status:\n' .. notes[1])
+  end
+
+  -- 5. Beside a fast server that triggers on `.` (as rust-analyzer or pyright do): the plugin
+  --    gives it the character, so its menu shows at once and glm-lsp is not asked there.
+  local function fast_server()
+    local closing = false
+    return {
+      request = function(method, _, callback)
+        if method == 'initialize' then
+          callback(nil, { capabilities = { completionProvider = { triggerCharacters = { '.' } } } })
+        elseif method == 'textDocument/completion' then
+          callback(nil, { isIncomplete = false, items = { { label = 'fast_member' } } })
+        else
+          callback(nil, vim.NIL)
+        end
+        return true, 1
+      end,
+      notify = function() return true end,
+      is_closing = function() return closing end,
+      terminate = function() closing = true end,
+    }
+  end
+  local fast = vim.lsp.start({ name = 'fast', cmd = fast_server, root_dir = vim.fn.getcwd() })
+  wait('the fast server', function() return vim.lsp.get_client_by_id(fast).initialized end)
+  vim.lsp.completion.enable(true, fast, 0, { autotrigger = true })
+  local asked_glm = completion_requests
+  local fast_menu_ms
+  _G.glm_wait_for_fast_menu = function()
+    local started = vim.uv.hrtime()
+    vim.wait(5000, function() return vim.fn.pumvisible() == 1 end, 5)
+    fast_menu_ms = (vim.uv.hrtime() - started) / 1e6
+  end
+  vim.api.nvim_win_set_cursor(0, { 3, 0 })
+  vim.api.nvim_feedkeys(vim.keycode('Ovalues.<Cmd>lua glm_wait_for_fast_menu()<CR><C-e><Esc>'), 'tx', false)
+  io.stdout:write(('beside a fast server, its menu after `.` came in %.0f ms\n'):format(fast_menu_ms))
+  if fast_menu_ms > 2000 then
+    fail(('the fast server\'s menu waited %.0f ms'):format(fast_menu_ms))
+  end
+  if completion_requests ~= asked_glm then
+    fail('glm-lsp was asked on a character the other server triggers on')
   end
 end)
 

