@@ -284,19 +284,26 @@ fn new_syntax_error(
     }
 }
 
-/// The start of the first error or missing node overlapping `range`.
-fn first_error(node: tree_sitter::Node, range: Range<usize>) -> Option<usize> {
-    let overlaps =
-        node.start_byte() < range.end.max(range.start + 1) && range.start < node.end_byte().max(node.start_byte() + 1);
-    if !overlaps || !node.has_error() && !node.is_missing() {
-        return None;
+/// The start of the first error or missing node overlapping `range` (iterative: generated
+/// code can nest deeper than a worker thread's stack).
+fn first_error(root: tree_sitter::Node, range: Range<usize>) -> Option<usize> {
+    let overlaps = |node: &tree_sitter::Node| {
+        node.start_byte() < range.end.max(range.start + 1) && range.start < node.end_byte().max(node.start_byte() + 1)
+    };
+    let mut pending = vec![root];
+    while let Some(node) = pending.pop() {
+        if !overlaps(&node) || !node.has_error() && !node.is_missing() {
+            continue;
+        }
+        if node.is_error() || node.is_missing() {
+            return Some(node.start_byte());
+        }
+        // Children in reverse, so the first one is looked at first.
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        pending.extend(children.into_iter().rev());
     }
-    if node.is_error() || node.is_missing() {
-        return Some(node.start_byte());
-    }
-    let mut cursor = node.walk();
-    let children: Vec<_> = node.children(&mut cursor).collect();
-    children.into_iter().find_map(|child| first_error(child, range.clone()))
+    None
 }
 
 #[cfg(test)]

@@ -84,3 +84,23 @@ fn a_region_that_did_not_parse_before_may_be_rewritten() {
     let result = applied(&document, &data, "def compute():\n    return 1").unwrap();
     assert_eq!(result, "def compute():\n    return 1\n\ndef other():\n    return 2\n");
 }
+
+#[test]
+fn a_deeply_nested_answer_is_checked_without_exhausting_the_stack() {
+    let nested = |depth: usize, closing: usize| format!("const x = {}{};\n", "[".repeat(depth), "]".repeat(closing));
+    let text = nested(3000, 3000);
+    let document = Document::new("file:///project/deep.js".into(), "javascript".into(), 1, &text);
+    let data = ActionData { uri: document.uri.clone(), version: 1, target: 0..text.len(), action: ActionKind::Improve };
+    let broken = ModelAnswer {
+        content: format!("```js\n{}```", nested(3000, 2999)),
+        finish: Finish::Complete,
+        reasoning_chars: 0,
+    };
+    let error = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || apply_answer(&text, &data, &broken, &document).unwrap_err())
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(matches!(error, ActionError::WouldNotParse { .. }), "{error}");
+}
