@@ -133,6 +133,34 @@ pub fn prepare(
     })
 }
 
+/// The target `name` whose definition starts at `range` in `text` (as an action's data
+/// records it): looked up from inside its name, which every definition node encloses.
+pub fn target_in(
+    language: Language,
+    text: &str,
+    tree: &tree_sitter::Tree,
+    range: std::ops::Range<usize>,
+    name: &str,
+) -> Option<Target> {
+    let definition = text.get(range.clone())?;
+    let is_word_char = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let offsets = definition.match_indices(name).filter(|(index, _)| {
+        let before = definition[..*index].chars().next_back();
+        let after = definition[index + name.len()..].chars().next();
+        !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+    });
+    for (index, _) in offsets {
+        let offset = range.start + index + 1;
+        if let Some(found) = target::targets_at(language, text, tree, offset..offset)
+            .into_iter()
+            .find(|target| target.name == name && target.range == range)
+        {
+            return Some(found);
+        }
+    }
+    None
+}
+
 /// The context sections of `context` as a prompt shows them (the cursor window is not used:
 /// the code under test is shown whole).
 pub fn render_context(context: &crate::context::Context) -> String {
@@ -393,6 +421,11 @@ async fn run_candidate(
         env.push(("PYTHONPATH".into(), path));
     }
     env.push(("CARGO_TERM_COLOR".into(), "never".into()));
+    // `go test` needs a build cache; a server started without HOME has no default one.
+    let has_cache_home = ["GOCACHE", "XDG_CACHE_HOME", "HOME"].iter().any(|name| std::env::var_os(name).is_some());
+    if job.plan.framework == framework::Framework::GoTesting && !has_cache_home {
+        env.push(("GOCACHE".into(), std::env::temp_dir().join("glm-lsp-go-cache").to_string_lossy().into_owned()));
+    }
     env.push(("NO_COLOR".into(), "1".into()));
     let test_run = run::TestRun {
         files: vec![(job.plan.test_path.clone(), job.file_with(&candidate.text))],

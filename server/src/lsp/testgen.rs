@@ -138,10 +138,7 @@ async fn prepare(
     let language = document.language.ok_or_else(|| JobError::shown("no grammar for this language"))?;
     let text = document.text();
     let tree = document.tree.as_ref().ok_or_else(|| JobError::shown("the file could not be parsed"))?;
-    let inside = (data.target.start + 1).min(text.len());
-    let target = testgen::target::targets_at(language, &text, tree, inside..inside)
-        .into_iter()
-        .find(|target| &target.name == name)
+    let target = testgen::target_in(language, &text, tree, data.target.clone(), name)
         .ok_or_else(|| JobError::shown(format!("`{name}` is no longer where the action was offered; run it again")))?;
     let config = session.config();
     let open_documents = session.documents.snapshot_all();

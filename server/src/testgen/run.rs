@@ -88,7 +88,7 @@ pub fn command(plan: &Plan, new_tests: &[TestItem], only_new: bool, custom: Opti
     let words = |words: &[&str]| words.iter().map(|word| word.to_string()).collect::<Vec<String>>();
     let mut args = match plan.framework {
         Framework::RustTest => {
-            let mut args = words(&["cargo", "test", "--quiet"]);
+            let mut args = words(&["cargo", "test"]);
             args.extend(plan.cargo_selector.iter().cloned());
             args.extend(words(&["--", "--exact"]));
             for item in new_tests {
@@ -614,7 +614,7 @@ mod tests {
             notes: vec![],
         };
         let command = command(&plan, &[item(&["tests"], "adds")], true, None);
-        assert_eq!(command.to_string(), "cargo test --quiet --lib -- --exact calc::tests::adds");
+        assert_eq!(command.to_string(), "cargo test --lib -- --exact calc::tests::adds");
         let custom = super::command(
             &plan,
             &[item(&["tests"], "adds"), item(&[], "it's")],
