@@ -526,6 +526,11 @@ impl TestClient {
         let line = position["line"].as_u64().context("position.line")? as usize;
         let character = position["character"].as_u64().context("position.character")? as usize;
         let starts = line_starts(text);
+        // The line after the last, at character 0, is how servers name the end of a
+        // document; editors (Neovim, Helix, VS Code) read it so.
+        if line == starts.len() && character == 0 {
+            return Ok(text.len());
+        }
         let line_start = *starts.get(line).with_context(|| format!("line of {position} is past the end"))?;
         let line_end = starts.get(line + 1).copied().unwrap_or(text.len());
         let line_text = text[line_start..line_end].trim_end_matches(['\r', '\n']);

@@ -621,3 +621,184 @@ async fn resolve_fills_the_create_file_edit() {
     assert_eq!(project.read("tests/test_calc.py").unwrap(), CALC_TESTS_PY);
     setup.shutdown().await;
 }
+
+/// Runs `glm-lsp generate-tests ARGS` in `project` against the mock, as CI would.
+async fn cli(project: &TempProject, mock: &glm_lsp_e2e::mock_glm::MockGlm, args: &[&str]) -> (i32, String, String) {
+    let output = tokio::process::Command::new(glm_lsp_e2e::lsp_client::server_binary())
+        .arg("generate-tests")
+        .args(args)
+        .current_dir(&project.dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("XDG_CONFIG_HOME", project.dir.join(".no-config"))
+        .env("GLM_BASE_URL", mock.base_url())
+        .env("GLM_API_KEY", glm_lsp_e2e::harness::TEST_KEY)
+        .output()
+        .await
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn git(project: &TempProject, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("git")
+        .args(["-c", "user.name=glm-lsp", "-c", "user.email=glm-lsp@example.com", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(&project.dir)
+        .output()
+        .unwrap()
+}
+
+/// The files the editor path leaves (after `:wall`) for the same fixture and answer.
+async fn editor_result(
+    name: &str,
+    files: &[(&str, &str)],
+    source: &str,
+    marker: &str,
+    target: &str,
+    reply: Reply,
+) -> TempProject {
+    let project = TempProject::new(name, files);
+    let mut setup = start(&project, json!({})).await;
+    setup.mock.add_rule("Task: write unit tests", reply);
+    let uri = open(&mut setup, &project, source).await;
+    generate(&mut setup, &uri, marker, target).await;
+    messages(&mut setup);
+    setup.client.save_all().await.unwrap();
+    setup.shutdown().await;
+    project
+}
+
+#[tokio::test]
+async fn the_cli_prints_a_diff_git_applies_and_writes_what_the_editor_writes() {
+    let existing = "from calc import add\n\n\ndef test_adds():\n    assert add(1, 2) == 3\n";
+    let answer = format!("{existing}\n\ndef test_adds_zero():\n    assert add(0, 0) == 0\n");
+    let cases: Vec<(&str, Vec<(&str, &str)>, &str, &str, &str, &str, String)> = vec![
+        // A new file in tests/.
+        (
+            "new",
+            vec![("calc.py", CALC_PY), ("tests/conftest.py", "")],
+            "calc.py",
+            "return a +",
+            "add",
+            "tests/test_calc.py",
+            CALC_TESTS_PY.to_string(),
+        ),
+        // An existing test file.
+        (
+            "existing",
+            vec![("calc.py", CALC_PY), ("test_calc.py", existing)],
+            "calc.py",
+            "return a +",
+            "add",
+            "test_calc.py",
+            answer.clone(),
+        ),
+    ];
+    for (label, files, source, marker, target, test_file, reply_text) in cases {
+        let project = TempProject::new(&format!("testgen-cli-{label}"), &files);
+        assert!(git(&project, &["init", "-q"]).status.success());
+        git(&project, &["add", "-A"]);
+        assert!(git(&project, &["commit", "-qm", "fixture"]).status.success());
+        let mock = glm_lsp_e2e::mock_glm::MockGlm::start().await;
+        mock.add_rule("Task: write unit tests", fenced("python", &reply_text));
+        let line = CALC_PY.lines().position(|text| text.contains(marker)).unwrap() + 1;
+        let (code, diff, stderr) = cli(&project, &mock, &[source, "--line", &line.to_string()]).await;
+        assert_eq!(code, 0, "{label}: {stderr}");
+        assert!(stderr.contains("generating tests for `add`"), "{stderr}");
+        assert!(diff.contains(&format!("+++ b/{test_file}")), "{diff}");
+        if label == "new" {
+            assert!(diff.contains("--- /dev/null"), "{diff}");
+        }
+        // Printing changes nothing; git accepts the patch on the clean checkout.
+        assert!(git(&project, &["status", "--porcelain"]).stdout.is_empty());
+        let patch = project.path(".patch");
+        std::fs::write(&patch, format!("{diff}\n")).unwrap();
+        let check = git(&project, &["apply", "--check", ".patch"]);
+        assert!(
+            check.status.success(),
+            "{label}: git apply --check: {}\n{diff}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        assert!(git(&project, &["apply", ".patch"]).status.success());
+        let applied = project.read(test_file).unwrap();
+        git(&project, &["checkout", "-q", "--", "."]);
+        git(&project, &["clean", "-qfd", "--exclude=.patch"]);
+        // --write writes the same, which is what the editor path saves.
+        let (code, _, stderr) = cli(&project, &mock, &[source, "--function", target, "--write"]).await;
+        assert_eq!(code, 0, "{stderr}");
+        let written = project.read(test_file).unwrap();
+        assert_eq!(written, applied);
+        let editor = editor_result(
+            &format!("testgen-cli-editor-{label}"),
+            &files,
+            source,
+            marker,
+            target,
+            fenced("python", &reply_text),
+        )
+        .await;
+        assert_eq!(editor.read(test_file).unwrap(), written, "{label}: the editor and the command line agree");
+    }
+}
+
+#[tokio::test]
+async fn the_cli_verifies_with_the_real_runner_and_reports_json() {
+    let project = TempProject::new("testgen-cli-verify", &[("calc.py", CALC_PY)]);
+    let mock = glm_lsp_e2e::mock_glm::MockGlm::start().await;
+    let tests = "from calc import div\n\n\ndef test_divides():\n    assert div(6, 3) == 2\n\n\ndef test_floor():\n    assert div(7, 2) == 3\n";
+    mock.add_rule("I ran these tests", fenced("python", tests));
+    mock.add_rule("Task: write unit tests", fenced("python", tests));
+    let (code, stdout, stderr) = cli(&project, &mock, &["calc.py", "--function", "div", "--verify", "--json"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("running 2 tests…"), "progress on stderr: {stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["file"], "test_calc.py");
+    assert_eq!(report["created"], true);
+    assert_eq!(report["tests"][0], json!({"name": "test_divides", "status": "passed", "reason": null}));
+    assert_eq!(report["tests"][1]["status"], "dropped");
+    assert!(report["tests"][1]["reason"].as_str().unwrap().contains("assert 3.5 == 3"), "{report}");
+    assert!(!report["content"].as_str().unwrap().contains("test_floor"));
+    assert_eq!(project.files(), ["calc.py"], "verification left nothing behind");
+    // Every test failing: a non-zero exit with the reason, nothing written.
+    let failing = "from calc import div\n\n\ndef test_floor():\n    assert div(7, 2) == 3\n";
+    let mock = glm_lsp_e2e::mock_glm::MockGlm::start().await;
+    mock.add_rule("Task: write unit tests", fenced("python", failing));
+    let (code, stdout, stderr) = cli(
+        &project,
+        &mock,
+        &[
+            "calc.py",
+            "--line",
+            "6",
+            "--verify",
+            "--write",
+            "--test-command",
+            "python3 -m pytest -rA -p no:cacheprovider {file}",
+        ],
+    )
+    .await;
+    assert_ne!(code, 0);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("every generated test failed, so none were kept: test_floor failed"), "{stderr}");
+    assert_eq!(project.files(), ["calc.py"]);
+}
+
+#[tokio::test]
+async fn the_cli_explains_bad_requests() {
+    let project = TempProject::new("testgen-cli-errors", &[("calc.py", CALC_PY)]);
+    let mock = glm_lsp_e2e::mock_glm::MockGlm::start().await;
+    let (code, _, stderr) = cli(&project, &mock, &["calc.py", "--line", "3"]).await;
+    assert_ne!(code, 0);
+    assert!(stderr.contains("no function, method or type at"), "{stderr}");
+    let (code, _, stderr) = cli(&project, &mock, &["calc.py", "--function", "mul"]).await;
+    assert_ne!(code, 0);
+    assert!(stderr.contains("no function, method or type named `mul`"), "{stderr}");
+    let (code, _, stderr) = cli(&project, &mock, &["calc.py"]).await;
+    assert_ne!(code, 0);
+    assert!(stderr.contains("--line") || stderr.contains("--function"), "{stderr}");
+    assert!(mock.requests().is_empty());
+}

@@ -244,7 +244,7 @@ fn workspace_edit(
         .into_iter()
         .find(|document| uri_to_path(&document.uri).as_deref() == Some(path));
     let encoding = session.encoding();
-    let annotate = support.change_annotations && support.document_changes;
+    let annotate = support.change_annotations;
     let text_edits = |rope: &Rope, edits: &[Edit]| -> Vec<OneOf<TextEdit, AnnotatedTextEdit>> {
         edits
             .iter()
@@ -288,7 +288,9 @@ fn workspace_edit(
                     "{shown} was created while the model was thinking; run the action again"
                 )));
             }
-            if !(support.create_files && support.document_changes) {
+            // Resource operations live in `documentChanges`: a client that offers `create`
+            // takes them even when it does not advertise `documentChanges` (Neovim).
+            if !support.create_files {
                 return Err(JobError::shown(format!(
                     "the tests belong in a new file, {shown}, and your editor does not let language servers create \
                      files (workspace.workspaceEdit.resourceOperations \"create\"); nothing was written. \
@@ -303,8 +305,21 @@ fn workspace_edit(
         return Err(JobError::shown("the tests are already there; nothing was changed"));
     }
     let lsp_uri: Uri = uri.parse().map_err(|_| JobError::shown(format!("cannot name {shown} as a URI")))?;
-    let lsp_edits = text_edits(&rope, &edits);
-    if !support.document_changes {
+    let mut lsp_edits = text_edits(&rope, &edits);
+    if create {
+        // The new file's text replaces "everything up to the line after the end" (the
+        // usual way to say the end of a document): Neovim and Helix read that as the end,
+        // and Neovim then drops the empty last line of the new buffer instead of keeping
+        // it as an extra blank line; VS Code clamps it to the end.
+        let whole = Range::new(Position::new(0, 0), Position::new(1, 0));
+        for edit in &mut lsp_edits {
+            match edit {
+                OneOf::Left(edit) => edit.range = whole,
+                OneOf::Right(annotated) => annotated.text_edit.range = whole,
+            }
+        }
+    }
+    if !support.document_changes && !create {
         let plain = lsp_edits
             .into_iter()
             .map(|edit| match edit {
