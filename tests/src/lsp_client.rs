@@ -457,7 +457,10 @@ impl TestClient {
         }
         let mut text = document.text.clone();
         let mut content_changes = Vec::new();
-        for (start, end, range, new_text) in ranged.into_iter().rev() {
+        for (start, end, _, new_text) in ranged.into_iter().rev() {
+            // The editor reports the change in its own terms: positions of its text.
+            let range =
+                json!({ "start": self.position(&document.text, start), "end": self.position(&document.text, end) });
             text.replace_range(start..end, &new_text);
             content_changes.push(json!({ "range": range, "text": new_text }));
         }
