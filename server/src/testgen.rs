@@ -240,6 +240,8 @@ pub struct Generated {
     pub tests: Vec<TestReport>,
     /// Why only the answer's additions were kept, when it changed existing lines.
     pub repaired: Option<String>,
+    /// Why verification was asked for but did not run.
+    pub not_run: Option<String>,
 }
 
 impl Generated {
@@ -255,7 +257,10 @@ impl Generated {
         let total = self.tests.len();
         let plural = |count: usize| if count == 1 { "test" } else { "tests" };
         let mut summary = if self.tests.iter().all(|test| test.status == TestStatus::NotRun) {
-            format!("{total} {} generated (not run)", plural(total))
+            match &self.not_run {
+                Some(reason) => format!("{total} {} generated (not run: {reason})", plural(total)),
+                None => format!("{total} {} generated (not run)", plural(total)),
+            }
         } else {
             format!("{total} {} generated, {kept} pass", plural(total))
         };
@@ -297,8 +302,6 @@ pub enum TestgenError {
     AllFailed(String),
     #[error("the test run timed out after {0} s (tests.timeoutSecs); nothing was changed")]
     TimedOut(u64),
-    #[error("verification is not available for {0} without a `tests.command` in your settings")]
-    NoRunner(&'static str),
     #[error("the tests could not be run: {0}")]
     Runner(String),
 }
@@ -322,10 +325,15 @@ pub async fn generate(
         return Ok(finish(job, &candidate, Vec::new()));
     };
     let custom = job.settings.command.as_deref().filter(|command| !command.trim().is_empty());
-    if custom.is_none()
-        && matches!(run::command(&job.plan, &[], false, None), run::CommandLine::Shell(ref line) if line.is_empty())
-    {
-        return Err(TestgenError::NoRunner(job.language.name()));
+    let has_default_runner =
+        !matches!(run::command(&job.plan, &[], false, None), run::CommandLine::Shell(ref line) if line.is_empty());
+    if custom.is_none() && !has_default_runner {
+        let mut generated = finish(job, &candidate, Vec::new());
+        for test in &mut generated.tests {
+            test.status = TestStatus::NotRun;
+        }
+        generated.not_run = Some(format!("set tests.command to run {} tests", job.plan.framework.label()));
+        return Ok(generated);
     }
     let mut rounds_left = job.settings.repair_rounds;
     loop {
@@ -387,6 +395,10 @@ async fn ask(
     let code = match job.plan.destination {
         Destination::InlineModule { .. } => as_test_module(&code),
         Destination::File => code,
+    };
+    let code = match job.plan.destination {
+        Destination::File => candidate::with_imports(job.language, &code, &job.plan.subject_imports),
+        Destination::InlineModule { .. } => code,
     };
     Ok(candidate::reconcile(job.language, job.existing_tests.as_deref(), &code)?)
 }
@@ -461,6 +473,7 @@ fn finish(job: &Job, candidate: &Candidate, dropped: Vec<(String, String)>) -> G
         after: job.file_with(&candidate.text),
         tests,
         repaired: candidate.repaired.clone(),
+        not_run: None,
     }
 }
 

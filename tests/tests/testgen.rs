@@ -676,7 +676,8 @@ async fn editor_result(
 async fn the_cli_prints_a_diff_git_applies_and_writes_what_the_editor_writes() {
     let existing = "from calc import add\n\n\ndef test_adds():\n    assert add(1, 2) == 3\n";
     let answer = format!("{existing}\n\ndef test_adds_zero():\n    assert add(0, 0) == 0\n");
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str, &str, &str, &str, String)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, &'a str, &'a str, &'a str, String);
+    let cases: Vec<Case> = vec![
         // A new file in tests/.
         (
             "new",

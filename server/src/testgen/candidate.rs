@@ -33,7 +33,7 @@ pub enum CandidateError {
 pub fn reconcile(language: Language, existing: Option<&str>, answer: &str) -> Result<Candidate, CandidateError> {
     let answer = normalize_line_endings(answer, existing);
     let answer = ensure_final_newline(&answer);
-    let existing_clean = existing.map_or(true, |text| items::parses_cleanly(language, text));
+    let existing_clean = existing.is_none_or(|text| items::parses_cleanly(language, text));
     if existing_clean && !items::parses_cleanly(language, &answer) {
         return Err(CandidateError::Syntax(language.name(), first_error(language, &answer)));
     }
@@ -74,6 +74,65 @@ pub fn reconcile(language: Language, existing: Option<&str>, answer: &str) -> Re
         format!("the model's answer changed existing tests ({}); they were kept as they were", changed.join(", "))
     };
     Ok(Candidate { text, new_tests, repaired: Some(reason) })
+}
+
+/// The answer with the server's imports of the code under test when it imports that module
+/// in none of its own ways: the import path is computed from the layout, not guessed.
+pub fn with_imports(language: Language, answer: &str, imports: &[String]) -> String {
+    let missing: Vec<&String> = imports.iter().filter(|line| !imports_same_module(language, answer, line)).collect();
+    if missing.is_empty() {
+        return answer.to_string();
+    }
+    let lines: Vec<&str> = answer.lines().collect();
+    // After the answer's last top-level import (Go: after the package clause), else at the top.
+    let after = lines
+        .iter()
+        .rposition(|line| is_import_line(language, line) && !line.starts_with([' ', '\t']))
+        .map(|index| index + 1)
+        .or_else(|| lines.iter().position(|line| line.starts_with("package ")).map(|index| index + 1))
+        .unwrap_or(0);
+    let mut result: Vec<String> = lines[..after].iter().map(|line| line.to_string()).collect();
+    if after > 0 && language == Language::Go {
+        result.push(String::new());
+    }
+    result.extend(missing.iter().map(|line| line.to_string()));
+    if after == 0 {
+        result.push(String::new());
+    }
+    result.extend(lines[after..].iter().map(|line| line.to_string()));
+    let mut text = result.join("\n");
+    text.push('\n');
+    text
+}
+
+/// Whether `answer` imports what `import_line` imports, in any form (`from calc import add, div`
+/// for `from calc import add`; `require('./math')` for `import { add } from './math'`).
+fn imports_same_module(language: Language, answer: &str, import_line: &str) -> bool {
+    if answer.lines().any(|line| line.trim() == import_line.trim()) {
+        return true;
+    }
+    let module = match language {
+        Language::Python => {
+            let module = import_line.trim_start_matches("from ").split_whitespace().next().unwrap_or_default();
+            return answer.lines().any(|line| {
+                let line = line.trim();
+                line.starts_with(&format!("from {module} import"))
+                    || line == format!("import {module}")
+                    || line.starts_with(&format!("import {module} as"))
+            });
+        }
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            import_line.split(['\'', '"']).nth(1).unwrap_or_default().to_string()
+        }
+        Language::Rust => import_line
+            .trim_start_matches("use ")
+            .trim_end_matches(';')
+            .rsplit_once("::")
+            .map(|(path, _)| path.to_string())
+            .unwrap_or_default(),
+        _ => import_line.trim().to_string(),
+    };
+    !module.is_empty() && answer.lines().any(|line| is_import_line(language, line) && line.contains(&module))
 }
 
 /// Lines compare equal when only trailing whitespace differs.
@@ -290,6 +349,24 @@ mod tests {
         let candidate = reconcile(Language::Python, Some(EXISTING), answer).unwrap();
         assert!(candidate.text.starts_with(EXISTING));
         assert!(candidate.text.contains("def test_other"));
+    }
+
+    #[test]
+    fn the_servers_import_is_added_when_the_answer_lacks_it() {
+        let imports = ["from shop.cart import total".to_string()];
+        let answer = "import pytest\n\n\ndef test_total():\n    assert total([]) == 0\n";
+        assert_eq!(
+            with_imports(Language::Python, answer, &imports),
+            "import pytest\nfrom shop.cart import total\n\n\ndef test_total():\n    assert total([]) == 0\n"
+        );
+        let already = "from shop.cart import total, Cart\n\ndef test_a():\n    pass\n";
+        assert_eq!(with_imports(Language::Python, already, &imports), already);
+        let bare = "def test_total():\n    pass\n";
+        assert!(
+            with_imports(Language::Python, bare, &imports).starts_with("from shop.cart import total\n\ndef test_total")
+        );
+        let js = "const { add } = require('./math');\n\ntest('a', () => {});\n";
+        assert_eq!(with_imports(Language::JavaScript, js, &["import { add } from './math';".to_string()]), js);
     }
 
     #[test]

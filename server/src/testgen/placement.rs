@@ -514,7 +514,7 @@ pub fn relative_path(from: &Path, to: &Path) -> String {
     let from: Vec<Component> = from.components().collect();
     let to_parts: Vec<Component> = to.components().collect();
     let shared = from.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = std::iter::repeat("..".to_string()).take(from.len() - shared).collect();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), from.len() - shared).collect();
     parts.extend(to_parts[shared..].iter().map(|part| part.as_os_str().to_string_lossy().into_owned()));
     let joined = parts.join("/");
     if joined.starts_with("..") {

@@ -262,8 +262,7 @@ fn cargo_failure(output: &str, name: &str) -> String {
     output[start + header.len()..]
         .lines()
         .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with("thread '") && !line.starts_with("note:"))
-        .next()
+        .find(|line| !line.is_empty() && !line.starts_with("thread '") && !line.starts_with("note:"))
         .unwrap_or("failed")
         .to_string()
 }
