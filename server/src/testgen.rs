@@ -208,8 +208,13 @@ pub fn find_by_name(language: Language, text: &str, name: &str) -> Option<Target
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stage {
     Model(ModelEvent),
-    Running { tests: usize },
-    Repairing { failing: usize },
+    Running {
+        tests: usize,
+    },
+    /// Asking the model again with the runner's output about `failing` tests.
+    Repairing {
+        failing: usize,
+    },
 }
 
 pub type StageSink = Arc<dyn Fn(Stage) + Send + Sync>;
@@ -338,13 +343,13 @@ pub async fn generate(
     let mut rounds_left = job.settings.repair_rounds;
     loop {
         let verdict = run_candidate(workbench, job, &candidate, custom, &stages).await?;
-        let (failing, output) = match verdict {
+        let (failing, failing_count, output) = match verdict {
             (run::Verdict::TimedOut, _) => return Err(TestgenError::TimedOut(job.settings.timeout.as_secs())),
             (run::Verdict::DoesNotBuild(first), output) => {
                 if rounds_left == 0 {
                     return Err(TestgenError::DoesNotBuild(first));
                 }
-                (format!("They do not compile or cannot be collected: {first}"), output)
+                (format!("They do not compile or cannot be collected: {first}"), candidate.new_tests.len(), output)
             }
             (run::Verdict::Results(results), output) => {
                 let failed: Vec<(String, String)> = results
@@ -358,11 +363,11 @@ pub async fn generate(
                     return drop_failing(job, &candidate, failed);
                 }
                 let names: Vec<&str> = failed.iter().map(|(name, _)| name.as_str()).collect();
-                (format!("These tests failed: {}.", names.join(", ")), output)
+                (format!("These tests failed: {}.", names.join(", ")), failed.len(), output)
             }
         };
         rounds_left -= 1;
-        stages(Stage::Repairing { failing: candidate.new_tests.len() });
+        stages(Stage::Repairing { failing: failing_count });
         messages = prompt::repair(job, &candidate.text, &failing, &output);
         candidate = ask(model, job, messages.clone(), &stages).await?;
     }

@@ -101,7 +101,7 @@ fn stage_sink(status: StatusSender) -> StageSink {
             Stage::Model(event) => lsp_actions::describe(&event),
             Stage::Running { tests } => format!("running {tests} test{}…", if tests == 1 { "" } else { "s" }),
             Stage::Repairing { failing } => {
-                format!("repairing: asking the model again with the failures ({failing} tests)…")
+                format!("repairing {failing} failing test{}…", if failing == 1 { "" } else { "s" })
             }
         };
         let _ = status.send(message);

@@ -33,20 +33,20 @@ pub enum CandidateError {
 pub fn reconcile(language: Language, existing: Option<&str>, answer: &str) -> Result<Candidate, CandidateError> {
     let answer = normalize_line_endings(answer, existing);
     let answer = ensure_final_newline(&answer);
-    let existing_clean = existing.is_none_or(|text| items::parses_cleanly(language, text));
-    if existing_clean && !items::parses_cleanly(language, &answer) {
+    let (old_tests, existing_clean) = existing.map_or((Vec::new(), true), |text| items::scan(language, text));
+    let (candidate_tests, answer_clean) = items::scan(language, &answer);
+    if existing_clean && !answer_clean {
         return Err(CandidateError::Syntax(language.name(), first_error(language, &answer)));
     }
     let Some(existing) = existing else {
-        let new_tests = items::find(language, &answer);
-        if new_tests.is_empty() {
+        if candidate_tests.is_empty() {
             return Err(CandidateError::NoNewTests);
         }
-        return Ok(Candidate { text: answer, new_tests, repaired: None });
+        return Ok(Candidate { text: answer, new_tests: candidate_tests, repaired: None });
     };
-    let old_tests = items::find(language, existing);
     let old_paths: HashSet<String> = old_tests.iter().map(|item| item.path("::")).collect();
-    let candidate_tests = items::find(language, &answer);
+    let candidate_ranges: std::collections::HashMap<String, std::ops::Range<usize>> =
+        candidate_tests.iter().map(|item| (item.path("::"), item.range.clone())).collect();
     let new_tests: Vec<TestItem> =
         candidate_tests.iter().filter(|item| !old_paths.contains(&item.path("::"))).cloned().collect();
     if new_tests.is_empty() {
@@ -55,9 +55,9 @@ pub fn reconcile(language: Language, existing: Option<&str>, answer: &str) -> Re
     let changed: Vec<String> = old_tests
         .iter()
         .filter(|old| {
-            !candidate_tests.iter().any(|new| {
-                new.path("::") == old.path("::") && same_text(&existing[old.range.clone()], &answer[new.range.clone()])
-            })
+            candidate_ranges
+                .get(&old.path("::"))
+                .is_none_or(|range| !same_text(&existing[old.range.clone()], &answer[range.clone()]))
         })
         .map(|old| old.name.clone())
         .collect();

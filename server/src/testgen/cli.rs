@@ -182,7 +182,9 @@ fn progress_on_stderr() -> super::StageSink {
                 crate::model::ModelEvent::Retrying { attempt, reason } => format!("retrying ({attempt}): {reason}"),
             },
             Stage::Running { tests } => format!("running {tests} test{}…", if tests == 1 { "" } else { "s" }),
-            Stage::Repairing { failing } => format!("asking the model to repair the failing tests ({failing})…"),
+            Stage::Repairing { failing } => {
+                format!("repairing {failing} failing test{}…", if failing == 1 { "" } else { "s" })
+            }
         };
         let mut last = last.lock().unwrap_or_else(|poison| poison.into_inner());
         let stage_word = message.split_whitespace().next().unwrap_or_default().to_string();

@@ -32,14 +32,19 @@ impl TestItem {
 /// The tests in `text`, in source order. Unparseable text gives whatever tree-sitter's error
 /// recovery still recognises.
 pub fn find(language: Language, text: &str) -> Vec<TestItem> {
+    scan(language, text).0
+}
+
+/// The tests in `text` and whether it parses without syntax errors, from one parse.
+pub fn scan(language: Language, text: &str) -> (Vec<TestItem>, bool) {
     let Some(tree) = parse_str(language, text) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
     let mut items = Vec::new();
     walk(language, text, tree.root_node(), &mut Vec::new(), &mut items);
     items.sort_by_key(|item| item.range.start);
     items.dedup_by(|later, earlier| later.range.start < earlier.range.end);
-    items
+    (items, !tree.root_node().has_error())
 }
 
 /// Whether the text parses without syntax errors.

@@ -20,7 +20,7 @@ not have.";
 fn destination_words(job: &Job) -> String {
     match (&job.plan.destination, &job.existing_tests) {
         (Destination::InlineModule { existing: Some(_) }, _) => format!(
-            "the existing `#[cfg(test)] mod tests` module at the end of {} (shown below); reply with the whole module, \
+            "the existing `#[cfg(test)] mod tests` module of {} (shown below); reply with the whole module, \
              from `#[cfg(test)]` to its closing brace",
             job.display_test
         ),
