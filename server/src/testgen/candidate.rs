@@ -379,4 +379,65 @@ mod tests {
         // Changing an import line is allowed.
         assert_eq!(reconcile(Language::Rust, Some(existing), rewritten).unwrap().repaired, None);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn test_function(name: &str, value: u32) -> String {
+            format!("def {name}():\n    assert add({value}, 1) == {}\n", value + 1)
+        }
+
+        /// What the answer does with one existing test.
+        #[derive(Debug, Clone, Copy)]
+        enum Fate {
+            Kept,
+            Changed,
+            Dropped,
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+            /// Whatever the answer does to existing tests, every one of them comes out byte for
+            /// byte, and every new test of the answer is in the result.
+            #[test]
+            fn existing_tests_always_survive(
+                fates in proptest::collection::vec(prop_oneof![Just(Fate::Kept), Just(Fate::Changed), Just(Fate::Dropped)], 0..6),
+                new_positions in proptest::collection::vec(0usize..8, 1..4),
+            ) {
+                let existing_tests: Vec<String> = (0..fates.len()).map(|index| test_function(&format!("test_old_{index}"), index as u32)).collect();
+                let existing = format!("from calc import add\n\n\n{}", existing_tests.join("\n\n"));
+                let mut answer_parts: Vec<String> = fates
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, fate)| match fate {
+                        Fate::Kept => Some(existing_tests[index].clone()),
+                        Fate::Changed => Some(test_function(&format!("test_old_{index}"), 100 + index as u32)),
+                        Fate::Dropped => None,
+                    })
+                    .collect();
+                let new_names: Vec<String> = (0..new_positions.len()).map(|index| format!("test_new_{index}")).collect();
+                for (name, position) in new_names.iter().zip(&new_positions) {
+                    let at = (*position).min(answer_parts.len());
+                    answer_parts.insert(at, test_function(name, 7));
+                }
+                let answer = format!("from calc import add\n\n\n{}", answer_parts.join("\n\n"));
+                let candidate = reconcile(Language::Python, Some(&existing), &answer).unwrap();
+                for test in &existing_tests {
+                    prop_assert!(candidate.text.contains(test.as_str()), "lost {test:?} in\n{}", candidate.text);
+                }
+                let found: Vec<String> = candidate.new_tests.iter().map(|item| item.name.clone()).collect();
+                let mut expected = new_names.clone();
+                expected.sort();
+                let mut found_sorted = found.clone();
+                found_sorted.sort();
+                prop_assert_eq!(found_sorted, expected);
+                prop_assert!(items::parses_cleanly(Language::Python, &candidate.text));
+                let all_kept = fates.iter().all(|fate| matches!(fate, Fate::Kept));
+                prop_assert_eq!(candidate.repaired.is_none(), all_kept);
+            }
+        }
+    }
 }
