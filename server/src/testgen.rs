@@ -332,12 +332,18 @@ pub async fn generate(
     let custom = job.settings.command.as_deref().filter(|command| !command.trim().is_empty());
     let has_default_runner =
         !matches!(run::command(&job.plan, &[], false, None), run::CommandLine::Shell(ref line) if line.is_empty());
-    if custom.is_none() && !has_default_runner {
+    let cannot_run = match (&job.plan.missing_runner, has_default_runner) {
+        _ if custom.is_some() => None,
+        (_, false) => Some(format!("set tests.command to run {} tests", job.plan.framework.label())),
+        (Some(missing), true) => Some(missing.clone()),
+        (None, true) => None,
+    };
+    if let Some(reason) = cannot_run {
         let mut generated = finish(job, &candidate, Vec::new());
         for test in &mut generated.tests {
             test.status = TestStatus::NotRun;
         }
-        generated.not_run = Some(format!("set tests.command to run {} tests", job.plan.framework.label()));
+        generated.not_run = Some(reason);
         return Ok(generated);
     }
     let mut rounds_left = job.settings.repair_rounds;
@@ -345,6 +351,16 @@ pub async fn generate(
         let verdict = run_candidate(workbench, job, &candidate, custom, &stages).await?;
         let (failing, failing_count, output) = match verdict {
             (run::Verdict::TimedOut, _) => return Err(TestgenError::TimedOut(job.settings.timeout.as_secs())),
+            // The runner itself is missing: no model call can fix that; the tests are kept
+            // unverified and the user learns what to install.
+            (run::Verdict::NoRunner(reason), _) => {
+                let mut generated = finish(job, &candidate, Vec::new());
+                for test in &mut generated.tests {
+                    test.status = TestStatus::NotRun;
+                }
+                generated.not_run = Some(reason);
+                return Ok(generated);
+            }
             (run::Verdict::DoesNotBuild(first), output) => {
                 if rounds_left == 0 {
                     return Err(TestgenError::DoesNotBuild(first));

@@ -803,3 +803,35 @@ async fn the_cli_explains_bad_requests() {
     assert!(stderr.contains("--line") || stderr.contains("--function"), "{stderr}");
     assert!(mock.requests().is_empty());
 }
+
+#[tokio::test]
+async fn a_missing_runner_leaves_the_tests_unverified_and_says_what_to_install() {
+    // Vitest is named in package.json but not installed: npx is never asked to fetch it.
+    let project = TempProject::new(
+        "testgen-no-vitest",
+        &[("package.json", r#"{"name": "m", "devDependencies": {"vitest": "^3.0.0"}}"#), ("src/math.ts", MATH_TS)],
+    );
+    let mut setup = start(&project, json!({ "tests": { "verify": true } })).await;
+    let tests = "import { expect, it } from 'vitest';\nimport { add } from './math';\n\nit('adds', () => {\n  expect(add(1, 2)).toBe(3);\n});\n";
+    setup.mock.add_rule("Task: write unit tests", fenced("typescript", tests));
+    let uri = open(&mut setup, &project, "src/math.ts").await;
+    let message = generate(&mut setup, &uri, "return a", "add").await;
+    assert_eq!(message, "1 test generated (not run: vitest is not installed (no node_modules/.bin/vitest; run npm install)) in src/math.test.ts");
+    messages(&mut setup);
+    assert_eq!(setup.mock.requests().len(), 1, "no repair round for a missing runner");
+    setup.shutdown().await;
+
+    // The user's own command, not found by the shell.
+    let project = TempProject::new("testgen-no-command", &[("calc.py", CALC_PY)]);
+    let mut setup =
+        start(&project, json!({ "tests": { "verify": true, "command": "no-such-test-runner {file}" } })).await;
+    setup.mock.add_rule("Task: write unit tests", fenced("python", CALC_TESTS_PY));
+    let uri = open(&mut setup, &project, "calc.py").await;
+    let message = generate(&mut setup, &uri, "return a +", "add").await;
+    assert!(message.starts_with("2 tests generated (not run: the test command is not installed"), "{message}");
+    messages(&mut setup);
+    assert_eq!(setup.mock.requests().len(), 1);
+    assert_eq!(project.files(), ["calc.py", "test_calc.py"]);
+    assert_eq!(project.read("test_calc.py").as_deref(), Some(""), "only the editor's new, unsaved file");
+    setup.shutdown().await;
+}

@@ -63,6 +63,9 @@ pub struct Plan {
     pub module_path: Vec<String>,
     /// Facts the model should know (for example that the function is not exported).
     pub notes: Vec<String>,
+    /// Why the default runner cannot run here (a JavaScript runner not installed), so
+    /// verification is skipped instead of letting `npx` look for it.
+    pub missing_runner: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +104,7 @@ pub fn plan(
         cargo_selector: Vec::new(),
         module_path: Vec::new(),
         notes: Vec::new(),
+        missing_runner: None,
     };
     let up = Ancestors { files, start: &dir, root };
     match language {
@@ -405,6 +409,30 @@ fn plan_javascript(
         Some(folder) => folder.join(&names[0]),
         None => dir.join(&names[0]),
     });
+    let runner = match plan.framework {
+        Framework::Vitest => Some("vitest"),
+        Framework::Jest => Some("jest"),
+        Framework::Mocha => Some("mocha"),
+        _ => None,
+    };
+    if let Some(runner) = runner {
+        let mut installed = false;
+        let mut current = Some(package_dir.as_path());
+        while let Some(folder) = current {
+            if files.is_file(&folder.join("node_modules/.bin").join(runner)) {
+                installed = true;
+                break;
+            }
+            if Some(folder) == up.root {
+                break;
+            }
+            current = folder.parent();
+        }
+        if !installed {
+            plan.missing_runner =
+                Some(format!("{runner} is not installed (no node_modules/.bin/{runner}; run npm install)"));
+        }
+    }
     plan.run_dir = package_dir;
 
     // The import of the code under test, relative to the test file.

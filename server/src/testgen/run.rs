@@ -73,6 +73,8 @@ pub enum Verdict {
     Results(Vec<(TestItem, Option<String>)>),
     /// Nothing ran: the candidate does not compile, or the runner could not collect it.
     DoesNotBuild(String),
+    /// The test runner is not installed (the reason names it).
+    NoRunner(String),
     TimedOut,
 }
 
@@ -187,6 +189,9 @@ pub fn verdict(framework: Framework, output: &RunOutput, new_tests: &[TestItem],
         return Verdict::TimedOut;
     }
     let combined = output.combined(usize::MAX);
+    if let Some(reason) = missing_runner(framework, output, &combined, custom) {
+        return Verdict::NoRunner(reason);
+    }
     let statuses = match framework {
         Framework::RustTest => cargo_statuses(&combined),
         Framework::Pytest => pytest_statuses(&combined),
@@ -224,6 +229,32 @@ pub fn verdict(framework: Framework, output: &RunOutput, new_tests: &[TestItem],
             })
             .collect(),
     )
+}
+
+/// Why the runner could not even start: the shell's "not found", Python without pytest,
+/// npx refusing to download a runner the project does not have.
+fn missing_runner(framework: Framework, output: &RunOutput, combined: &str, custom: bool) -> Option<String> {
+    let runner = match framework {
+        _ if custom => "the test command",
+        Framework::Pytest => "pytest",
+        Framework::Vitest => "vitest",
+        Framework::Jest => "jest",
+        Framework::Mocha => "mocha",
+        _ => "the test command",
+    };
+    if output.exit_code == Some(127) {
+        return Some(format!("{runner} is not installed ({})", first_meaningful_line(combined).unwrap_or_default()));
+    }
+    let missing = match framework {
+        Framework::Pytest => combined.contains("No module named pytest"),
+        Framework::Vitest | Framework::Jest | Framework::Mocha => {
+            combined.contains("could not determine executable to run")
+                || combined.contains("npx canceled due to missing packages")
+                || combined.contains("missing packages and no YES option")
+        }
+        _ => false,
+    };
+    missing.then(|| format!("{runner} is not installed in the project; install it to verify tests"))
 }
 
 /// A runner's name for a test (`calc::tests::adds`, `tests/test_calc.py::TestX::test_a`,
@@ -556,6 +587,24 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_runner_is_not_a_failing_test() {
+        let out = RunOutput {
+            exit_code: Some(1),
+            stderr: "/usr/bin/python3: No module named pytest\n".into(),
+            ..Default::default()
+        };
+        assert!(
+            matches!(verdict(Framework::Pytest, &out, &[item(&[], "test_a")], false), Verdict::NoRunner(reason) if reason.starts_with("pytest is not installed"))
+        );
+        let out = RunOutput {
+            exit_code: Some(1),
+            stderr: "npm ERR! could not determine executable to run\n".into(),
+            ..Default::default()
+        };
+        assert!(matches!(verdict(Framework::Vitest, &out, &[item(&[], "a")], false), Verdict::NoRunner(_)));
+    }
+
+    #[test]
     fn go_output() {
         let out = "=== RUN   TestAdd\n--- PASS: TestAdd (0.00s)\n=== RUN   TestDiv\n    div_test.go:12: Div(1, 0) = 1, want 0\n--- FAIL: TestDiv (0.00s)\nFAIL\n";
         assert_eq!(
@@ -611,6 +660,7 @@ mod tests {
             cargo_selector: vec!["--lib".into()],
             module_path: vec!["calc".into()],
             notes: vec![],
+            missing_runner: None,
         };
         let command = command(&plan, &[item(&["tests"], "adds")], true, None);
         assert_eq!(command.to_string(), "cargo test --lib -- --exact calc::tests::adds");
