@@ -26,10 +26,19 @@ pub struct Diagnostic {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum ActionKind {
-    Fix { diagnostic: Diagnostic },
+    Fix {
+        diagnostic: Diagnostic,
+    },
     Improve,
     Document,
-    Custom { title: String, prompt: String },
+    Custom {
+        title: String,
+        prompt: String,
+    },
+    /// Unit tests for the function, method or type `name` whose definition is `target`.
+    GenerateTests {
+        name: String,
+    },
 }
 
 /// What an action acts on; serialized into the LSP action's `data` and command arguments.
@@ -94,6 +103,14 @@ pub fn offers(document: &Document, selection: Range<usize>, diagnostics: &[Diagn
     if let Some(target) = definition {
         offers.push(offer("GLM: Add documentation".into(), "refactor.rewrite", target, ActionKind::Document));
     }
+    for target in test_targets(document, &text, selection) {
+        offers.push(offer(
+            format!("GLM: Generate tests for `{}`", target.name),
+            "source",
+            target.range.clone(),
+            ActionKind::GenerateTests { name: target.name },
+        ));
+    }
     offers
 }
 
@@ -103,6 +120,23 @@ fn is_cursor(text: &str, selection: &Range<usize>) -> bool {
         return selection.is_empty();
     };
     selected == "\r\n" || selected.chars().nth(1).is_none()
+}
+
+/// What tests can be generated for at `selection`: nothing in test code, nor in a document
+/// that is not a file (the tests need a place on disk).
+pub fn test_targets(document: &Document, text: &str, selection: Range<usize>) -> Vec<crate::testgen::Target> {
+    let (Some(language), Some(tree)) = (document.language, document.tree.as_ref()) else {
+        return Vec::new();
+    };
+    let Some(path) = crate::context::uri_to_path(&document.uri) else {
+        return Vec::new();
+    };
+    if crate::testgen::is_test_file(&path)
+        || crate::testgen::target::is_inside_tests(language, text, tree, selection.start)
+    {
+        return Vec::new();
+    }
+    crate::testgen::target::targets_at(language, text, tree, selection)
 }
 
 /// The innermost function, method, class or type around `offset`, as found by the
@@ -155,6 +189,8 @@ pub fn prompt(document: &Document, file: &str, text: &str, data: &ActionData, co
              comments), for the definition and its public members. Change no code, only add documentation."
         ),
         ActionKind::Custom { prompt, .. } => prompt.replace("{code}", target).replace("{language}", language),
+        // Test generation has its own prompts (`testgen::prompt`); this is never sent.
+        ActionKind::GenerateTests { name } => format!("Write unit tests for `{name}`."),
     };
     let mut user = String::new();
     if !context.is_empty() {

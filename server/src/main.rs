@@ -43,6 +43,33 @@ enum Command {
         #[arg(long)]
         budget: Option<usize>,
     },
+    /// Generate unit tests for a function or type; prints a unified diff for `git apply`.
+    #[command(name = "generate-tests")]
+    GenerateTests {
+        /// The source file.
+        file: PathBuf,
+        /// A line inside the function or type (1-based, as editors show it).
+        #[arg(long, conflicts_with = "function", required_unless_present = "function")]
+        line: Option<usize>,
+        /// The function, method (`Type.method`) or type to test.
+        #[arg(long)]
+        function: Option<String>,
+        /// The workspace root: diff paths are relative to it (default: the current directory).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Write the change instead of only printing it.
+        #[arg(long)]
+        write: bool,
+        /// Run the new tests, repair them once from the failures, keep only those that pass.
+        #[arg(long)]
+        verify: bool,
+        /// The test command (`{file}` and `{names}` are filled in) instead of the default.
+        #[arg(long)]
+        test_command: Option<String>,
+        /// Print JSON: {file, created, diff, content, tests: [{name, status, reason}], summary}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the configuration and make one tiny request to the configured endpoint.
     Doctor {
         /// The workspace root whose glm-lsp.toml applies (default: the current directory).
@@ -90,6 +117,27 @@ fn main() -> std::process::ExitCode {
                 Ok(output) => {
                     print(output.trim_end());
                     std::process::ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
+        Some(Command::GenerateTests { file, line, function, root, write, verify, test_command, json }) => {
+            let config = load_config(&root);
+            let options =
+                glm_lsp::testgen::cli::Options { file, line, function, root, write, verify, test_command, json };
+            match runtime.block_on(glm_lsp::testgen::cli::run(&options, &config)) {
+                Ok(outcome) => {
+                    if !outcome.stdout.is_empty() {
+                        print(outcome.stdout.trim_end());
+                    }
+                    if outcome.success {
+                        std::process::ExitCode::SUCCESS
+                    } else {
+                        std::process::ExitCode::FAILURE
+                    }
                 }
                 Err(error) => {
                     eprintln!("error: {error:#}");

@@ -2,7 +2,7 @@
 -- the shipped config and plugin: a completion requested the way Neovim 0.11 requests it
 -- (autotrigger on a trigger character) from a model that takes seconds, accepted from the
 -- menu; "GLM: Improve this code" through the plugin's key, applied by Neovim itself via
--- workspace/applyEdit; :GlmStatus; a second, fast server keeps its trigger character. Exits 0 when every check passes, 1 otherwise (with the
+-- workspace/applyEdit; tests generated through the plugin's key; :GlmStatus; a second, fast server keeps its trigger character. Exits 0 when every check passes, 1 otherwise (with the
 -- reason on stderr).
 
 local function fail(message)
@@ -77,8 +77,22 @@ local ok, err = pcall(function()
     fail('buffer is\n' .. buffer_text() .. '\nexpected\n' .. expected)
   end
 
-  -- 3. Test generation (workstream `testgen`): <leader>at with the cursor in `compute`, then
-  --    check the created test file here.
+  -- 3. Test generation through the plugin's <leader>at (the glm-lsp.generateTests command),
+  --    cursor in `compute`: Neovim creates the test file and fills it; :wall writes it and the
+  --    Rust side reads it from disk.
+  local source = vim.api.nvim_get_current_buf()
+  vim.api.nvim_win_set_cursor(0, { 2, 6 })
+  vim.api.nvim_feedkeys(vim.keycode('<leader>at'), 'mx', false)
+  local test_file = vim.env.GLM_TEST_CREATED
+  wait('the generated test file', function()
+    local buffer = vim.fn.bufnr(test_file)
+    return buffer > 0
+      and vim.api.nvim_buf_is_loaded(buffer)
+      and table.concat(vim.api.nvim_buf_get_lines(buffer, 0, -1, false), '\n'):find('def test_', 1, true) ~= nil
+  end, 20000)
+  vim.cmd('silent wall')
+  vim.api.nvim_set_current_buf(source)
+  io.stdout:write('tests generated in ' .. test_file .. '\n')
 
   -- 4. :GlmStatus shows the session readably.
   local notes = {}

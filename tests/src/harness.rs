@@ -77,3 +77,70 @@ pub fn split_cursor(fixture: &str) -> (String, usize) {
     let cursor = fixture.find("$0").expect("fixture has a $0 cursor");
     (fixture.replacen("$0", "", 1), cursor)
 }
+
+/// A project folder for one test, removed on drop.
+pub struct TempProject {
+    pub dir: std::path::PathBuf,
+}
+
+impl TempProject {
+    /// Creates `files` (relative paths) under a fresh temporary folder.
+    pub fn new(name: &str, files: &[(&str, &str)]) -> TempProject {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let unique = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("glm-lsp-{name}-{}-{unique}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create the project folder");
+        let project = TempProject { dir };
+        for (path, text) in files {
+            project.write(path, text);
+        }
+        project
+    }
+
+    pub fn path(&self, relative: &str) -> std::path::PathBuf {
+        self.dir.join(relative)
+    }
+
+    pub fn uri(&self, relative: &str) -> String {
+        crate::lsp_client::file_uri(&self.path(relative))
+    }
+
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    pub fn read(&self, relative: &str) -> Option<String> {
+        std::fs::read_to_string(self.path(relative)).ok()
+    }
+
+    /// Every file under the project (relative paths, sorted), ignoring build output.
+    pub fn files(&self) -> Vec<String> {
+        let mut files = Vec::new();
+        let mut pending = vec![self.dir.clone()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if matches!(name.as_str(), "target" | ".git" | "node_modules" | "__pycache__" | "Cargo.lock") {
+                    continue;
+                }
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    files.push(path.strip_prefix(&self.dir).unwrap().to_string_lossy().into_owned());
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+}
+
+impl Drop for TempProject {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

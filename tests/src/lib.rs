@@ -4,3 +4,4 @@
 pub mod harness;
 pub mod lsp_client;
 pub mod mock_glm;
+pub mod neovim;

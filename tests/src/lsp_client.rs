@@ -55,6 +55,8 @@ pub struct ClientOptions {
     pub settings: Value,
     /// Whether `workspace/applyEdit` is accepted.
     pub accept_edits: bool,
+    /// `workspace.workspaceEdit.resourceOperations` (`create`, `rename`, `delete`).
+    pub resource_operations: Vec<&'static str>,
 }
 
 impl Default for ClientOptions {
@@ -71,6 +73,7 @@ impl Default for ClientOptions {
             initialization_options: Value::Null,
             settings: Value::Null,
             accept_edits: true,
+            resource_operations: vec!["create", "rename", "delete"],
         }
     }
 }
@@ -93,6 +96,8 @@ pub struct TestClient {
     /// Every server-to-client request, in order, after it was answered.
     pub server_requests: Vec<Value>,
     documents: HashMap<String, OpenDocument>,
+    /// Documents the client opened because a workspace edit touched them.
+    pub opened_by_edits: Vec<String>,
     pub encoding: String,
     pub options: ClientOptions,
     pub initialize_result: Value,
@@ -144,6 +149,7 @@ impl TestClient {
             notifications: VecDeque::new(),
             server_requests: Vec::new(),
             documents: HashMap::new(),
+            opened_by_edits: Vec::new(),
             encoding: "utf-16".into(),
             options,
             initialize_result: Value::Null,
@@ -167,6 +173,7 @@ impl TestClient {
                 "configuration": true,
                 "workspaceEdit": {
                     "documentChanges": o.document_changes,
+                    "resourceOperations": o.resource_operations,
                     "changeAnnotationSupport": if o.change_annotations { json!({"groupsOnLabel": true}) } else { Value::Null },
                 },
                 "didChangeWatchedFiles": { "dynamicRegistration": true },
@@ -176,9 +183,9 @@ impl TestClient {
                 "completion": { "completionItem": { "snippetSupport": false, "documentationFormat": ["markdown", "plaintext"] } },
                 "codeAction": if o.code_action_resolve {
                     json!({ "resolveSupport": { "properties": ["edit"] }, "dataSupport": true,
-                            "codeActionLiteralSupport": { "codeActionKind": { "valueSet": ["quickfix", "refactor", "refactor.rewrite"] } } })
+                            "codeActionLiteralSupport": { "codeActionKind": { "valueSet": ["quickfix", "refactor", "refactor.rewrite", "source"] } } })
                 } else {
-                    json!({ "codeActionLiteralSupport": { "codeActionKind": { "valueSet": ["quickfix", "refactor", "refactor.rewrite"] } } })
+                    json!({ "codeActionLiteralSupport": { "codeActionKind": { "valueSet": ["quickfix", "refactor", "refactor.rewrite", "source"] } } })
                 },
                 "inlineCompletion": if o.inline_completion { json!({}) } else { Value::Null },
             },
@@ -333,26 +340,101 @@ impl TestClient {
 
     /// Applies a `WorkspaceEdit` to the client's documents as an editor would, refusing it
     /// whole when a versioned document does not match, then tells the server via `didChange`.
+    /// A `create` makes the (empty) file on disk and opens it; an edit of a document that is
+    /// not open opens it from disk first. Like an editor, nothing is saved: see [`Self::save`].
     pub async fn apply_workspace_edit(&mut self, edit: &Value) -> Result<()> {
-        let mut per_document: Vec<(String, Vec<Value>)> = Vec::new();
+        enum Step {
+            Create(String, Value),
+            Edit(String, Vec<Value>),
+        }
+        let mut steps: Vec<Step> = Vec::new();
         if let Some(changes) = edit["documentChanges"].as_array() {
             for change in changes {
+                if let Some(kind) = change["kind"].as_str() {
+                    let uri = change["uri"].as_str().context("resource operation without uri")?;
+                    if kind != "create" || !self.options.resource_operations.contains(&"create") {
+                        bail!("the editor does not support the resource operation {kind}");
+                    }
+                    steps.push(Step::Create(uri.to_string(), change["options"].clone()));
+                    continue;
+                }
                 let uri = change["textDocument"]["uri"].as_str().context("documentChanges without uri")?;
-                let document = self.documents.get(uri).with_context(|| format!("{uri} is not open"))?;
+                let created = steps.iter().any(|step| matches!(step, Step::Create(created, _) if created == uri));
                 if let Some(version) = change["textDocument"]["version"].as_i64() {
+                    let document = self.documents.get(uri).with_context(|| format!("{uri} is not open"))?;
                     if version != document.version as i64 {
                         bail!("version {version} of {uri} does not match the editor's {}", document.version);
                     }
+                } else if !created && !self.documents.contains_key(uri) && !path_of(uri).exists() {
+                    bail!("{uri} is neither open nor on disk");
                 }
-                per_document.push((uri.to_string(), change["edits"].as_array().cloned().unwrap_or_default()));
+                steps.push(Step::Edit(uri.to_string(), change["edits"].as_array().cloned().unwrap_or_default()));
             }
         } else if let Some(changes) = edit["changes"].as_object() {
             for (uri, edits) in changes {
-                per_document.push((uri.clone(), edits.as_array().cloned().unwrap_or_default()));
+                steps.push(Step::Edit(uri.clone(), edits.as_array().cloned().unwrap_or_default()));
             }
         }
-        for (uri, edits) in per_document {
-            self.apply_text_edits(&uri, &edits).await?;
+        for step in steps {
+            match step {
+                Step::Create(uri, options) => {
+                    let path = path_of(&uri);
+                    if path.exists() && options["overwrite"] != true {
+                        if options["ignoreIfExists"] == true {
+                            continue;
+                        }
+                        bail!("{} exists", path.display());
+                    }
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    std::fs::write(&path, "")?;
+                    self.open_from_disk(&uri).await?;
+                }
+                Step::Edit(uri, edits) => {
+                    if !self.documents.contains_key(&uri) {
+                        self.open_from_disk(&uri).await?;
+                    }
+                    self.apply_text_edits(&uri, &edits).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens a file from disk as an editor does when an edit touches it.
+    async fn open_from_disk(&mut self, uri: &str) -> Result<()> {
+        let path = path_of(uri);
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let language_id = match path.extension().and_then(|ext| ext.to_str()).unwrap_or_default() {
+            "rs" => "rust",
+            "py" => "python",
+            "go" => "go",
+            "ts" => "typescript",
+            "tsx" => "typescriptreact",
+            "js" | "mjs" | "cjs" => "javascript",
+            "java" => "java",
+            other => other,
+        }
+        .to_string();
+        self.opened_by_edits.push(uri.to_string());
+        self.open(uri, &language_id, &text).await
+    }
+
+    /// Writes a document's text to its file and sends `didSave`, as `:w` does.
+    pub async fn save(&mut self, uri: &str) -> Result<()> {
+        let text = self.text(uri);
+        std::fs::write(path_of(uri), &text)?;
+        self.notify("textDocument/didSave", json!({ "textDocument": { "uri": uri } })).await
+    }
+
+    /// Saves every document an edit opened or changed (`:wall`).
+    pub async fn save_all(&mut self) -> Result<()> {
+        let uris: Vec<String> = self.documents.keys().cloned().collect();
+        for uri in uris {
+            if uri.starts_with("file://") && (path_of(&uri).exists() || self.opened_by_edits.contains(&uri)) {
+                self.save(&uri).await?;
+            }
         }
         Ok(())
     }
@@ -378,7 +460,10 @@ impl TestClient {
         }
         let mut text = document.text.clone();
         let mut content_changes = Vec::new();
-        for (start, end, range, new_text) in ranged.into_iter().rev() {
+        for (start, end, _, new_text) in ranged.into_iter().rev() {
+            // The editor reports the change in its own terms: positions of its text.
+            let range =
+                json!({ "start": self.position(&document.text, start), "end": self.position(&document.text, end) });
             text.replace_range(start..end, &new_text);
             content_changes.push(json!({ "range": range, "text": new_text }));
         }
@@ -447,6 +532,11 @@ impl TestClient {
         let line = position["line"].as_u64().context("position.line")? as usize;
         let character = position["character"].as_u64().context("position.character")? as usize;
         let starts = line_starts(text);
+        // The line after the last, at character 0, is how servers name the end of a
+        // document; editors (Neovim, Helix, VS Code) read it so.
+        if line == starts.len() && character == 0 {
+            return Ok(text.len());
+        }
         let line_start = *starts.get(line).with_context(|| format!("line of {position} is past the end"))?;
         let line_end = starts.get(line + 1).copied().unwrap_or(text.len());
         let line_text = text[line_start..line_end].trim_end_matches(['\r', '\n']);
@@ -547,6 +637,11 @@ pub fn line_starts(text: &str) -> Vec<usize> {
         }
     }
     starts
+}
+
+/// The path of a `file://` URI (test paths are plain ASCII).
+pub fn path_of(uri: &str) -> PathBuf {
+    PathBuf::from(uri.strip_prefix("file://").unwrap_or(uri))
 }
 
 /// `file://` URI of a path (paths in tests are plain ASCII temp paths).

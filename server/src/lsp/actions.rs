@@ -24,7 +24,7 @@ use crate::session::Session;
 use crate::text::{offset_of, PositionEncoding};
 
 pub const RUN_ACTION_COMMAND: &str = "glm-lsp.runAction";
-const ANNOTATION_ID: &str = "glm-edit";
+pub(super) const ANNOTATION_ID: &str = "glm-edit";
 
 pub fn code_action(backend: &Backend, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
     let session = backend.session();
@@ -109,6 +109,11 @@ pub async fn resolve(backend: &Backend, mut action: CodeAction) -> Result<CodeAc
         return Ok(action);
     }
     let data = parse_data(action.data.as_ref())?;
+    if let actions::ActionKind::GenerateTests { .. } = &data.action {
+        action.edit = Some(super::testgen::resolve_edit(backend, &data).await?);
+        action.command = None;
+        return Ok(action);
+    }
     let session = backend.session_arc();
     let document = snapshot(&session, &data).map_err(|error| invalid_params(error.to_string()))?;
     let outcome = run_model(&session, document, &data, |_| {}).await;
@@ -128,72 +133,116 @@ pub async fn resolve(backend: &Backend, mut action: CodeAction) -> Result<CodeAc
 /// applies its edit through `workspace/applyEdit`.
 pub fn run_command(backend: &Backend, arguments: &[Value]) -> Result<Option<Value>> {
     let data = parse_data(arguments.first())?;
+    if let actions::ActionKind::GenerateTests { .. } = &data.action {
+        super::testgen::start(backend, data);
+        return Ok(None);
+    }
     let session = backend.session_arc();
     // The text the model will see is the text when the user picked the action; whatever
     // is typed from here on is rebased over.
     let document = snapshot(&session, &data);
+    let support = backend.support();
+    spawn_job(backend, "action", title_of(&data), move |status| async move {
+        let document = document.map_err(JobError::shown)?;
+        let edit = run_model(&session, document, &data, move |event| {
+            let _ = status.send(describe(&event));
+        })
+        .await
+        .map_err(JobError::shown)?;
+        let workspace_edit = workspace_edit(&session, &support, &data.uri, &edit)
+            .map_err(|error| JobError { message: error.message.to_string(), show: false })?;
+        Ok(JobEdit { edit: workspace_edit, applied: format!("applied {} edit(s)", edit.edits.len()), announce: false })
+    });
+    Ok(None)
+}
+
+/// What a job hands back to be applied.
+pub(super) struct JobEdit {
+    pub edit: WorkspaceEdit,
+    /// The progress's end message once the editor applied the edit.
+    pub applied: String,
+    /// Also show `applied` as a message (outcomes the user must read, like dropped tests).
+    pub announce: bool,
+}
+
+/// Why a job changed nothing; `show`: tell the user in a message, not only in the progress.
+pub(super) struct JobError {
+    pub message: String,
+    pub show: bool,
+}
+
+impl JobError {
+    pub fn shown(error: impl std::fmt::Display) -> JobError {
+        JobError { message: error.to_string(), show: true }
+    }
+}
+
+/// Progress lines sent by a job's work while it runs.
+pub(super) type StatusSender = mpsc::UnboundedSender<String>;
+
+/// Runs `work` as a job: work-done progress (token `glm-lsp/<kind>/N`) with cancel, the
+/// status lines it sends as reports, then `workspace/applyEdit` of its edit. A cancel drops
+/// the work (and the model's stream, and any test run) before anything is applied.
+pub(super) fn spawn_job<Work, Done>(backend: &Backend, kind: &'static str, title: String, work: Work)
+where
+    Work: FnOnce(StatusSender) -> Done + Send + 'static,
+    Done: std::future::Future<Output = std::result::Result<JobEdit, JobError>> + Send + 'static,
+{
     let client = backend.client().clone();
     let support = backend.support();
     let jobs = backend.action_jobs();
     tokio::spawn(async move {
-        let token = format!("glm-lsp/action/{}", NEXT_JOB.fetch_add(1, Ordering::Relaxed));
+        let token = format!("glm-lsp/{kind}/{}", NEXT_JOB.fetch_add(1, Ordering::Relaxed));
         let (cancel_sender, cancel) = oneshot::channel();
         jobs.lock().unwrap().insert(token.clone(), cancel_sender);
-        let progress = Progress::start(&client, &support, &token, title_of(&data)).await;
-        let (event_sender, mut events) = mpsc::unbounded_channel();
+        let progress = Progress::start(&client, &support, &token, title.clone()).await;
+        let (status, mut statuses) = mpsc::unbounded_channel::<String>();
         let report = async {
             let mut last_report = Instant::now() - Duration::from_secs(1);
-            while let Some(event) = events.recv().await {
-                if last_report.elapsed() >= Duration::from_millis(250) {
+            let mut last_stage = String::new();
+            while let Some(message) = statuses.recv().await {
+                // Streaming counts are throttled; a new stage ("running 4 tests…") shows at once.
+                let stage = message.split_whitespace().next().unwrap_or_default().to_string();
+                if last_report.elapsed() >= Duration::from_millis(250) || stage != last_stage {
                     last_report = Instant::now();
-                    progress.report(&describe(&event)).await;
-                }
-            }
-        };
-        let work = async {
-            match document {
-                Ok(document) => {
-                    run_model(&session, document, &data, move |event| {
-                        let _ = event_sender.send(event);
-                    })
-                    .await
-                }
-                Err(error) => {
-                    drop(event_sender);
-                    Err(error)
+                    last_stage = stage;
+                    progress.report(&message).await;
                 }
             }
         };
         let outcome = tokio::select! {
-            (outcome, ()) = async { tokio::join!(work, report) } => Some(outcome),
+            (outcome, ()) = async { tokio::join!(work(status), report) } => Some(outcome),
             _ = cancel => None,
         };
         jobs.lock().unwrap().remove(&token);
         let message = match outcome {
             None => "cancelled; nothing was changed".to_string(),
             Some(Err(error)) => {
-                client.show_message(MessageType::WARNING, format!("glm-lsp: {error}")).await;
-                error.to_string()
+                if error.show {
+                    client.show_message(MessageType::WARNING, format!("glm-lsp: {}", error.message)).await;
+                }
+                error.message
             }
-            Some(Ok(edit)) => match workspace_edit(&session, &support, &data.uri, &edit) {
-                Err(error) => error.message.to_string(),
-                Ok(workspace_edit) => match client.apply_edit(workspace_edit).await {
-                    Ok(response) if response.applied => format!("applied {} edit(s)", edit.edits.len()),
-                    Ok(response) => {
-                        let reason = response.failure_reason.unwrap_or_else(|| "the editor declined the edit".into());
-                        client
-                            .show_message(MessageType::WARNING, format!("glm-lsp: the edit was not applied: {reason}"))
-                            .await;
-                        format!("not applied: {reason}")
+            Some(Ok(job)) => match client.apply_edit(job.edit).await {
+                Ok(response) if response.applied => {
+                    if job.announce {
+                        client.show_message(MessageType::INFO, format!("glm-lsp: {}", job.applied)).await;
                     }
-                    Err(error) => format!("not applied: {}", error.message),
-                },
+                    job.applied
+                }
+                Ok(response) => {
+                    let reason = response.failure_reason.unwrap_or_else(|| "the editor declined the edit".into());
+                    client
+                        .show_message(MessageType::WARNING, format!("glm-lsp: the edit was not applied: {reason}"))
+                        .await;
+                    format!("not applied: {reason}")
+                }
+                Err(error) => format!("not applied: {}", error.message),
             },
         };
-        tracing::info!(%token, "{}: {message}", title_of(&data));
+        tracing::info!(%token, "{title}: {message}");
         progress.finish(&message).await;
     });
-    Ok(None)
 }
 
 static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
@@ -217,10 +266,11 @@ fn title_of(data: &ActionData) -> String {
         actions::ActionKind::Improve => "GLM: Improve this code".into(),
         actions::ActionKind::Document => "GLM: Add documentation".into(),
         actions::ActionKind::Custom { title, .. } => format!("GLM: {title}"),
+        actions::ActionKind::GenerateTests { name } => format!("GLM: Generate tests for `{name}`"),
     }
 }
 
-fn describe(event: &ModelEvent) -> String {
+pub(super) fn describe(event: &ModelEvent) -> String {
     match event {
         ModelEvent::Queued => "waiting for a free slot…".into(),
         ModelEvent::Thinking { tokens } => format!("thinking… {tokens} tokens"),
@@ -230,7 +280,7 @@ fn describe(event: &ModelEvent) -> String {
 }
 
 /// The document as the action was offered on, or why it cannot be used.
-fn snapshot(session: &Session, data: &ActionData) -> std::result::Result<Document, ActionError> {
+pub(super) fn snapshot(session: &Session, data: &ActionData) -> std::result::Result<Document, ActionError> {
     let document = session.documents.get_parsed(&data.uri).ok_or(ActionError::Closed)?;
     if document.version != data.version || document.rope.len_bytes() < data.target.end {
         return Err(ActionError::Stale);
@@ -290,6 +340,18 @@ async fn run_model(
     actions::apply_answer(&base, data, &answer, &current)
 }
 
+/// The change annotation every AI edit carries, when the client supports them.
+pub(super) fn annotation(session: &Session) -> (String, ChangeAnnotation) {
+    (
+        ANNOTATION_ID.to_string(),
+        ChangeAnnotation {
+            label: "GLM edit".into(),
+            needs_confirmation: Some(session.config().actions.confirm),
+            description: Some(format!("Suggested by {}", Model::name(&session.glm))),
+        },
+    )
+}
+
 /// The LSP edit: versioned `documentChanges` (and an annotation) when the client supports
 /// them, so an editor never applies it to text that changed meanwhile.
 fn workspace_edit(session: &Session, support: &ClientSupport, uri: &str, edit: &ActionEdit) -> Result<WorkspaceEdit> {
@@ -315,28 +377,18 @@ fn workspace_edit(session: &Session, support: &ClientSupport, uri: &str, edit: &
             }
         })
         .collect();
-    let config = session.config();
     Ok(WorkspaceEdit {
         document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
             text_document: OptionalVersionedTextDocumentIdentifier { uri: lsp_uri, version: Some(edit.version) },
             edits,
         }])),
-        change_annotations: annotate.then(|| {
-            HashMap::from([(
-                ANNOTATION_ID.to_string(),
-                ChangeAnnotation {
-                    label: "GLM edit".into(),
-                    needs_confirmation: Some(config.actions.confirm),
-                    description: Some(format!("Suggested by {}", Model::name(&session.glm))),
-                },
-            )])
-        }),
+        change_annotations: annotate.then(|| HashMap::from([annotation(session)])),
         ..WorkspaceEdit::default()
     })
 }
 
 /// Work-done progress for one job, when the client supports it.
-struct Progress {
+pub(super) struct Progress {
     client: tower_lsp_server::Client,
     token: Option<ProgressToken>,
 }

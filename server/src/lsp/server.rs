@@ -27,6 +27,8 @@ pub struct ClientSupport {
     pub work_done_progress: bool,
     pub apply_edit: bool,
     pub document_changes: bool,
+    /// `workspace.workspaceEdit.resourceOperations` includes `create`.
+    pub create_files: bool,
     pub change_annotations: bool,
     pub code_action_resolve: bool,
     pub inline_completion: bool,
@@ -324,6 +326,9 @@ fn client_support(capabilities: &ClientCapabilities) -> ClientSupport {
         work_done_progress: capabilities.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false),
         apply_edit: workspace.and_then(|w| w.apply_edit).unwrap_or(false),
         document_changes: edit.and_then(|e| e.document_changes).unwrap_or(false),
+        create_files: edit
+            .and_then(|e| e.resource_operations.as_ref())
+            .is_some_and(|operations| operations.contains(&ResourceOperationKind::Create)),
         change_annotations: edit.and_then(|e| e.change_annotation_support.as_ref()).is_some(),
         code_action_resolve: text_document
             .and_then(|t| t.code_action.as_ref())
@@ -390,6 +395,7 @@ impl LanguageServer for Backend {
                             STATUS_COMMAND.to_string(),
                             SHOW_STATUS_COMMAND.to_string(),
                             super::actions::RUN_ACTION_COMMAND.to_string(),
+                            super::testgen::GENERATE_TESTS_COMMAND.to_string(),
                         ],
                         work_done_progress_options: Default::default(),
                     }),
@@ -400,7 +406,11 @@ impl LanguageServer for Backend {
                     }),
                     inline_completion_provider: support.inline_completion.then_some(OneOf::Left(true)),
                     code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
-                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::REFACTOR_REWRITE]),
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR_REWRITE,
+                            CodeActionKind::SOURCE,
+                        ]),
                         resolve_provider: Some(support.code_action_resolve),
                         work_done_progress_options: Default::default(),
                     })),
@@ -526,6 +536,7 @@ impl LanguageServer for Backend {
                     Ok(Some(status))
                 }
                 super::actions::RUN_ACTION_COMMAND => super::actions::run_command(self, &params.arguments),
+                super::testgen::GENERATE_TESTS_COMMAND => super::testgen::command(self, &params.arguments),
                 "glm-lsp.debug.panic" if test_hooks_enabled() => {
                     panic!("test hook: deliberate panic")
                 }

@@ -1,0 +1,353 @@
+//! "Generate tests": the code action and the `glm-lsp.generateTests` command start the same
+//! job (progress with cancel, then `workspace/applyEdit`); `codeAction/resolve` computes the
+//! same edit in the request. The edit creates the test file (`CreateFile` plus its content)
+//! or changes it minimally: versioned when the editor has it open, else against its disk
+//! content with a null version (the editor opens it and applies the edit; saving is the
+//! user's call).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ropey::Rope;
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+
+use super::actions::{self as lsp_actions, JobEdit, JobError, StatusSender};
+use super::server::{invalid_params, Backend, ClientSupport};
+use super::{from_proto, to_proto};
+use crate::actions::{self, ActionData, ActionKind};
+use crate::context::{gather, path_to_uri, uri_to_path, ContextInput};
+use crate::document::Document;
+use crate::session::Session;
+use crate::testgen::{self, placement::Disk, Generated, Job, Stage, StageSink};
+use crate::text::{offset_of, Edit};
+
+pub const GENERATE_TESTS_COMMAND: &str = "glm-lsp.generateTests";
+
+/// `glm-lsp.generateTests {textDocument: {uri}, position}`: starts the job for the function
+/// or type at the position and answers at once.
+pub fn command(backend: &Backend, arguments: &[Value]) -> Result<Option<Value>> {
+    let argument = arguments.first().ok_or_else(|| invalid_params("expected {textDocument: {uri}, position}"))?;
+    let params: TextDocumentPositionParams = serde_json::from_value(argument.clone())
+        .map_err(|error| invalid_params(format!("expected {{textDocument: {{uri}}, position}}: {error}")))?;
+    let session = backend.session();
+    session.documents.refresh_tree(params.text_document.uri.as_str());
+    let document = backend.document_snapshot(&params.text_document.uri)?;
+    let offset = offset_of(&document.rope, from_proto::position(params.position), session.encoding())
+        .ok_or_else(|| invalid_params("the position is past the end of the document"))?;
+    let text = document.text();
+    let target = actions::test_targets(&document, &text, offset..offset).into_iter().next().ok_or_else(|| {
+        invalid_params(format!("no function, method or type to test at line {}", params.position.line + 1))
+    })?;
+    start(
+        backend,
+        ActionData {
+            uri: document.uri.clone(),
+            version: document.version,
+            target: target.range,
+            action: ActionKind::GenerateTests { name: target.name },
+        },
+    );
+    Ok(None)
+}
+
+/// Starts the job for an offered action.
+pub fn start(backend: &Backend, data: ActionData) {
+    let session = backend.session_arc();
+    let support = backend.support();
+    // The text the model sees is the text when the user picked the action.
+    let document = lsp_actions::snapshot(&session, &data);
+    let ActionKind::GenerateTests { name } = &data.action else { return };
+    let title = format!("GLM: Generate tests for `{name}`");
+    backend_spawn(backend, title, move |status| async move {
+        let document = document.map_err(JobError::shown)?;
+        let prepared = prepare(&session, document, &data).await?;
+        let stages = stage_sink(status);
+        let generated = generate(&session, &prepared, stages).await?;
+        let edit = workspace_edit(&session, &support, &generated)?;
+        Ok(JobEdit { edit, applied: prepared.outcome_message(&generated), announce: true })
+    });
+}
+
+fn backend_spawn<Work, Done>(backend: &Backend, title: String, work: Work)
+where
+    Work: FnOnce(StatusSender) -> Done + Send + 'static,
+    Done: std::future::Future<Output = std::result::Result<JobEdit, JobError>> + Send + 'static,
+{
+    lsp_actions::spawn_job(backend, "tests", title, work);
+}
+
+/// `codeAction/resolve` with `actions.resolve`: the same work inside the request (dropping
+/// the request cancels it and restores any file a test run touched).
+pub async fn resolve_edit(backend: &Backend, data: &ActionData) -> Result<WorkspaceEdit> {
+    let session = backend.session_arc();
+    let failed = |error: JobError| Error {
+        code: ErrorCode::ServerError(-32803),
+        message: format!("glm-lsp: {}", error.message).into(),
+        data: None,
+    };
+    let document = lsp_actions::snapshot(&session, data).map_err(|error| invalid_params(error.to_string()))?;
+    let prepared = prepare(&session, document, data).await.map_err(failed)?;
+    let generated = generate(&session, &prepared, Arc::new(|_| {})).await.map_err(failed)?;
+    workspace_edit(&session, &backend.support(), &generated).map_err(failed)
+}
+
+fn stage_sink(status: StatusSender) -> StageSink {
+    Arc::new(move |stage: Stage| {
+        let message = match stage {
+            Stage::Model(event) => lsp_actions::describe(&event),
+            Stage::Running { tests } => format!("running {tests} test{}…", if tests == 1 { "" } else { "s" }),
+            Stage::Repairing { failing } => {
+                format!("repairing {failing} failing test{}…", if failing == 1 { "" } else { "s" })
+            }
+        };
+        let _ = status.send(message);
+    })
+}
+
+/// A job ready to run, and whether its tests can be verified.
+struct Prepared {
+    job: Job,
+    /// Why verification is off although the user asked for it (unsaved files).
+    not_verified: Option<String>,
+}
+
+impl Prepared {
+    fn outcome_message(&self, generated: &Generated) -> String {
+        let mut message = format!("{} in {}", generated.summary(), self.job.display_test);
+        if let Some(reason) = &self.not_verified {
+            message.push_str(&format!("; {reason}"));
+        }
+        message
+    }
+}
+
+async fn prepare(
+    session: &Arc<Session>,
+    document: Document,
+    data: &ActionData,
+) -> std::result::Result<Prepared, JobError> {
+    let ActionKind::GenerateTests { name } = &data.action else {
+        return Err(JobError::shown("not a test-generation action"));
+    };
+    let source_path = uri_to_path(&document.uri)
+        .ok_or_else(|| JobError::shown("tests can only be generated for a file on disk; save it first"))?;
+    let language = document.language.ok_or_else(|| JobError::shown("no grammar for this language"))?;
+    let text = document.text();
+    let tree = document.tree.as_ref().ok_or_else(|| JobError::shown("the file could not be parsed"))?;
+    let target = testgen::target_in(language, &text, tree, data.target.clone(), name)
+        .ok_or_else(|| JobError::shown(format!("`{name}` is no longer where the action was offered; run it again")))?;
+    let config = session.config();
+    let open_documents = session.documents.snapshot_all();
+    let roots = session.roots();
+    let root = roots.iter().find(|root| source_path.starts_with(root)).or(roots.first()).cloned();
+    let session_for_blocking = session.clone();
+    let document_for_blocking = document.clone();
+    // Placement reads the project (a few files); context reads the index. Off the runtime.
+    let job = tokio::task::spawn_blocking(move || {
+        let session = session_for_blocking;
+        let exclude = session.exclude();
+        let context = gather(&ContextInput {
+            document: &document_for_blocking,
+            offset: (target.range.start + 1).min(text.len()),
+            open_documents: &open_documents,
+            workspace: &session.index,
+            root: root.as_deref(),
+            budget_tokens: config.context.budget_tokens,
+            exclude: &exclude,
+        });
+        let open_text = |path: &Path| open_text_of(&open_documents, path);
+        let settings = testgen::Settings {
+            verify: config.tests.verify,
+            timeout: Duration::from_secs(config.tests.timeout_secs),
+            repair_rounds: config.tests.repair_rounds,
+            command: config.tests.command.clone(),
+            thinking: config.thinking,
+            max_tokens: config.actions.max_tokens,
+        };
+        testgen::prepare(
+            &Disk,
+            root.as_deref(),
+            &source_path,
+            &text,
+            language,
+            target,
+            &open_text,
+            testgen::render_context(&context),
+            settings,
+        )
+    })
+    .await
+    .map_err(|error| JobError::shown(format!("internal error: {error}")))?
+    .map_err(JobError::shown)?;
+    let mut job = job;
+    let mut not_verified = None;
+    if job.settings.verify {
+        // Tests run against the files on disk: only when they are what the editor shows.
+        let unsaved: Vec<String> = [&job.source_path, &job.plan.test_path]
+            .into_iter()
+            .filter(|path| {
+                let Some(buffer) = open_text_of(&session.documents.snapshot_all(), path) else { return false };
+                std::fs::read_to_string(path).map_or(!buffer.is_empty(), |disk| disk != buffer)
+            })
+            .map(|path| display(&job, path))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !unsaved.is_empty() {
+            job.settings.verify = false;
+            not_verified =
+                Some(format!("not run: glm-lsp cannot verify unsaved files (save {} first)", unsaved.join(", ")));
+        }
+    }
+    Ok(Prepared { job, not_verified })
+}
+
+fn display(job: &Job, path: &Path) -> String {
+    if path == job.plan.test_path {
+        job.display_test.clone()
+    } else {
+        job.display_source.clone()
+    }
+}
+
+/// The editor's text of `path` when it has the file open.
+fn open_text_of(open_documents: &[Document], path: &Path) -> Option<String> {
+    open_documents.iter().find(|document| uri_to_path(&document.uri).as_deref() == Some(path)).map(Document::text)
+}
+
+async fn generate(
+    session: &Arc<Session>,
+    prepared: &Prepared,
+    stages: StageSink,
+) -> std::result::Result<Generated, JobError> {
+    let workbench = testgen::DiskWorkbench;
+    let workbench: Option<&dyn testgen::Workbench> = prepared.job.settings.verify.then_some(&workbench as _);
+    testgen::generate(&session.glm, workbench, &prepared.job, stages).await.map_err(JobError::shown)
+}
+
+/// The edit that brings the test file from what the model saw to the generated text,
+/// rebased over whatever changed meanwhile (the user typing, the file changing on disk).
+fn workspace_edit(
+    session: &Session,
+    support: &ClientSupport,
+    generated: &Generated,
+) -> std::result::Result<WorkspaceEdit, JobError> {
+    let path = &generated.test_path;
+    let shown = path.display().to_string();
+    let open = session
+        .documents
+        .snapshot_all()
+        .into_iter()
+        .find(|document| uri_to_path(&document.uri).as_deref() == Some(path));
+    let encoding = session.encoding();
+    let annotate = support.change_annotations;
+    let text_edits = |rope: &Rope, edits: &[Edit]| -> Vec<OneOf<TextEdit, AnnotatedTextEdit>> {
+        edits
+            .iter()
+            .map(|edit| {
+                let text_edit = to_proto::text_edit(rope, edit, encoding);
+                if annotate {
+                    OneOf::Right(AnnotatedTextEdit { text_edit, annotation_id: lsp_actions::ANNOTATION_ID.to_string() })
+                } else {
+                    OneOf::Left(text_edit)
+                }
+            })
+            .collect()
+    };
+    let rebase = |base: &str, now: &str| -> std::result::Result<Vec<Edit>, JobError> {
+        let merged = if now == base {
+            generated.after.clone()
+        } else {
+            crate::diff::merge(base, &generated.after, now).map_err(|conflict| {
+                JobError::shown(format!(
+                    "{shown} changed in the same places while the model was thinking, so the tests were not added ({conflict})"
+                ))
+            })?
+        };
+        Ok(crate::diff::edits(now, &merged))
+    };
+    let (uri, version, rope, edits, create) = match (open, &generated.before) {
+        (Some(document), before) => {
+            let now = document.text();
+            let edits = rebase(before.as_deref().unwrap_or(""), &now)?;
+            (document.uri.clone(), Some(document.version), document.rope.clone(), edits, false)
+        }
+        (None, Some(before)) => {
+            let now = std::fs::read_to_string(path)
+                .map_err(|error| JobError::shown(format!("cannot read {shown}: {error}")))?;
+            let edits = rebase(before, &now)?;
+            (path_to_uri(path), None, Rope::from_str(&now), edits, false)
+        }
+        (None, None) => {
+            if path.exists() {
+                return Err(JobError::shown(format!(
+                    "{shown} was created while the model was thinking; run the action again"
+                )));
+            }
+            // Resource operations live in `documentChanges`: a client that offers `create`
+            // takes them even when it does not advertise `documentChanges` (Neovim).
+            if !support.create_files {
+                return Err(JobError::shown(format!(
+                    "the tests belong in a new file, {shown}, and your editor does not let language servers create \
+                     files (workspace.workspaceEdit.resourceOperations \"create\"); nothing was written. \
+                     `glm-lsp generate-tests` on the command line can write it"
+                )));
+            }
+            let edits = vec![Edit { range: 0..0, new_text: generated.after.clone() }];
+            (path_to_uri(path), None, Rope::new(), edits, true)
+        }
+    };
+    if edits.is_empty() {
+        return Err(JobError::shown("the tests are already there; nothing was changed"));
+    }
+    let lsp_uri: Uri = uri.parse().map_err(|_| JobError::shown(format!("cannot name {shown} as a URI")))?;
+    let mut lsp_edits = text_edits(&rope, &edits);
+    if create {
+        // The new file's text replaces "everything up to the line after the end" (the
+        // usual way to say the end of a document): Neovim and Helix read that as the end,
+        // and Neovim then drops the empty last line of the new buffer instead of keeping
+        // it as an extra blank line; VS Code clamps it to the end.
+        let whole = Range::new(Position::new(0, 0), Position::new(1, 0));
+        for edit in &mut lsp_edits {
+            match edit {
+                OneOf::Left(edit) => edit.range = whole,
+                OneOf::Right(annotated) => annotated.text_edit.range = whole,
+            }
+        }
+    }
+    if !support.document_changes && !create {
+        let plain = lsp_edits
+            .into_iter()
+            .map(|edit| match edit {
+                OneOf::Left(edit) => edit,
+                OneOf::Right(annotated) => annotated.text_edit,
+            })
+            .collect();
+        return Ok(WorkspaceEdit { changes: Some(HashMap::from([(lsp_uri, plain)])), ..WorkspaceEdit::default() });
+    }
+    let text_document_edit = TextDocumentEdit {
+        text_document: OptionalVersionedTextDocumentIdentifier { uri: lsp_uri.clone(), version },
+        edits: lsp_edits,
+    };
+    let operations = if create {
+        DocumentChanges::Operations(vec![
+            DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                uri: lsp_uri,
+                options: Some(CreateFileOptions { overwrite: Some(false), ignore_if_exists: Some(false) }),
+                annotation_id: annotate.then(|| lsp_actions::ANNOTATION_ID.to_string()),
+            })),
+            DocumentChangeOperation::Edit(text_document_edit),
+        ])
+    } else {
+        DocumentChanges::Edits(vec![text_document_edit])
+    };
+    Ok(WorkspaceEdit {
+        document_changes: Some(operations),
+        change_annotations: annotate.then(|| HashMap::from([lsp_actions::annotation(session)])),
+        ..WorkspaceEdit::default()
+    })
+}

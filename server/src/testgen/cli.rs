@@ -1,0 +1,200 @@
+//! `glm-lsp generate-tests FILE (--line L | --function NAME)`: the editor's code path for CI.
+//! Prints a unified diff `git apply` accepts (or JSON), writes it with `--write`, and tells
+//! how it went on stderr while the model thinks.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+
+use super::placement::Disk;
+use super::{generate, patch, prepare, render_context, Generated, Settings, Stage, TestStatus};
+use crate::config::Config;
+use crate::context::{gather, path_to_uri, ContextInput, Exclude, WorkspaceIndex};
+use crate::document::Document;
+use crate::language::Language;
+
+/// The command line's choices.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub file: PathBuf,
+    /// One-based, as editors and compilers show lines.
+    pub line: Option<usize>,
+    pub function: Option<String>,
+    pub root: PathBuf,
+    pub write: bool,
+    pub verify: bool,
+    pub test_command: Option<String>,
+    pub json: bool,
+}
+
+/// What to print and how to exit.
+pub struct Outcome {
+    pub stdout: String,
+    pub success: bool,
+}
+
+pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> {
+    let root = std::path::absolute(&options.root).context("cannot resolve --root")?;
+    let file =
+        std::path::absolute(&options.file).with_context(|| format!("cannot resolve {}", options.file.display()))?;
+    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let language = Language::from_path(&file)
+        .filter(|language| !matches!(language, Language::Json | Language::Toml))
+        .with_context(|| format!("{} is not in a language glm-lsp generates tests for", file.display()))?;
+    let document = Document::new(path_to_uri(&file), language.name().to_string(), 0, &text);
+    let tree = document.tree.as_ref().context("the file could not be parsed")?;
+    let target = match (&options.function, options.line) {
+        (Some(name), _) => super::find_by_name(language, &text, name)
+            .with_context(|| format!("no function, method or type named `{name}` in {}", file.display()))?,
+        (None, Some(line)) => {
+            let rope = &document.rope;
+            if line == 0 || line > rope.len_lines() {
+                bail!("--line {line} is outside {} (lines are counted from 1)", file.display());
+            }
+            let start = rope.line_to_byte(line - 1);
+            let line_text = rope.line(line - 1).to_string();
+            // The first non-blank character, so a line's indentation does not fall outside.
+            let offset = start + (line_text.len() - line_text.trim_start().len()).min(line_text.trim_end().len());
+            super::target::targets_at(language, &text, tree, offset..offset)
+                .into_iter()
+                .next()
+                .with_context(|| format!("no function, method or type at {}:{line}", file.display()))?
+        }
+        (None, None) => bail!("say which code to test: --line L or --function NAME"),
+    };
+    if config.api_key.is_none() {
+        bail!("no API key: set GLM_API_KEY (or ZHIPUAI_API_KEY, ZAI_API_KEY) in the environment");
+    }
+
+    let exclude = Exclude::lenient(&config.context.exclude);
+    let index = WorkspaceIndex::new(&exclude);
+    index.build(std::slice::from_ref(&root));
+    let context = gather(&ContextInput {
+        document: &document,
+        offset: (target.range.start + 1).min(text.len()),
+        open_documents: std::slice::from_ref(&document),
+        workspace: &index,
+        root: Some(&root),
+        budget_tokens: config.context.budget_tokens,
+        exclude: &exclude,
+    });
+    let settings = Settings {
+        verify: options.verify,
+        timeout: Duration::from_secs(config.tests.timeout_secs),
+        repair_rounds: config.tests.repair_rounds,
+        command: options.test_command.clone().or_else(|| config.tests.command.clone()),
+        thinking: config.thinking,
+        max_tokens: config.actions.max_tokens,
+    };
+    let job =
+        prepare(&Disk, Some(&root), &file, &text, language, target, &|_| None, render_context(&context), settings)
+            .map_err(anyhow::Error::msg)?;
+    eprintln!(
+        "generating tests for `{}` in {} ({})",
+        job.target.display_name(),
+        job.display_test,
+        job.plan.framework.label()
+    );
+
+    let model = crate::glm::GlmClient::new(config.glm_settings());
+    let workbench = super::DiskWorkbench;
+    let workbench: Option<&dyn super::Workbench> = options.verify.then_some(&workbench as _);
+    let generated = match generate(&model, workbench, &job, progress_on_stderr()).await {
+        Ok(generated) => generated,
+        Err(error) => {
+            end_progress_line();
+            bail!("{error}")
+        }
+    };
+    end_progress_line();
+    eprintln!("{}", generated.summary());
+
+    let relative = job.display_test.clone();
+    let diff = patch::unified(&relative, generated.before.as_deref(), &generated.after);
+    if options.write {
+        write_result(&generated)?;
+        eprintln!("wrote {relative}");
+    }
+    let stdout = if options.json { json(&generated, &relative, &diff).to_string() } else { diff };
+    let success = !generated.tests.is_empty()
+        && (!options.verify || generated.tests.iter().any(|test| test.status == TestStatus::Passed));
+    Ok(Outcome { stdout, success })
+}
+
+fn end_progress_line() {
+    use std::io::IsTerminal as _;
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    }
+}
+
+fn write_result(generated: &Generated) -> anyhow::Result<()> {
+    let path = &generated.test_path;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    // The file must still be what the model saw.
+    let now = std::fs::read_to_string(path).ok();
+    if now != generated.before {
+        bail!("{} changed while the model was thinking; nothing was written", path.display());
+    }
+    std::fs::write(path, &generated.after).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn json(generated: &Generated, relative: &str, diff: &str) -> serde_json::Value {
+    let tests: Vec<serde_json::Value> = generated
+        .tests
+        .iter()
+        .map(|test| {
+            let (status, reason) = match &test.status {
+                TestStatus::NotRun => ("not_run", None),
+                TestStatus::Passed => ("passed", None),
+                TestStatus::Dropped(reason) => ("dropped", Some(reason.clone())),
+            };
+            serde_json::json!({"name": test.name, "status": status, "reason": reason})
+        })
+        .collect();
+    serde_json::json!({
+        "file": relative,
+        "created": generated.before.is_none(),
+        "diff": diff,
+        "content": generated.after,
+        "tests": tests,
+        "summary": generated.summary(),
+    })
+}
+
+/// One status line on stderr, rewritten in place at most four times a second on a terminal;
+/// in a CI log, one line per stage.
+fn progress_on_stderr() -> super::StageSink {
+    use std::io::IsTerminal as _;
+    let terminal = std::io::stderr().is_terminal();
+    let last = Arc::new(Mutex::new((Instant::now() - Duration::from_secs(1), String::new())));
+    Arc::new(move |stage: Stage| {
+        let message = match stage {
+            Stage::Model(event) => match event {
+                crate::model::ModelEvent::Queued => "waiting for a free slot…".to_string(),
+                crate::model::ModelEvent::Thinking { tokens } => format!("thinking… {tokens} tokens"),
+                crate::model::ModelEvent::Writing { tokens } => format!("writing… {tokens} tokens"),
+                crate::model::ModelEvent::Retrying { attempt, reason } => format!("retrying ({attempt}): {reason}"),
+            },
+            Stage::Running { tests } => format!("running {tests} test{}…", if tests == 1 { "" } else { "s" }),
+            Stage::Repairing { failing } => {
+                format!("repairing {failing} failing test{}…", if failing == 1 { "" } else { "s" })
+            }
+        };
+        let mut last = last.lock().unwrap_or_else(|poison| poison.into_inner());
+        let stage_word = message.split_whitespace().next().unwrap_or_default().to_string();
+        let same_stage = last.1 == stage_word;
+        if same_stage && (!terminal || last.0.elapsed() < Duration::from_millis(250)) {
+            return;
+        }
+        *last = (Instant::now(), stage_word);
+        let mut stderr = std::io::stderr().lock();
+        let _ = if terminal { write!(stderr, "\r\x1b[2K{message}") } else { writeln!(stderr, "{message}") };
+        let _ = stderr.flush();
+    })
+}

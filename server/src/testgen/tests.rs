@@ -1,0 +1,239 @@
+//! The generation pipeline with a scripted model and a scripted workbench.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+
+use super::run::{RunOutput, TestRun};
+use super::*;
+use crate::model::{EventSink, ModelAnswer, ModelRequest};
+
+struct ScriptedModel {
+    answers: Mutex<VecDeque<String>>,
+    requests: Mutex<Vec<ModelRequest>>,
+}
+
+impl ScriptedModel {
+    fn new(answers: &[&str]) -> ScriptedModel {
+        ScriptedModel {
+            answers: Mutex::new(answers.iter().map(|answer| answer.to_string()).collect()),
+            requests: Mutex::default(),
+        }
+    }
+}
+
+impl Model for ScriptedModel {
+    fn chat(&self, request: ModelRequest, _events: EventSink) -> BoxFuture<'static, Result<ModelAnswer, ModelError>> {
+        self.requests.lock().unwrap().push(request);
+        let content = self.answers.lock().unwrap().pop_front().expect("a scripted answer");
+        Box::pin(async move { Ok(ModelAnswer { content, finish: Finish::Complete, reasoning_chars: 0 }) })
+    }
+
+    fn name(&self) -> String {
+        "scripted".into()
+    }
+}
+
+#[derive(Default)]
+struct ScriptedBench {
+    outputs: Mutex<VecDeque<RunOutput>>,
+    runs: Mutex<Vec<TestRun>>,
+}
+
+impl Workbench for ScriptedBench {
+    fn run(&self, run: TestRun) -> BoxFuture<'static, Result<RunOutput, String>> {
+        self.runs.lock().unwrap().push(run);
+        let output = self.outputs.lock().unwrap().pop_front().expect("a scripted run");
+        Box::pin(async move { Ok(output) })
+    }
+}
+
+fn bench(outputs: &[(&str, i32)]) -> ScriptedBench {
+    ScriptedBench {
+        outputs: Mutex::new(
+            outputs
+                .iter()
+                .map(|(stdout, code)| RunOutput {
+                    exit_code: Some(*code),
+                    stdout: stdout.to_string(),
+                    ..RunOutput::default()
+                })
+                .collect(),
+        ),
+        runs: Mutex::default(),
+    }
+}
+
+struct NoFiles;
+
+impl placement::ProjectFiles for NoFiles {
+    fn is_file(&self, _: &Path) -> bool {
+        false
+    }
+    fn is_dir(&self, _: &Path) -> bool {
+        false
+    }
+    fn read(&self, _: &Path) -> Option<String> {
+        None
+    }
+    fn list(&self, _: &Path) -> Vec<std::path::PathBuf> {
+        Vec::new()
+    }
+}
+
+fn python_job(verify: bool, repair_rounds: u32) -> Job {
+    let source = "def add(a, b):\n    return a + b\n";
+    let tree = crate::language::parse_str(Language::Python, source).unwrap();
+    let target = target::targets_at(Language::Python, source, &tree, 20..20).remove(0);
+    let settings = Settings {
+        verify,
+        timeout: Duration::from_secs(5),
+        repair_rounds,
+        command: None,
+        thinking: true,
+        max_tokens: 4096,
+    };
+    prepare(
+        &NoFiles,
+        Some(Path::new("/w")),
+        Path::new("/w/calc.py"),
+        source,
+        Language::Python,
+        target,
+        &|_| None,
+        String::new(),
+        settings,
+    )
+    .unwrap()
+}
+
+fn no_stages() -> StageSink {
+    Arc::new(|_| {})
+}
+
+const TWO_TESTS: &str = "```python\nfrom calc import add\n\n\ndef test_adds():\n    assert add(1, 2) == 3\n\n\ndef test_wrong():\n    assert add(1, 1) == 3\n```";
+
+#[tokio::test]
+async fn without_verification_the_answer_is_the_new_file() {
+    let model = ScriptedModel::new(&[TWO_TESTS]);
+    let job = python_job(false, 1);
+    let generated = generate(&model, None, &job, no_stages()).await.unwrap();
+    assert_eq!(generated.test_path, Path::new("/w/test_calc.py"));
+    assert_eq!(generated.before, None);
+    assert!(generated.after.starts_with("from calc import add\n"));
+    assert_eq!(generated.summary(), "2 tests generated (not run)");
+    let prompt = &model.requests.lock().unwrap()[0].messages[1].content;
+    assert!(prompt.contains("    from calc import add\n"), "{prompt}");
+    assert!(prompt.contains("def add(a, b):"));
+    assert!(prompt.contains("pytest"));
+}
+
+#[tokio::test]
+async fn a_failing_test_is_repaired_once_then_dropped() {
+    let model = ScriptedModel::new(&[TWO_TESTS, TWO_TESTS]);
+    let failing = "PASSED test_calc.py::test_adds\nFAILED test_calc.py::test_wrong - assert 2 == 3\n";
+    let workbench = bench(&[(failing, 1), (failing, 1)]);
+    let job = python_job(true, 1);
+    let generated = generate(&model, Some(&workbench), &job, no_stages()).await.unwrap();
+    assert!(generated.after.contains("def test_adds"));
+    assert!(!generated.after.contains("test_wrong"), "{}", generated.after);
+    assert_eq!(generated.summary(), "2 tests generated, 1 pass; 1 dropped: test_wrong failed: assert 2 == 3");
+    // The repair request carries the runner's output.
+    let requests = model.requests.lock().unwrap();
+    assert_eq!(requests.len(), 2);
+    let repair = &requests[1].messages.last().unwrap().content;
+    assert!(repair.contains("These tests failed: test_wrong."), "{repair}");
+    assert!(repair.contains("FAILED test_calc.py::test_wrong - assert 2 == 3"));
+    // A new file: the whole file runs; the candidate is written where it belongs.
+    let runs = workbench.runs.lock().unwrap();
+    assert_eq!(runs[0].files[0].0, Path::new("/w/test_calc.py"));
+    assert_eq!(runs[0].cwd, Path::new("/w"));
+    assert!(
+        runs[0].command.to_string().ends_with("pytest -rA -p no:cacheprovider -q --color=no test_calc.py"),
+        "{}",
+        runs[0].command
+    );
+    assert!(
+        runs[0].env.contains(&("PYTHONPATH".into(), "/w".into()))
+            || runs[0].env.iter().any(|(key, value)| key == "PYTHONPATH" && value.starts_with("/w"))
+    );
+}
+
+#[tokio::test]
+async fn a_repair_that_passes_keeps_everything() {
+    let fixed = TWO_TESTS.replace("add(1, 1) == 3", "add(1, 1) == 2");
+    let model = ScriptedModel::new(&[TWO_TESTS, &fixed]);
+    let workbench = bench(&[
+        ("PASSED test_calc.py::test_adds\nFAILED test_calc.py::test_wrong - assert 2 == 3\n", 1),
+        ("PASSED test_calc.py::test_adds\nPASSED test_calc.py::test_wrong\n", 0),
+    ]);
+    let generated = generate(&model, Some(&workbench), &python_job(true, 1), no_stages()).await.unwrap();
+    assert_eq!(generated.summary(), "2 tests generated, 2 pass");
+    assert!(generated.after.contains("add(1, 1) == 2"));
+}
+
+#[tokio::test]
+async fn tests_that_never_build_are_dropped() {
+    let model = ScriptedModel::new(&[TWO_TESTS, TWO_TESTS]);
+    let broken = "ERROR test_calc.py - ImportError: cannot import name 'add' from 'calc'\n";
+    let workbench = bench(&[(broken, 2), (broken, 2)]);
+    let error = generate(&model, Some(&workbench), &python_job(true, 1), no_stages()).await.unwrap_err();
+    assert!(matches!(error, TestgenError::DoesNotBuild(ref first) if first.contains("ImportError")), "{error:?}");
+    // Every test failing is no success either.
+    let model = ScriptedModel::new(&[TWO_TESTS]);
+    let all_fail = "FAILED test_calc.py::test_adds - boom\nFAILED test_calc.py::test_wrong - boom\n";
+    let workbench = bench(&[(all_fail, 1)]);
+    let error = generate(&model, Some(&workbench), &python_job(true, 0), no_stages()).await.unwrap_err();
+    assert!(matches!(error, TestgenError::AllFailed(_)), "{error:?}");
+}
+
+#[test]
+fn a_rust_module_is_appended_to_the_source() {
+    let source = "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n";
+    let tree = crate::language::parse_str(Language::Rust, source).unwrap();
+    let target = target::targets_at(Language::Rust, source, &tree, 40..40).remove(0);
+    let settings = Settings {
+        verify: false,
+        timeout: Duration::from_secs(5),
+        repair_rounds: 1,
+        command: None,
+        thinking: true,
+        max_tokens: 4096,
+    };
+    let job = prepare(
+        &NoFiles,
+        None,
+        Path::new("/w/src/lib.rs"),
+        source,
+        Language::Rust,
+        target,
+        &|_| None,
+        String::new(),
+        settings,
+    )
+    .unwrap();
+    let module = "#[cfg(test)]\nmod tests {\n    use super::*;\n}\n";
+    assert_eq!(job.file_with(module), format!("{source}\n{module}"));
+    assert_eq!(
+        as_test_module("#[test]\nfn adds() {}"),
+        "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn adds() {}\n}"
+    );
+}
+
+#[test]
+fn test_files_and_names() {
+    for path in
+        ["a/test_x.py", "a/x_test.go", "src/x.test.ts", "src/__tests__/x.ts", "src/test/java/AT.java", "conftest.py"]
+    {
+        assert!(is_test_file(Path::new(path)), "{path}");
+    }
+    for path in ["a/x.py", "src/testing.rs", "src/contest.ts", "lib/attest.go"] {
+        assert!(!is_test_file(Path::new(path)), "{path}");
+    }
+    let text = "class Stack:\n    def push(self):\n        pass\n\ndef push():\n    pass\n";
+    assert_eq!(find_by_name(Language::Python, text, "Stack.push").unwrap().owner.as_deref(), Some("Stack"));
+    assert_eq!(find_by_name(Language::Python, text, "push").unwrap().range.start, text.find("\ndef push").unwrap() + 1);
+    assert_eq!(find_by_name(Language::Python, text, "Stack").unwrap().kind, TargetKind::Type);
+}

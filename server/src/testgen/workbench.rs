@@ -1,0 +1,266 @@
+//! The rim where tests really run: candidate files go on disk, the test command runs in its
+//! own process group under a timeout, and every file is put back as it was however the run
+//! ends: success, failure, timeout, cancellation (the future dropped) or a panic.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use futures::future::BoxFuture;
+use tokio::io::AsyncReadExt;
+
+use super::run::{CommandLine, RunOutput, TestRun};
+
+/// Runs a candidate; the core only sees this trait, so its logic is tested with a fake.
+pub trait Workbench: Send + Sync {
+    fn run(&self, run: TestRun) -> BoxFuture<'static, Result<RunOutput, String>>;
+}
+
+/// The real one: the disk and a child process.
+pub struct DiskWorkbench;
+
+/// One run at a time: two runs writing the same file would restore each other's candidate.
+static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Output beyond this is dropped while reading: a runaway test must not fill the memory.
+const MAX_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Environment variables a test process never sees: model-written code must not read keys.
+const HIDDEN_VARIABLES: [&str; 3] = ["GLM_API_KEY", "ZHIPUAI_API_KEY", "ZAI_API_KEY"];
+
+impl Workbench for DiskWorkbench {
+    fn run(&self, run: TestRun) -> BoxFuture<'static, Result<RunOutput, String>> {
+        Box::pin(async move {
+            let _one_at_a_time = RUN_LOCK.lock().await;
+            let mut restore = Restore::default();
+            for (path, content) in &run.files {
+                restore.write(path, content).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+            }
+            let mut command = match &run.command {
+                CommandLine::Program(words) => {
+                    let (program, args) = words.split_first().ok_or("empty test command")?;
+                    let mut command = tokio::process::Command::new(program);
+                    command.args(args);
+                    command
+                }
+                CommandLine::Shell(line) => {
+                    let mut command = tokio::process::Command::new("sh");
+                    command.arg("-c").arg(line);
+                    command
+                }
+            };
+            command
+                .current_dir(&run.cwd)
+                .envs(run.env.iter().map(|(key, value)| (key, value)))
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .kill_on_drop(true);
+            for name in HIDDEN_VARIABLES {
+                command.env_remove(name);
+            }
+            #[cfg(unix)]
+            command.process_group(0);
+            let mut child = command.spawn().map_err(|error| format!("cannot start `{}`: {error}", run.command))?;
+            restore.process_group = child.id();
+            let mut stdout = child.stdout.take().expect("piped");
+            let mut stderr = child.stderr.take().expect("piped");
+            let work = async {
+                let (mut out, mut err) = (Vec::new(), Vec::new());
+                let (_, _, status) =
+                    tokio::join!(read_capped(&mut stdout, &mut out), read_capped(&mut stderr, &mut err), child.wait());
+                (out, err, status)
+            };
+            let result = match tokio::time::timeout(run.timeout, work).await {
+                Ok((out, err, status)) => {
+                    // The runner is done; anything it left running in its group goes too.
+                    restore.kill_group();
+                    RunOutput {
+                        exit_code: status.ok().and_then(|status| status.code()),
+                        stdout: String::from_utf8_lossy(&out).into_owned(),
+                        stderr: String::from_utf8_lossy(&err).into_owned(),
+                        timed_out: false,
+                    }
+                }
+                Err(_) => {
+                    restore.kill_group();
+                    RunOutput { timed_out: true, ..RunOutput::default() }
+                }
+            };
+            drop(restore);
+            Ok(result)
+        })
+    }
+}
+
+async fn read_capped(reader: &mut (impl AsyncReadExt + Unpin), into: &mut Vec<u8>) {
+    let mut buffer = [0u8; 8192];
+    loop {
+        match reader.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => {
+                if into.len() < MAX_OUTPUT_BYTES {
+                    into.extend_from_slice(&buffer[..read.min(MAX_OUTPUT_BYTES - into.len())]);
+                }
+            }
+        }
+    }
+}
+
+/// Puts files back on drop: the previous bytes, or no file (and no new folders) where there
+/// was none. Kills the test's process group first, so nothing writes after the restore.
+#[derive(Default)]
+struct Restore {
+    originals: Vec<(PathBuf, Option<Vec<u8>>)>,
+    created_dirs: Vec<PathBuf>,
+    process_group: Option<u32>,
+}
+
+impl Restore {
+    fn write(&mut self, path: &Path, content: &str) -> std::io::Result<()> {
+        if !self.originals.iter().any(|(known, _)| known == path) {
+            let original = match std::fs::read(path) {
+                Ok(bytes) => Some(bytes),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+                Err(error) => return Err(error),
+            };
+            self.originals.push((path.to_path_buf(), original));
+        }
+        if let Some(parent) = path.parent() {
+            let mut missing = Vec::new();
+            let mut dir = parent;
+            while !dir.exists() {
+                missing.push(dir.to_path_buf());
+                match dir.parent() {
+                    Some(up) => dir = up,
+                    None => break,
+                }
+            }
+            std::fs::create_dir_all(parent)?;
+            self.created_dirs.extend(missing);
+        }
+        std::fs::write(path, content)
+    }
+
+    fn kill_group(&mut self) {
+        #[cfg(unix)]
+        if let Some(group) = self.process_group.take() {
+            // SAFETY: killpg only sends a signal; the group is the one the child leads.
+            unsafe {
+                libc::killpg(group as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        self.kill_group();
+        for (path, original) in self.originals.drain(..).rev() {
+            let restored = match original {
+                Some(bytes) => std::fs::write(&path, bytes),
+                None => std::fs::remove_file(&path).or_else(|error| {
+                    if error.kind() == std::io::ErrorKind::NotFound {
+                        Ok(())
+                    } else {
+                        Err(error)
+                    }
+                }),
+            };
+            if let Err(error) = restored {
+                tracing::error!(path = %path.display(), "could not restore the file after a test run: {error}");
+            }
+        }
+        // Innermost first; a folder something else put files in stays.
+        for dir in self.created_dirs.drain(..) {
+            let _ = std::fs::remove_dir(&dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("glm-lsp-workbench-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn files_are_restored_after_a_run_and_new_ones_removed() {
+        let dir = scratch("restore");
+        std::fs::write(dir.join("kept.txt"), "before").unwrap();
+        let run = TestRun {
+            files: vec![(dir.join("kept.txt"), "during".into()), (dir.join("new/deep/file.txt"), "new".into())],
+            command: CommandLine::Shell("cat kept.txt new/deep/file.txt; echo oops >&2; exit 3".into()),
+            cwd: dir.clone(),
+            env: vec![],
+            timeout: Duration::from_secs(20),
+        };
+        let output = DiskWorkbench.run(run).await.unwrap();
+        assert_eq!(output.stdout, "duringnew");
+        assert_eq!(output.stderr, "oops\n");
+        assert_eq!(output.exit_code, Some(3));
+        assert_eq!(std::fs::read_to_string(dir.join("kept.txt")).unwrap(), "before");
+        assert!(!dir.join("new").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_timeout_kills_the_whole_group_and_restores() {
+        let dir = scratch("timeout");
+        std::fs::write(dir.join("a.txt"), "before").unwrap();
+        let run = TestRun {
+            files: vec![(dir.join("a.txt"), "during".into())],
+            // A grandchild that would write after the restore if it survived.
+            command: CommandLine::Shell("(sleep 1; echo late > a.txt) & sleep 30".into()),
+            cwd: dir.clone(),
+            env: vec![],
+            timeout: Duration::from_millis(300),
+        };
+        let started = std::time::Instant::now();
+        let output = DiskWorkbench.run(run).await.unwrap();
+        assert!(output.timed_out);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(std::fs::read_to_string(dir.join("a.txt")).unwrap(), "before");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_dropped_run_restores_at_once() {
+        let dir = scratch("cancel");
+        std::fs::write(dir.join("a.txt"), "before").unwrap();
+        let run = TestRun {
+            files: vec![(dir.join("a.txt"), "during".into())],
+            command: CommandLine::Shell("sleep 30".into()),
+            cwd: dir.clone(),
+            env: vec![],
+            timeout: Duration::from_secs(60),
+        };
+        let future = DiskWorkbench.run(run);
+        let _ = tokio::time::timeout(Duration::from_millis(300), future).await;
+        assert_eq!(std::fs::read_to_string(dir.join("a.txt")).unwrap(), "before");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_api_key_is_not_passed_to_tests() {
+        let dir = scratch("env");
+        std::env::set_var("ZAI_API_KEY", "secret-for-the-test");
+        let run = TestRun {
+            files: vec![],
+            command: CommandLine::Shell("echo \"[$ZAI_API_KEY]\"".into()),
+            cwd: dir.clone(),
+            env: vec![],
+            timeout: Duration::from_secs(20),
+        };
+        let output = DiskWorkbench.run(run).await.unwrap();
+        assert_eq!(output.stdout, "[]\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
