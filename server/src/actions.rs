@@ -175,6 +175,9 @@ pub enum ActionError {
     Conflict(String),
     #[error("the model's answer ended unexpectedly ({0}); nothing was changed")]
     Incomplete(String),
+    /// The model could not be asked (key, account, network…): its words say why.
+    #[error("{0}; nothing was changed")]
+    Failed(String),
 }
 
 /// The edit to send: against `version` of the document.

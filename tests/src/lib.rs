@@ -4,3 +4,5 @@
 pub mod harness;
 pub mod lsp_client;
 pub mod mock_glm;
+pub mod proxy;
+pub mod tls;

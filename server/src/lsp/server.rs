@@ -229,8 +229,10 @@ impl Backend {
         serde_json::json!({
             "version": env!("CARGO_PKG_VERSION"),
             "model": config.model,
+            "provider": config.provider.id(),
             "baseUrl": config.base_url,
             "apiKeySet": config.api_key.is_some(),
+            "keySource": config.key_source,
             "positionEncoding": self.session.encoding().as_lsp_str(),
             "openDocuments": self.session.documents.len(),
             "indexedFiles": self.session.index.file_count(),
@@ -242,6 +244,14 @@ impl Backend {
                 "completionTokens": totals.completion_tokens,
                 "usd": totals.usd,
                 "unpricedRequests": totals.unpriced_requests,
+                // `usd` is null for a model without a price: its tokens are counted, not its cost.
+                "byModel": totals.by_model.iter().map(|(model, per_model)| (model.clone(), serde_json::json!({
+                    "requests": per_model.requests,
+                    "promptTokens": per_model.prompt_tokens,
+                    "cachedTokens": per_model.cached_tokens,
+                    "completionTokens": per_model.completion_tokens,
+                    "usd": per_model.usd,
+                }))).collect::<serde_json::Map<_, _>>(),
             },
         })
     }
