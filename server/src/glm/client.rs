@@ -233,8 +233,8 @@ impl GlmClient {
         let mut outcome = outcome;
         if let Some(usage) = outcome.usage {
             outcome.cost_usd = settings.effective_price().map(|price| price.cost_usd(&usage));
-            let model = outcome.model.clone().unwrap_or_else(|| settings.model.clone());
-            lock(&self.inner.totals).record(&model, &usage, outcome.cost_usd);
+            // Counted under the model asked for: that is what the price is looked up by.
+            lock(&self.inner.totals).record(&settings.model, &usage, outcome.cost_usd);
         }
         let usage = outcome.usage.unwrap_or_default();
         tracing::debug!(

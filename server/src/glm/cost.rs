@@ -46,7 +46,7 @@ pub const PRICE_LISTINGS: [PriceListing; 6] = [
     PriceListing {
         model: "glm-4.7",
         price: Some(Price { input: 0.30, cached_input: 0.06, output: 1.10 }),
-        note: "reseller listing, USD per million tokens",
+        note: "a reseller's listing",
     },
     PriceListing { model: "glm-4.7-flashx", price: None, note: "listed as light and fast, without a price" },
     PriceListing {
@@ -59,7 +59,7 @@ pub const PRICE_LISTINGS: [PriceListing; 6] = [
     PriceListing {
         model: "glm-5-turbo",
         price: Some(Price { input: 0.60, cached_input: 0.12, output: 2.00 }),
-        note: "reseller listing, USD per million tokens",
+        note: "a reseller's listing",
     },
 ];
 

@@ -132,7 +132,7 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
         } else {
             match price_listing(&settings.model) {
                 Some(PriceListing { price: Some(price), note, .. }) => format!(
-                    "{} (built-in price: input {}, cached input {}, output {} USD per million tokens; {note})",
+                    "{} (built-in price: input {:.2}, cached input {:.2}, output {:.2} USD per million tokens; {note})",
                     settings.model, price.input, price.cached_input, price.output
                 ),
                 Some(PriceListing { note, .. }) => {
@@ -236,6 +236,9 @@ async fn models_check(client: &GlmClient, settings: &GlmSettings) -> Check {
             format!("{}{more}; {verdict}", shown.join(", "))
         }
         Ok(None) => "this endpoint has no models route".to_owned(),
+        Err(error) if error.api_class().is_none() => {
+            "not listed: the endpoint could not be reached (see below)".to_owned()
+        }
         Err(error) => format!("could not list them: {error}"),
     };
     // Informational: the request below is what decides whether the model works.
@@ -264,7 +267,7 @@ fn request_failure(error: &GlmError, settings: &GlmSettings) -> Check {
             _ => ("failed", "see the message; try again later if it is a server or rate problem".to_owned()),
         },
         GlmError::Dns(_) => ("DNS failed", "check the host in `baseUrl` (or `provider`), and your DNS or proxy".to_owned()),
-        GlmError::Tls { .. } => ("TLS failed", "see the certificate problem above".to_owned()),
+        GlmError::Tls { .. } => ("TLS failed", "see the certificate problem; `glm-lsp doctor` again after the fix".to_owned()),
         GlmError::Proxy { .. } => ("the proxy failed", "check `http.proxy`, or HTTPS_PROXY and NO_PROXY".to_owned()),
         GlmError::Connect(_) => (
             "could not connect (refused or timed out)",
@@ -274,7 +277,12 @@ fn request_failure(error: &GlmError, settings: &GlmSettings) -> Check {
         GlmError::InvalidResponse(_) => ("not a chat-completions API", "check `baseUrl`".to_owned()),
         _ => ("failed", "see the message; try again later if it is a server or rate problem".to_owned()),
     };
-    Check { name: "Request".into(), ok: false, detail: format!("{what}: {error}"), fix: Some(fix) }
+    // Transport errors already say what failed, with which host or proxy.
+    let detail = match error {
+        GlmError::Tls { .. } | GlmError::Proxy { .. } => error.to_string(),
+        _ => format!("{what}: {error}"),
+    };
+    Check { name: "Request".into(), ok: false, detail, fix: Some(fix) }
 }
 
 #[cfg(test)]

@@ -233,6 +233,7 @@ impl Backend {
             "baseUrl": config.base_url,
             "apiKeySet": config.api_key.is_some(),
             "keySource": config.key_source,
+            "maxConcurrency": config.max_concurrency,
             "positionEncoding": self.session.encoding().as_lsp_str(),
             "openDocuments": self.session.documents.len(),
             "indexedFiles": self.session.index.file_count(),
