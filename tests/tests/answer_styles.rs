@@ -60,8 +60,11 @@ impl Situation {
     }
 }
 
-/// Ways of writing the same answer. `None`: the style does not apply to the situation.
-const STYLES: &[(&str, fn(&Situation) -> Option<String>)] = &[
+/// Writes the situation's code in one style; `None`: the style does not apply there.
+type Style = fn(&Situation) -> Option<String>;
+
+/// Ways of writing the same answer.
+const STYLES: &[(&str, Style)] = &[
     ("bare", |s| Some(s.code.to_string())),
     ("leading line break", |s| Some(format!("\n{}", s.code))),
     ("leading blank lines", |s| Some(format!("\n\n  \n{}", s.code))),
