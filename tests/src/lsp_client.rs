@@ -89,6 +89,8 @@ pub struct TestClient {
     stdout_violations: Arc<Mutex<Vec<String>>>,
     next_id: i64,
     responses: HashMap<i64, Value>,
+    /// When each response in `responses` arrived (read from the server's stdout).
+    response_times: HashMap<i64, std::time::Instant>,
     notifications: VecDeque<Value>,
     /// Every server-to-client request, in order, after it was answered.
     pub server_requests: Vec<Value>,
@@ -143,6 +145,7 @@ impl TestClient {
             stdout_violations,
             next_id: 1,
             responses: HashMap::new(),
+            response_times: HashMap::new(),
             notifications: VecDeque::new(),
             server_requests: Vec::new(),
             documents: HashMap::new(),
@@ -217,6 +220,11 @@ impl TestClient {
         self.stdout_violations.lock().unwrap().clone()
     }
 
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Whether the server process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -227,6 +235,7 @@ impl TestClient {
     pub fn forget_inbox(&mut self) -> usize {
         let dropped = self.responses.len();
         self.responses.clear();
+        self.response_times.clear();
         let before = self.notifications.len();
         self.notifications.retain(|notification| notification["method"] == "window/showMessage");
         dropped + before - self.notifications.len()
@@ -259,6 +268,13 @@ impl TestClient {
         self.notify("$/cancelRequest", json!({ "id": id })).await
     }
 
+    /// The response to `id` if it has arrived (without waiting), with when it arrived.
+    pub fn take_response(&mut self, id: i64) -> Option<(Value, std::time::Instant)> {
+        let message = self.responses.remove(&id)?;
+        let arrived = self.response_times.remove(&id).unwrap_or_else(std::time::Instant::now);
+        Some((message, arrived))
+    }
+
     /// Waits for the response to `id`: its `result`, or an error carrying the JSON-RPC error.
     pub async fn response(&mut self, id: i64) -> Result<Value> {
         let message = self.raw_response(id, DEFAULT_TIMEOUT).await?;
@@ -273,6 +289,7 @@ impl TestClient {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(message) = self.responses.remove(&id) {
+                self.response_times.remove(&id);
                 return Ok(message);
             }
             self.pump(deadline).await.with_context(|| format!("waiting for the response to request {id}"))?;
@@ -319,6 +336,7 @@ impl TestClient {
         } else if message.get("method").is_some() {
             self.notifications.push_back(message);
         } else if let Some(id) = message.get("id").and_then(Value::as_i64) {
+            self.response_times.insert(id, std::time::Instant::now());
             self.responses.insert(id, message);
         } else {
             // A response with a null id: the server could not read a message of ours.

@@ -1157,11 +1157,20 @@ mod tests {
             Reply::rate_limited(1),
             Reply::cut("partial"),
             Reply::stall(),
+            Reply::replay_file("fixtures/wire/event_error_1302.sse").with_event_delay(Duration::from_millis(20)),
         ];
         let json = serde_json::to_string(&replies).unwrap();
         let back: Vec<Reply> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, replies);
         let minimal: Reply = serde_json::from_str(r#"{"kind":"stream","content":"x"}"#).unwrap();
         assert_eq!(minimal, Reply::text("x"));
+    }
+
+    #[test]
+    fn sse_events_keep_every_byte() {
+        let body = b"data: a\n\n: ping\r\n\r\nevent: error\ndata: b\n\ndata: [DONE]";
+        let events = sse_events(body);
+        assert_eq!(events, [&b"data: a\n\n"[..], b": ping\r\n\r\n", b"event: error\ndata: b\n\n", b"data: [DONE]"]);
+        assert_eq!(events.concat(), body);
     }
 }

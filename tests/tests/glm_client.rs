@@ -591,3 +591,53 @@ async fn mock_honours_stream_false_with_the_non_streaming_shape() {
     assert_eq!(json["choices"][0]["finish_reason"], "stop");
     assert!(json["usage"]["prompt_tokens_details"]["cached_tokens"].is_u64());
 }
+
+#[tokio::test]
+async fn mock_glm_binary_replays_captures_lists_models_and_serves_tls() {
+    use tokio::io::AsyncBufReadExt;
+
+    let directory = std::env::temp_dir().join(format!("mock-glm-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/wire");
+    std::fs::copy(fixtures.join("usage_trailing_chunk.sse"), directory.join("capture.sse")).unwrap();
+    let script = directory.join("script.json");
+    // A relative replay file is found next to the script.
+    std::fs::write(
+        &script,
+        r#"{"replies": [{"kind": "replay", "file": "capture.sse", "event_delay": 5}], "models": ["glm-4.7", "glm-4.6"]}"#,
+    )
+    .unwrap();
+    let ca = directory.join("ca.pem");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mock-glm"))
+        .arg("--script")
+        .arg(&script)
+        .arg("--tls-ca-out")
+        .arg(&ca)
+        .current_dir(std::env::temp_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut base_url = String::new();
+    stdout.read_line(&mut base_url).await.unwrap();
+    let base_url = base_url.trim().to_owned();
+    assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
+
+    let settings = GlmSettings {
+        api_key: Some(ApiKey::new("k")),
+        base_url,
+        http: glm_lsp::glm::HttpSettings { proxy: None, ca_file: Some(ca) },
+        ..GlmSettings::default()
+    };
+    let client = GlmClient::new(settings);
+    assert_eq!(client.list_models().await.unwrap(), Some(vec!["glm-4.7".to_string(), "glm-4.6".to_string()]));
+    let outcome = client.chat(ask("x"), |_| {}).await.unwrap();
+    assert_eq!(outcome.content, "\n```py\ndef add(a, b):\n    return a + b\n```");
+    assert_eq!(outcome.usage.unwrap().cached_tokens, 1024);
+    drop(child.stdin.take());
+    let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    let _ = std::fs::remove_dir_all(&directory);
+}

@@ -238,6 +238,8 @@ impl Backend {
             "openDocuments": self.session.documents.len(),
             "indexedFiles": self.session.index.file_count(),
             "completionRequests": self.session.completions.upstream_requests(),
+            // Tasks alive in the server's runtime: for soak runs, to see that none leak.
+            "aliveTasks": tokio::runtime::Handle::current().metrics().num_alive_tasks(),
             "usage": {
                 "requests": totals.requests,
                 "promptTokens": totals.prompt_tokens,
