@@ -414,11 +414,17 @@ impl LanguageServer for Backend {
         }
         let errors = std::mem::take(&mut *self.pending_config_errors.lock().unwrap());
         self.report_config_errors(errors).await;
-        if self.session.config().api_key.is_none() {
+        let config = self.session.config();
+        if config.api_key.is_none() {
+            let variables = config.provider.key_variables().join(" or ");
             self.client
                 .show_message(
                     MessageType::WARNING,
-                    "glm-lsp: no API key. Set GLM_API_KEY in the environment or `apiKey` in the glm-lsp settings.",
+                    format!(
+                        "glm-lsp: no API key for provider {}. Set {variables} in the environment or `apiKey` in the \
+                         glm-lsp settings.",
+                        config.provider.id()
+                    ),
                 )
                 .await;
         }
