@@ -232,6 +232,9 @@ pub enum ActionError {
         "the model's answer would not parse in place (a syntax error at line {line}); nothing was changed. Try again"
     )]
     WouldNotParse { line: usize },
+    /// The model could not be asked (key, account, network…): its words say why.
+    #[error("{0}; nothing was changed")]
+    Failed(String),
 }
 
 /// The edit to send: against `version` of the document.

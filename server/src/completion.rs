@@ -20,9 +20,9 @@ pub use engine::{Answer, CompletionEngine, Notice, Settings, Site};
 /// Everything around a completion request that is not the engine's business.
 pub struct Surroundings<'a> {
     pub open_documents: &'a [Document],
-    pub workspace: &'a WorkspaceIndex,
+    pub workspace: &'a Arc<WorkspaceIndex>,
     pub root: Option<&'a Path>,
-    pub exclude: &'a Exclude,
+    pub exclude: &'a Arc<Exclude>,
 }
 
 /// How much text before the cursor the engine keeps to recognise typing-through.
@@ -38,23 +38,27 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
             return None;
         }
     }
-    let context = gather(&ContextInput {
-        document,
-        offset,
-        open_documents: around.open_documents,
-        workspace: around.workspace,
-        root: around.root,
-        budget_tokens: config.context.budget_tokens,
-        exclude: around.exclude,
-    });
-    let file = crate::context::display_uri(&document.uri, around.root);
-    let prompt = crate::prompt::completion_messages(&context, crate::context::language_name(document), &file)
-        .into_iter()
-        .map(|message| ChatMessage {
-            role: if message.role == "system" { Role::System } else { Role::User },
-            content: message.content,
+    let budget_tokens = config.context.budget_tokens;
+    let prompt = completion_prompt(document, offset, around, budget_tokens);
+    // For one retry when the provider finds the prompt too long (1261): the same site from
+    // half the budget. It owns a snapshot of what it needs (documents are cheap to clone: a
+    // rope and a tree share their data).
+    let smaller_prompt: engine::PromptBuilder = {
+        let document = document.clone();
+        let open_documents = around.open_documents.to_vec();
+        let workspace = around.workspace.clone();
+        let root = around.root.map(Path::to_path_buf);
+        let exclude = around.exclude.clone();
+        Arc::new(move || {
+            let around = Surroundings {
+                open_documents: &open_documents,
+                workspace: &workspace,
+                root: root.as_deref(),
+                exclude: &exclude,
+            };
+            completion_prompt(&document, offset, &around, budget_tokens / 2)
         })
-        .collect();
+    };
     // Post-processing looks at the lines around the cursor (its syntax check stops at the
     // nearest top-level lines, at most 200 lines away), so it gets a window, not two copies
     // of a large file.
@@ -76,7 +80,34 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
         prompt,
         before: before_window,
         clean: Arc::new(clean),
+        smaller_prompt: Some(smaller_prompt),
     })
+}
+
+/// The completion prompt at `offset` from a context of `budget_tokens`.
+fn completion_prompt(
+    document: &Document,
+    offset: usize,
+    around: &Surroundings,
+    budget_tokens: usize,
+) -> Vec<ChatMessage> {
+    let context = gather(&ContextInput {
+        document,
+        offset,
+        open_documents: around.open_documents,
+        workspace: around.workspace,
+        root: around.root,
+        budget_tokens,
+        exclude: around.exclude,
+    });
+    let file = crate::context::display_uri(&document.uri, around.root);
+    crate::prompt::completion_messages(&context, crate::context::language_name(document), &file)
+        .into_iter()
+        .map(|message| ChatMessage {
+            role: if message.role == "system" { Role::System } else { Role::User },
+            content: message.content,
+        })
+        .collect()
 }
 
 /// A suggestion as the editor inserts it.

@@ -9,13 +9,28 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use crate::glm::provider::{GENERIC_KEY_VARIABLE, PROVIDER_KEY_VARIABLES};
+pub use crate::glm::{HttpSettings, Provider};
+
 pub const DEFAULT_BASE_URL: &str = "https://open.bigmodel.cn/api/paas/v4";
 pub const DEFAULT_MODEL: &str = "glm-4.7";
 pub const SECTION: &str = "glm-lsp";
 
+/// Labels of the configuration sources, in increasing precedence.
+pub const USER_FILE: &str = "user config file";
+pub const WORKSPACE_FILE: &str = "workspace glm-lsp.toml";
+pub const ENVIRONMENT: &str = "environment";
+pub const INITIALIZATION_OPTIONS: &str = "initializationOptions";
+pub const EDITOR_SETTINGS: &str = "editor settings";
+
+/// The effective configuration. `provider`, `base_url`, `max_concurrency`, `model` and
+/// `api_key` are resolved from what the user set (`explicit`) and the provider's preset.
 #[derive(Clone, PartialEq)]
 pub struct Config {
     pub api_key: Option<String>,
+    /// Where the key came from: an environment variable or "the `apiKey` setting (…)".
+    pub key_source: Option<String>,
+    pub provider: Provider,
     pub base_url: String,
     pub model: String,
     pub thinking: bool,
@@ -30,6 +45,21 @@ pub struct Config {
     pub context: ContextConfig,
     pub actions: ActionsConfig,
     pub tests: TestsConfig,
+    pub http: HttpSettings,
+    /// The settings as given, before the preset fills in what is missing.
+    explicit: Explicit,
+}
+
+/// What the sources set for the keys a provider preset has defaults for.
+#[derive(Clone, PartialEq, Default)]
+struct Explicit {
+    provider: Option<Provider>,
+    base_url: Option<String>,
+    max_concurrency: Option<usize>,
+    model: Option<String>,
+    api_key: Option<String>,
+    /// The source that set `api_key` last.
+    api_key_source: Option<String>,
 }
 
 // The API key must never reach a log line, so `Debug` is written by hand.
@@ -37,6 +67,8 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("key_source", &self.key_source)
+            .field("provider", &self.provider)
             .field("base_url", &self.base_url)
             .field("model", &self.model)
             .field("thinking", &self.thinking)
@@ -50,6 +82,7 @@ impl std::fmt::Debug for Config {
             .field("context", &self.context)
             .field("actions", &self.actions)
             .field("tests", &self.tests)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -164,6 +197,8 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             api_key: None,
+            key_source: None,
+            provider: Provider::Bigmodel,
             base_url: DEFAULT_BASE_URL.to_string(),
             model: DEFAULT_MODEL.to_string(),
             thinking: true,
@@ -189,6 +224,8 @@ impl Default for Config {
             },
             actions: ActionsConfig { resolve: false, confirm: false, max_tokens: 32768, custom: Vec::new() },
             tests: TestsConfig { verify: false, timeout_secs: 300, repair_rounds: 1, command: None },
+            http: HttpSettings::default(),
+            explicit: Explicit::default(),
         }
     }
 }
@@ -198,6 +235,8 @@ impl Config {
     pub fn glm_settings(&self) -> crate::glm::GlmSettings {
         crate::glm::GlmSettings {
             api_key: self.api_key.clone().map(crate::glm::ApiKey::new),
+            key_source: self.key_source.clone(),
+            provider: self.provider,
             base_url: self.base_url.clone(),
             model: self.model.clone(),
             thinking: self.thinking,
@@ -208,7 +247,73 @@ impl Config {
             timeout: std::time::Duration::from_secs(self.timeout_secs),
             connect_timeout: std::time::Duration::from_secs(8),
             price: self.price,
+            http: self.http.clone(),
         }
+    }
+
+    /// Fills `provider`, `base_url`, `max_concurrency`, `model` and `api_key` from what the
+    /// sources set and the preset. `key_variables` are the key variables set in the
+    /// environment, `(name, value)`; a key from them sits between the user config file and
+    /// the LSP sources, like the rest of the environment.
+    fn resolve_endpoint(&mut self, key_variables: &[(String, String)], errors: &mut Vec<ConfigError>) {
+        let explicit = &self.explicit;
+        let variable = |name: &str| {
+            key_variables.iter().find(|(variable, value)| variable == name && !value.is_empty()).map(|(_, v)| v)
+        };
+        let key_above_environment = explicit
+            .api_key_source
+            .as_deref()
+            .is_some_and(|source| matches!(source, INITIALIZATION_OPTIONS | EDITOR_SETTINGS));
+        // No provider chosen: the base URL says which one it is, else the only key variable set.
+        let mut provider = match (explicit.provider, &explicit.base_url) {
+            (Some(provider), _) => provider,
+            (None, Some(url)) => Provider::for_base_url(url),
+            (None, None) if key_above_environment || variable(GENERIC_KEY_VARIABLE).is_some() => Provider::Bigmodel,
+            (None, None) => PROVIDER_KEY_VARIABLES
+                .iter()
+                .find(|name| variable(name).is_some())
+                .and_then(|name| Provider::for_key_variable(name))
+                .unwrap_or_default(),
+        };
+        let base_url = match (&explicit.base_url, provider.base_url()) {
+            (Some(url), _) => url.clone(),
+            (None, Some(url)) => url.to_string(),
+            (None, None) => {
+                errors.push(ConfigError {
+                    source: "configuration".into(),
+                    key: "provider".into(),
+                    message: "`custom` needs `baseUrl` (the endpoint's URL before /chat/completions);                               using the bigmodel preset"
+                        .into(),
+                });
+                provider = Provider::Bigmodel;
+                DEFAULT_BASE_URL.to_string()
+            }
+        };
+        let from_variable = || {
+            provider
+                .key_variables()
+                .into_iter()
+                .find_map(|name| variable(name).map(|value| (value.clone(), name.to_string())))
+        };
+        let from_setting = || {
+            explicit.api_key.clone().map(|key| {
+                let source = explicit.api_key_source.as_deref().unwrap_or("configuration");
+                (key, format!("the `apiKey` setting ({source})"))
+            })
+        };
+        let key = if key_above_environment {
+            from_setting().or_else(from_variable)
+        } else {
+            from_variable().or_else(from_setting)
+        };
+        self.max_concurrency = explicit.max_concurrency.unwrap_or(provider.max_concurrency());
+        self.model = explicit.model.clone().unwrap_or_else(|| provider.default_model().to_string());
+        self.provider = provider;
+        self.base_url = base_url;
+        (self.api_key, self.key_source) = match key {
+            Some((key, source)) => (Some(key), Some(source)),
+            None => (None, None),
+        };
     }
 }
 
@@ -227,19 +332,40 @@ impl std::fmt::Display for ConfigError {
 }
 
 /// Where settings came from, in increasing precedence.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Sources {
     pub user_file: Option<(PathBuf, Value)>,
     pub workspace_file: Option<(PathBuf, Value)>,
     pub environment: Value,
     pub initialization_options: Value,
     pub client_settings: Value,
+    /// The API key variables set in the environment, `(name, value)`: which one is used
+    /// depends on the provider, so they are resolved last.
+    pub key_variables: Vec<(String, String)>,
+}
+
+// Keys from the environment must never reach a log line either.
+impl std::fmt::Debug for Sources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sources")
+            .field("user_file", &self.user_file.as_ref().map(|(path, _)| path))
+            .field("workspace_file", &self.workspace_file.as_ref().map(|(path, _)| path))
+            .field("key_variables", &self.key_variables.iter().map(|(name, _)| name).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Keys a file inside the workspace may not set: a cloned repository must not be able to
 /// send the user's key to a server of its choosing, nor make the server run a command.
-/// Dotted keys are nested (`tests.command` is `[tests] command = ...`).
-pub const USER_ONLY_KEYS: [&str; 4] = ["apiKey", "baseUrl", "tests.verify", "tests.command"];
+/// `provider` picks the server (and which key variable is read) just as `baseUrl` does, and
+/// `http` could route the traffic through a proxy of the repository's choosing or make TLS
+/// trust its certificate authority. Dotted keys are nested (`tests.command` is `[tests]
+/// command = ...`).
+pub const USER_ONLY_KEYS: [&str; 6] = ["apiKey", "baseUrl", "provider", "http", "tests.verify", "tests.command"];
+
+/// The environment variables that hold API keys.
+pub const KEY_VARIABLES: [&str; 5] =
+    [GENERIC_KEY_VARIABLE, "ZHIPUAI_API_KEY", "ZAI_API_KEY", "RUNAPI_KEY", "COMETAPI_KEY"];
 
 impl Sources {
     /// Reads the config files and the environment; the LSP sources are filled in later.
@@ -271,11 +397,15 @@ impl Sources {
             }
         }
         let mut environment = Map::new();
-        let api_key = ["GLM_API_KEY", "ZHIPUAI_API_KEY", "ZAI_API_KEY"]
+        sources.key_variables = KEY_VARIABLES
             .iter()
-            .find_map(|name| env(name).filter(|value| !value.trim().is_empty()));
-        if let Some(key) = api_key {
-            environment.insert("apiKey".into(), Value::String(key.trim().to_string()));
+            .filter_map(|name| {
+                let value = env(name)?.trim().to_string();
+                (!value.is_empty()).then(|| (name.to_string(), value))
+            })
+            .collect();
+        if let Some(provider) = env("GLM_PROVIDER").filter(|value| !value.is_empty()) {
+            environment.insert("provider".into(), Value::String(provider));
         }
         if let Some(url) = env("GLM_BASE_URL").filter(|value| !value.is_empty()) {
             environment.insert("baseUrl".into(), Value::String(url));
@@ -292,17 +422,18 @@ impl Sources {
         let mut config = Config::default();
         let mut errors = Vec::new();
         let layers: [(&str, Option<&Value>); 5] = [
-            ("user config file", self.user_file.as_ref().map(|(_, value)| value)),
-            ("workspace glm-lsp.toml", self.workspace_file.as_ref().map(|(_, value)| value)),
-            ("environment", Some(&self.environment)),
-            ("initializationOptions", Some(&self.initialization_options)),
-            ("editor settings", Some(&self.client_settings)),
+            (USER_FILE, self.user_file.as_ref().map(|(_, value)| value)),
+            (WORKSPACE_FILE, self.workspace_file.as_ref().map(|(_, value)| value)),
+            (ENVIRONMENT, Some(&self.environment)),
+            (INITIALIZATION_OPTIONS, Some(&self.initialization_options)),
+            (EDITOR_SETTINGS, Some(&self.client_settings)),
         ];
         for (source, layer) in layers {
             if let Some(layer) = layer {
                 config.apply(source, section_of(layer), &mut errors);
             }
         }
+        config.resolve_endpoint(&self.key_variables, &mut errors);
         (config, errors)
     }
 }
@@ -352,25 +483,51 @@ impl Config {
         };
         let mut setter = Setter { source, errors };
         for (key, value) in object {
+            let explicit = &mut self.explicit;
             if value.is_null() {
                 continue;
             }
             match key.as_str() {
-                "apiKey" => setter.string(key, value, |v| self.api_key = Some(v).filter(|k| !k.is_empty())),
-                "baseUrl" => setter.url(key, value, |v| self.base_url = v),
-                "model" => setter.nonempty(key, value, |v| self.model = v),
+                "apiKey" => setter.string(key, value, |v| {
+                    explicit.api_key = Some(v).filter(|k| !k.is_empty());
+                    explicit.api_key_source = Some(source.to_string());
+                }),
+                "provider" => {
+                    let ids: Vec<&str> = Provider::ALL.iter().map(|provider| provider.id()).collect();
+                    setter.choice(key, value, &ids, |v| explicit.provider = Provider::parse(v))
+                }
+                "baseUrl" => setter.url(key, value, |v| explicit.base_url = Some(v)),
+                "model" => setter.nonempty(key, value, |v| explicit.model = Some(v)),
                 "thinking" => setter.bool(key, value, |v| self.thinking = v),
                 "temperature" => setter.float(key, value, 0.0, 2.0, |v| self.temperature = Some(v)),
                 "topP" => setter.float(key, value, 0.0, 1.0, |v| self.top_p = Some(v)),
                 "maxTokens" => setter.int(key, value, 1, 131_072, |v| self.max_tokens = Some(v as u32)),
-                "maxConcurrency" => setter.int(key, value, 1, 64, |v| self.max_concurrency = v as usize),
+                "maxConcurrency" => setter.int(key, value, 1, 64, |v| explicit.max_concurrency = Some(v as usize)),
                 "timeoutSecs" => setter.int(key, value, 1, 3600, |v| self.timeout_secs = v),
                 "price" => setter.price(key, value, |v| self.price = Some(v)),
                 "completion" => self.apply_completion(&mut setter, value),
                 "context" => self.apply_context(&mut setter, value),
                 "actions" => self.apply_actions(&mut setter, value),
                 "tests" => self.apply_tests(&mut setter, value),
+                "http" => self.apply_http(&mut setter, value),
                 _ => tracing::debug!(key, source, "ignoring unknown setting"),
+            }
+        }
+        // Keep the resolved fields current for callers that apply one layer by hand; the
+        // sources resolve again with the key variables.
+        self.resolve_endpoint(&[], &mut Vec::new());
+    }
+
+    fn apply_http(&mut self, setter: &mut Setter, value: &Value) {
+        let Some(object) = setter.object("http", value) else {
+            return;
+        };
+        for (key, value) in object {
+            let key_path = format!("http.{key}");
+            match key.as_str() {
+                "proxy" => setter.proxy(&key_path, value, |v| self.http.proxy = v),
+                "caFile" => setter.ca_file(&key_path, value, |v| self.http.ca_file = v),
+                _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
             }
         }
     }
@@ -510,6 +667,50 @@ impl Setter<'_> {
         }
     }
 
+    /// A proxy URL (`http://host:port`, with `user:password@` if needed); `""` means none.
+    fn proxy(&mut self, key: &str, value: &Value, set: impl FnOnce(Option<String>)) {
+        match value.as_str().map(str::trim) {
+            Some("") => set(None),
+            Some(url)
+                if reqwest::Url::parse(url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) =>
+            {
+                set(Some(url.to_string()))
+            }
+            _ => self.fail(key, "expected a proxy URL such as http://proxy.example.com:3128 (or \"\" for none)"),
+        }
+    }
+
+    /// A readable PEM file of CA certificates, by absolute path (or `~/…`); `""` means none.
+    fn ca_file(&mut self, key: &str, value: &Value, set: impl FnOnce(Option<PathBuf>)) {
+        let Some(text) = value.as_str().map(str::trim) else {
+            self.fail(key, "expected the path of a PEM file of CA certificates");
+            return;
+        };
+        if text.is_empty() {
+            set(None);
+            return;
+        }
+        let path = match text.strip_prefix("~/") {
+            Some(rest) => match std::env::var_os("HOME") {
+                Some(home) => PathBuf::from(home).join(rest),
+                None => PathBuf::from(text),
+            },
+            None => PathBuf::from(text),
+        };
+        if !path.is_absolute() {
+            self.fail(key, format!("`{text}` is not an absolute path (or ~/…)"));
+            return;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => set(Some(path)),
+            Ok(_) => {
+                self.fail(key, format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display()))
+            }
+            Err(error) => self.fail(key, format!("cannot read {}: {error}", path.display())),
+        }
+    }
+
     fn bool(&mut self, key: &str, value: &Value, set: impl FnOnce(bool)) {
         match value.as_bool() {
             Some(flag) => set(flag),
@@ -630,6 +831,178 @@ mod tests {
         assert_eq!(config.model, "glm-4.6");
         assert_eq!(errors.len(), 1);
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    fn variables(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
+    }
+
+    #[test]
+    fn each_preset_sets_url_concurrency_and_key_variable() {
+        let all_keys = variables(&[
+            ("ZHIPUAI_API_KEY", "key-zhipu"),
+            ("ZAI_API_KEY", "key-zai"),
+            ("RUNAPI_KEY", "key-runapi"),
+            ("COMETAPI_KEY", "key-comet"),
+        ]);
+        let expected = [
+            ("bigmodel", "https://open.bigmodel.cn/api/paas/v4", 5, "ZHIPUAI_API_KEY", "key-zhipu"),
+            ("bigmodel-coding", "https://open.bigmodel.cn/api/coding/paas/v4", 1, "ZHIPUAI_API_KEY", "key-zhipu"),
+            ("zai", "https://api.z.ai/api/paas/v4", 5, "ZAI_API_KEY", "key-zai"),
+            ("zai-coding", "https://api.z.ai/api/coding/paas/v4", 1, "ZAI_API_KEY", "key-zai"),
+            ("runapi", "https://runapi.ai/v1", 5, "RUNAPI_KEY", "key-runapi"),
+            ("cometapi", "https://api.cometapi.com/v1", 5, "COMETAPI_KEY", "key-comet"),
+        ];
+        for (id, url, concurrency, variable, key) in expected {
+            let sources = Sources {
+                client_settings: json!({ "provider": id }),
+                key_variables: all_keys.clone(),
+                ..Sources::default()
+            };
+            let (config, errors) = sources.resolve();
+            assert!(errors.is_empty(), "{id}: {errors:?}");
+            assert_eq!(config.provider.id(), id);
+            assert_eq!(config.base_url, url, "{id}");
+            assert_eq!(config.max_concurrency, concurrency, "{id}");
+            assert_eq!(config.api_key.as_deref(), Some(key), "{id}");
+            assert_eq!(config.key_source.as_deref(), Some(variable), "{id}");
+            assert_eq!(config.glm_settings().provider, config.provider);
+        }
+    }
+
+    #[test]
+    fn key_precedence() {
+        let resolve = |sources: Sources| sources.resolve().0;
+        // GLM_API_KEY, this program's own variable, comes before the provider's.
+        let config = resolve(Sources {
+            client_settings: json!({ "provider": "zai" }),
+            key_variables: variables(&[("GLM_API_KEY", "generic"), ("ZAI_API_KEY", "zai")]),
+            ..Sources::default()
+        });
+        assert_eq!((config.api_key.as_deref(), config.key_source.as_deref()), (Some("generic"), Some("GLM_API_KEY")));
+        // Another provider's variable is never sent to this one.
+        let config = resolve(Sources {
+            client_settings: json!({ "provider": "zai" }),
+            key_variables: variables(&[("ZHIPUAI_API_KEY", "zhipu")]),
+            ..Sources::default()
+        });
+        assert_eq!(config.api_key, None);
+        let config = resolve(Sources {
+            client_settings: json!({ "provider": "custom", "baseUrl": "http://127.0.0.1:8080/v1" }),
+            key_variables: variables(&[("ZAI_API_KEY", "zai")]),
+            ..Sources::default()
+        });
+        assert_eq!(config.api_key, None, "a custom endpoint reads GLM_API_KEY only");
+        // Editor settings beat the environment; the environment beats the user config file.
+        let config = resolve(Sources {
+            client_settings: json!({ "apiKey": "from-editor" }),
+            key_variables: variables(&[("GLM_API_KEY", "from-env")]),
+            ..Sources::default()
+        });
+        assert_eq!(config.api_key.as_deref(), Some("from-editor"));
+        assert_eq!(config.key_source.as_deref(), Some("the `apiKey` setting (editor settings)"));
+        let config = resolve(Sources {
+            user_file: Some(("config.toml".into(), json!({ "apiKey": "from-file" }))),
+            key_variables: variables(&[("GLM_API_KEY", "from-env")]),
+            ..Sources::default()
+        });
+        assert_eq!(config.api_key.as_deref(), Some("from-env"));
+        let config = resolve(Sources {
+            user_file: Some(("config.toml".into(), json!({ "apiKey": "from-file" }))),
+            ..Sources::default()
+        });
+        assert_eq!(config.api_key.as_deref(), Some("from-file"));
+        assert_eq!(config.key_source.as_deref(), Some("the `apiKey` setting (user config file)"));
+    }
+
+    #[test]
+    fn without_a_provider_the_url_or_the_only_key_variable_says_which() {
+        let resolve = |sources: Sources| sources.resolve().0;
+        let config = resolve(Sources { key_variables: variables(&[("ZAI_API_KEY", "z")]), ..Sources::default() });
+        assert_eq!((config.provider, config.api_key.as_deref()), (Provider::Zai, Some("z")));
+        let config = resolve(Sources {
+            key_variables: variables(&[("GLM_API_KEY", "g"), ("ZAI_API_KEY", "z")]),
+            ..Sources::default()
+        });
+        assert_eq!((config.provider, config.api_key.as_deref()), (Provider::Bigmodel, Some("g")));
+        let config = resolve(Sources {
+            environment: json!({ "baseUrl": "https://api.z.ai/api/coding/paas/v4/" }),
+            key_variables: variables(&[("ZAI_API_KEY", "z")]),
+            ..Sources::default()
+        });
+        assert_eq!((config.provider, config.max_concurrency), (Provider::ZaiCoding, 1));
+        assert_eq!(config.api_key.as_deref(), Some("z"));
+        let config = resolve(Sources::default());
+        assert_eq!(
+            (config.provider, config.base_url.as_str(), config.model.as_str()),
+            (Provider::Bigmodel, DEFAULT_BASE_URL, "glm-4.7")
+        );
+    }
+
+    #[test]
+    fn explicit_settings_override_the_preset() {
+        let (config, errors) = Sources {
+            client_settings: json!({ "provider": "zai-coding", "baseUrl": "http://127.0.0.1:9/v4", "maxConcurrency": 3 }),
+            ..Sources::default()
+        }
+        .resolve();
+        assert!(errors.is_empty());
+        assert_eq!(
+            (config.provider, config.base_url.as_str(), config.max_concurrency),
+            (Provider::ZaiCoding, "http://127.0.0.1:9/v4", 3)
+        );
+        let (config, errors) =
+            Sources { client_settings: json!({ "provider": "custom" }), ..Sources::default() }.resolve();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("baseUrl"), "{}", errors[0]);
+        assert_eq!(config.base_url, DEFAULT_BASE_URL);
+        let (config, errors) =
+            Sources { client_settings: json!({ "provider": "openai" }), ..Sources::default() }.resolve();
+        assert_eq!(config.provider, Provider::Bigmodel);
+        assert!(errors[0].to_string().contains("zai-coding"), "{}", errors[0]);
+        let (config, _) =
+            Sources { client_settings: json!({ "provider": "cometapi" }), ..Sources::default() }.resolve();
+        assert_eq!(config.model, "glm-4.5");
+    }
+
+    #[test]
+    fn workspace_file_cannot_pick_the_provider_or_the_network() {
+        let root = std::env::temp_dir().join(format!("glm-lsp-config-provider-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("glm-lsp.toml"),
+            "provider = \"runapi\"\nmodel = \"glm-4.6\"\n[http]\nproxy = \"http://evil.example:3128\"\n",
+        )
+        .unwrap();
+        let (sources, errors) = Sources::load(Some(&root), &|name| (name == "GLM_API_KEY").then(|| "k".to_string()));
+        let (config, _) = sources.resolve();
+        assert_eq!(config.provider, Provider::Bigmodel);
+        assert_eq!(config.http.proxy, None);
+        assert_eq!(config.model, "glm-4.6");
+        let keys: Vec<&str> = errors.iter().map(|error| error.key.as_str()).collect();
+        assert_eq!(keys, ["provider", "http"]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn http_settings_are_validated() {
+        let mut config = Config::default();
+        let mut errors = Vec::new();
+        config.apply("test", &json!({ "http": { "proxy": "http://user:pw@proxy.corp:3128" } }), &mut errors);
+        assert_eq!(config.http.proxy.as_deref(), Some("http://user:pw@proxy.corp:3128"));
+        assert!(!format!("{config:?}").contains("pw@"), "the proxy password stays out of Debug");
+        config.apply("test", &json!({ "http": { "proxy": "not a url", "caFile": "relative/ca.pem" } }), &mut errors);
+        config.apply("test", &json!({ "http": { "caFile": "/nonexistent/ca.pem" } }), &mut errors);
+        let mut keys: Vec<&str> = errors.iter().map(|error| error.key.as_str()).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["http.caFile", "http.caFile", "http.proxy"]);
+        assert_eq!(config.http.proxy.as_deref(), Some("http://user:pw@proxy.corp:3128"), "kept the last good value");
+        let path = std::env::temp_dir().join(format!("glm-lsp-ca-{}.pem", std::process::id()));
+        std::fs::write(&path, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
+        config.apply("test", &json!({ "http": { "caFile": path.to_str().unwrap(), "proxy": "" } }), &mut errors);
+        assert_eq!(config.http.ca_file.as_deref(), Some(path.as_path()));
+        assert_eq!(config.http.proxy, None);
+        std::fs::remove_file(path).ok();
     }
 
     #[test]

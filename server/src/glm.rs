@@ -14,9 +14,11 @@
 
 mod as_model;
 pub mod client;
+pub mod connection;
 pub mod cost;
 pub mod doctor;
 pub mod error;
+pub mod provider;
 pub mod queue;
 pub mod retry;
 pub mod settings;
@@ -27,9 +29,10 @@ pub mod types;
 pub use client::{build_body, GlmClient};
 pub use cost::{Price, SessionTotals};
 pub use doctor::{doctor, Check, DoctorReport};
-pub use error::GlmError;
+pub use error::{ApiClass, ApiError, GlmError};
+pub use provider::Provider;
 pub use retry::RetryPolicy;
-pub use settings::{ApiKey, GlmSettings, DEFAULT_BASE_URL, DEFAULT_MODEL};
+pub use settings::{ApiKey, GlmSettings, HttpSettings, DEFAULT_BASE_URL, DEFAULT_MODEL};
 pub use types::{
     approx_tokens, ChatEvent, ChatOutcome, ChatRequest, FinishReason, Message, Priority, Role, ToolCall, Usage,
 };

@@ -73,15 +73,35 @@ pub enum ModelEvent {
 #[error("{message}")]
 pub struct ModelError {
     pub kind: ModelErrorKind,
+    /// What notices are de-duplicated by: one notice per cause (`code 1113`, `HTTP 401`,
+    /// `tls api.z.ai`), never one for several causes.
+    pub cause: String,
     pub message: String,
+}
+
+impl ModelError {
+    /// An error whose cause is its kind (for models without business codes, and fakes).
+    pub fn new(kind: ModelErrorKind, message: impl Into<String>) -> ModelError {
+        ModelError { kind, cause: format!("{kind:?}"), message: message.into() }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ModelErrorKind {
     /// Missing or rejected key: the user must act; retrying per keystroke would only nag.
     Auth,
-    /// Balance, quota, rate: the account needs attention.
+    /// Balance, account state or a used-up quota: the account needs attention.
     Account,
+    /// A setting must change: the model, a parameter, the endpoint.
+    Config,
+    /// The provider's content filter blocked the request or its answer.
+    Blocked,
+    /// The prompt is longer than the model takes: the caller may retry once with a prompt
+    /// built from a smaller context budget.
+    PromptTooLong,
+    /// Rate limits, overload or server errors that outlasted the retries.
+    Busy,
+    /// Connecting failed: DNS, TLS, a proxy, a refused connection, a timeout.
     Network,
     Cut,
     Other,

@@ -63,6 +63,60 @@ impl Setup {
         self.client.apply_text_edits(uri, std::slice::from_ref(edit)).await.unwrap();
     }
 
+    /// `textDocument/codeAction` over `range` (no diagnostics): the offered actions.
+    pub async fn code_actions(&mut self, uri: &str, range: Value) -> Vec<Value> {
+        self.client
+            .request(
+                "textDocument/codeAction",
+                json!({ "textDocument": { "uri": uri }, "range": range, "context": { "diagnostics": [] } }),
+            )
+            .await
+            .unwrap()
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Runs the action titled `title` (found by prefix) at `position` through its command, as an
+    /// editor does, and returns the message its progress ended with.
+    pub async fn run_action(&mut self, uri: &str, position: &Value, title: &str) -> String {
+        let actions = self.code_actions(uri, json!({ "start": position, "end": position })).await;
+        let action = actions
+            .iter()
+            .find(|action| action["title"].as_str().unwrap_or_default().starts_with(title))
+            .unwrap_or_else(|| panic!("no action {title:?} in {actions:#?}"));
+        let command = &action["command"];
+        let result = self
+            .client
+            .request(
+                "workspace/executeCommand",
+                json!({ "command": command["command"], "arguments": command["arguments"] }),
+            )
+            .await
+            .unwrap();
+        assert!(result.is_null(), "the command answers at once");
+        loop {
+            let progress = self.client.expect_notification("$/progress", Duration::from_secs(30)).await.unwrap();
+            if progress["value"]["kind"] == "end" {
+                return progress["value"]["message"].as_str().unwrap_or_default().to_string();
+            }
+        }
+    }
+
+    /// The `glm-lsp.status` command's answer.
+    pub async fn status(&mut self) -> Value {
+        self.client.request("workspace/executeCommand", json!({ "command": "glm-lsp.status" })).await.unwrap()
+    }
+
+    /// The `window/showMessage` texts received so far (taken: a test that reads them checks them).
+    pub fn take_messages(&mut self) -> Vec<String> {
+        self.client
+            .take_notifications("window/showMessage")
+            .iter()
+            .map(|message| message["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     pub async fn shutdown(self) {
         assert_eq!(self.client.shutdown().await.unwrap(), 0);
     }

@@ -5,3 +5,5 @@ pub mod harness;
 pub mod lsp_client;
 pub mod mock_glm;
 pub mod neovim;
+pub mod proxy;
+pub mod tls;

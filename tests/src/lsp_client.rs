@@ -90,8 +90,13 @@ pub struct TestClient {
     stdin: ChildStdin,
     incoming: mpsc::UnboundedReceiver<Value>,
     stderr: Arc<Mutex<String>>,
+    /// Anything on the server's stdout that is not a well-formed `Content-Length` frame
+    /// holding a JSON-RPC message: stdout belongs to the protocol alone.
+    stdout_violations: Arc<Mutex<Vec<String>>>,
     next_id: i64,
     responses: HashMap<i64, Value>,
+    /// When each response in `responses` arrived (read from the server's stdout).
+    response_times: HashMap<i64, std::time::Instant>,
     notifications: VecDeque<Value>,
     /// Every server-to-client request, in order, after it was answered.
     pub server_requests: Vec<Value>,
@@ -125,7 +130,8 @@ impl TestClient {
         let stdout = child.stdout.take().unwrap();
         let stderr_pipe = child.stderr.take().unwrap();
         let (sender, incoming) = mpsc::unbounded_channel();
-        tokio::spawn(read_messages(BufReader::new(stdout), sender));
+        let stdout_violations = Arc::new(Mutex::new(Vec::new()));
+        tokio::spawn(read_messages(BufReader::new(stdout), sender, stdout_violations.clone()));
         let stderr = Arc::new(Mutex::new(String::new()));
         let stderr_sink = stderr.clone();
         tokio::spawn(async move {
@@ -144,8 +150,10 @@ impl TestClient {
             stdin,
             incoming,
             stderr,
+            stdout_violations,
             next_id: 1,
             responses: HashMap::new(),
+            response_times: HashMap::new(),
             notifications: VecDeque::new(),
             server_requests: Vec::new(),
             documents: HashMap::new(),
@@ -210,6 +218,39 @@ impl TestClient {
         Ok(result)
     }
 
+    /// Writes bytes to the server's stdin as they are: for malformed frames.
+    pub async fn send_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        self.stdin.write_all(bytes).await?;
+        self.stdin.flush().await?;
+        Ok(())
+    }
+
+    /// What the server wrote to stdout that was not a protocol frame (see `read_messages`).
+    pub fn stdout_violations(&self) -> Vec<String> {
+        self.stdout_violations.lock().unwrap().clone()
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Whether the server process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Forgets every response and notification received so far (but `window/showMessage`
+    /// ones, which a test must still look at); returns how many were dropped.
+    pub fn forget_inbox(&mut self) -> usize {
+        let dropped = self.responses.len();
+        self.responses.clear();
+        self.response_times.clear();
+        let before = self.notifications.len();
+        self.notifications.retain(|notification| notification["method"] == "window/showMessage");
+        dropped + before - self.notifications.len()
+    }
+
     pub async fn send_raw(&mut self, body: &str) -> Result<()> {
         let frame = format!("Content-Length: {}\r\n\r\n{}", body.len(), body);
         self.stdin.write_all(frame.as_bytes()).await?;
@@ -237,6 +278,13 @@ impl TestClient {
         self.notify("$/cancelRequest", json!({ "id": id })).await
     }
 
+    /// The response to `id` if it has arrived (without waiting), with when it arrived.
+    pub fn take_response(&mut self, id: i64) -> Option<(Value, std::time::Instant)> {
+        let message = self.responses.remove(&id)?;
+        let arrived = self.response_times.remove(&id).unwrap_or_else(std::time::Instant::now);
+        Some((message, arrived))
+    }
+
     /// Waits for the response to `id`: its `result`, or an error carrying the JSON-RPC error.
     pub async fn response(&mut self, id: i64) -> Result<Value> {
         let message = self.raw_response(id, DEFAULT_TIMEOUT).await?;
@@ -251,6 +299,7 @@ impl TestClient {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(message) = self.responses.remove(&id) {
+                self.response_times.remove(&id);
                 return Ok(message);
             }
             self.pump(deadline).await.with_context(|| format!("waiting for the response to request {id}"))?;
@@ -297,6 +346,7 @@ impl TestClient {
         } else if message.get("method").is_some() {
             self.notifications.push_back(message);
         } else if let Some(id) = message.get("id").and_then(Value::as_i64) {
+            self.response_times.insert(id, std::time::Instant::now());
             self.responses.insert(id, message);
         } else {
             // A response with a null id: the server could not read a message of ours.
@@ -594,7 +644,16 @@ impl TestClient {
     }
 }
 
-async fn read_messages(mut reader: BufReader<tokio::process::ChildStdout>, sender: mpsc::UnboundedSender<Value>) {
+/// Reads the server's stdout strictly, as the most pedantic editor would: every frame is
+/// `Content-Length: N` (and optionally `Content-Type`) headers ending in `\r\n`, a blank
+/// line, then N bytes of a JSON object (or an array of them). Anything else is recorded in
+/// `violations`; reading stops at the first one, since the framing is lost.
+async fn read_messages(
+    mut reader: BufReader<tokio::process::ChildStdout>,
+    sender: mpsc::UnboundedSender<Value>,
+    violations: Arc<Mutex<Vec<String>>>,
+) {
+    let violation = |text: String| violations.lock().unwrap().push(text);
     loop {
         let mut content_length = None;
         loop {
@@ -603,26 +662,34 @@ async fn read_messages(mut reader: BufReader<tokio::process::ChildStdout>, sende
                 Ok(0) | Err(_) => return,
                 Ok(_) => {}
             }
-            let line = line.trim_end();
-            if line.is_empty() {
+            let Some(header) = line.strip_suffix("\r\n") else {
+                return violation(format!("a header line not ending in CRLF: {line:?}"));
+            };
+            if header.is_empty() {
                 break;
             }
-            if let Some(value) = line.strip_prefix("Content-Length:") {
-                content_length = value.trim().parse::<usize>().ok();
+            if let Some(value) = header.strip_prefix("Content-Length: ") {
+                content_length = value.parse::<usize>().ok();
+            } else if !header.starts_with("Content-Type: ") {
+                return violation(format!("not a protocol header: {header:?}"));
             }
         }
-        let Some(length) = content_length else { return };
+        let Some(length) = content_length else {
+            return violation("a frame without Content-Length".into());
+        };
         let mut body = vec![0; length];
         if reader.read_exact(&mut body).await.is_err() {
-            return;
+            return violation(format!("a frame cut short of its {length} bytes"));
         }
-        match serde_json::from_slice(&body) {
-            Ok(message) => {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(message) if message.is_object() || message.is_array() => {
                 if sender.send(message).is_err() {
                     return;
                 }
             }
-            Err(error) => panic!("the server wrote invalid JSON ({error}): {}", String::from_utf8_lossy(&body)),
+            _ => {
+                return violation(format!("a body that is not a JSON-RPC message: {}", String::from_utf8_lossy(&body)))
+            }
         }
     }
 }

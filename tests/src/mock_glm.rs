@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
@@ -67,6 +67,18 @@ pub enum Reply {
     },
     /// A 200 `text/event-stream` with this exact body, for malformed-stream tests.
     RawSse { body: String },
+    /// A recorded stream replayed byte for byte: `body`, or the file `file` (a capture such
+    /// as `tests/fixtures/wire/*.sse`). With `event_delay` (ms), each event (up to and
+    /// including its blank line) is its own write, that long after the previous one, so the
+    /// client sees the stream arrive as the provider paces it.
+    Replay {
+        #[serde(default)]
+        body: String,
+        #[serde(default)]
+        file: Option<PathBuf>,
+        #[serde(default, with = "millis")]
+        event_delay: Duration,
+    },
 }
 
 /// A normal answer. Every field has a default; see the builder helpers on [`Reply`].
@@ -170,6 +182,24 @@ impl Reply {
         })
     }
 
+    /// Replays a captured stream file byte for byte (see [`Reply::Replay`]).
+    pub fn replay_file(file: impl Into<PathBuf>) -> Reply {
+        Reply::Replay { body: String::new(), file: Some(file.into()), event_delay: Duration::ZERO }
+    }
+
+    /// Replays an SSE body byte for byte.
+    pub fn replay(body: impl Into<String>) -> Reply {
+        Reply::Replay { body: body.into(), file: None, event_delay: Duration::ZERO }
+    }
+
+    /// Sets a `Replay` reply's wait between events (no-op for other kinds).
+    pub fn with_event_delay(mut self, delay: Duration) -> Reply {
+        if let Reply::Replay { event_delay, .. } = &mut self {
+            *event_delay = delay;
+        }
+        self
+    }
+
     /// Changes a `Stream` reply's pacing (no-op for other kinds).
     pub fn paced(mut self, chunk_chars: usize, chunk_delay: Duration) -> Reply {
         if let Reply::Stream(stream) = &mut self {
@@ -242,6 +272,7 @@ pub struct MockGlm {
     address: SocketAddr,
     tasks: Arc<Mutex<Vec<AbortHandle>>>,
     own_runtime: Option<(tokio::sync::oneshot::Sender<()>, std::thread::JoinHandle<()>)>,
+    tls: bool,
 }
 
 struct Shared {
@@ -263,6 +294,13 @@ struct State {
     closes: Vec<Instant>,
     closes_seen: usize,
     log_path: Option<PathBuf>,
+    /// Served in turn when no rule matches and the script is empty (before the default).
+    rotation: Vec<Reply>,
+    rotation_next: usize,
+    /// What `GET …/models` lists; `None`: the route does not exist (404).
+    models: Option<Vec<String>>,
+    model_list_requests: usize,
+    tls_failures: Vec<String>,
 }
 
 impl MockGlm {
@@ -276,6 +314,27 @@ impl MockGlm {
     pub async fn start_on_port(port: u16) -> std::io::Result<MockGlm> {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         Ok(MockGlm::serve(listener))
+    }
+
+    /// Starts serving HTTPS on 127.0.0.1 (any port) with this certificate chain and key
+    /// (PEM), e.g. from [`crate::tls::TestCa`]. `base_url` is then `https://127.0.0.1:PORT`.
+    pub async fn start_tls(port: u16, certificate_chain_pem: &str, key_pem: &str) -> std::io::Result<MockGlm> {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let invalid =
+            |error: &dyn std::fmt::Display| std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string());
+        let chain = CertificateDer::pem_slice_iter(certificate_chain_pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| invalid(&error))?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|error| invalid(&error))?;
+        let config = tokio_rustls::rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|error| invalid(&error))?;
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let mut mock = MockGlm::serve_with(listener, Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))));
+        mock.tls = true;
+        Ok(mock)
     }
 
     /// Starts on its own thread and runtime, for synchronous tests.
@@ -300,10 +359,14 @@ impl MockGlm {
             })
             .expect("spawn the mock GLM thread");
         let (shared, address, tasks) = ready_receiver.recv().expect("the mock GLM server started");
-        MockGlm { shared, address, tasks, own_runtime: Some((stop_sender, thread)) }
+        MockGlm { shared, address, tasks, own_runtime: Some((stop_sender, thread)), tls: false }
     }
 
     fn serve(listener: TcpListener) -> MockGlm {
+        MockGlm::serve_with(listener, None)
+    }
+
+    fn serve_with(listener: TcpListener, tls: Option<tokio_rustls::TlsAcceptor>) -> MockGlm {
         let address = listener.local_addr().expect("a bound address");
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
@@ -323,19 +386,39 @@ impl MockGlm {
                 };
                 let _ = socket.set_nodelay(true);
                 accept_shared.connections.fetch_add(1, Ordering::SeqCst);
-                let connection = tokio::spawn(serve_connection(socket, accept_shared.clone()));
+                let connection = match tls.clone() {
+                    None => tokio::spawn(serve_connection(socket, accept_shared.clone())),
+                    Some(acceptor) => {
+                        let shared = accept_shared.clone();
+                        tokio::spawn(async move {
+                            // A client that does not trust the certificate ends the handshake:
+                            // no request is recorded.
+                            match acceptor.accept(socket).await {
+                                Ok(stream) => serve_connection(stream, shared).await,
+                                Err(error) => lock(&shared.state).tls_failures.push(error.to_string()),
+                            }
+                        })
+                    }
+                };
                 let mut tasks = lock(&accept_tasks);
                 tasks.retain(|task| !task.is_finished());
                 tasks.push(connection.abort_handle());
             }
         });
         lock(&tasks).push(accept.abort_handle());
-        MockGlm { shared, address, tasks, own_runtime: None }
+        MockGlm { shared, address, tasks, own_runtime: None, tls: false }
     }
 
-    /// `http://127.0.0.1:PORT`: use it as the client's base URL.
+    /// `http://127.0.0.1:PORT` (`https://` when serving TLS): use it as the client's base URL.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.address)
+    }
+
+    /// TLS handshakes that failed (the client did not trust the certificate), as the server
+    /// side saw them.
+    pub fn tls_failures(&self) -> Vec<String> {
+        lock(&self.shared.state).tls_failures.clone()
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -357,6 +440,25 @@ impl MockGlm {
     /// default.
     pub fn add_rule(&self, when_prompt_contains: &str, reply: Reply) {
         lock(&self.shared.state).rules.push((when_prompt_contains.to_owned(), reply));
+    }
+
+    /// Replies served in turn, round and round, to requests no rule or script answers: a
+    /// steady mix of answers and faults for long runs.
+    pub fn set_rotation(&self, replies: Vec<Reply>) {
+        let mut state = lock(&self.shared.state);
+        state.rotation = replies;
+        state.rotation_next = 0;
+    }
+
+    /// Makes `GET …/models` list these ids (OpenAI's `{"object": "list", "data": [...]}`).
+    /// Without it the route does not exist: a 404. Model-list requests are not chat
+    /// requests: they are counted by [`MockGlm::model_list_requests`], not in `requests`.
+    pub fn set_models(&self, models: &[&str]) {
+        lock(&self.shared.state).models = Some(models.iter().map(|model| model.to_string()).collect());
+    }
+
+    pub fn model_list_requests(&self) -> usize {
+        lock(&self.shared.state).model_list_requests
     }
 
     /// Requires `Authorization: Bearer <key>`; any other key gets a 401. Without it, only a
@@ -535,15 +637,29 @@ impl Drop for InFlight<'_> {
     }
 }
 
-async fn serve_connection(socket: TcpStream, shared: Arc<Shared>) {
-    let (read_half, mut write_half) = socket.into_split();
-    let mut reader = BufReader::new(read_half);
+/// One connection's halves, plain TCP or TLS.
+type Reader = BufReader<Box<dyn AsyncRead + Unpin + Send>>;
+type Writer = Box<dyn AsyncWrite + Unpin + Send>;
+
+async fn serve_connection<S>(socket: S, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (read_half, write_half) = tokio::io::split(socket);
+    let mut write_half: Writer = Box::new(write_half);
+    let mut reader: Reader = BufReader::new(Box::new(read_half));
     loop {
         let request = match read_request(&mut reader).await {
             Ok(Some(request)) => request,
             // The client closed an idle connection, or sent something that is not HTTP.
             _ => return,
         };
+        if request.method == "GET" && request.path.trim_end_matches('/').ends_with("/models") {
+            if answer_models(&mut write_half, &shared).await.is_err() {
+                return;
+            }
+            continue;
+        }
         let reply = shared.record_and_choose(&request);
         let ending = {
             let _in_flight = InFlight::enter(&shared);
@@ -607,6 +723,11 @@ impl Shared {
         if let Some(reply) = state.script.pop_front() {
             return Ok(reply);
         }
+        if !state.rotation.is_empty() {
+            let index = state.rotation_next % state.rotation.len();
+            state.rotation_next += 1;
+            return Ok(state.rotation[index].clone());
+        }
         Ok(state.default_reply.clone().unwrap_or_else(|| Reply::text("mock reply")))
     }
 }
@@ -614,7 +735,26 @@ impl Shared {
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-async fn read_request(reader: &mut BufReader<OwnedReadHalf>) -> std::io::Result<Option<RecordedRequest>> {
+/// `GET …/models`: the configured list, or a 404 when there is none.
+async fn answer_models(writer: &mut Writer, shared: &Shared) -> std::io::Result<()> {
+    let models = {
+        let mut state = lock(&shared.state);
+        state.model_list_requests += 1;
+        state.models.clone()
+    };
+    match models {
+        Some(models) => {
+            let data: Vec<serde_json::Value> = models
+                .iter()
+                .map(|id| serde_json::json!({"id": id, "object": "model", "created": 1_700_000_000u64, "owned_by": "mock"}))
+                .collect();
+            write_json(writer, 200, "", &serde_json::json!({"object": "list", "data": data}).to_string()).await
+        }
+        None => write_json(writer, 404, "", r#"{"error":{"message":"Not Found"}}"#).await,
+    }
+}
+
+async fn read_request(reader: &mut Reader) -> std::io::Result<Option<RecordedRequest>> {
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).await? == 0 {
         return Ok(None);
@@ -657,7 +797,7 @@ async fn read_request(reader: &mut BufReader<OwnedReadHalf>) -> std::io::Result<
 }
 
 /// Waits `duration` while watching the client: `Err` if it closed the connection.
-async fn pause(reader: &mut BufReader<OwnedReadHalf>, duration: Option<Duration>) -> Result<(), ()> {
+async fn pause(reader: &mut Reader, duration: Option<Duration>) -> Result<(), ()> {
     let mut scratch = [0u8; 512];
     let sleep = async {
         match duration {
@@ -678,12 +818,7 @@ async fn pause(reader: &mut BufReader<OwnedReadHalf>, duration: Option<Duration>
     }
 }
 
-async fn answer(
-    reader: &mut BufReader<OwnedReadHalf>,
-    writer: &mut OwnedWriteHalf,
-    request: &RecordedRequest,
-    reply: Reply,
-) -> Ending {
+async fn answer(reader: &mut Reader, writer: &mut Writer, request: &RecordedRequest, reply: Reply) -> Ending {
     match answer_inner(reader, writer, request, reply).await {
         Ok(ending) => ending,
         Err(_) => Ending::ClientClosed,
@@ -691,8 +826,8 @@ async fn answer(
 }
 
 async fn answer_inner(
-    reader: &mut BufReader<OwnedReadHalf>,
-    writer: &mut OwnedWriteHalf,
+    reader: &mut Reader,
+    writer: &mut Writer,
     request: &RecordedRequest,
     reply: Reply,
 ) -> std::io::Result<Ending> {
@@ -715,6 +850,31 @@ async fn answer_inner(
             write_sse_head(writer).await?;
             write_chunk(writer, body.as_bytes()).await?;
             writer.write_all(b"0\r\n\r\n").await?;
+            Ok(Ending::KeepAlive)
+        }
+        Reply::Replay { body, file, event_delay } => {
+            let bytes = match file {
+                Some(path) => match std::fs::read(&path) {
+                    Ok(bytes) => bytes,
+                    Err(error) => {
+                        let message = format!("mock-glm: cannot read the replay file {}: {error}", path.display());
+                        write_json(writer, 500, "", &serde_json::json!({"error": {"message": message}}).to_string())
+                            .await?;
+                        return Ok(Ending::KeepAlive);
+                    }
+                },
+                None => body.into_bytes(),
+            };
+            write_sse_head(writer).await?;
+            for (index, event) in sse_events(&bytes).into_iter().enumerate() {
+                if index > 0 && !event_delay.is_zero() && pause(reader, Some(event_delay)).await.is_err() {
+                    return Ok(Ending::ClientClosed);
+                }
+                write_chunk(writer, event).await?;
+                writer.flush().await?;
+            }
+            writer.write_all(b"0\r\n\r\n").await?;
+            writer.flush().await?;
             Ok(Ending::KeepAlive)
         }
         Reply::Cut { content_before_cut } => {
@@ -755,8 +915,8 @@ async fn answer_inner(
 }
 
 async fn write_stream(
-    reader: &mut BufReader<OwnedReadHalf>,
-    writer: &mut OwnedWriteHalf,
+    reader: &mut Reader,
+    writer: &mut Writer,
     request: &RecordedRequest,
     stream: &StreamReply,
 ) -> std::io::Result<Ending> {
@@ -810,6 +970,30 @@ async fn write_stream(
     writer.write_all(b"0\r\n\r\n").await?;
     writer.flush().await?;
     Ok(Ending::KeepAlive)
+}
+
+/// The body cut after each blank line (`\n\n`, `\r\n\r\n` or `\r\r`): one piece per event, the
+/// bytes untouched. A tail without a blank line is the last piece.
+fn sse_events(body: &[u8]) -> Vec<&[u8]> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut index = 0;
+    while index < body.len() {
+        let rest = &body[index..];
+        let blank = [&b"\r\n\r\n"[..], b"\n\n", b"\r\r"].into_iter().find(|ending| rest.starts_with(ending));
+        match blank {
+            Some(ending) => {
+                index += ending.len();
+                pieces.push(&body[start..index]);
+                start = index;
+            }
+            None => index += 1,
+        }
+    }
+    if start < body.len() {
+        pieces.push(&body[start..]);
+    }
+    pieces
 }
 
 fn reply_model(request: &RecordedRequest, stream: &StreamReply) -> String {
@@ -917,7 +1101,7 @@ fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
-async fn write_json(writer: &mut OwnedWriteHalf, status: u16, extra_headers: &str, body: &str) -> std::io::Result<()> {
+async fn write_json(writer: &mut Writer, status: u16, extra_headers: &str, body: &str) -> std::io::Result<()> {
     let head = format!(
         "HTTP/1.1 {status} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n{extra_headers}\r\n",
         reason_phrase(status),
@@ -928,7 +1112,7 @@ async fn write_json(writer: &mut OwnedWriteHalf, status: u16, extra_headers: &st
     writer.flush().await
 }
 
-async fn write_sse_head(writer: &mut OwnedWriteHalf) -> std::io::Result<()> {
+async fn write_sse_head(writer: &mut Writer) -> std::io::Result<()> {
     writer
         .write_all(
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream;charset=UTF-8\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -937,12 +1121,12 @@ async fn write_sse_head(writer: &mut OwnedWriteHalf) -> std::io::Result<()> {
     writer.flush().await
 }
 
-async fn write_event(writer: &mut OwnedWriteHalf, chunk: &serde_json::Value) -> std::io::Result<()> {
+async fn write_event(writer: &mut Writer, chunk: &serde_json::Value) -> std::io::Result<()> {
     let event = format!("data: {chunk}\n\n");
     writer.write_all(&chunk_frame(event.as_bytes())).await
 }
 
-async fn write_chunk(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> std::io::Result<()> {
+async fn write_chunk(writer: &mut Writer, bytes: &[u8]) -> std::io::Result<()> {
     if bytes.is_empty() {
         return Ok(());
     }
@@ -973,11 +1157,20 @@ mod tests {
             Reply::rate_limited(1),
             Reply::cut("partial"),
             Reply::stall(),
+            Reply::replay_file("fixtures/wire/event_error_1302.sse").with_event_delay(Duration::from_millis(20)),
         ];
         let json = serde_json::to_string(&replies).unwrap();
         let back: Vec<Reply> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, replies);
         let minimal: Reply = serde_json::from_str(r#"{"kind":"stream","content":"x"}"#).unwrap();
         assert_eq!(minimal, Reply::text("x"));
+    }
+
+    #[test]
+    fn sse_events_keep_every_byte() {
+        let body = b"data: a\n\n: ping\r\n\r\nevent: error\ndata: b\n\ndata: [DONE]";
+        let events = sse_events(body);
+        assert_eq!(events, [&b"data: a\n\n"[..], b": ping\r\n\r\n", b"event: error\ndata: b\n\n", b"data: [DONE]"]);
+        assert_eq!(events.concat(), body);
     }
 }

@@ -535,5 +535,9 @@ async fn a_held_request_ends_empty_at_the_request_timeout() {
     assert!(started.elapsed() >= Duration::from_secs(1), "held until the timeout");
     assert_eq!(response["result"]["items"], json!([]), "{response}");
     assert_eq!(response["result"]["isIncomplete"], true);
+    // The user is told why, once.
+    setup.wait_idle(Duration::from_millis(200)).await;
+    let messages = setup.take_messages();
+    assert!(messages.len() == 1 && messages[0].contains("timed out"), "{messages:?}");
     setup.shutdown().await;
 }

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use glm_lsp::glm::{
-    doctor, ApiKey, ChatEvent, ChatRequest, FinishReason, GlmClient, GlmError, GlmSettings, Message, Priority,
-    RetryPolicy,
+    doctor, ApiClass, ApiKey, ChatEvent, ChatRequest, FinishReason, GlmClient, GlmError, GlmSettings, Message,
+    Priority, RetryPolicy,
 };
 use glm_lsp_e2e::mock_glm::{MockGlm, MockUsage, Reply};
 
@@ -125,7 +125,7 @@ async fn server_errors_are_retried_at_most_three_times() {
     mock.set_default_reply(Reply::status(503, None, "upstream down"));
     let client = GlmClient::with_retry_policy(settings_for(&mock), fast_retries());
     let error = client.chat(ask("x"), |_| {}).await.unwrap_err();
-    assert!(matches!(error, GlmError::Server { status: 503, .. }), "{error:?}");
+    assert_eq!(error.api_class(), Some(ApiClass::Server), "{error:?}");
     assert_eq!(mock.requests().len(), 4, "one attempt and three retries");
 }
 
@@ -138,7 +138,7 @@ async fn no_retry_past_the_deadline() {
     request.deadline = Some(Instant::now() + Duration::from_secs(1));
     let started = Instant::now();
     let error = client.chat(request, |_| {}).await.unwrap_err();
-    assert!(matches!(error, GlmError::RateLimited { .. }), "{error:?}");
+    assert_eq!(error.api_class(), Some(ApiClass::RateLimited), "{error:?}");
     assert!(started.elapsed() < Duration::from_millis(500));
     assert_eq!(mock.requests().len(), 1);
 }
@@ -150,7 +150,7 @@ async fn unauthorized_is_not_retried_and_says_what_to_do() {
     let client = GlmClient::with_retry_policy(settings_for(&mock), fast_retries());
     let mut events = Vec::new();
     let error = client.chat(ask("x"), |event| events.push(event)).await.unwrap_err();
-    assert!(matches!(error, GlmError::Unauthorized { .. }), "{error:?}");
+    assert_eq!(error.api_class(), Some(ApiClass::Auth), "{error:?}");
     let words = error.to_string();
     assert!(words.contains("GLM_API_KEY") && words.contains("apiKey"), "{words}");
     assert!(!words.contains(KEY));
@@ -164,7 +164,7 @@ async fn business_error_on_400_is_not_retried() {
     mock.push_reply(Reply::status(400, Some("1211"), "模型不存在"));
     let client = GlmClient::with_retry_policy(settings_for(&mock), fast_retries());
     let error = client.chat(ask("x"), |_| {}).await.unwrap_err();
-    assert!(matches!(error, GlmError::Business { ref code, .. } if code == "1211"));
+    assert_eq!(error.code(), Some("1211"));
     assert!(error.to_string().contains("`model` setting"));
     assert_eq!(mock.requests().len(), 1);
 }
@@ -449,7 +449,7 @@ fn the_key_never_appears_in_trace_logs() {
             // A 401: the mock expects another key.
             mock.set_expected_key("something-else");
             let error = client.chat(ask("x"), |_| {}).await.unwrap_err();
-            assert!(matches!(error, GlmError::Unauthorized { .. }));
+            assert_eq!(error.api_class(), Some(ApiClass::Auth));
 
             // Connection refused and doctor.
             let refused = GlmSettings { base_url: "http://127.0.0.1:9".into(), ..good.clone() };
@@ -590,4 +590,54 @@ async fn mock_honours_stream_false_with_the_non_streaming_shape() {
     assert_eq!(json["choices"][0]["message"]["content"], "because");
     assert_eq!(json["choices"][0]["finish_reason"], "stop");
     assert!(json["usage"]["prompt_tokens_details"]["cached_tokens"].is_u64());
+}
+
+#[tokio::test]
+async fn mock_glm_binary_replays_captures_lists_models_and_serves_tls() {
+    use tokio::io::AsyncBufReadExt;
+
+    let directory = std::env::temp_dir().join(format!("mock-glm-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/wire");
+    std::fs::copy(fixtures.join("usage_trailing_chunk.sse"), directory.join("capture.sse")).unwrap();
+    let script = directory.join("script.json");
+    // A relative replay file is found next to the script.
+    std::fs::write(
+        &script,
+        r#"{"replies": [{"kind": "replay", "file": "capture.sse", "event_delay": 5}], "models": ["glm-4.7", "glm-4.6"]}"#,
+    )
+    .unwrap();
+    let ca = directory.join("ca.pem");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mock-glm"))
+        .arg("--script")
+        .arg(&script)
+        .arg("--tls-ca-out")
+        .arg(&ca)
+        .current_dir(std::env::temp_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut base_url = String::new();
+    stdout.read_line(&mut base_url).await.unwrap();
+    let base_url = base_url.trim().to_owned();
+    assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
+
+    let settings = GlmSettings {
+        api_key: Some(ApiKey::new("k")),
+        base_url,
+        http: glm_lsp::glm::HttpSettings { proxy: None, ca_file: Some(ca) },
+        ..GlmSettings::default()
+    };
+    let client = GlmClient::new(settings);
+    assert_eq!(client.list_models().await.unwrap(), Some(vec!["glm-4.7".to_string(), "glm-4.6".to_string()]));
+    let outcome = client.chat(ask("x"), |_| {}).await.unwrap();
+    assert_eq!(outcome.content, "\n```py\ndef add(a, b):\n    return a + b\n```");
+    assert_eq!(outcome.usage.unwrap().cached_tokens, 1024);
+    drop(child.stdin.take());
+    let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    let _ = std::fs::remove_dir_all(&directory);
 }

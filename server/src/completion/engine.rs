@@ -12,7 +12,7 @@
 //! - one job per document: a new position supersedes the old job, which is aborted — before
 //!   it is sent if it is still in its debounce, or by dropping its HTTP stream if not.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,10 +35,17 @@ pub struct Site {
     pub before: String,
     /// Turns the model's raw answer into the exact text to insert, or `None`.
     pub clean: Cleaner,
+    /// The prompt rebuilt from half the context budget, for one retry when the provider
+    /// says the prompt is too long (code 1261). The context engine rebuilds it: a prompt
+    /// cannot be shortened by cutting its text.
+    pub smaller_prompt: Option<PromptBuilder>,
 }
 
 /// Post-processing for one site: the model's raw answer in, the text to insert out.
 pub type Cleaner = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Builds a prompt for the same site on demand.
+pub type PromptBuilder = Arc<dyn Fn() -> Vec<ChatMessage> + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -106,7 +113,9 @@ pub struct CompletionEngine {
     /// version are released when it changes.
     versions: Mutex<HashMap<String, watch::Sender<i32>>>,
     notices: mpsc::UnboundedSender<Notice>,
-    reported: Mutex<HashMap<ModelErrorKind, Instant>>,
+    /// Causes the user has been told about since the last success: one notice per cause
+    /// (`code 1113`, `HTTP 401`, …), and a success re-arms them all.
+    reported: Mutex<HashSet<String>>,
     upstream_requests: AtomicU64,
 }
 
@@ -289,6 +298,7 @@ impl CompletionEngine {
             max_tokens: Some(settings.max_tokens),
         };
         let clean = site.clean.clone();
+        let smaller_prompt = site.smaller_prompt.clone();
         let uri = site.uri.clone();
         let task = tokio::spawn(async move {
             // A superseded job is aborted here, before anything was sent or billed. (No timer
@@ -300,12 +310,33 @@ impl CompletionEngine {
                 engine.upstream_requests.fetch_add(1, Ordering::Relaxed);
             }
             let started = Instant::now();
-            let result = model.chat(request, Box::new(|_| {})).await;
+            let mut result = model.chat(request.clone(), Box::new(|_| {})).await;
+            if let (Err(error), Some(smaller_prompt)) = (&result, &smaller_prompt) {
+                if error.kind == ModelErrorKind::PromptTooLong {
+                    tracing::info!(%uri, "the prompt was too long for the model; asking once more with half the context");
+                    if let Some(engine) = engine.upgrade() {
+                        engine.upstream_requests.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let request = ModelRequest { messages: smaller_prompt(), ..request };
+                    result = model.chat(request, Box::new(|_| {})).await;
+                }
+            }
             let Some(engine) = engine.upgrade() else {
                 return;
             };
             let state = match result {
                 Ok(answer) => {
+                    if answer.finish == Finish::Blocked {
+                        engine.report(&ModelError {
+                            kind: ModelErrorKind::Blocked,
+                            cause: "content safety".into(),
+                            message: "GLM's content filter stopped a completion's answer (finish_reason sensitive); \
+                                      nothing was inserted"
+                                .into(),
+                        });
+                    } else {
+                        engine.reported.lock().unwrap().clear();
+                    }
                     let suggestion = match answer.finish {
                         Finish::Complete => clean(&answer.content).map(Arc::<str>::from),
                         Finish::Truncated if answer.content.trim().is_empty() => {
@@ -344,14 +375,15 @@ impl CompletionEngine {
         job
     }
 
-    /// Tells the user about a failure once: a bad key fails every keystroke the same way.
+    /// Tells the user about a failure once per cause: a bad key fails every keystroke the
+    /// same way, but a rate limit must not hide the empty balance that follows it. A cut
+    /// stream is a one-off and only logged.
     fn report(&self, error: &ModelError) {
-        tracing::warn!("completion failed: {error}");
-        let mut reported = self.reported.lock().unwrap();
-        let quiet_period = Duration::from_secs(300);
-        let recently = reported.get(&error.kind).is_some_and(|at| at.elapsed() < quiet_period);
-        if !recently && matches!(error.kind, ModelErrorKind::Auth | ModelErrorKind::Account) {
-            reported.insert(error.kind, Instant::now());
+        tracing::warn!(cause = %error.cause, "completion failed: {error}");
+        if error.kind == ModelErrorKind::Cut {
+            return;
+        }
+        if self.reported.lock().unwrap().insert(error.cause.clone()) {
             let _ = self.notices.send(Notice { message: format!("glm-lsp: {error}") });
         }
     }
@@ -478,6 +510,7 @@ mod tests {
             prompt: vec![ChatMessage::user(before)],
             before: before.into(),
             clean: Arc::new(|raw| Some(raw.to_string())),
+            smaller_prompt: None,
         }
     }
 

@@ -4,15 +4,24 @@
 //! The steps run in this order, each undoing one habit of chat models asked to fill in code:
 //! 1. take the code out of a Markdown fence;
 //! 2. drop an echoed cursor marker (`<|CURSOR|>` and friends);
-//! 3. drop text repeated from before the cursor (the current line, or the last few lines);
-//! 4. in a single-line context (text after the cursor on its line), keep the first line only;
-//! 5. drop text repeated from after the cursor (a closing `)` or `}`, the rest of the line,
+//! 3. drop the line break GLM puts before its answers: always when the cursor has only
+//!    indentation before it or code after it on its line; after code, only when the answer
+//!    still parses without it and the line does not end a statement or open a block;
+//! 4. drop text repeated from before the cursor (the current line, or the last few lines);
+//! 5. in a single-line context (text after the cursor on its line), keep the first line only;
+//! 6. drop text repeated from after the cursor (a closing `)` or `}`, the rest of the line,
 //!    the next lines), but only closing brackets the suggestion itself leaves unmatched;
-//! 6. trim trailing whitespace, re-indent continuation lines in the document's style;
-//! 7. discard what is empty or only repeats the document;
-//! 8. parse the cursor's surroundings with tree-sitter with and without the suggestion: a
+//! 7. trim trailing whitespace, re-indent in the document's style, and place the lines: an
+//!    answer written as whole lines repeats the indentation the cursor already has (the
+//!    first line lands at the cursor, the others keep their place relative to it);
+//! 8. discard what is empty or only repeats the document;
+//! 9. parse the cursor's surroundings with tree-sitter with and without the suggestion: a
 //!    suggestion that adds ERROR or MISSING nodes is cut back to its longest prefix ending at a
 //!    line or statement boundary that does not, or discarded.
+//!
+//! The root cause of most misplaced answers is one: the model writes lines as they stand in
+//! a file, from column 0, while the insertion starts at the cursor, after whatever the line
+//! already has. Steps 3 and 7 reconcile the two for every language.
 //!
 //! The text the suggestion is written in uses the document's line endings.
 
@@ -40,27 +49,77 @@ pub fn clean(raw: &str, site: &CompletionSite) -> Option<String> {
         raw
     };
     let code = strip_cursor_markers(&code);
-    let line_after = current_line_after(site.after);
-    let code = strip_prefix_overlap(&code, site.before);
-    let single_line = !line_after.trim().is_empty();
+    let line_before = &site.before[site.before.rfind('\n').map_or(0, |index| index + 1)..];
+    let line_before = line_before.strip_suffix('\r').unwrap_or(line_before);
+    let single_line = !current_line_after(site.after).trim().is_empty();
+    let Some(without_break) = without_leading_blank_lines(&code) else {
+        return clean_code(&code, site, line_before, single_line).map(|(code, _)| code);
+    };
+    let cursor_at_line_start = line_before.trim().is_empty();
+    let line_ends_a_statement = line_before.trim_end().ends_with([';', '{', '}', ')', ']', ',', ':']);
+    if cursor_at_line_start || single_line {
+        return clean_code(without_break, site, line_before, single_line).map(|(code, _)| code);
+    }
+    if line_ends_a_statement {
+        return clean_code(&code, site, line_before, single_line).map(|(code, _)| code);
+    }
+    // Code before the cursor: the break is GLM's habit unless the answer only parses with it
+    // (`x = 1` followed by `y = 2`).
+    let joined = clean_code(without_break, site, line_before, single_line);
+    if matches!(joined, Some((_, true))) {
+        return joined.map(|(code, _)| code);
+    }
+    match clean_code(&code, site, line_before, single_line) {
+        Some((code, true)) => Some(code),
+        broken => joined.or(broken).map(|(code, _)| code),
+    }
+}
+
+/// The answer without the blank lines it starts with, when it starts with any.
+fn without_leading_blank_lines(code: &str) -> Option<&str> {
+    let mut start = 0;
+    for line in code.split_inclusive('\n') {
+        if !line.ends_with('\n') || !line.trim().is_empty() {
+            break;
+        }
+        start += line.len();
+    }
+    (start > 0).then(|| &code[start..])
+}
+
+/// Steps 4 to 9 for one reading of the answer; `true` when it was kept whole by the syntax
+/// check (not cut back).
+fn clean_code(code: &str, site: &CompletionSite, line_before: &str, single_line: bool) -> Option<(String, bool)> {
+    let code = strip_prefix_overlap(code, site.before);
     let code = if single_line { code.split('\n').next().unwrap_or("").to_string() } else { code };
     let code = strip_suffix_overlap(&code, site.after, single_line);
     let code = trim_trailing_whitespace(&code);
     if code.trim().is_empty() {
         return None;
     }
-    let code = reindent_continuation_lines(&code, site.indent);
-    let line_before = &site.before[site.before.rfind('\n').map_or(0, |index| index + 1)..];
-    let code = anchor_relative_continuation(&code, line_before, site.indent);
-    if repeats_existing_text(&code, site.before, site.after) {
+    let whole_lines = line_before.trim().is_empty() && code.starts_with([' ', '\t']);
+    let code = reindent(&code, site.indent, whole_lines);
+    let code = match place_whole_lines(&code, line_before, site.indent) {
+        Some(placed) => placed,
+        None => anchor_relative_continuation(&drop_doubled_space(&code, line_before), line_before, site.indent),
+    };
+    if code.trim().is_empty() || repeats_existing_text(&code, site.before, site.after) {
         return None;
     }
     let uses_crlf = uses_crlf(site);
     let code = if uses_crlf { code.replace('\n', "\r\n") } else { code };
     match site.language {
         Some(language) => keep_if_it_parses(&code, site, language),
-        None => Some(code),
+        None => Some((code, true)),
     }
+}
+
+/// After code that ends in a space (`x = `), an answer starting with one would double it.
+fn drop_doubled_space(code: &str, line_before: &str) -> String {
+    if !line_before.trim().is_empty() && line_before.ends_with([' ', '\t']) {
+        return code.trim_start_matches([' ', '\t']).to_string();
+    }
+    code.to_string()
 }
 
 /// Cursor markers models echo back from prompts that mark the cursor, matched
@@ -278,10 +337,14 @@ fn trim_trailing_whitespace(code: &str) -> String {
 
 /// Writes the indentation of every line after the first in the document's style, keeping its
 /// level: a two-space answer in a tab-indented file gets one tab per two spaces. The first
-/// line continues the cursor's line and keeps whatever it has.
-fn reindent_continuation_lines(code: &str, style: IndentStyle) -> String {
-    let Some((first, rest)) = code.split_once('\n') else {
-        return code.to_string();
+/// line continues the cursor's line and keeps whatever it has, unless the answer is whole
+/// lines (`whole_lines`: the cursor is in the line's indentation and the first line brings
+/// its own), when it is re-indented like the others.
+fn reindent(code: &str, style: IndentStyle, whole_lines: bool) -> String {
+    let (first, rest) = match (whole_lines, code.split_once('\n')) {
+        (true, _) => ("", code),
+        (false, Some(parts)) => parts,
+        (false, None) => return code.to_string(),
     };
     let code_style = match IndentStyle::detect_with_evidence(rest) {
         Some(detected) => detected,
@@ -300,8 +363,10 @@ fn reindent_continuation_lines(code: &str, style: IndentStyle) -> String {
         IndentStyle::Spaces(width) => usize::from(width.max(1)),
     };
     let mut result = first.to_string();
-    for line in rest.split('\n') {
-        result.push('\n');
+    for (index, line) in rest.split('\n').enumerate() {
+        if index > 0 || !whole_lines {
+            result.push('\n');
+        }
         let indent = rewrite::leading_whitespace(line);
         let columns: usize =
             indent.chars().map(|character| if character == '\t' { code_unit_columns } else { 1 }).sum();
@@ -312,6 +377,61 @@ fn reindent_continuation_lines(code: &str, style: IndentStyle) -> String {
         result.push_str(&line[indent.len()..]);
     }
     result
+}
+
+/// Columns of an indentation, a tab counting as one level of `style`.
+fn indent_columns(indent: &str, style: IndentStyle) -> usize {
+    let tab_columns = match style {
+        IndentStyle::Tabs => 4,
+        IndentStyle::Spaces(width) => usize::from(width.max(1)),
+    };
+    indent.chars().map(|character| if character == '\t' { tab_columns } else { 1 }).sum()
+}
+
+/// An indentation of `columns` columns written in `style`.
+fn indentation(columns: usize, style: IndentStyle) -> String {
+    let unit_columns = indent_columns("\t", style);
+    let mut text = style.unit().repeat(columns / unit_columns);
+    text.push_str(&" ".repeat(columns % unit_columns));
+    text
+}
+
+/// An answer written as whole lines, placed at a cursor that has only indentation before
+/// it: the first line's own indentation says where the model put the block. When it reaches
+/// the cursor's, the block stands where the model wrote it and the first line drops what the
+/// cursor already has; when it is shallower, the block moves in so that the first line starts
+/// at the cursor. `None` when the answer's first line has no indentation of its own (its
+/// continuation lines are placed by [`anchor_relative_continuation`]).
+fn place_whole_lines(code: &str, line_before: &str, style: IndentStyle) -> Option<String> {
+    if !line_before.trim().is_empty() {
+        return None;
+    }
+    let first_indent = rewrite::leading_whitespace(code);
+    if first_indent.is_empty() {
+        return None;
+    }
+    let cursor_columns = indent_columns(line_before, style);
+    let first_columns = indent_columns(first_indent, style);
+    let (first_extra, shift): (usize, isize) = if first_columns >= cursor_columns {
+        (first_columns - cursor_columns, 0)
+    } else {
+        (0, (cursor_columns - first_columns) as isize)
+    };
+    let mut lines = code.split('\n');
+    let first = lines.next().unwrap_or_default();
+    let mut result = indentation(first_extra, style);
+    result.push_str(&first[first_indent.len()..]);
+    for line in lines {
+        result.push('\n');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let indent = rewrite::leading_whitespace(line);
+        let columns = (indent_columns(indent, style) as isize + shift).max(0) as usize;
+        result.push_str(&indentation(columns, style));
+        result.push_str(&line[indent.len()..]);
+    }
+    Some(result)
 }
 
 /// Models write the lines after the first either as they stand in the file or relative to
@@ -383,12 +503,13 @@ const CHECK_WINDOW_LINES: usize = 200;
 const MAX_TRIM_ATTEMPTS: usize = 24;
 
 /// Keeps the suggestion if inserting it adds no syntax errors around the cursor; otherwise
-/// the longest prefix ending at a line break or `;` that adds none; otherwise `None`.
-fn keep_if_it_parses(code: &str, site: &CompletionSite, language: Language) -> Option<String> {
+/// the longest prefix ending at a line break or `;` that adds none; otherwise `None`. The flag
+/// says whether the suggestion was kept whole.
+fn keep_if_it_parses(code: &str, site: &CompletionSite, language: Language) -> Option<(String, bool)> {
     let (window_before, window_after) = check_window(site.before, site.after);
     let Some(errors_without) = count_errors(language, &format!("{window_before}{window_after}")) else {
         // No tree (the parser gave up): nothing to compare against, so no reason to discard.
-        return Some(code.to_string());
+        return Some((code.to_string(), true));
     };
     let adds_errors =
         |candidate: &str| match count_errors(language, &format!("{window_before}{candidate}{window_after}")) {
@@ -396,7 +517,7 @@ fn keep_if_it_parses(code: &str, site: &CompletionSite, language: Language) -> O
             None => true,
         };
     if !adds_errors(code) {
-        return Some(code.to_string());
+        return Some((code.to_string(), true));
     }
     let mut cut_points: Vec<usize> = code
         .char_indices()
@@ -411,7 +532,7 @@ fn keep_if_it_parses(code: &str, site: &CompletionSite, language: Language) -> O
             continue;
         }
         if !adds_errors(candidate) {
-            return Some(candidate.to_string());
+            return Some((candidate.to_string(), false));
         }
     }
     None

@@ -3,7 +3,7 @@
 
 use futures::future::BoxFuture;
 
-use super::{ChatEvent, ChatRequest, FinishReason, GlmClient, GlmError, Message, Priority};
+use super::{ApiClass, ChatEvent, ChatRequest, FinishReason, GlmClient, GlmError, Message, Priority};
 use crate::model::{
     ChatMessage, EventSink, Finish, Model, ModelAnswer, ModelError, ModelErrorKind, ModelEvent, ModelRequest, Role,
     Urgency,
@@ -70,11 +70,22 @@ fn wire_message(message: &ChatMessage) -> Message {
 
 fn model_error(error: GlmError) -> ModelError {
     let kind = match &error {
-        GlmError::MissingApiKey | GlmError::Unauthorized { .. } => ModelErrorKind::Auth,
-        GlmError::Business { .. } | GlmError::RateLimited { .. } => ModelErrorKind::Account,
-        GlmError::Connect(_) | GlmError::Tls(_) | GlmError::Dns(_) | GlmError::Timeout => ModelErrorKind::Network,
+        GlmError::MissingApiKey => ModelErrorKind::Auth,
+        GlmError::Api(api) => match api.class() {
+            ApiClass::Auth => ModelErrorKind::Auth,
+            ApiClass::Account | ApiClass::Quota => ModelErrorKind::Account,
+            ApiClass::Config => ModelErrorKind::Config,
+            ApiClass::Blocked => ModelErrorKind::Blocked,
+            ApiClass::PromptTooLong => ModelErrorKind::PromptTooLong,
+            ApiClass::RateLimited | ApiClass::Server => ModelErrorKind::Busy,
+            ApiClass::Refused => ModelErrorKind::Other,
+        },
+        GlmError::ProviderNetwork => ModelErrorKind::Busy,
+        GlmError::Connect(_) | GlmError::Proxy { .. } | GlmError::Tls { .. } | GlmError::Dns(_) | GlmError::Timeout => {
+            ModelErrorKind::Network
+        }
         GlmError::StreamCut => ModelErrorKind::Cut,
-        _ => ModelErrorKind::Other,
+        GlmError::InvalidResponse(_) | GlmError::InvalidSettings(_) => ModelErrorKind::Config,
     };
-    ModelError { kind, message: error.to_string() }
+    ModelError { kind, cause: error.cause(), message: error.to_string() }
 }

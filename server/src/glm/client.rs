@@ -10,14 +10,15 @@ use rand::Rng;
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use tracing::Instrument;
 
+use super::connection;
 use super::cost::SessionTotals;
-use super::error::GlmError;
+use super::error::{ApiClass, GlmError};
 use super::queue::PriorityQueue;
 use super::retry::{parse_retry_after, RetryPolicy};
 use super::settings::{ApiKey, GlmSettings};
 use super::sse::SseParser;
 use super::stream::{parse_complete_response, ChatStream};
-use super::types::{approx_tokens, ChatEvent, ChatOutcome, ChatRequest, Message};
+use super::types::{approx_tokens, ChatEvent, ChatOutcome, ChatRequest, Message, Priority};
 
 /// The GLM client. Cheap to clone; every clone shares the connection pool, the queue and the
 /// totals. Dropping a `chat` future at any point drops its HTTP stream, which is how a
@@ -34,7 +35,20 @@ struct Inner {
     totals: Mutex<SessionTotals>,
     retry: RetryPolicy,
     next_request_id: AtomicU64,
+    /// After a failure that only the user can fix (key, account, quota, settings),
+    /// interactive requests fail at once with it instead of asking the endpoint on every
+    /// pause in typing. Cleared by a success and by new settings.
+    hold: Mutex<Option<Hold>>,
 }
+
+struct Hold {
+    until: Instant,
+    error: GlmError,
+}
+
+/// How long interactive requests are held back after such a failure; the first one after
+/// that asks the endpoint again.
+pub const HOLD_OFF: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for GlmClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,7 +66,7 @@ impl GlmClient {
 
     /// A client with a custom retry policy (tests use short waits).
     pub fn with_retry_policy(settings: GlmSettings, retry: RetryPolicy) -> GlmClient {
-        let http = shared_http_client(settings.connect_timeout);
+        let http = connection::http_client(settings.connect_timeout, &settings.http);
         GlmClient {
             inner: Arc::new(Inner {
                 queue: PriorityQueue::new(settings.max_concurrency),
@@ -61,6 +75,7 @@ impl GlmClient {
                 totals: Mutex::new(SessionTotals::default()),
                 retry,
                 next_request_id: AtomicU64::new(1),
+                hold: Mutex::new(None),
             }),
         }
     }
@@ -68,10 +83,12 @@ impl GlmClient {
     /// Hot reload: later requests use the new settings; the concurrency cap changes at once
     /// (requests already in flight finish with the settings they started with).
     pub fn update_settings(&self, settings: GlmSettings) {
-        let old_connect_timeout = self.settings().connect_timeout;
-        if settings.connect_timeout != old_connect_timeout {
-            *write(&self.inner.http) = shared_http_client(settings.connect_timeout);
+        let old = self.settings();
+        if settings.connect_timeout != old.connect_timeout || settings.http != old.http {
+            *write(&self.inner.http) = connection::http_client(settings.connect_timeout, &settings.http);
         }
+        // New settings may fix what held requests back (a new key, another endpoint).
+        *lock(&self.inner.hold) = None;
         self.inner.queue.set_capacity(settings.max_concurrency);
         *write(&self.inner.settings) = Arc::new(settings);
     }
@@ -82,12 +99,54 @@ impl GlmClient {
 
     /// Running token and cost totals of this client since it was created.
     pub fn totals(&self) -> SessionTotals {
-        *self.inner.totals.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.inner.totals).clone()
     }
 
     /// Requests holding a concurrency slot now.
     pub fn in_flight(&self) -> usize {
         self.inner.queue.in_flight()
+    }
+
+    /// The model ids `GET {base}/models` lists (OpenAI's `{"data": [{"id": …}]}`), or `None`
+    /// when the endpoint has no such route (404 or 405).
+    pub async fn list_models(&self) -> Result<Option<Vec<String>>, GlmError> {
+        let settings = self.settings();
+        let api_key = settings.api_key.clone().filter(|key| !key.is_empty()).ok_or(GlmError::MissingApiKey)?;
+        let http = read(&self.inner.http).clone().map_err(GlmError::InvalidSettings)?;
+        let url = settings.models_url();
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", api_key.expose())).map_err(|_| {
+            GlmError::InvalidSettings("the API key contains characters that cannot be sent in an HTTP header".into())
+        })?;
+        authorization.set_sensitive(true);
+        let exchange = async {
+            let response = http
+                .get(&url)
+                .header(AUTHORIZATION, authorization)
+                .header(ACCEPT, "application/json")
+                .send()
+                .await
+                .map_err(|error| connection::classify(&error, &url, &settings.http, &api_key))?;
+            let status = response.status().as_u16();
+            let text = response.text().await.map_err(|_| GlmError::StreamCut)?;
+            if matches!(status, 404 | 405) {
+                return Ok(None);
+            }
+            if !(200..300).contains(&status) {
+                return Err(with_key_source(GlmError::from_status(status, &api_key.redact(&text), None), &settings));
+            }
+            let json: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|_| GlmError::InvalidResponse("the models list is not JSON".into()))?;
+            let ids = json["data"]
+                .as_array()
+                .ok_or_else(|| GlmError::InvalidResponse("the models list has no `data` array".into()))?
+                .iter()
+                .filter_map(|model| model["id"].as_str().map(str::to_owned))
+                .collect();
+            Ok(Some(ids))
+        };
+        tokio::time::timeout(settings.timeout.min(Duration::from_secs(30)), exchange)
+            .await
+            .map_err(|_| GlmError::Timeout)?
     }
 
     /// Sends one streamed chat request and waits for the whole answer, reporting progress
@@ -119,6 +178,12 @@ impl GlmClient {
         let started = Instant::now();
         let api_key = settings.api_key.clone().filter(|key| !key.is_empty()).ok_or(GlmError::MissingApiKey)?;
         let http = read(&self.inner.http).clone().map_err(GlmError::InvalidSettings)?;
+        if request.priority == Priority::Interactive {
+            if let Some(hold) = lock(&self.inner.hold).as_ref().filter(|hold| Instant::now() < hold.until) {
+                tracing::debug!(error = %hold.error, "held back: the last failure needs the user");
+                return Err(hold.error.clone());
+            }
+        }
         let body = build_body(&settings, &request).to_string();
         tracing::trace!(body_bytes = body.len(), "request body built");
 
@@ -149,6 +214,11 @@ impl GlmClient {
                         self.inner.retry.next_delay(&error, retries_done, Instant::now(), request.deadline, jitter);
                     let Some(delay) = delay else {
                         tracing::debug!(%error, retries_done, "GLM request failed");
+                        let error = with_key_source(error, &settings);
+                        if needs_the_user(&error) {
+                            *lock(&self.inner.hold) =
+                                Some(Hold { until: Instant::now() + HOLD_OFF, error: error.clone() });
+                        }
                         return Err(error);
                     };
                     retries_done += 1;
@@ -159,10 +229,12 @@ impl GlmClient {
             }
         };
 
+        *lock(&self.inner.hold) = None;
         let mut outcome = outcome;
         if let Some(usage) = outcome.usage {
             outcome.cost_usd = settings.effective_price().map(|price| price.cost_usd(&usage));
-            self.inner.totals.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).record(&usage, outcome.cost_usd);
+            // Counted under the model asked for: that is what the price is looked up by.
+            lock(&self.inner.totals).record(&settings.model, &usage, outcome.cost_usd);
         }
         let usage = outcome.usage.unwrap_or_default();
         tracing::debug!(
@@ -268,7 +340,7 @@ async fn exchange(
         .body(body.to_owned())
         .send()
         .await
-        .map_err(|error| classify_reqwest_error(&error, api_key))?;
+        .map_err(|error| connection::classify(&error, &settings.chat_url(), &settings.http, api_key))?;
 
     let status = response.status();
     tracing::debug!(status = status.as_u16(), version = ?response.version(), "response headers");
@@ -302,8 +374,8 @@ async fn exchange(
         })?;
         parser.feed(&chunk, &mut sse_events);
         for event in sse_events.drain(..) {
-            tracing::trace!(data = %event.data, "sse event");
-            let progress = stream.apply(&event.data)?;
+            tracing::trace!(event = event.event.as_deref(), data = %event.data, "sse event");
+            let progress = stream.apply_event(event.event.as_deref(), &event.data)?;
             if progress.reasoning {
                 let tokens = approx_tokens(stream.reasoning());
                 if tokens != reported_reasoning {
@@ -329,71 +401,29 @@ async fn exchange(
     }
     parser.finish(&mut sse_events);
     for event in sse_events.drain(..) {
-        stream.apply(&event.data)?;
+        stream.apply_event(event.event.as_deref(), &event.data)?;
     }
     stream.finish()
 }
 
-/// Turns a transport error into words a user can act on. The text never holds the key
-/// (reqwest does not print headers), and is redacted anyway.
-fn classify_reqwest_error(error: &reqwest::Error, api_key: &ApiKey) -> GlmError {
-    let mut chain = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
+/// Names where the key came from in an auth error, so the user knows which one to fix.
+fn with_key_source(error: GlmError, settings: &GlmSettings) -> GlmError {
+    match error {
+        GlmError::Api(mut api) if api.class() == ApiClass::Auth => {
+            api.key_source = settings.key_source.clone();
+            GlmError::Api(api)
+        }
+        other => other,
     }
-    let chain = api_key.redact(&chain);
-    let lower = chain.to_lowercase();
-    if error.is_timeout() {
-        return if error.is_connect() {
-            GlmError::Connect(format!("connection timed out ({chain})"))
-        } else {
-            GlmError::Timeout
-        };
-    }
-    if lower.contains("dns error")
-        || lower.contains("failed to lookup address")
-        || lower.contains("name or service not known")
-        || lower.contains("no such host")
-        || lower.contains("temporary failure in name resolution")
-    {
-        return GlmError::Dns(chain);
-    }
-    if lower.contains("certificate")
-        || lower.contains("tls")
-        || lower.contains("handshake")
-        || lower.contains("invalid peer")
-    {
-        return GlmError::Tls(chain);
-    }
-    if error.is_builder() {
-        return GlmError::InvalidSettings(chain);
-    }
-    GlmError::Connect(chain)
 }
 
-/// One pooled HTTP client for the process, rebuilt only when the connect timeout changes:
-/// connections (and their TLS sessions) are reused across requests and features.
-fn shared_http_client(connect_timeout: Duration) -> Result<reqwest::Client, String> {
-    static SHARED: Mutex<Option<(Duration, reqwest::Client)>> = Mutex::new(None);
-    let mut shared = SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((timeout, client)) = shared.as_ref() {
-        if *timeout == connect_timeout {
-            return Ok(client.clone());
-        }
-    }
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .connect_timeout(connect_timeout)
-        .pool_idle_timeout(Duration::from_secs(90))
-        .tcp_nodelay(true)
-        .user_agent(concat!("glm-lsp/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|error| format!("could not set up the HTTP client: {error}"))?;
-    *shared = Some((connect_timeout, client.clone()));
-    Ok(client)
+/// Failures that fail every request the same way until the user acts.
+fn needs_the_user(error: &GlmError) -> bool {
+    matches!(error.api_class(), Some(ApiClass::Auth | ApiClass::Account | ApiClass::Quota | ApiClass::Config))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {

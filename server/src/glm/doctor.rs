@@ -5,8 +5,9 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::client::GlmClient;
-use super::cost::Price;
-use super::error::GlmError;
+use super::connection::{http_client, proxy_for};
+use super::cost::{price_listing, PriceListing};
+use super::error::{ApiClass, GlmError};
 use super::retry::RetryPolicy;
 use super::settings::GlmSettings;
 use super::types::{ChatRequest, Message, Priority};
@@ -48,17 +49,27 @@ impl fmt::Display for DoctorReport {
 /// Runs the checks. Never panics and never prints the key.
 pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
     let mut report = DoctorReport::default();
+    let provider = settings.provider;
 
+    report.checks.push(Check {
+        name: "Provider".into(),
+        ok: true,
+        detail: format!("{} ({})", provider.id(), provider.description()),
+        fix: None,
+    });
+
+    let variables = provider.key_variables().join(" or ");
     let key_ok = match &settings.api_key {
         Some(key) if !key.is_empty() => {
             let printable = key.expose().chars().all(|ch| ch.is_ascii_graphic());
+            let source = settings.key_source.as_deref().unwrap_or("the configuration");
             report.checks.push(Check {
                 name: "API key".into(),
                 ok: printable,
                 detail: if printable {
-                    format!("set ({} characters)", key.expose().len())
+                    format!("set by {source} ({} characters)", key.expose().len())
                 } else {
-                    "set, but it contains spaces or non-ASCII characters".into()
+                    format!("set by {source}, but it contains spaces or non-ASCII characters")
                 },
                 fix: (!printable).then(|| "copy the key again from the provider's console".into()),
             });
@@ -69,7 +80,9 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
                 name: "API key".into(),
                 ok: false,
                 detail: "not set".into(),
-                fix: Some("set the GLM_API_KEY environment variable (or the `apiKey` setting)".into()),
+                fix: Some(format!(
+                    "set {variables} in the environment (or `apiKey` in your user config or editor settings)"
+                )),
             });
             false
         }
@@ -78,7 +91,17 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
     let url = settings.chat_url();
     let url_ok = match reqwest::Url::parse(&url) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
-            report.checks.push(Check { name: "Endpoint".into(), ok: true, detail: url.clone(), fix: None });
+            let origin = if provider.base_url() == Some(settings.base_url.trim_end_matches('/')) {
+                "the preset's URL"
+            } else {
+                "set by `baseUrl`"
+            };
+            report.checks.push(Check {
+                name: "Endpoint".into(),
+                ok: true,
+                detail: format!("{url} ({origin})"),
+                fix: None,
+            });
             true
         }
         _ => {
@@ -86,11 +109,17 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
                 name: "Endpoint".into(),
                 ok: false,
                 detail: format!("`{}` is not an http(s) URL", settings.base_url),
-                fix: Some("set `baseUrl`, e.g. https://open.bigmodel.cn/api/paas/v4".into()),
+                fix: Some(
+                    "set `provider` (bigmodel, zai, …) or `baseUrl`, e.g. https://open.bigmodel.cn/api/paas/v4".into(),
+                ),
             });
             false
         }
     };
+
+    let network = network_check(settings, &url);
+    let network_ok = network.ok;
+    report.checks.push(network);
 
     let model_ok = !settings.model.trim().is_empty();
     report.checks.push(Check {
@@ -100,15 +129,22 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
             "empty".into()
         } else if settings.price.is_some() {
             format!("{} (price from the `price` setting)", settings.model)
-        } else if Price::for_model(&settings.model).is_some() {
-            format!("{} (built-in price)", settings.model)
         } else {
-            format!("{} (no built-in price: cost totals count tokens only)", settings.model)
+            match price_listing(&settings.model) {
+                Some(PriceListing { price: Some(price), note, .. }) => format!(
+                    "{} (built-in price: input {:.2}, cached input {:.2}, output {:.2} USD per million tokens; {note})",
+                    settings.model, price.input, price.cached_input, price.output
+                ),
+                Some(PriceListing { note, .. }) => {
+                    format!("{} ({note}: tokens are counted, cost is not; set `price` to count it)", settings.model)
+                }
+                None => format!("{} (no built-in price: tokens are counted, cost is not; set `price`)", settings.model),
+            }
         },
         fix: (!model_ok).then(|| "set `model`, e.g. glm-4.7".into()),
     });
 
-    if !(key_ok && url_ok && model_ok) {
+    if !(key_ok && url_ok && model_ok && network_ok) {
         report.checks.push(Check {
             name: "Request".into(),
             ok: false,
@@ -122,10 +158,22 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
     probe_settings.max_concurrency = 1;
     probe_settings.timeout = settings.timeout.min(Duration::from_secs(30));
     let client = GlmClient::with_retry_policy(probe_settings, RetryPolicy { max_retries: 0, ..RetryPolicy::default() });
+
+    if provider.has_models_route() {
+        report.checks.push(models_check(&client, settings).await);
+    } else {
+        report.checks.push(Check {
+            name: "Models".into(),
+            ok: true,
+            detail: format!("{} has no models route; see the provider's model list", provider.description()),
+            fix: None,
+        });
+    }
+
     let mut request = ChatRequest::new(vec![Message::user("Reply with the single word: ok")]);
     request.thinking = Some(false);
     request.max_tokens = Some(16);
-    request.priority = Priority::Interactive;
+    request.priority = Priority::Background;
     request.label = "doctor";
     let started = Instant::now();
     let result = client.chat(request, |_| {}).await;
@@ -146,27 +194,95 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
     report
 }
 
+/// How requests leave this machine: directly or through which proxy, and which roots TLS
+/// trusts. Fails when the HTTP client cannot be set up (an unreadable `http.caFile`).
+fn network_check(settings: &GlmSettings, url: &str) -> Check {
+    let route = match proxy_for(url, &settings.http) {
+        Some(route) => format!("through the proxy {} (from {})", route.proxy, route.source),
+        None => "direct (no proxy applies)".to_owned(),
+    };
+    let roots = match &settings.http.ca_file {
+        Some(path) => format!("the built-in roots, the system's store and `http.caFile` ({})", path.display()),
+        None => "the built-in roots and the system's store".to_owned(),
+    };
+    match http_client(settings.connect_timeout, &settings.http) {
+        Ok(_) => Check { name: "Network".into(), ok: true, detail: format!("{route}; TLS trusts {roots}"), fix: None },
+        Err(error) => Check {
+            name: "Network".into(),
+            ok: false,
+            detail: error,
+            fix: Some("fix or remove `http.caFile` / `http.proxy`".into()),
+        },
+    }
+}
+
+/// The models the endpoint lists, and whether the configured one is among them.
+async fn models_check(client: &GlmClient, settings: &GlmSettings) -> Check {
+    let detail = match client.list_models().await {
+        Ok(Some(models)) if models.is_empty() => "the endpoint lists no models".to_owned(),
+        Ok(Some(models)) => {
+            let listed = models.iter().any(|model| model.eq_ignore_ascii_case(&settings.model));
+            let shown: Vec<&str> = models.iter().take(40).map(String::as_str).collect();
+            let more = if models.len() > shown.len() {
+                format!(" and {} more", models.len() - shown.len())
+            } else {
+                String::new()
+            };
+            let verdict = if listed {
+                format!("{} is among them", settings.model)
+            } else {
+                format!("{} is not among them: check `model`", settings.model)
+            };
+            format!("{}{more}; {verdict}", shown.join(", "))
+        }
+        Ok(None) => "this endpoint has no models route".to_owned(),
+        Err(error) if error.api_class().is_none() => {
+            "not listed: the endpoint could not be reached (see below)".to_owned()
+        }
+        Err(error) => format!("could not list them: {error}"),
+    };
+    // Informational: the request below is what decides whether the model works.
+    Check { name: "Models".into(), ok: true, detail, fix: None }
+}
+
 fn request_failure(error: &GlmError, settings: &GlmSettings) -> Check {
+    let variables = settings.provider.key_variables().join(" or ");
     let (what, fix) = match error {
-        GlmError::MissingApiKey => ("API key missing", "set GLM_API_KEY (or the `apiKey` setting)".to_owned()),
-        GlmError::Unauthorized { .. } => (
-            "the key was rejected (401)",
-            "check GLM_API_KEY (or `apiKey`): it must be a key for this endpoint (the coding plan and the open platform use different base URLs)".to_owned(),
+        GlmError::MissingApiKey => ("API key missing", format!("set {variables} (or the `apiKey` setting)")),
+        GlmError::Api(api) => match api.class() {
+            ApiClass::Auth => (
+                "the key was rejected",
+                format!(
+                    "check {} — it must be a key for {} (Coding Plan and platform keys work only on their own endpoints)",
+                    settings.key_source.as_deref().unwrap_or("the key"),
+                    settings.provider.description()
+                ),
+            ),
+            ApiClass::Account | ApiClass::Quota => ("the account cannot be used now", "see the message".to_owned()),
+            ApiClass::Config if api.code.as_deref() == Some("1211") => (
+                "model unknown (1211)",
+                format!("`{}` does not exist on this endpoint: set `model` to one it serves (e.g. glm-4.7)", settings.model),
+            ),
+            ApiClass::Config => ("a setting must change", "see the message".to_owned()),
+            _ => ("failed", "see the message; try again later if it is a server or rate problem".to_owned()),
+        },
+        GlmError::Dns(_) => ("DNS failed", "check the host in `baseUrl` (or `provider`), and your DNS or proxy".to_owned()),
+        GlmError::Tls { .. } => ("TLS failed", "see the certificate problem; `glm-lsp doctor` again after the fix".to_owned()),
+        GlmError::Proxy { .. } => ("the proxy failed", "check `http.proxy`, or HTTPS_PROXY and NO_PROXY".to_owned()),
+        GlmError::Connect(_) => (
+            "could not connect (refused or timed out)",
+            "check `baseUrl` (or `provider`), the network, a firewall, or HTTPS_PROXY".to_owned(),
         ),
-        GlmError::Dns(_) => ("DNS failed", "check the host name in `baseUrl`, and your DNS or proxy settings".to_owned()),
-        GlmError::Tls(_) => ("TLS failed", "check that `baseUrl` uses the right scheme, and that no proxy intercepts TLS with an untrusted certificate".to_owned()),
-        GlmError::Connect(_) => ("could not connect (refused or timed out)", "check `baseUrl`, the network, firewall or HTTPS_PROXY".to_owned()),
-        GlmError::Timeout => ("timed out", "the endpoint accepted the connection but did not answer; try again or raise `timeout`".to_owned()),
-        GlmError::Business { code, .. } if code == "1211" => (
-            "model unknown (1211)",
-            format!("`{}` does not exist on this endpoint: set `model` to one it serves (e.g. glm-4.7)", settings.model),
-        ),
-        GlmError::Business { code, .. } if code == "1113" => ("balance exhausted (1113)", "top up the account or use another key".to_owned()),
-        GlmError::Http { status: 404, .. } => ("endpoint not found (404)", "`baseUrl` should be the part before /chat/completions, e.g. https://open.bigmodel.cn/api/paas/v4".to_owned()),
+        GlmError::Timeout => ("timed out", "the endpoint accepted the connection but did not answer; try again or raise `timeoutSecs`".to_owned()),
         GlmError::InvalidResponse(_) => ("not a chat-completions API", "check `baseUrl`".to_owned()),
         _ => ("failed", "see the message; try again later if it is a server or rate problem".to_owned()),
     };
-    Check { name: "Request".into(), ok: false, detail: format!("{what}: {error}"), fix: Some(fix) }
+    // Transport errors already say what failed, with which host or proxy.
+    let detail = match error {
+        GlmError::Tls { .. } | GlmError::Proxy { .. } => error.to_string(),
+        _ => format!("{what}: {error}"),
+    };
+    Check { name: "Request".into(), ok: false, detail, fix: Some(fix) }
 }
 
 #[cfg(test)]

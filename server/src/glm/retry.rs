@@ -77,7 +77,7 @@ mod tests {
     use super::*;
 
     fn rate_limited(retry_after: Option<Duration>) -> GlmError {
-        GlmError::RateLimited { code: Some("1302".into()), message: String::new(), retry_after }
+        GlmError::from_status(429, r#"{"error":{"code":"1302","message":"busy"}}"#, retry_after)
     }
 
     #[test]
@@ -129,18 +129,22 @@ mod tests {
         let policy = RetryPolicy::default();
         let now = Instant::now();
         for error in [
-            GlmError::Unauthorized { message: String::new() },
-            GlmError::Business { status: 400, code: "1211".into(), message: String::new() },
+            GlmError::from_status(401, "", None),
+            GlmError::from_status(400, r#"{"error":{"code":"1211"}}"#, None),
+            GlmError::from_status(429, r#"{"error":{"code":"1113"}}"#, None),
+            GlmError::from_status(429, r#"{"error":{"code":"1308"}}"#, None),
+            GlmError::from_status(400, r#"{"error":{"code":"1261"}}"#, None),
             GlmError::StreamCut,
             GlmError::Timeout,
             GlmError::Dns("x".into()),
-            GlmError::Tls("x".into()),
+            GlmError::Tls { host: "x".into(), problem: "y".into() },
             GlmError::MissingApiKey,
         ] {
             assert_eq!(policy.next_delay(&error, 0, now, None, 0.5), None, "{error:?}");
         }
-        let server = GlmError::Server { status: 502, message: String::new() };
+        let server = GlmError::from_status(502, "", None);
         assert!(policy.next_delay(&server, 0, now, None, 0.5).is_some());
+        assert!(policy.next_delay(&GlmError::ProviderNetwork, 0, now, None, 0.5).is_some());
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! out of every `Debug`, `Display` and log line.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::cost::Price;
+use super::provider::Provider;
 
 /// An API key. It prints as `***` everywhere; only the code that builds the `Authorization`
 /// header calls [`ApiKey::expose`].
@@ -48,11 +50,48 @@ impl fmt::Display for ApiKey {
     }
 }
 
+/// How connections are made: the proxy and extra trusted certificates. The operating
+/// system's certificate store and the built-in (webpki) roots are always trusted.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct HttpSettings {
+    /// Every request goes through this proxy (`http.proxy`), except hosts in `NO_PROXY`.
+    /// `None`: `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY` from the environment.
+    pub proxy: Option<String>,
+    /// A PEM file of CA certificates to trust as well (`http.caFile`), for a private CA or a
+    /// TLS-inspecting proxy.
+    pub ca_file: Option<PathBuf>,
+}
+
+// A proxy URL may carry a password: it never reaches a log line.
+impl fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpSettings")
+            .field("proxy", &self.proxy.as_deref().map(redact_url_password))
+            .field("ca_file", &self.ca_file)
+            .finish()
+    }
+}
+
+/// `http://user:secret@host:3128` → `http://user:***@host:3128`.
+pub fn redact_url_password(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Everything the client needs to talk to a GLM endpoint. Values are already validated by
 /// the configuration layer; [`Default`] gives the documented defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlmSettings {
     pub api_key: Option<ApiKey>,
+    /// Where the key came from (`ZAI_API_KEY`, "the `apiKey` setting"), for messages.
+    pub key_source: Option<String>,
+    /// The endpoint preset; `base_url` is the preset's unless `baseUrl` overrides it.
+    pub provider: Provider,
     /// Without the trailing `/chat/completions`.
     pub base_url: String,
     pub model: String,
@@ -68,6 +107,7 @@ pub struct GlmSettings {
     pub connect_timeout: Duration,
     /// Price override, for models the built-in table does not know (or a negotiated price).
     pub price: Option<Price>,
+    pub http: HttpSettings,
 }
 
 pub const DEFAULT_BASE_URL: &str = "https://open.bigmodel.cn/api/paas/v4";
@@ -77,6 +117,8 @@ impl Default for GlmSettings {
     fn default() -> Self {
         GlmSettings {
             api_key: None,
+            key_source: None,
+            provider: Provider::Bigmodel,
             base_url: DEFAULT_BASE_URL.to_owned(),
             model: DEFAULT_MODEL.to_owned(),
             thinking: true,
@@ -87,6 +129,7 @@ impl Default for GlmSettings {
             timeout: Duration::from_secs(300),
             connect_timeout: Duration::from_secs(8),
             price: None,
+            http: HttpSettings::default(),
         }
     }
 }
@@ -95,6 +138,11 @@ impl GlmSettings {
     /// `{base_url}/chat/completions`, tolerating a trailing slash in the base URL.
     pub fn chat_url(&self) -> String {
         format!("{}/chat/completions", self.base_url.trim_end_matches('/'))
+    }
+
+    /// `{base_url}/models`, the OpenAI-compatible list of models.
+    pub fn models_url(&self) -> String {
+        format!("{}/models", self.base_url.trim_end_matches('/'))
     }
 
     /// The price per million tokens for the configured model: the override if set, else the
@@ -116,6 +164,14 @@ mod tests {
         let printed = format!("{settings:?} {key} {key:?} {settings:#?}");
         assert!(!printed.contains("sk-unique"), "{printed}");
         assert!(printed.contains("***"));
+    }
+
+    #[test]
+    fn proxy_passwords_never_print() {
+        let http = HttpSettings { proxy: Some("http://me:hunter2@proxy.corp:3128".into()), ca_file: None };
+        let printed = format!("{http:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("me:***@proxy.corp"), "{printed}");
     }
 
     #[test]

@@ -46,6 +46,15 @@ impl ChatStream {
         &self.reasoning
     }
 
+    /// Applies one SSE event: its name (`event:`, when the server gave one) and its data.
+    /// `event: error` is an error whatever its data holds (the official SDK raises on it).
+    pub fn apply_event(&mut self, event: Option<&str>, data: &str) -> Result<Progress, GlmError> {
+        if event == Some("error") && !self.done {
+            return Err(GlmError::from_stream(data.trim()));
+        }
+        self.apply(data)
+    }
+
     /// Applies the data of one event.
     pub fn apply(&mut self, data: &str) -> Result<Progress, GlmError> {
         let data = data.trim();
@@ -58,13 +67,10 @@ impl ChatStream {
         }
         let chunk: Chunk = serde_json::from_str(data)
             .map_err(|error| GlmError::InvalidResponse(format!("a stream chunk is not valid JSON ({error})")))?;
-        if let Some(error) = chunk.error {
-            // Some OpenAI-compatible servers report a failure inside a 200 stream.
-            let body = serde_json::json!({ "error": error }).to_string();
-            return Err(match GlmError::from_status(400, &body, None) {
-                GlmError::Http { message, .. } => GlmError::InvalidResponse(message),
-                other => other,
-            });
+        if chunk.error.as_ref().is_some_and(|error| !error.is_null()) {
+            // Gateways and OpenAI-compatible servers report a failure inside a 200 stream;
+            // its business code decides what happens, as it would on an HTTP status.
+            return Err(GlmError::from_stream(data));
         }
         if self.model.is_none() {
             self.model = chunk.model;
@@ -115,6 +121,9 @@ impl ChatStream {
     /// is incomplete, and that is an error, never a result.
     pub fn finish(self) -> Result<ChatOutcome, GlmError> {
         let finish_reason = match (self.finish_reason, self.done) {
+            // The provider lost the generation: what came is incomplete, like a cut stream,
+            // but the provider says so and another attempt may succeed.
+            (Some(FinishReason::NetworkError), _) => return Err(GlmError::ProviderNetwork),
             (Some(reason), _) => reason,
             // `[DONE]` is an explicit end, even from a server that omits the reason.
             (None, true) => FinishReason::Stop,
@@ -229,6 +238,7 @@ impl From<WireUsage> for Usage {
 
 #[cfg(test)]
 mod tests {
+    use super::super::error::ApiClass;
     use super::super::sse::SseParser;
     use super::*;
 
@@ -262,12 +272,12 @@ mod tests {
         for piece in pieces {
             parser.feed(piece, &mut events);
             for event in events.drain(..) {
-                stream.apply(&event.data)?;
+                stream.apply_event(event.event.as_deref(), &event.data)?;
             }
         }
         parser.finish(&mut events);
         for event in events.drain(..) {
-            stream.apply(&event.data)?;
+            stream.apply_event(event.event.as_deref(), &event.data)?;
         }
         stream.finish()
     }
@@ -353,7 +363,91 @@ mod tests {
     fn error_inside_stream() {
         let data = r#"data: {"error":{"code":"1301","message":"unsafe"}}"#;
         let error = run(format!("{data}\n\n").as_bytes(), &[]).unwrap_err();
-        assert!(matches!(error, GlmError::Business { ref code, .. } if code == "1301"), "{error:?}");
+        assert_eq!(error.code(), Some("1301"), "{error:?}");
+        assert_eq!(error.api_class(), Some(ApiClass::Blocked));
+    }
+
+    /// The captured wire shapes (`tests/fixtures/wire/`, one file per shape), each parsed whole
+    /// and split at every byte boundary.
+    fn captured(name: &str) -> &'static str {
+        match name {
+            "role_every_chunk" => include_str!("../../../tests/fixtures/wire/role_every_chunk.sse"),
+            "content_before_reasoning" => include_str!("../../../tests/fixtures/wire/content_before_reasoning.sse"),
+            "usage_trailing_chunk" => include_str!("../../../tests/fixtures/wire/usage_trailing_chunk.sse"),
+            "tool_calls_twice" => include_str!("../../../tests/fixtures/wire/tool_calls_twice.sse"),
+            "unicode_escapes" => include_str!("../../../tests/fixtures/wire/unicode_escapes.sse"),
+            "event_error_1302" => include_str!("../../../tests/fixtures/wire/event_error_1302.sse"),
+            "data_error_1113" => include_str!("../../../tests/fixtures/wire/data_error_1113.sse"),
+            "finish_network_error" => include_str!("../../../tests/fixtures/wire/finish_network_error.sse"),
+            "finish_sensitive" => include_str!("../../../tests/fixtures/wire/finish_sensitive.sse"),
+            "heartbeat_no_space" => include_str!("../../../tests/fixtures/wire/heartbeat_no_space.sse"),
+            other => panic!("no fixture {other}"),
+        }
+    }
+
+    fn run_split_everywhere(name: &str) -> Result<ChatOutcome, GlmError> {
+        let bytes = captured(name).as_bytes();
+        let whole = run(bytes, &[]);
+        for cut in 0..=bytes.len() {
+            assert_eq!(run(bytes, &[cut]), whole, "{name} cut at {cut}");
+        }
+        whole
+    }
+
+    const ANSWER: &str = "def add(a, b):\n    return a + b";
+
+    fn usage(prompt_tokens: u64, completion_tokens: u64, cached_tokens: u64) -> Option<Usage> {
+        Some(Usage { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens, cached_tokens })
+    }
+
+    #[test]
+    fn captured_answers() {
+        let outcome = run_split_everywhere("role_every_chunk").unwrap();
+        assert_eq!(outcome.content, format!("\n```python\n{ANSWER}\n```"));
+        assert_eq!(outcome.reasoning, "\nThe user wants the sum.");
+        assert_eq!((outcome.finish_reason, outcome.usage), (FinishReason::Stop, usage(412, 37, 0)));
+        assert_eq!(outcome.model.as_deref(), Some("glm-4.5"));
+
+        let outcome = run_split_everywhere("content_before_reasoning").unwrap();
+        assert_eq!(outcome.content, format!("\n\n{ANSWER}"));
+        assert_eq!(outcome.reasoning, "Add the two arguments.");
+
+        let outcome = run_split_everywhere("usage_trailing_chunk").unwrap();
+        assert_eq!(outcome.content, format!("\n```py\n{ANSWER}\n```"));
+        assert_eq!(outcome.usage, usage(1200, 64, 1024), "usage from the chunk with no choices");
+
+        let outcome = run_split_everywhere("unicode_escapes").unwrap();
+        assert_eq!(outcome.content, format!("\n```python\n{ANSWER}  # 求和 🦀\n```"));
+        assert_eq!(outcome.reasoning, "返回两数之和");
+
+        let outcome = run_split_everywhere("heartbeat_no_space").unwrap();
+        assert_eq!(outcome.content, format!("```python\n{ANSWER}\n```"));
+        assert_eq!(outcome.usage, usage(400, 20, 0));
+    }
+
+    #[test]
+    fn captured_tool_calls_finish_twice_and_keep_the_second_usage() {
+        let outcome = run_split_everywhere("tool_calls_twice").unwrap();
+        assert_eq!(outcome.finish_reason, FinishReason::ToolCalls);
+        assert_eq!(outcome.usage, usage(300, 25, 0));
+        assert_eq!(outcome.tool_calls.len(), 1);
+        assert_eq!(outcome.tool_calls[0].id, "call_20260114093015e5c1a2b3c4d5e6f708_0");
+        assert_eq!(outcome.tool_calls[0].arguments, r#"{"path": "src/add.py"}"#);
+    }
+
+    #[test]
+    fn captured_failures() {
+        let error = run_split_everywhere("event_error_1302").unwrap_err();
+        assert_eq!((error.code(), error.api_class()), (Some("1302"), Some(ApiClass::RateLimited)));
+        assert!(error.is_retryable());
+        let error = run_split_everywhere("data_error_1113").unwrap_err();
+        assert_eq!((error.code(), error.api_class()), (Some("1113"), Some(ApiClass::Account)));
+        assert!(!error.is_retryable());
+        let error = run_split_everywhere("finish_network_error").unwrap_err();
+        assert_eq!(error, GlmError::ProviderNetwork);
+        assert!(error.is_retryable());
+        let outcome = run_split_everywhere("finish_sensitive").unwrap();
+        assert_eq!(outcome.finish_reason, FinishReason::Sensitive);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::{from_proto, to_proto};
 use crate::actions::{self, ActionData, ActionEdit, ActionError};
 use crate::context::{gather, ContextInput};
 use crate::document::Document;
-use crate::model::{Model, ModelEvent, ModelRequest, Urgency};
+use crate::model::{Model, ModelErrorKind, ModelEvent, ModelRequest, Urgency};
 use crate::session::Session;
 use crate::text::{offset_of, PositionEncoding};
 
@@ -301,41 +301,50 @@ async fn run_model(
         return Err(ActionError::Stale);
     }
     let config = session.config();
-    let context = {
-        let open_documents = session.documents.snapshot_all();
-        let roots = session.roots();
-        let exclude = session.exclude();
+    let open_documents = session.documents.snapshot_all();
+    let roots = session.roots();
+    let exclude = session.exclude();
+    let messages_for_budget = |budget_tokens: usize| {
         let context = gather(&ContextInput {
             document: &document,
             offset: data.target.start,
             open_documents: &open_documents,
             workspace: &session.index,
             root: roots.first().map(|root| root.as_path()),
-            budget_tokens: config.context.budget_tokens / 2,
+            budget_tokens,
             exclude: &exclude,
         });
-        context
+        let context = context
             .sections
             .iter()
             .filter(|section| section.kind < crate::context::SectionKind::CurrentFile)
             .map(|section| section.render())
-            .collect::<String>()
+            .collect::<String>();
+        let file = crate::context::display_uri(&document.uri, roots.first().map(|root| root.as_path()));
+        actions::prompt(&document, &file, &base, data, &context)
     };
+    let budget_tokens = config.context.budget_tokens / 2;
     let request = ModelRequest {
-        messages: actions::prompt(
-            &document,
-            &crate::context::display_uri(&document.uri, session.roots().first().map(|root| root.as_path())),
-            &base,
-            data,
-            &context,
-        ),
+        messages: messages_for_budget(budget_tokens),
         urgency: Urgency::Background,
         thinking: config.thinking,
         max_tokens: Some(config.actions.max_tokens),
     };
-    let answer = Model::chat(&session.glm, request, Box::new(events))
-        .await
-        .map_err(|error| ActionError::Incomplete(error.message))?;
+    // One event sink for both attempts.
+    let events: crate::model::EventSink = Box::new(events);
+    let events = Arc::new(std::sync::Mutex::new(events));
+    let sink = |events: &Arc<std::sync::Mutex<crate::model::EventSink>>| -> crate::model::EventSink {
+        let events = events.clone();
+        Box::new(move |event| (events.lock().unwrap_or_else(|poison| poison.into_inner()))(event))
+    };
+    let mut result = Model::chat(&session.glm, request.clone(), sink(&events)).await;
+    if matches!(&result, Err(error) if error.kind == ModelErrorKind::PromptTooLong) {
+        // The provider found the prompt too long (1261): once more, from half the context.
+        tracing::info!(uri = %data.uri, "the prompt was too long for the model; asking once more with half the context");
+        let request = ModelRequest { messages: messages_for_budget(budget_tokens / 2), ..request };
+        result = Model::chat(&session.glm, request, sink(&events)).await;
+    }
+    let answer = result.map_err(|error| ActionError::Failed(error.message))?;
     let current = session.documents.get(&data.uri).ok_or(ActionError::Closed)?;
     actions::apply_answer(&base, data, &answer, &current)
 }

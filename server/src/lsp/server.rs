@@ -234,12 +234,17 @@ impl Backend {
         serde_json::json!({
             "version": env!("CARGO_PKG_VERSION"),
             "model": config.model,
+            "provider": config.provider.id(),
             "baseUrl": config.base_url,
             "apiKeySet": config.api_key.is_some(),
+            "keySource": config.key_source,
+            "maxConcurrency": config.max_concurrency,
             "positionEncoding": self.session.encoding().as_lsp_str(),
             "openDocuments": self.session.documents.len(),
             "indexedFiles": self.session.index.file_count(),
             "completionRequests": self.session.completions.upstream_requests(),
+            // Tasks alive in the server's runtime: for soak runs, to see that none leak.
+            "aliveTasks": tokio::runtime::Handle::current().metrics().num_alive_tasks(),
             "usage": {
                 "requests": totals.requests,
                 "promptTokens": totals.prompt_tokens,
@@ -247,6 +252,14 @@ impl Backend {
                 "completionTokens": totals.completion_tokens,
                 "usd": totals.usd,
                 "unpricedRequests": totals.unpriced_requests,
+                // `usd` is null for a model without a price: its tokens are counted, not its cost.
+                "byModel": totals.by_model.iter().map(|(model, per_model)| (model.clone(), serde_json::json!({
+                    "requests": per_model.requests,
+                    "promptTokens": per_model.prompt_tokens,
+                    "cachedTokens": per_model.cached_tokens,
+                    "completionTokens": per_model.completion_tokens,
+                    "usd": per_model.usd,
+                }))).collect::<serde_json::Map<_, _>>(),
             },
         })
     }
@@ -435,11 +448,17 @@ impl LanguageServer for Backend {
         }
         let errors = std::mem::take(&mut *self.pending_config_errors.lock().unwrap());
         self.report_config_errors(errors).await;
-        if self.session.config().api_key.is_none() {
+        let config = self.session.config();
+        if config.api_key.is_none() {
+            let variables = config.provider.key_variables().join(" or ");
             self.client
                 .show_message(
                     MessageType::WARNING,
-                    "glm-lsp: no API key. Set GLM_API_KEY in the environment or `apiKey` in the glm-lsp settings.",
+                    format!(
+                        "glm-lsp: no API key for provider {}. Set {variables} in the environment or `apiKey` in the \
+                         glm-lsp settings.",
+                        config.provider.id()
+                    ),
                 )
                 .await;
         }

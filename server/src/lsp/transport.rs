@@ -1,13 +1,25 @@
 //! A guard in front of the JSON-RPC framing.
 //!
-//! tower-lsp's reader stops for good after the first body that is not JSON (tokio-util's
-//! framed reader ends on a decoder error), so one malformed message from a client would kill
-//! the server. This guard reads the frames itself: valid JSON goes on to tower-lsp, anything
-//! else gets a JSON-RPC parse error (`-32700`, id `null`) and is dropped. Outgoing frames are
-//! relayed whole, so the guard's error replies never interleave with the server's messages.
+//! tower-lsp's reader stops for good after the first message it cannot decode (tokio-util's
+//! framed reader ends on a decoder error) — a body that is not JSON, but also well-formed JSON
+//! that is not a JSON-RPC message (`"id": 1.5`, `"method": 5`, `"jsonrpc": "1.0"`, `[]`,
+//! `null`) — so one bad message from a client would end the session. This guard reads the
+//! frames itself and passes on only what tower-lsp decodes (checked with tower-lsp's own
+//! message types, so the two never disagree):
+//! - a body that is not JSON gets `-32700 Parse error`, id `null`;
+//! - JSON that is not a JSON-RPC message gets `-32600 Invalid Request`, with the message's id
+//!   when it can be read and `null` otherwise; a batch (LSP has none) gets one error per
+//!   element, an empty batch a single error, as JSON-RPC 2.0 prescribes;
+//! - a frame with unusable headers gets `-32700` and the reader finds the next
+//!   `Content-Length:` header, wherever it is.
+//!
+//! Outgoing frames are relayed whole, so the guard's error replies never interleave with the
+//! server's messages.
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::{Request, Response};
 
 /// One framed message: the JSON body without headers.
 type Body = Vec<u8>;
@@ -15,6 +27,9 @@ type Body = Vec<u8>;
 /// Larger messages are refused rather than buffered (a 5 MB document is the largest we parse;
 /// JSON escaping can double it).
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// A header block longer than this is not LSP's.
+const MAX_HEADER_BYTES: usize = 8 * 1024;
+const CONTENT_LENGTH: &[u8] = b"content-length:";
 
 enum Frame {
     Body(Body),
@@ -22,48 +37,163 @@ enum Frame {
     Garbage(String),
 }
 
-/// Reads one `Content-Length` frame; `None` at the end of input.
-async fn read_frame<R: AsyncBufRead + Unpin>(reader: &mut R) -> std::io::Result<Option<Frame>> {
-    let mut content_length: Option<usize> = None;
-    let mut saw_header = false;
-    loop {
-        let mut line = Vec::new();
-        if reader.read_until(b'\n', &mut line).await? == 0 {
-            return Ok(None);
+/// Why a header block is unusable, and where to look for the next frame.
+struct BadHeaders {
+    reason: String,
+    /// Search for the next `Content-Length:` from here (relative to the block's start).
+    resync_from: usize,
+}
+
+/// Reads `Content-Length` frames from any byte stream, recovering from garbage.
+struct FrameReader<R> {
+    reader: R,
+    buffer: Vec<u8>,
+    /// After unusable headers: skip ahead to the next `Content-Length:` before parsing.
+    resyncing: bool,
+    end_of_input: bool,
+}
+
+impl<R: AsyncRead + Unpin> FrameReader<R> {
+    fn new(reader: R) -> FrameReader<R> {
+        FrameReader { reader, buffer: Vec::with_capacity(64 * 1024), resyncing: false, end_of_input: false }
+    }
+
+    /// Reads more input; `false` at the end of input.
+    async fn fill(&mut self) -> std::io::Result<bool> {
+        if self.end_of_input {
+            return Ok(false);
         }
-        let line = String::from_utf8_lossy(&line);
-        let line = line.trim_end_matches(['\r', '\n']);
-        if line.is_empty() {
-            if saw_header {
-                break;
+        let mut chunk = [0u8; 64 * 1024];
+        let read = self.reader.read(&mut chunk).await?;
+        if read == 0 {
+            self.end_of_input = true;
+            return Ok(false);
+        }
+        self.buffer.extend_from_slice(&chunk[..read]);
+        Ok(true)
+    }
+
+    /// The next frame; `None` at the end of input (a frame cut by the end is dropped).
+    async fn next(&mut self) -> std::io::Result<Option<Frame>> {
+        loop {
+            if self.resyncing {
+                match find_ignore_case(&self.buffer, CONTENT_LENGTH) {
+                    Some(start) => {
+                        self.buffer.drain(..start);
+                        self.resyncing = false;
+                    }
+                    None => {
+                        // Keep what could be the start of a split `Content-Length:`.
+                        let keep = self.buffer.len().min(CONTENT_LENGTH.len() - 1);
+                        self.buffer.drain(..self.buffer.len() - keep);
+                        if !self.fill().await? {
+                            return Ok(None);
+                        }
+                        continue;
+                    }
+                }
             }
+            // Blank lines between frames are tolerated.
+            let blank = self.buffer.iter().take_while(|&&byte| byte == b'\r' || byte == b'\n').count();
+            self.buffer.drain(..blank);
+            let Some(header_end) = header_block_end(&self.buffer) else {
+                if self.buffer.len() > MAX_HEADER_BYTES {
+                    return Ok(Some(self.garbage(BadHeaders { reason: "headers too long".into(), resync_from: 1 })));
+                }
+                if !self.fill().await? {
+                    return Ok(None);
+                }
+                continue;
+            };
+            let length = match parse_headers(&self.buffer[..header_end.headers]) {
+                Ok(length) => length,
+                Err(bad) => return Ok(Some(self.garbage(bad))),
+            };
+            if length > MAX_MESSAGE_BYTES {
+                let reason = format!("message of {length} bytes is larger than {MAX_MESSAGE_BYTES}");
+                return Ok(Some(self.garbage(BadHeaders { reason, resync_from: header_end.body })));
+            }
+            while self.buffer.len() < header_end.body + length {
+                if !self.fill().await? {
+                    return Ok(None);
+                }
+            }
+            let body = self.buffer[header_end.body..header_end.body + length].to_vec();
+            self.buffer.drain(..header_end.body + length);
+            return Ok(Some(Frame::Body(body)));
+        }
+    }
+
+    fn garbage(&mut self, bad: BadHeaders) -> Frame {
+        // At least one byte, so that the same `Content-Length:` is not found again.
+        let skip = bad.resync_from.max(1).min(self.buffer.len());
+        self.buffer.drain(..skip);
+        self.resyncing = true;
+        Frame::Garbage(bad.reason)
+    }
+}
+
+struct HeaderEnd {
+    /// Length of the header lines, without the blank line.
+    headers: usize,
+    /// Where the body starts.
+    body: usize,
+}
+
+/// The end of the header block: the first empty line (`\r\n\r\n` or `\n\n`).
+fn header_block_end(buffer: &[u8]) -> Option<HeaderEnd> {
+    let mut line_start = 0;
+    while let Some(newline) = buffer[line_start..].iter().position(|&byte| byte == b'\n') {
+        let line_end = line_start + newline;
+        let line = &buffer[line_start..line_end];
+        if line.is_empty() || line == b"\r" {
+            return Some(HeaderEnd { headers: line_start, body: line_end + 1 });
+        }
+        line_start = line_end + 1;
+        if line_start > MAX_HEADER_BYTES {
+            return None;
+        }
+    }
+    None
+}
+
+/// The `Content-Length` of a header block; every line must be `Name: value`.
+fn parse_headers(block: &[u8]) -> Result<usize, BadHeaders> {
+    let mut content_length = None;
+    let mut line_start = 0;
+    for line in block.split(|&byte| byte == b'\n') {
+        let line_end = line_start + line.len() + 1;
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end_matches('\r');
+        if text.is_empty() {
+            line_start = line_end;
             continue;
         }
-        saw_header = true;
-        if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("content-length") {
-                content_length = value.trim().parse().ok();
+        let Some((name, value)) = text.split_once(':') else {
+            return Err(BadHeaders { reason: format!("not a header: {text:?}"), resync_from: 1 });
+        };
+        let is_token = !name.is_empty() && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-');
+        if !is_token {
+            return Err(BadHeaders { reason: format!("not a header: {text:?}"), resync_from: 1 });
+        }
+        if name.eq_ignore_ascii_case("content-length") {
+            match value.trim().parse::<usize>() {
+                Ok(length) => content_length = Some(length),
+                Err(_) => {
+                    return Err(BadHeaders {
+                        reason: format!("Content-Length is not a number: {:?}", value.trim()),
+                        resync_from: line_end,
+                    })
+                }
             }
-        } else {
-            return Ok(Some(Frame::Garbage(format!("not a header: {line:?}"))));
         }
+        line_start = line_end;
     }
-    let Some(length) = content_length else {
-        return Ok(Some(Frame::Garbage("missing Content-Length".into())));
-    };
-    if length > MAX_MESSAGE_BYTES {
-        // Skip it without holding it in memory.
-        let mut remaining = length as u64;
-        let mut sink = tokio::io::sink();
-        remaining -= tokio::io::copy(&mut reader.take(remaining), &mut sink).await?;
-        if remaining > 0 {
-            return Ok(None);
-        }
-        return Ok(Some(Frame::Garbage(format!("message of {length} bytes is larger than {MAX_MESSAGE_BYTES}"))));
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).await?;
-    Ok(Some(Frame::Body(body)))
+    content_length.ok_or(BadHeaders { reason: "missing Content-Length".into(), resync_from: 1 })
+}
+
+fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window.eq_ignore_ascii_case(needle))
 }
 
 fn encode(body: &[u8]) -> Vec<u8> {
@@ -72,14 +202,109 @@ fn encode(body: &[u8]) -> Vec<u8> {
     frame
 }
 
-fn parse_error(reason: &str) -> Body {
-    serde_json::json!({
-        "jsonrpc": "2.0",
-        "id": null,
-        "error": { "code": -32700, "message": format!("glm-lsp could not read a message: {reason}") },
-    })
-    .to_string()
-    .into_bytes()
+/// The message kinds tower-lsp decodes, with its own types: what it accepts, we pass on.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum Incoming {
+    Response(Response),
+    Request(Request),
+}
+
+/// What to do with one body.
+enum Verdict {
+    Forward,
+    /// Reply with this error body instead.
+    Refuse(Body),
+}
+
+/// A request or notification exactly as tower-lsp's `Request` accepts one, read without
+/// building its params: a 5 MB `didOpen` is checked in the time it takes to scan it (see
+/// the property test that holds this to tower-lsp's own types).
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct RequestShape<'a> {
+    #[serde(borrow)]
+    jsonrpc: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    method: std::borrow::Cow<'a, str>,
+    #[serde(default)]
+    params: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    id: Option<IdShape>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum IdShape {
+    Number(i64),
+    String(String),
+    Null,
+}
+
+fn is_request(body: &[u8]) -> bool {
+    serde_json::from_slice::<RequestShape>(body).is_ok_and(|request| request.jsonrpc == "2.0")
+}
+
+fn check(body: &[u8]) -> Verdict {
+    // Requests and notifications take the fast path; responses (rare, small) and anything
+    // refused are decided by tower-lsp's own types.
+    if is_request(body) || serde_json::from_slice::<Incoming>(body).is_ok() {
+        return Verdict::Forward;
+    }
+    let Ok(json) = serde_json::from_slice::<Value>(body) else {
+        return Verdict::Refuse(error_reply(Value::Null, -32700, "Parse error: the body is not valid JSON"));
+    };
+    let reply = match &json {
+        Value::Array(items) if items.is_empty() => error_body(Value::Null, -32600, "Invalid Request: an empty batch"),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| error_body(readable_id(item), -32600, "Invalid Request: LSP does not support batches"))
+                .collect(),
+        ),
+        other => error_body(readable_id(other), -32600, &format!("Invalid Request: {}", what_is_wrong(other))),
+    };
+    Verdict::Refuse(reply.to_string().into_bytes())
+}
+
+/// The request's id if it is one JSON-RPC allows (an integer or a string), else `null`.
+fn readable_id(message: &Value) -> Value {
+    match message.get("id") {
+        Some(Value::String(id)) => Value::String(id.clone()),
+        Some(Value::Number(id)) if id.is_i64() => Value::Number(id.clone()),
+        _ => Value::Null,
+    }
+}
+
+/// A short reason, for the client's log.
+fn what_is_wrong(message: &Value) -> String {
+    let Some(object) = message.as_object() else {
+        return "a message must be a JSON object".into();
+    };
+    if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return "`jsonrpc` must be \"2.0\"".into();
+    }
+    match object.get("id") {
+        Some(Value::Number(id)) if !id.is_i64() => return "`id` must be an integer or a string".into(),
+        Some(Value::Object(_) | Value::Array(_) | Value::Bool(_)) => {
+            return "`id` must be an integer or a string".into()
+        }
+        _ => {}
+    }
+    if object.get("method").is_some_and(|method| !method.is_string()) {
+        return "`method` must be a string".into();
+    }
+    "not a request, notification or response".into()
+}
+
+fn error_body(id: Value, code: i64, message: &str) -> Value {
+    serde_json::json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": format!("glm-lsp: {message}") } })
+}
+
+fn error_reply(id: Value, code: i64, message: &str) -> Body {
+    error_body(id, code, message).to_string().into_bytes()
 }
 
 /// Runs `server` behind the guard: frames from `input` are checked and passed on through
@@ -100,22 +325,31 @@ pub async fn guard<In, Out, ToServer, FromServer>(
 {
     let (error_sender, mut error_replies) = mpsc::unbounded_channel::<Body>();
     let read_input = async move {
-        let mut input = BufReader::with_capacity(64 * 1024, input);
+        let mut input = FrameReader::new(input);
         loop {
-            match read_frame(&mut input).await {
-                Ok(Some(Frame::Body(body))) => {
-                    if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
+            match input.next().await {
+                Ok(Some(Frame::Body(body))) => match check(&body) {
+                    Verdict::Forward => {
                         if to_server.write_all(&encode(&body)).await.is_err() {
                             break;
                         }
-                    } else {
-                        tracing::warn!("dropping a message that is not JSON ({} bytes)", body.len());
-                        let _ = error_sender.send(parse_error("the body is not valid JSON"));
                     }
-                }
+                    Verdict::Refuse(reply) => {
+                        tracing::warn!(
+                            "refusing a message that is not JSON-RPC ({} bytes): {}",
+                            body.len(),
+                            String::from_utf8_lossy(&reply)
+                        );
+                        let _ = error_sender.send(reply);
+                    }
+                },
                 Ok(Some(Frame::Garbage(reason))) => {
                     tracing::warn!("dropping an unreadable frame: {reason}");
-                    let _ = error_sender.send(parse_error(&reason));
+                    let _ = error_sender.send(error_reply(
+                        Value::Null,
+                        -32700,
+                        &format!("could not read a message: {reason}"),
+                    ));
                 }
                 Ok(None) | Err(_) => break,
             }
@@ -124,12 +358,14 @@ pub async fn guard<In, Out, ToServer, FromServer>(
         let _ = to_server.shutdown().await;
     };
     let relay_output = async move {
-        let mut from_server = BufReader::new(from_server);
+        let mut from_server = FrameReader::new(BufReader::new(from_server));
         let mut output = output;
         loop {
             let body = tokio::select! {
-                frame = read_frame(&mut from_server) => match frame {
+                frame = from_server.next() => match frame {
                     Ok(Some(Frame::Body(body))) => body,
+                    // tower-lsp writes only well-formed frames.
+                    Ok(Some(Frame::Garbage(_))) => continue,
                     // The server closed its output: it has finished.
                     _ => break,
                 },
@@ -147,5 +383,172 @@ pub async fn guard<In, Out, ToServer, FromServer>(
     tokio::select! {
         _ = read_input => server_and_output.await,
         _ = &mut server_and_output => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    async fn frames(input: &[u8]) -> Vec<Result<String, String>> {
+        let mut reader = FrameReader::new(input);
+        let mut out = Vec::new();
+        while let Some(frame) = reader.next().await.unwrap() {
+            out.push(match frame {
+                Frame::Body(body) => Ok(String::from_utf8(body).unwrap()),
+                Frame::Garbage(reason) => Err(reason),
+            });
+        }
+        out
+    }
+
+    fn frame(body: &str) -> String {
+        format!("Content-Length: {}\r\n\r\n{body}", body.len())
+    }
+
+    #[tokio::test]
+    async fn resynchronises_after_every_kind_of_bad_header() {
+        let good = frame(r#"{"a":1}"#);
+        let cases = [
+            format!("Content-Type: x\r\n\r\n{{}}{good}"),
+            format!("Content-Length: twelve\r\n\r\n{{\"x\":1}}{good}"),
+            format!("not a header at all\r\n\r\n{good}"),
+            format!("Content-Length: 3\r\n\r\n{{\"x\": 1}}{good}"),
+            format!("Content-Length: 999999999999\r\n\r\n{good}"),
+            format!("\r\n\r\n{good}"),
+            format!("{}{good}", "x".repeat(20_000)),
+        ];
+        for case in cases {
+            let frames = frames(case.as_bytes()).await;
+            assert_eq!(frames.last(), Some(&Ok(r#"{"a":1}"#.to_string())), "{case:?} gave {frames:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn lf_only_headers_and_lowercase_names_are_read() {
+        let input = "content-length: 2\n\n{}Content-Length: 2\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n[]";
+        assert_eq!(frames(input.as_bytes()).await, [Ok("{}".to_string()), Ok("[]".to_string())]);
+    }
+
+    fn refusal(body: &str) -> Value {
+        match check(body.as_bytes()) {
+            Verdict::Forward => panic!("{body} was forwarded"),
+            Verdict::Refuse(reply) => serde_json::from_slice(&reply).unwrap(),
+        }
+    }
+
+    #[test]
+    fn json_that_is_not_json_rpc_gets_invalid_request() {
+        for (body, id) in [
+            (r#"{"jsonrpc":"2.0","id":1.5,"method":"initialize"}"#, Value::Null),
+            (r#"{"jsonrpc":"2.0","id":{"a":1},"method":"initialize"}"#, Value::Null),
+            (r#"{"jsonrpc":"2.0","id":7,"method":5}"#, serde_json::json!(7)),
+            (r#"{"jsonrpc":"1.0","id":"x","method":"shutdown"}"#, serde_json::json!("x")),
+            (r#"{"id":3,"method":"shutdown"}"#, serde_json::json!(3)),
+            ("null", Value::Null),
+            ("42", Value::Null),
+            (r#""text""#, Value::Null),
+            (r#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"x"}"#, Value::Null),
+        ] {
+            let reply = refusal(body);
+            assert_eq!(reply["error"]["code"], -32600, "{body}: {reply}");
+            assert_eq!(reply["id"], id, "{body}: {reply}");
+        }
+        let empty = refusal("[]");
+        assert_eq!((empty["error"]["code"].as_i64(), &empty["id"]), (Some(-32600), &Value::Null));
+        let batch = refusal(r#"[{"jsonrpc":"2.0","id":1,"method":"shutdown"},5]"#);
+        assert_eq!(batch.as_array().unwrap().len(), 2);
+        assert_eq!(batch[0]["id"], 1);
+        assert_eq!(batch[1]["id"], Value::Null);
+        let not_json = refusal("{ nope");
+        assert_eq!(not_json["error"]["code"], -32700);
+    }
+
+    #[test]
+    fn valid_messages_are_forwarded() {
+        for body in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#,
+            r#"{"jsonrpc":"2.0","id":"a","method":"shutdown"}"#,
+            r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+            r#"{"jsonrpc":"2.0","id":5,"result":null}"#,
+            r#"{"jsonrpc":"2.0","id":5,"error":{"code":-32601,"message":"no"}}"#,
+            r#"{"jsonrpc":"2.0","id":null,"method":"x"}"#,
+        ] {
+            assert!(matches!(check(body.as_bytes()), Verdict::Forward), "{body}");
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| serde_json::json!(n)),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| serde_json::json!(f)),
+            prop_oneof![Just("2.0".to_string()), Just("1.0".to_string()), "[a-z/$]{0,12}"].prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("jsonrpc"),
+                        Just("id"),
+                        Just("method"),
+                        Just("params"),
+                        Just("result"),
+                        Just("error"),
+                        Just("code"),
+                        Just("message"),
+                        Just("data")
+                    ]
+                    .prop_map(str::to_string),
+                    inner,
+                    0..6
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    #[test]
+    fn the_fast_path_is_as_strict_as_tower_lsp() {
+        for body in [
+            r#"{"jsonrpc":"2.0","method":null}"#,
+            r#"{"jsonrpc":"2.0","method":"x","method":"y"}"#,
+            r#"{"jsonrpc":"2.0","method":"x","params":1,"params":2}"#,
+            r#"{"jsonrpc":2.0,"method":"x"}"#,
+            r#"{"jsonrpc":"2.0","id":1.0,"method":"x"}"#,
+            r#"{"jsonrpc":"2.0","id":true,"method":"x"}"#,
+        ] {
+            assert!(!is_request(body.as_bytes()), "{body}");
+            assert!(serde_json::from_str::<Incoming>(body).is_err(), "{body}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whatever is refused would have ended tower-lsp's loop, and whatever is forwarded it
+        /// decodes; every refusal is a JSON-RPC error (or a list of them).
+        #[test]
+        fn the_guard_agrees_with_tower_lsp(value in json_value()) {
+            let body = value.to_string();
+            if is_request(body.as_bytes()) {
+                prop_assert!(serde_json::from_str::<Incoming>(&body).is_ok(), "fast path accepted {}", body);
+            }
+            match check(body.as_bytes()) {
+                Verdict::Forward => prop_assert!(serde_json::from_str::<Incoming>(&body).is_ok()),
+                Verdict::Refuse(reply) => {
+                    prop_assert!(serde_json::from_str::<Incoming>(&body).is_err());
+                    let reply: Value = serde_json::from_slice(&reply).unwrap();
+                    let replies = match reply { Value::Array(items) => items, single => vec![single] };
+                    for reply in replies {
+                        prop_assert_eq!(&reply["jsonrpc"], "2.0");
+                        prop_assert!(reply["error"]["code"] == -32600 || reply["error"]["code"] == -32700);
+                    }
+                }
+            }
+        }
     }
 }

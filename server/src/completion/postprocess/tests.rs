@@ -183,3 +183,83 @@ fn continuation_lines_written_from_column_zero_are_anchored_at_the_cursor_line()
         Some("for item in items:\n        result += item\n    return result")
     );
 }
+
+const GO: Option<Language> = Some(Language::Go);
+
+#[test]
+fn a_leading_line_break_does_not_insert_a_blank_line() {
+    // GLM's content very often starts with "\n" after its reasoning.
+    let document = "def add(a, b):\n    $0\n";
+    assert_eq!(clean_at(document, PYTHON, "\nreturn a + b").as_deref(), Some("return a + b"));
+    assert_eq!(clean_at(document, PYTHON, "\n\n  \nreturn a + b\n").as_deref(), Some("return a + b"));
+    let document = "fn add(a: i32, b: i32) -> i32 {\n    $0\n}\n";
+    assert_eq!(clean_at(document, RUST, "\na + b").as_deref(), Some("a + b"));
+    // In a single-line context the first line is the answer, not the empty line before it.
+    let document = "def main():\n    total = add(1, $0)\n";
+    assert_eq!(clean_at(document, PYTHON, "\n2").as_deref(), Some("2"));
+    // After an operator the answer continues the line.
+    let document = "def main(items):\n    total = $0\n";
+    assert_eq!(clean_at(document, PYTHON, "\nlen(items)").as_deref(), Some("len(items)"));
+    let document = "fn main() {\n    let total = $0\n}\n";
+    assert_eq!(clean_at(document, RUST, "\nitems.len();").as_deref(), Some("items.len();"));
+}
+
+#[test]
+fn a_leading_line_break_stays_where_the_line_is_complete() {
+    // A finished statement: the answer is the next line.
+    let document = "fn main() {\n    let x = 1;$0\n}\n";
+    assert_eq!(clean_at(document, RUST, "\nlet y = 2;").as_deref(), Some("\n    let y = 2;"));
+    assert_eq!(clean_at(document, RUST, "\n    let y = 2;").as_deref(), Some("\n    let y = 2;"));
+    // Python has no `;`: the answer only parses on its own line.
+    let document = "def main():\n    x = 1$0\n";
+    assert_eq!(clean_at(document, PYTHON, "\ny = 2").as_deref(), Some("\n    y = 2"));
+    // A block opener.
+    let document = "def add(a, b):$0\n";
+    assert_eq!(clean_at(document, PYTHON, "\n    return a + b").as_deref(), Some("\n    return a + b"));
+}
+
+#[test]
+fn an_answer_carrying_the_lines_indentation_is_not_indented_twice() {
+    let document = "def add(a, b):\n    $0\n";
+    for answer in
+        ["    return a + b", "\n    return a + b", "```python\n    return a + b\n```", "```py\n\n    return a + b\n```"]
+    {
+        assert_eq!(clean_at(document, PYTHON, answer).as_deref(), Some("return a + b"), "{answer:?}");
+    }
+    // Tabs in a tab-indented file, and spaces written for one.
+    let document = "package main\n\nfunc add(a, b int) int {\n\t$0\n}\n";
+    for answer in ["\treturn a + b", "    return a + b", "\n\treturn a + b"] {
+        assert_eq!(clean_at(document, GO, answer).as_deref(), Some("return a + b"), "{answer:?}");
+    }
+}
+
+#[test]
+fn whole_line_answers_keep_their_shape() {
+    let document = "def total(items):\n    result = 0\n    $0\n";
+    let expected = Some("for item in items:\n        result += item\n    return result");
+    for answer in [
+        // As the lines stand in the file.
+        "    for item in items:\n        result += item\n    return result",
+        "\n    for item in items:\n        result += item\n    return result\n",
+        // From column 0.
+        "for item in items:\n    result += item\nreturn result",
+        // First line from the cursor, the rest as in the file.
+        "for item in items:\n        result += item\n    return result",
+    ] {
+        assert_eq!(clean_at(document, PYTHON, answer).as_deref(), expected, "{answer:?}");
+    }
+    // A block whose first line is shallower than the cursor moves in as a whole.
+    let document = "def f(items):\n    for item in items:\n        $0\n";
+    assert_eq!(
+        clean_at(document, PYTHON, "    if item:\n        print(item)").as_deref(),
+        Some("if item:\n            print(item)")
+    );
+}
+
+#[test]
+fn a_space_the_line_already_ends_with_is_not_doubled() {
+    let document = "def main(items):\n    total = $0\n";
+    assert_eq!(clean_at(document, PYTHON, " len(items)").as_deref(), Some("len(items)"));
+    let document = "fn main() {\n    let total = $0;\n}\n";
+    assert_eq!(clean_at(document, RUST, " 1").as_deref(), Some("1"));
+}
