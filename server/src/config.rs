@@ -2,12 +2,15 @@
 //! `initializationOptions` and `workspace/didChangeConfiguration` — later sources win.
 //!
 //! Every source is turned into a JSON object with the settings' camelCase keys and applied
-//! key by key: a bad value is reported (naming the key and what is allowed) and skipped, so
-//! the server keeps the value it had from the sources below it.
+//! key by key through the schema (`schema::SETTINGS`, the one list of settings): a bad value
+//! or an unknown key is reported (naming the key and what is allowed) and skipped, so the
+//! server keeps the value it had from the sources below it.
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+pub mod schema;
 
 use crate::glm::provider::{GENERIC_KEY_VARIABLE, PROVIDER_KEY_VARIABLES};
 pub use crate::glm::{HttpSettings, Provider};
@@ -171,7 +174,7 @@ pub struct ActionsConfig {
 }
 
 /// Unit-test generation. `verify` and `command` run programs, so only the user's own
-/// configuration may set them (see [`USER_ONLY_KEYS`]).
+/// configuration may set them (they are `user_only` in the schema).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TestsConfig {
     /// Run the generated tests and keep only those that pass.
@@ -282,7 +285,8 @@ impl Config {
                 errors.push(ConfigError {
                     source: "configuration".into(),
                     key: "provider".into(),
-                    message: "`custom` needs `baseUrl` (the endpoint's URL before /chat/completions);                               using the bigmodel preset"
+                    message: "`custom` needs `baseUrl` (the endpoint's URL before /chat/completions); \
+                              using the bigmodel preset"
                         .into(),
                 });
                 provider = Provider::Bigmodel;
@@ -355,14 +359,6 @@ impl std::fmt::Debug for Sources {
     }
 }
 
-/// Keys a file inside the workspace may not set: a cloned repository must not be able to
-/// send the user's key to a server of its choosing, nor make the server run a command.
-/// `provider` picks the server (and which key variable is read) just as `baseUrl` does, and
-/// `http` could route the traffic through a proxy of the repository's choosing or make TLS
-/// trust its certificate authority. Dotted keys are nested (`tests.command` is `[tests]
-/// command = ...`).
-pub const USER_ONLY_KEYS: [&str; 6] = ["apiKey", "baseUrl", "provider", "http", "tests.verify", "tests.command"];
-
 /// The environment variables that hold API keys.
 pub const KEY_VARIABLES: [&str; 5] =
     [GENERIC_KEY_VARIABLE, "ZHIPUAI_API_KEY", "ZAI_API_KEY", "RUNAPI_KEY", "COMETAPI_KEY"];
@@ -380,23 +376,19 @@ impl Sources {
         }
         if let Some(path) = workspace_root.map(|root| root.join("glm-lsp.toml")) {
             if let Some(mut value) = read_toml(&path, &mut errors) {
-                if let Some(object) = value.as_object_mut() {
-                    for key in USER_ONLY_KEYS {
-                        if remove_dotted(object, key) {
-                            errors.push(ConfigError {
-                                source: path.display().to_string(),
-                                key: key.to_string(),
-                                message: "a workspace file may not set this; put it in your user config \
-                                          (~/.config/glm-lsp/config.toml), the environment or your editor settings"
-                                    .to_string(),
-                            });
-                        }
-                    }
+                for key in schema::remove_user_only(&mut value) {
+                    errors.push(ConfigError {
+                        source: path.display().to_string(),
+                        key: key.to_string(),
+                        message: "a workspace file may not set this; put it in your user config \
+                                  (~/.config/glm-lsp/config.toml), the environment or your editor settings"
+                            .to_string(),
+                    });
                 }
                 sources.workspace_file = Some((path, value));
             }
         }
-        let mut environment = Map::new();
+        let mut environment = serde_json::Map::new();
         sources.key_variables = KEY_VARIABLES
             .iter()
             .filter_map(|name| {
@@ -438,16 +430,6 @@ impl Sources {
     }
 }
 
-/// Removes `a.b` from `{"a": {"b": ...}}` (or `a` from the top); whether it was there.
-fn remove_dotted(object: &mut Map<String, Value>, key: &str) -> bool {
-    match key.split_once('.') {
-        None => object.remove(key).is_some(),
-        Some((head, rest)) => {
-            object.get_mut(head).and_then(Value::as_object_mut).is_some_and(|inner| remove_dotted(inner, rest))
-        }
-    }
-}
-
 /// Editors send either `{"glm-lsp": {...}}` or the section itself.
 pub fn section_of(value: &Value) -> &Value {
     value.get(SECTION).unwrap_or(value)
@@ -469,331 +451,45 @@ fn read_toml(path: &Path, errors: &mut Vec<ConfigError>) -> Option<Value> {
 }
 
 impl Config {
-    /// Applies one source's object onto `self`, key by key.
+    /// Applies one source's object onto `self`, setting by setting, through the schema: a
+    /// bad value or an unknown key is reported and skipped.
     pub fn apply(&mut self, source: &str, layer: &Value, errors: &mut Vec<ConfigError>) {
+        let mut fail = |key: String, message: String| {
+            errors.push(ConfigError { source: source.to_string(), key, message });
+        };
         let Some(object) = layer.as_object() else {
             if !layer.is_null() && !is_empty_lua_table(layer) {
-                errors.push(ConfigError {
-                    source: source.into(),
-                    key: SECTION.into(),
-                    message: "expected an object of settings".into(),
-                });
+                fail(SECTION.into(), "expected an object of settings".into());
             }
             return;
         };
-        let mut setter = Setter { source, errors };
-        for (key, value) in object {
-            let explicit = &mut self.explicit;
-            if value.is_null() {
-                continue;
-            }
-            match key.as_str() {
-                "apiKey" => setter.string(key, value, |v| {
-                    explicit.api_key = Some(v).filter(|k| !k.is_empty());
-                    explicit.api_key_source = Some(source.to_string());
-                }),
-                "provider" => {
-                    let ids: Vec<&str> = Provider::ALL.iter().map(|provider| provider.id()).collect();
-                    setter.choice(key, value, &ids, |v| explicit.provider = Provider::parse(v))
+        schema::walk(object, "", &mut |entry| match entry {
+            schema::Entry::Setting(setting, value) => {
+                match setting.kind.accept(self, value) {
+                    // The key's source decides its precedence over the key variables.
+                    Ok(()) if setting.key == "apiKey" => self.explicit.api_key_source = Some(source.to_string()),
+                    Ok(()) => {}
+                    Err(message) => fail(setting.key.to_string(), message),
                 }
-                "baseUrl" => setter.url(key, value, |v| explicit.base_url = Some(v)),
-                "model" => setter.nonempty(key, value, |v| explicit.model = Some(v)),
-                "thinking" => setter.bool(key, value, |v| self.thinking = v),
-                "temperature" => setter.float(key, value, 0.0, 2.0, |v| self.temperature = Some(v)),
-                "topP" => setter.float(key, value, 0.0, 1.0, |v| self.top_p = Some(v)),
-                "maxTokens" => setter.int(key, value, 1, 131_072, |v| self.max_tokens = Some(v as u32)),
-                "maxConcurrency" => setter.int(key, value, 1, 64, |v| explicit.max_concurrency = Some(v as usize)),
-                "timeoutSecs" => setter.int(key, value, 1, 3600, |v| self.timeout_secs = v),
-                "price" => setter.price(key, value, |v| self.price = Some(v)),
-                "completion" => self.apply_completion(&mut setter, value),
-                "context" => self.apply_context(&mut setter, value),
-                "actions" => self.apply_actions(&mut setter, value),
-                "tests" => self.apply_tests(&mut setter, value),
-                "http" => self.apply_http(&mut setter, value),
-                _ => tracing::debug!(key, source, "ignoring unknown setting"),
             }
-        }
+            schema::Entry::NotAnObject(key) => fail(key, "expected an object".into()),
+            schema::Entry::Unknown(key) => {
+                let hint = match schema::suggestion(&key) {
+                    Some(known) => format!("unknown setting; did you mean `{known}`?"),
+                    None => "unknown setting (the README's Configuration section lists them all)".to_string(),
+                };
+                fail(key, hint);
+            }
+        });
         // Keep the resolved fields current for callers that apply one layer by hand; the
         // sources resolve again with the key variables.
         self.resolve_endpoint(&[], &mut Vec::new());
-    }
-
-    fn apply_http(&mut self, setter: &mut Setter, value: &Value) {
-        let Some(object) = setter.object("http", value) else {
-            return;
-        };
-        for (key, value) in object {
-            let key_path = format!("http.{key}");
-            match key.as_str() {
-                "proxy" => setter.proxy(&key_path, value, |v| self.http.proxy = v),
-                "caFile" => setter.ca_file(&key_path, value, |v| self.http.ca_file = v),
-                _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
-            }
-        }
-    }
-
-    fn apply_completion(&mut self, setter: &mut Setter, value: &Value) {
-        let Some(object) = setter.object("completion", value) else {
-            return;
-        };
-        let completion = &mut self.completion;
-        for (key, value) in object {
-            let key_path = format!("completion.{key}");
-            match key.as_str() {
-                "enabled" => setter.bool(&key_path, value, |v| completion.enabled = v),
-                "trigger" => setter.choice(&key_path, value, &["auto", "manual"], |v| {
-                    completion.trigger = if v == "auto" { Trigger::Auto } else { Trigger::Manual }
-                }),
-                "debounceMs" => setter.int(&key_path, value, 0, 10_000, |v| completion.debounce_ms = v),
-                "style" => setter.choice(&key_path, value, &CompletionStyle::NAMES, |v| {
-                    completion.style = CompletionStyle::from_name(v)
-                }),
-                "maxWaitMs" => setter.int(&key_path, value, 0, 3_600_000, |v| completion.max_wait_ms = Some(v)),
-                "thinking" => setter.bool(&key_path, value, |v| completion.thinking = v),
-                "maxTokens" => setter.int(&key_path, value, 16, 131_072, |v| completion.max_tokens = v as u32),
-                "languages" => setter.strings(&key_path, value, |v| completion.languages = Some(v)),
-                _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
-            }
-        }
-    }
-
-    fn apply_context(&mut self, setter: &mut Setter, value: &Value) {
-        let Some(object) = setter.object("context", value) else {
-            return;
-        };
-        for (key, value) in object {
-            let key_path = format!("context.{key}");
-            match key.as_str() {
-                "budgetTokens" => {
-                    setter.int(&key_path, value, 256, 150_000, |v| self.context.budget_tokens = v as usize)
-                }
-                "exclude" => setter.globs(&key_path, value, |v| self.context.exclude = v),
-                _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
-            }
-        }
-    }
-
-    /// `actions` is either the list of custom actions or an object with `resolve`,
-    /// `confirm`, `maxTokens` and `custom`.
-    fn apply_actions(&mut self, setter: &mut Setter, value: &Value) {
-        if value.is_array() {
-            setter.custom_actions("actions", value, |v| self.actions.custom = v);
-            return;
-        }
-        let Some(object) = setter.object("actions", value) else {
-            return;
-        };
-        for (key, value) in object {
-            let key_path = format!("actions.{key}");
-            match key.as_str() {
-                "resolve" => setter.bool(&key_path, value, |v| self.actions.resolve = v),
-                "confirm" => setter.bool(&key_path, value, |v| self.actions.confirm = v),
-                "maxTokens" => setter.int(&key_path, value, 256, 131_072, |v| self.actions.max_tokens = v as u32),
-                "custom" => setter.custom_actions(&key_path, value, |v| self.actions.custom = v),
-                _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
-            }
-        }
     }
 }
 
 /// Neovim encodes an empty Lua table `{}` as `[]`: as settings, it means no settings.
 fn is_empty_lua_table(value: &Value) -> bool {
     value.as_array().is_some_and(Vec::is_empty)
-}
-
-impl Config {
-    fn apply_tests(&mut self, setter: &mut Setter, value: &Value) {
-        let Some(object) = setter.object("tests", value) else {
-            return;
-        };
-        for (key, value) in object {
-            let key_path = format!("tests.{key}");
-            match key.as_str() {
-                "verify" => setter.bool(&key_path, value, |v| self.tests.verify = v),
-                "timeoutSecs" => setter.int(&key_path, value, 1, 86_400, |v| self.tests.timeout_secs = v),
-                "repairRounds" => setter.int(&key_path, value, 0, 5, |v| self.tests.repair_rounds = v as u32),
-                "command" => {
-                    setter.string(&key_path, value, |v| self.tests.command = Some(v).filter(|c| !c.is_empty()))
-                }
-                _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
-            }
-        }
-    }
-}
-
-/// Validates one value and either sets it or records why not.
-struct Setter<'a> {
-    source: &'a str,
-    errors: &'a mut Vec<ConfigError>,
-}
-
-impl Setter<'_> {
-    fn fail(&mut self, key: &str, message: impl Into<String>) {
-        self.errors.push(ConfigError {
-            source: self.source.to_string(),
-            key: key.to_string(),
-            message: message.into(),
-        });
-    }
-
-    fn object<'v>(&mut self, key: &str, value: &'v Value) -> Option<&'v Map<String, Value>> {
-        let object = value.as_object();
-        if object.is_none() && !is_empty_lua_table(value) {
-            self.fail(key, "expected an object");
-        }
-        object
-    }
-
-    fn string(&mut self, key: &str, value: &Value, set: impl FnOnce(String)) {
-        match value.as_str() {
-            Some(text) => set(text.trim().to_string()),
-            None => self.fail(key, "expected a string"),
-        }
-    }
-
-    fn nonempty(&mut self, key: &str, value: &Value, set: impl FnOnce(String)) {
-        match value.as_str().map(str::trim) {
-            Some(text) if !text.is_empty() => set(text.to_string()),
-            _ => self.fail(key, "expected a non-empty string"),
-        }
-    }
-
-    fn url(&mut self, key: &str, value: &Value, set: impl FnOnce(String)) {
-        match value.as_str().map(str::trim) {
-            Some(url) if reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => {
-                set(url.trim_end_matches('/').to_string())
-            }
-            _ => self.fail(key, "expected an http(s) URL such as https://open.bigmodel.cn/api/paas/v4"),
-        }
-    }
-
-    /// A proxy URL (`http://host:port`, with `user:password@` if needed); `""` means none.
-    fn proxy(&mut self, key: &str, value: &Value, set: impl FnOnce(Option<String>)) {
-        match value.as_str().map(str::trim) {
-            Some("") => set(None),
-            Some(url)
-                if reqwest::Url::parse(url)
-                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) =>
-            {
-                set(Some(url.to_string()))
-            }
-            _ => self.fail(key, "expected a proxy URL such as http://proxy.example.com:3128 (or \"\" for none)"),
-        }
-    }
-
-    /// A readable PEM file of CA certificates, by absolute path (or `~/…`); `""` means none.
-    fn ca_file(&mut self, key: &str, value: &Value, set: impl FnOnce(Option<PathBuf>)) {
-        let Some(text) = value.as_str().map(str::trim) else {
-            self.fail(key, "expected the path of a PEM file of CA certificates");
-            return;
-        };
-        if text.is_empty() {
-            set(None);
-            return;
-        }
-        let path = match text.strip_prefix("~/") {
-            Some(rest) => match std::env::var_os("HOME") {
-                Some(home) => PathBuf::from(home).join(rest),
-                None => PathBuf::from(text),
-            },
-            None => PathBuf::from(text),
-        };
-        if !path.is_absolute() {
-            self.fail(key, format!("`{text}` is not an absolute path (or ~/…)"));
-            return;
-        }
-        match std::fs::read_to_string(&path) {
-            Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => set(Some(path)),
-            Ok(_) => {
-                self.fail(key, format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display()))
-            }
-            Err(error) => self.fail(key, format!("cannot read {}: {error}", path.display())),
-        }
-    }
-
-    fn bool(&mut self, key: &str, value: &Value, set: impl FnOnce(bool)) {
-        match value.as_bool() {
-            Some(flag) => set(flag),
-            None => self.fail(key, "expected true or false"),
-        }
-    }
-
-    fn int(&mut self, key: &str, value: &Value, min: u64, max: u64, set: impl FnOnce(u64)) {
-        match value.as_u64().or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)) {
-            Some(number) if (min..=max).contains(&number) => set(number),
-            _ => self.fail(key, format!("expected a whole number from {min} to {max}")),
-        }
-    }
-
-    fn float(&mut self, key: &str, value: &Value, min: f64, max: f64, set: impl FnOnce(f32)) {
-        match value.as_f64() {
-            Some(number) if (min..=max).contains(&number) => set(number as f32),
-            _ => self.fail(key, format!("expected a number from {min} to {max}")),
-        }
-    }
-
-    fn choice(&mut self, key: &str, value: &Value, allowed: &[&str], set: impl FnOnce(&str)) {
-        match value.as_str().filter(|v| allowed.contains(v)) {
-            Some(choice) => set(choice),
-            None => self.fail(key, format!("expected one of {}", allowed.join(", "))),
-        }
-    }
-
-    fn strings(&mut self, key: &str, value: &Value, set: impl FnOnce(Vec<String>)) {
-        let strings: Option<Vec<String>> =
-            value.as_array().and_then(|items| items.iter().map(|item| item.as_str().map(str::to_string)).collect());
-        match strings {
-            Some(strings) => set(strings),
-            None => self.fail(key, "expected a list of strings"),
-        }
-    }
-
-    fn globs(&mut self, key: &str, value: &Value, set: impl FnOnce(Vec<String>)) {
-        let mut parsed = None;
-        self.strings(key, value, |globs| parsed = Some(globs));
-        let Some(globs) = parsed else { return };
-        if let Some(bad) = globs.iter().find(|glob| globset::Glob::new(glob).is_err()) {
-            self.fail(key, format!("`{bad}` is not a valid glob"));
-            return;
-        }
-        set(globs)
-    }
-
-    fn price(&mut self, key: &str, value: &Value, set: impl FnOnce(Price)) {
-        let field = |name: &str| value.get(name).and_then(Value::as_f64).filter(|v| *v >= 0.0);
-        match (field("input"), field("output")) {
-            (Some(input), Some(output)) => {
-                set(Price { input, cached_input: field("cachedInput").unwrap_or(input), output })
-            }
-            _ => self.fail(
-                key,
-                "expected {\"input\": USD per million tokens, \"output\": ..., \"cachedInput\": ... (optional)}",
-            ),
-        }
-    }
-
-    fn custom_actions(&mut self, key: &str, value: &Value, set: impl FnOnce(Vec<CustomAction>)) {
-        let Some(items) = value.as_array() else {
-            self.fail(key, "expected a list of {\"title\", \"prompt\", \"kind\"} objects");
-            return;
-        };
-        let mut actions = Vec::new();
-        for (index, item) in items.iter().enumerate() {
-            let text = |name: &str| item.get(name).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty());
-            match (text("title"), text("prompt")) {
-                (Some(title), Some(prompt)) => actions.push(CustomAction {
-                    title: title.to_string(),
-                    kind: text("kind").unwrap_or("refactor.rewrite").to_string(),
-                    prompt: prompt.to_string(),
-                }),
-                _ => {
-                    self.fail(&format!("{key}[{index}]"), "each action needs a non-empty \"title\" and \"prompt\"");
-                    return;
-                }
-            }
-        }
-        set(actions)
-    }
 }
 
 #[cfg(test)]
@@ -980,7 +676,7 @@ mod tests {
         assert_eq!(config.http.proxy, None);
         assert_eq!(config.model, "glm-4.6");
         let keys: Vec<&str> = errors.iter().map(|error| error.key.as_str()).collect();
-        assert_eq!(keys, ["provider", "http"]);
+        assert_eq!(keys, ["provider", "http.proxy"]);
         std::fs::remove_dir_all(&root).unwrap();
     }
 

@@ -75,12 +75,17 @@ enum Command {
         /// The workspace root whose glm-lsp.toml applies (default: the current directory).
         #[arg(long, default_value = ".")]
         root: PathBuf,
+        /// Editor settings as JSON (`{"model": ...}`, what an editor would send), applied
+        /// over the files and the environment, so the check matches what the editor runs.
+        #[arg(long)]
+        settings: Option<String>,
     },
 }
 
-/// The configuration a server started in `root` would use, before editor settings.
-fn load_config(root: &std::path::Path) -> glm_lsp::config::Config {
-    let (sources, mut errors) = glm_lsp::config::Sources::load(Some(root), &|name| std::env::var(name).ok());
+/// The configuration a server started in `root` would use, given the editor's settings.
+fn load_config(root: &std::path::Path, editor_settings: serde_json::Value) -> glm_lsp::config::Config {
+    let (mut sources, mut errors) = glm_lsp::config::Sources::load(Some(root), &|name| std::env::var(name).ok());
+    sources.client_settings = editor_settings;
     let (config, more_errors) = sources.resolve();
     errors.extend(more_errors);
     for error in errors {
@@ -112,7 +117,7 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::SUCCESS
         }
         Some(Command::Context { file, line, character, root, open, json, budget }) => {
-            let budget = budget.unwrap_or_else(|| load_config(&root).context.budget_tokens);
+            let budget = budget.unwrap_or_else(|| load_config(&root, serde_json::Value::Null).context.budget_tokens);
             match glm_lsp::context::cli::run(&file, line, character, &root, &open, json, budget) {
                 Ok(output) => {
                     print(output.trim_end());
@@ -125,7 +130,7 @@ fn main() -> std::process::ExitCode {
             }
         }
         Some(Command::GenerateTests { file, line, function, root, write, verify, test_command, json }) => {
-            let config = load_config(&root);
+            let config = load_config(&root, serde_json::Value::Null);
             let options =
                 glm_lsp::testgen::cli::Options { file, line, function, root, write, verify, test_command, json };
             match runtime.block_on(glm_lsp::testgen::cli::run(&options, &config)) {
@@ -145,8 +150,15 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
-        Some(Command::Doctor { root }) => {
-            let config = load_config(&root);
+        Some(Command::Doctor { root, settings }) => {
+            let editor_settings = match settings.as_deref().map(serde_json::from_str).transpose() {
+                Ok(settings) => settings.unwrap_or_default(),
+                Err(error) => {
+                    eprintln!("error: --settings is not valid JSON: {error}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            let config = load_config(&root, editor_settings);
             let report = runtime.block_on(glm_lsp::glm::doctor(&config.glm_settings()));
             print(&report.to_string());
             if report.is_ok() {

@@ -97,7 +97,9 @@ impl Setup {
         assert!(result.is_null(), "the command answers at once");
         loop {
             let progress = self.client.expect_notification("$/progress", Duration::from_secs(30)).await.unwrap();
-            if progress["value"]["kind"] == "end" {
+            // A completion that waited has its own progress, which may end after its answer.
+            let completion = progress["token"].as_str().is_some_and(|token| token.starts_with("glm-lsp/completion/"));
+            if progress["value"]["kind"] == "end" && !completion {
                 return progress["value"]["message"].as_str().unwrap_or_default().to_string();
             }
         }

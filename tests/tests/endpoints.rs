@@ -159,7 +159,7 @@ async fn only_the_user_picks_the_provider() {
         messages
     };
     assert!(messages.iter().any(|m| m.contains("`provider`") && m.contains("may not set this")), "{messages:?}");
-    assert!(messages.iter().any(|m| m.contains("`http`") && m.contains("may not set this")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("`http.proxy`") && m.contains("may not set this")), "{messages:?}");
     let status = setup.status().await;
     assert_eq!(status["provider"], "custom", "GLM_BASE_URL (the mock) decides, not the workspace: {status}");
     assert_eq!(status["baseUrl"], setup.mock.base_url());

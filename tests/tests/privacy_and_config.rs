@@ -189,3 +189,67 @@ async fn pull_model_clients_are_asked_for_their_settings() {
     assert_eq!(status["model"], "glm-4.7-flash");
     setup.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_mistyped_setting_is_named_with_the_key_meant() {
+    let mut setup = Setup::new(test_settings()).await;
+    setup
+        .client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({ "settings": { "glm-lsp": { "completion": { "debounceMS": 10 }, "model": "glm-4.6" } } }),
+        )
+        .await
+        .unwrap();
+    let message = setup.client.expect_notification("window/showMessage", Duration::from_secs(5)).await.unwrap();
+    let text = message["message"].as_str().unwrap();
+    assert!(
+        text.contains("`completion.debounceMS`") && text.contains("did you mean `completion.debounceMs`?"),
+        "{text}"
+    );
+    let status =
+        setup.client.request("workspace/executeCommand", json!({ "command": "glm-lsp.status" })).await.unwrap();
+    assert_eq!(status["model"], "glm-4.6", "the rest of the settings still apply");
+    setup.shutdown().await;
+}
+
+/// `glm-lsp doctor --settings` checks what an editor would run: here the endpoint and model
+/// come from the editor's settings alone.
+#[tokio::test]
+async fn doctor_uses_the_editor_settings_it_is_given() {
+    let mock = glm_lsp_e2e::mock_glm::MockGlm::start().await;
+    mock.set_expected_key(TEST_KEY);
+    mock.set_default_reply(Reply::text("ok"));
+    let root = temp_project("doctor");
+    // The environment names the mock too, so a refused setting cannot send anything elsewhere.
+    let doctor = |settings: serde_json::Value| {
+        tokio::process::Command::new(glm_lsp_e2e::lsp_client::server_binary())
+            .args(["doctor", "--root"])
+            .arg(&root)
+            .arg("--settings")
+            .arg(settings.to_string())
+            .env("GLM_BASE_URL", format!("{}/from-the-environment", mock.base_url()))
+            .env_remove("GLM_MODEL")
+            .env("GLM_API_KEY", TEST_KEY)
+            .env("XDG_CONFIG_HOME", root.join("config"))
+            .output()
+    };
+    let output = doctor(json!({ "baseUrl": mock.base_url(), "model": "glm-4.6" })).await.unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(mock.requests().len(), 1);
+    assert_eq!(mock.requests()[0].path, "/chat/completions", "the settings' endpoint, not the environment's");
+    assert_eq!(mock.requests()[0].body["model"], "glm-4.6");
+
+    let output = doctor(json!({ "baseUrl": "not a url" })).await.unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`baseUrl`"), "a bad setting is named");
+    assert_eq!(mock.requests()[1].path, "/from-the-environment/chat/completions");
+    let output = tokio::process::Command::new(glm_lsp_e2e::lsp_client::server_binary())
+        .args(["doctor", "--settings", "{not json"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--settings is not valid JSON"));
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -1,14 +1,13 @@
 //! Streams shaped exactly like public captures of the live API (`tests/fixtures/wire/`),
 //! replayed byte for byte by the mock, through the built binary: a completion and a code
-//! action for each shape, with the number of upstream requests each one took.
-//!
-//! Test generation (another workstream's feature) runs through the same client and should
-//! get the same replay test per shape once it lands.
+//! action for each shape, with the number of upstream requests each one took, and test
+//! generation for the fault shapes (the answer shapes carry code, not tests).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use glm_lsp_e2e::harness::Setup;
+use glm_lsp_e2e::harness::{Setup, TempProject};
+use glm_lsp_e2e::lsp_client::ClientOptions;
 use glm_lsp_e2e::mock_glm::Reply;
 use serde_json::{json, Value};
 
@@ -182,5 +181,92 @@ async fn finish_reason_sensitive_says_the_content_was_blocked() {
     assert_eq!(setup.mock.requests().len(), 2, "a blocked answer is not asked for again");
     let messages: Vec<Value> = setup.client.take_notifications("window/showMessage");
     assert_eq!(messages.len(), 1, "{messages:?}");
+    setup.shutdown().await;
+}
+
+const CALC_PY: &str = "def add(a, b):\n    return a + b\n";
+const CALC_TESTS_PY: &str = "from calc import add\n\n\ndef test_adds():\n    assert add(1, 2) == 3\n";
+
+fn tests_answer() -> Reply {
+    Reply::thinking_then("One case.", format!("```python\n{CALC_TESTS_PY}```"))
+}
+
+/// An editor on a one-module Python project, `calc.py` open.
+async fn testgen_setup(name: &str) -> (Setup, TempProject, String) {
+    let project = TempProject::new(name, &[("calc.py", CALC_PY)]);
+    let options = ClientOptions { root: Some(project.dir.clone()), ..ClientOptions::default() };
+    let mut setup = Setup::with_options(options).await;
+    let uri = project.uri("calc.py");
+    setup.client.open(&uri, "python", CALC_PY).await.unwrap();
+    (setup, project, uri)
+}
+
+/// Runs "Generate tests for `add`"; the progress's end message.
+async fn generate_tests(setup: &mut Setup, uri: &str) -> String {
+    let position = setup.client.position_after(uri, "return a +");
+    setup.run_action(uri, &position, "GLM: Generate tests for `add`").await
+}
+
+/// Nothing was created or changed, on disk or in the editor.
+fn nothing_written(setup: &Setup, project: &TempProject) {
+    assert_eq!(project.files(), ["calc.py"], "no test file on disk");
+    assert!(
+        !setup.client.server_requests.iter().any(|request| request["method"] == "workspace/applyEdit"),
+        "no edit was sent"
+    );
+}
+
+#[tokio::test]
+async fn test_generation_retries_an_sse_rate_limit_error_event() {
+    let (mut setup, project, uri) = testgen_setup("wire-testgen-1302").await;
+    setup.mock.push_reply(captured("event_error_1302"));
+    setup.mock.push_reply(tests_answer());
+    let message = generate_tests(&mut setup, &uri).await;
+    assert_eq!(message, "1 test generated (not run) in test_calc.py");
+    assert_eq!(setup.client.text(&project.uri("test_calc.py")), CALC_TESTS_PY);
+    assert_eq!(setup.mock.requests().len(), 2, "the 1302 was retried once");
+    assert_eq!(setup.take_messages(), ["glm-lsp: 1 test generated (not run) in test_calc.py"]);
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn test_generation_retries_a_network_error_finish() {
+    let (mut setup, project, uri) = testgen_setup("wire-testgen-network").await;
+    setup.mock.push_reply(captured("finish_network_error"));
+    setup.mock.push_reply(tests_answer());
+    let message = generate_tests(&mut setup, &uri).await;
+    assert_eq!(message, "1 test generated (not run) in test_calc.py");
+    assert_eq!(setup.client.text(&project.uri("test_calc.py")), CALC_TESTS_PY);
+    assert_eq!(setup.mock.requests().len(), 2);
+    assert_eq!(setup.take_messages(), ["glm-lsp: 1 test generated (not run) in test_calc.py"]);
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn test_generation_with_the_balance_exhausted_is_explained_and_writes_nothing() {
+    let (mut setup, project, uri) = testgen_setup("wire-testgen-1113").await;
+    setup.mock.set_default_reply(captured("data_error_1113"));
+    let message = generate_tests(&mut setup, &uri).await;
+    assert!(message.contains("balance is exhausted"), "{message}");
+    assert_eq!(setup.mock.requests().len(), 1, "balance exhausted is never retried");
+    nothing_written(&setup, &project);
+    let messages = setup.take_messages();
+    assert_eq!(messages.len(), 1, "told once: {messages:?}");
+    assert!(messages[0].contains("balance is exhausted"), "{messages:?}");
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn test_generation_blocked_by_the_content_filter_writes_nothing() {
+    let (mut setup, project, uri) = testgen_setup("wire-testgen-sensitive").await;
+    setup.mock.set_default_reply(captured("finish_sensitive"));
+    let message = generate_tests(&mut setup, &uri).await;
+    assert!(message.contains("content filter blocked"), "{message}");
+    assert_eq!(setup.mock.requests().len(), 1, "a blocked answer is not asked for again");
+    nothing_written(&setup, &project);
+    assert_eq!(
+        setup.take_messages(),
+        ["glm-lsp: the provider's content filter blocked the answer; nothing was changed"]
+    );
     setup.shutdown().await;
 }

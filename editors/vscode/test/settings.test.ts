@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+
+import { explicitSettings, Inspected, presentation, serverSettings } from '../src/settings';
+
+const packageJson = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as Parameters<typeof serverSettings>[0];
+
+test("the server's settings are the generated ones, without the extension's own or the key", () => {
+  const keys = serverSettings(packageJson).map((setting) => setting.key);
+  assert.ok(keys.includes('completion.debounceMs'));
+  assert.ok(keys.includes('baseUrl'));
+  assert.ok(keys.includes('completion.style'));
+  for (const own of ['serverPath', 'trace.server', 'apiKey']) {
+    assert.ok(!keys.includes(own), own);
+  }
+  assert.deepEqual(
+    serverSettings(packageJson)
+      .filter((setting) => setting.userOnly)
+      .map((setting) => setting.key)
+      .sort(),
+    ['baseUrl', 'http.caFile', 'http.proxy', 'provider', 'tests.command', 'tests.verify'],
+  );
+});
+
+test('only values the user set are sent, nested; a workspace cannot set a user-only one', () => {
+  const values: Record<string, Inspected> = {
+    model: { globalValue: 'glm-4.6', workspaceValue: 'glm-4.7-flash' },
+    baseUrl: { globalValue: 'https://api.z.ai/api/paas/v4', workspaceValue: 'https://evil.example' },
+    'completion.debounceMs': { globalValue: 50 },
+    'completion.maxWaitMs': {},
+    'context.exclude': { workspaceValue: ['*.secret'] },
+  };
+  const settings = serverSettings(packageJson);
+  assert.deepEqual(
+    explicitSettings(settings, (key) => values[key]),
+    {
+      baseUrl: 'https://api.z.ai/api/paas/v4',
+      model: 'glm-4.7-flash',
+      completion: { debounceMs: 50 },
+      context: { exclude: ['*.secret'] },
+    },
+  );
+  assert.deepEqual(explicitSettings(settings, () => undefined), {});
+});
+
+test('auto means ghost text alone in VS Code', () => {
+  assert.deepEqual(presentation('auto'), { ghostText: true, list: false });
+  assert.deepEqual(presentation(undefined), { ghostText: true, list: false });
+  assert.deepEqual(presentation('inline'), { ghostText: true, list: false });
+  assert.deepEqual(presentation('list'), { ghostText: false, list: true });
+  assert.deepEqual(presentation('both'), { ghostText: true, list: true });
+});
