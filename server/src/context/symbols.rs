@@ -243,8 +243,11 @@ pub fn header(text: &str, node: Node) -> String {
     header.to_string()
 }
 
-/// The node whose text is the declaration: a Go `type_spec` alone lacks its `type` keyword,
-/// a JavaScript `variable_declarator` its `const`.
+/// The node whose text is the declaration as the author wrote it: a Go `type_spec` alone
+/// lacks its `type` keyword, a JavaScript `variable_declarator` its `const`, a declaration
+/// its `export` (or `export default`), a Python function its decorators (`@property`,
+/// `@staticmethod` change how it is called). The model needs the lead to know a name can
+/// be imported and how it is used.
 fn declaration_node(node: Node) -> Node {
     const WRAPPERS: &[&str] = &[
         "type_declaration",
@@ -254,10 +257,25 @@ fn declaration_node(node: Node) -> Node {
         "variable_declaration",
         "expression_statement",
     ];
-    match node.parent() {
+    let mut node = match node.parent() {
         Some(parent) if WRAPPERS.contains(&parent.kind()) && parent.named_child_count() == 1 => parent,
         _ => node,
+    };
+    while let Some(parent) = node.parent() {
+        let wraps = match parent.kind() {
+            "export_statement" => {
+                parent.child_by_field_name("declaration") == Some(node)
+                    || parent.child_by_field_name("value") == Some(node)
+            }
+            "decorated_definition" => parent.child_by_field_name("definition") == Some(node),
+            _ => false,
+        };
+        if !wraps {
+            break;
+        }
+        node = parent;
     }
+    node
 }
 
 /// Whether a declaration sits at file level (directly, or inside an `export`).
@@ -283,6 +301,14 @@ fn is_function_like(node: Node) -> bool {
 
 /// The body of a function, class or declaration (through a JS `const f = () => {}`).
 fn body_of(node: Node) -> Option<Node> {
+    let wrapped = match node.kind() {
+        "export_statement" => node.child_by_field_name("declaration").or_else(|| node.child_by_field_name("value")),
+        "decorated_definition" => node.child_by_field_name("definition"),
+        _ => None,
+    };
+    if let Some(inner) = wrapped {
+        return body_of(inner);
+    }
     if let Some(body) = node.child_by_field_name("body") {
         return Some(body);
     }
@@ -304,9 +330,18 @@ fn signature(text: &str, node: Node, kind: SymbolKind) -> String {
     }
     let signature = match kind {
         SymbolKind::Function | SymbolKind::Method => match body_of(node) {
+            // The header exactly as written, through its opening brace (or colon, or `=>`),
+            // so its first line is the source's first line.
             Some(body) if body.start_byte() > node.start_byte() => {
                 let header = text[node.start_byte()..body.start_byte()].trim_end();
-                header.trim_end_matches('{').trim_end().to_string()
+                let body_text = &text[body.byte_range()];
+                if body_text.starts_with('{') {
+                    format!("{header} {{ ... }}")
+                } else if header.ends_with(':') {
+                    header.to_string()
+                } else {
+                    format!("{header} ...")
+                }
             }
             _ => whole.to_string(),
         },
