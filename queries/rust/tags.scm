@@ -30,3 +30,5 @@
 (scoped_identifier path: (identifier) @name) @reference.type
 (scoped_identifier name: (identifier) @name) @reference.variable
 (identifier) @name @reference.variable
+; `crate::Item::None`: the type is the last segment of the path.
+(scoped_identifier path: (scoped_identifier name: (identifier) @name)) @reference.type

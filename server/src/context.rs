@@ -315,6 +315,9 @@ struct Wanted {
     /// The name as defined (an import's `as` alias is undone).
     name: String,
     container: Option<String>,
+    /// Reached through a qualifier whose type is unknown (`Jwt.verify`, `utils.isDate`): not
+    /// a definition of the current file's top level.
+    member: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -323,6 +326,8 @@ struct Use {
     distance: usize,
     /// The strongest use: a call or a type rather than a mere value.
     kind: ReferenceKind,
+    /// Reached through a path into the current crate (`crate::Item`, `super::Usage`).
+    in_crate: bool,
 }
 
 /// The names a file's imports bring in: every identifier of its import statements, and the
@@ -350,6 +355,22 @@ impl ImportNames {
             }
             words.insert(word.to_string());
             previous = [previous[1], Some(word)];
+        }
+        // `const { constants: errorConstants } = require(…)`: `original: alias` (never `::`).
+        let bytes = import_text.as_bytes();
+        for (colon, _) in import_text.match_indices(':') {
+            let doubled = bytes.get(colon + 1) == Some(&b':') || colon > 0 && bytes[colon - 1] == b':';
+            if doubled {
+                continue;
+            }
+            let original = import_text[..colon].trim_end();
+            let original =
+                &original[original.rfind(|c: char| !is_identifier_char(c) && c != '$').map_or(0, |i| i + 1)..];
+            let alias = import_text[colon + 1..].trim_start();
+            let alias = &alias[..alias.find(|c: char| !is_identifier_char(c) && c != '$').unwrap_or(alias.len())];
+            if !original.is_empty() && !alias.is_empty() && !alias.starts_with(|c: char| c.is_ascii_digit()) {
+                aliases.insert(alias.to_string(), original.to_string());
+            }
         }
         // `* as ns`: the word before `as` came from an earlier clause; undo it.
         for (alias, _) in aliases.clone() {
@@ -384,26 +405,33 @@ fn wanted_definitions(
     bindings: &HashMap<String, String>,
 ) -> BTreeMap<Wanted, Use> {
     let mut wanted: BTreeMap<Wanted, Use> = BTreeMap::new();
-    let mut add = |name: &str, container: Option<String>, distance: usize, kind: ReferenceKind| {
-        let name = imports.aliases.get(name).map_or(name, String::as_str).to_string();
-        let entry = wanted.entry(Wanted { name, container }).or_insert(Use { distance, kind });
-        entry.distance = entry.distance.min(distance);
-        entry.kind = entry.kind.min(kind);
+    let mut add = |name: &str, container: Option<String>, member: bool, usage: Use| {
+        // A name imported under an alias is never the current file's own definition.
+        let original = imports.aliases.get(name);
+        let member = member || original.is_some();
+        let name = original.map_or(name, String::as_str).to_string();
+        let entry = wanted.entry(Wanted { name, container, member }).or_insert(usage);
+        entry.distance = entry.distance.min(usage.distance);
+        entry.kind = entry.kind.min(usage.kind);
+        entry.in_crate |= usage.in_crate;
     };
     for reference in references {
         let distance = reference.range.start.abs_diff(offset);
+        let in_crate = matches!(reference.qualifier.as_deref(), Some("crate" | "super"));
+        let usage = Use { distance, kind: reference.kind, in_crate };
         let containers: Vec<String> = match reference.qualifier.as_deref() {
+            None | Some("crate" | "super") => Vec::new(),
             Some("self" | "this" | "Self" | "cls") => receivers.to_vec(),
             Some(qualifier) => match bindings.get(qualifier) {
                 Some(bound) => vec![bound.clone()],
                 None => vec![imports.aliases.get(qualifier).map_or(qualifier, String::as_str).to_string()],
             },
-            None => Vec::new(),
         };
+        let member = !containers.is_empty();
         for container in containers {
-            add(&reference.name, Some(container), distance, reference.kind);
+            add(&reference.name, Some(container), false, usage);
         }
-        add(&reference.name, None, distance, reference.kind);
+        add(&reference.name, None, member, usage);
     }
     wanted
 }
@@ -418,6 +446,21 @@ fn is_test_or_example(path: &Path) -> bool {
                 Some("test" | "tests" | "testdata" | "examples" | "example" | "benches" | "fixtures" | "__tests__")
             )
         })
+}
+
+/// How many leading folders `other` shares with the current file: among several
+/// definitions of a name, the nearest one is most often meant.
+fn shared_folders(current: Option<&Path>, other: &Path) -> usize {
+    let Some(current) = current.and_then(Path::parent) else {
+        return 0;
+    };
+    let other = other.parent().unwrap_or(other);
+    current.components().zip(other.components()).take_while(|(a, b)| a == b).count()
+}
+
+/// The `src` folder of the Rust crate the file is in.
+fn crate_source_root(path: Option<&Path>) -> Option<&Path> {
+    path?.ancestors().skip(1).find(|ancestor| ancestor.file_name().is_some_and(|name| name == "src"))
 }
 
 /// Whether two files are in one package: the same folder in Go and Java, where a package's
@@ -438,9 +481,14 @@ fn resolve(
         range.start < window.end && range.end > window.start || (range.start <= offset && offset < range.end)
     };
     // A member asked for through a type matches only definitions of that type.
-    let fits = |want: &Wanted, symbol: &Symbol| {
+    // In languages with type names of their own, a name used only as a type is not a function.
+    let typed_language = !matches!(language, Language::Python | Language::JavaScript);
+    let fits = |want: &Wanted, usage: &Use, symbol: &Symbol| {
         symbol.name == want.name
             && want.container.as_ref().map_or(true, |container| symbol.container.as_ref() == Some(container))
+            && !(typed_language
+                && usage.kind == ReferenceKind::Type
+                && matches!(symbol.kind, SymbolKind::Function | SymbolKind::Method))
     };
     let mut candidates = Vec::new();
     // What is settled: a wanted definition found, and (for bare names) the name itself.
@@ -448,8 +496,8 @@ fn resolve(
     let mut shown: HashSet<(String, usize)> = HashSet::new();
 
     // 1. The same file.
-    for (want, usage) in wanted {
-        for symbol in current_symbols.iter().filter(|symbol| fits(want, symbol)) {
+    for (want, usage) in wanted.iter().filter(|(want, _)| !want.member) {
+        for symbol in current_symbols.iter().filter(|symbol| fits(want, usage, symbol)) {
             settled.insert(want);
             if visible(&symbol.range) || !shown.insert((current_file.to_string(), symbol.range.start)) {
                 continue;
@@ -489,12 +537,15 @@ fn resolve(
     open_files.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     for (want, usage) in wanted {
         if settled.contains(want)
-            || want.container.is_none() && settled.iter().any(|done| done.name == want.name && done.container.is_none())
+            || want.container.is_none()
+                && settled
+                    .iter()
+                    .any(|done| done.name == want.name && (done.member || done.container.is_some() || !want.member))
         {
             continue;
         }
         for (_, recency, file, facts) in &open_files {
-            let Some(symbol) = facts.symbols.iter().find(|symbol| fits(want, symbol)) else {
+            let Some(symbol) = facts.symbols.iter().find(|symbol| fits(want, usage, symbol)) else {
                 continue;
             };
             settled.insert(want);
@@ -510,7 +561,12 @@ fn resolve(
     // value is most often a local, so it needs the imports or the package to vouch for it.
     let same_exclude = input.exclude.patterns() == input.workspace.exclude().patterns();
     for (want, usage) in wanted {
-        if settled.contains(want) || want.container.is_none() && settled.iter().any(|done| done.name == want.name) {
+        if settled.contains(want)
+            || want.container.is_none()
+                && settled
+                    .iter()
+                    .any(|done| done.name == want.name && (done.member || done.container.is_some() || !want.member))
+        {
             continue;
         }
         let imported_name = imports.words.contains(&want.name);
@@ -525,15 +581,19 @@ fn resolve(
                         .map_or(true, |container| hit.symbol.container.as_ref() == Some(container))
             });
             let mut count = 0;
-            // Lower is better: (not vouched for, in tests or examples, path, position).
-            let mut best: Option<((bool, bool), &IndexedSymbol)> = None;
+            // Lower is better: (not vouched for, in tests or examples, fewer folders shared
+            // with the current file, path, position).
+            type Key = (bool, bool, std::cmp::Reverse<usize>);
+            let mut best: Option<(Key, &IndexedSymbol)> = None;
             for hit in usable {
                 count += 1;
                 let vouched =
                     is_imported(import_text, Some(&hit.path)) || same_package(language, current_path, &hit.path);
+                let relative = hit.path.strip_prefix(input.root.unwrap_or(Path::new(""))).unwrap_or(&hit.path);
                 let key = (
                     !vouched,
-                    is_test_or_example(hit.path.strip_prefix(input.root.unwrap_or(Path::new(""))).unwrap_or(&hit.path)),
+                    is_test_or_example(relative),
+                    std::cmp::Reverse(shared_folders(current_path, &hit.path)),
                 );
                 let better = match &best {
                     None => true,
@@ -546,14 +606,17 @@ fn resolve(
                     best = Some((key, hit));
                 }
             }
-            let ((not_vouched, _), hit) = best?;
+            let ((not_vouched, _, _), hit) = best?;
             let vouched = !not_vouched;
+            // `crate::Item`: the definition in this crate, wherever it is re-exported from.
+            let in_this_crate = usage.in_crate
+                && crate_source_root(current_path).is_some_and(|source_root| hit.path.starts_with(source_root));
             let accepted = if usage.kind == ReferenceKind::Variable {
                 vouched && (imported_name || same_package(language, current_path, &hit.path))
-                    || imported_name && count <= 3
-                    || want.container.is_some() && count <= 3
+                    || (imported_name || want.container.is_some()) && count <= 3
+                    || in_this_crate
             } else {
-                vouched || imported_name || count <= 3 || want.container.is_some()
+                vouched || imported_name || count <= 3 || want.container.is_some() || in_this_crate
             };
             accepted.then(|| hit.clone())
         });
@@ -591,15 +654,27 @@ fn candidate(
 /// (`use crate::geometry::Point`, `from geometry import`, `import "./geometry"`,
 /// `#include "geometry.h"`, `import com.acme.Point;`).
 fn is_imported(import_text: &str, path: Option<&Path>) -> bool {
-    let Some(stem) = path.and_then(Path::file_stem).and_then(|stem| stem.to_str()) else {
+    let Some(path) = path else {
         return false;
     };
-    if stem.is_empty() || import_text.is_empty() {
+    let Some(stem) = path.file_stem().and_then(|stem| stem.to_str()) else {
+        return false;
+    };
+    // A folder's entry file is imported by the folder's name (`./utils/jwt` is
+    // `utils/jwt/index.ts`, `crate::de` is `de/mod.rs`), and a Go package is its folder.
+    let by_folder =
+        matches!(stem, "index" | "mod" | "__init__") || path.extension().is_some_and(|extension| extension == "go");
+    let folder = by_folder.then(|| path.parent().and_then(Path::file_name).and_then(|name| name.to_str())).flatten();
+    contains_word(import_text, stem) || folder.is_some_and(|folder| contains_word(import_text, folder))
+}
+
+fn contains_word(text: &str, word: &str) -> bool {
+    if word.is_empty() || text.is_empty() {
         return false;
     }
-    import_text.match_indices(stem).any(|(index, _)| {
-        let before = import_text[..index].chars().next_back();
-        let after = import_text[index + stem.len()..].chars().next();
+    text.match_indices(word).any(|(index, _)| {
+        let before = text[..index].chars().next_back();
+        let after = text[index + word.len()..].chars().next();
         !before.is_some_and(is_identifier_char) && !after.is_some_and(is_identifier_char)
     })
 }
