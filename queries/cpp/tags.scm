@@ -25,3 +25,5 @@
 (call_expression function: (field_expression field: (field_identifier) @name)) @reference.call
 (call_expression function: (qualified_identifier name: (identifier) @name)) @reference.call
 (type_identifier) @name @reference.type
+; Names used as values (constants, module-level variables, identifier arguments).
+(identifier) @name @reference.variable

@@ -6,6 +6,7 @@
 (type_alias name: (type_identifier) @name) @definition.type
 (const_declaration (const_spec name: (identifier) @name) @definition.constant)
 (var_declaration (var_spec name: (identifier) @name) @definition.constant)
+(var_declaration (var_spec_list (var_spec name: (identifier) @name) @definition.constant))
 
 (call_expression function: [
     (identifier) @name
@@ -15,3 +16,6 @@
   ]) @reference.call
 (type_identifier) @name @reference.type
 (composite_literal type: (type_identifier) @name) @reference.type
+; Names used as values (constants, module-level variables, identifier arguments).
+(identifier) @name @reference.variable
+(selector_expression field: (field_identifier) @name) @reference.variable

@@ -13,3 +13,6 @@
 (method_invocation object: (identifier) @name) @reference.type
 (object_creation_expression type: (type_identifier) @name) @reference.type
 (type_identifier) @name @reference.type
+; Names used as values (constants, module-level variables, identifier arguments).
+(identifier) @name @reference.variable
+(field_access field: (identifier) @name) @reference.variable

@@ -11,3 +11,6 @@
 (type (identifier) @name) @reference.type
 (argument_list (identifier) @name) @reference.type
 (attribute object: (identifier) @name) @reference.type
+; Names used as values (constants, module-level variables, identifier arguments).
+(identifier) @name @reference.variable
+(attribute attribute: (identifier) @name) @reference.variable

@@ -25,3 +25,10 @@
 (macro_invocation macro: (identifier) @name) @reference.call
 (struct_expression name: (type_identifier) @name) @reference.type
 (type_identifier) @name @reference.type
+; Names used as values (constants, module-level variables, identifier arguments).
+; `Value::Null`, `Decor::EMPTY`: the path is a type, the name an associated item.
+(scoped_identifier path: (identifier) @name) @reference.type
+(scoped_identifier name: (identifier) @name) @reference.variable
+(identifier) @name @reference.variable
+; `crate::Item::None`: the type is the last segment of the path.
+(scoped_identifier path: (scoped_identifier name: (identifier) @name)) @reference.type

@@ -25,8 +25,39 @@
       name: (identifier) @name
       value: [(number) (string) (object) (array) (template_string) (new_expression) (as_expression)]) @definition.constant)
 
+; CommonJS and prototype members: `exports.isString = function`, `Runnable.prototype.slow = function`.
+(expression_statement
+  (assignment_expression
+    left: (member_expression property: (property_identifier) @name)
+    right: [(function_expression) (arrow_function)]) @definition.function)
+; Functions in module-level objects (`module.exports = {…}`, `jQuery.extend({…})`); the
+; engine keeps only those.
+(pair key: (property_identifier) @name value: [(function_expression) (arrow_function)]) @definition.method
+; Module-level variables of any other value (`export var rtrimCSS = new RegExp(…)`); a
+; `require` is an import, not a definition.
+(lexical_declaration
+  (variable_declarator
+    name: (identifier) @name
+    value: [(regex) (binary_expression) (unary_expression) (member_expression) (identifier) (ternary_expression)
+            (true) (false) (null) (await_expression) (class)]) @definition.constant)
+(variable_declaration
+  (variable_declarator
+    name: (identifier) @name
+    value: [(number) (string) (object) (array) (template_string) (new_expression) (regex) (binary_expression)
+            (unary_expression) (member_expression) (identifier) (ternary_expression) (true) (false) (null)]) @definition.constant)
+((lexical_declaration
+  (variable_declarator name: (identifier) @name value: (call_expression function: (_) @_callee)) @definition.constant)
+  (#not-eq? @_callee "require"))
+((variable_declaration
+  (variable_declarator name: (identifier) @name value: (call_expression function: (_) @_callee)) @definition.constant)
+  (#not-eq? @_callee "require"))
+
 (call_expression function: (identifier) @name) @reference.call
 (call_expression function: (member_expression property: (property_identifier) @name)) @reference.call
 (new_expression constructor: (identifier) @name) @reference.type
 (member_expression object: (identifier) @name) @reference.type
 (type_identifier) @name @reference.type
+; Names used as values (constants, module-level variables, identifier arguments).
+(identifier) @name @reference.variable
+(shorthand_property_identifier) @name @reference.variable
+(member_expression property: (property_identifier) @name) @reference.variable

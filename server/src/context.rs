@@ -10,9 +10,10 @@ pub mod cli;
 pub mod index;
 pub mod privacy;
 pub mod queries;
+pub mod receivers;
 pub mod symbols;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ use serde::Serialize;
 
 pub use index::{IndexedSymbol, WorkspaceIndex};
 pub use privacy::{redact, Exclude, DEFAULT_EXCLUDE};
+use symbols::ReferenceKind;
 pub use symbols::{Symbol, SymbolKind};
 
 use crate::document::Document;
@@ -212,16 +214,29 @@ pub fn gather(input: &ContextInput) -> Context {
             }
         }
         let references = symbols::references(language, &text, tree, reference_range);
-        let mut nearest: HashMap<&str, usize> = HashMap::new();
-        for reference in &references {
-            let distance = reference.range.start.abs_diff(offset);
-            let entry = nearest.entry(reference.name.as_str()).or_insert(distance);
-            *entry = (*entry).min(distance);
-        }
         let import_text: String =
             facts.imports.iter().filter_map(|range| text.get(range.clone())).collect::<Vec<_>>().join("\n");
-        let mut candidates =
-            resolve(input, &facts.symbols, &nearest, &file, document_path.as_deref(), &window, offset, &import_text);
+        let imports = ImportNames::read(&import_text);
+        let receivers = receivers::receiver_types(&text, &enclosing);
+        let bindings = match enclosing.last() {
+            Some(innermost) if innermost.byte_range().len() <= 64 * 1024 => receivers::binding_types(&text, *innermost),
+            _ => HashMap::new(),
+        };
+        let wanted = wanted_definitions(&references, offset, &imports, &receivers, &bindings);
+        let mut candidates = resolve(
+            input,
+            &facts.symbols,
+            &wanted,
+            &Resolving {
+                current_file: &file,
+                current_path: document_path.as_deref(),
+                window: &window,
+                offset,
+                import_text: &import_text,
+                imports: &imports,
+                language,
+            },
+        );
         candidates.sort_by(|a, b| a.rank.cmp(&b.rank));
         let mut included: Vec<(String, Range<usize>)> = Vec::new();
         for candidate in candidates {
@@ -292,39 +307,213 @@ struct Candidate {
     section: Section,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A definition the code at the cursor needs: a name, and the type it is reached through
+/// when that is known (`Usage` for `Usage::new`, for `usage.render()` after
+/// `let usage = Usage::new(…)`, for `self.render()` inside `impl Usage`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Wanted {
+    /// The name as defined (an import's `as` alias is undone).
+    name: String,
+    container: Option<String>,
+    /// Reached through a qualifier whose type is unknown (`Jwt.verify`, `utils.isDate`): not
+    /// a definition of the current file's top level.
+    member: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Use {
+    /// Bytes from the cursor to the nearest use.
+    distance: usize,
+    /// The strongest use: a call or a type rather than a mere value.
+    kind: ReferenceKind,
+    /// Reached through a path into the current crate (`crate::Item`, `super::Usage`).
+    in_crate: bool,
+}
+
+/// The names a file's imports bring in: every identifier of its import statements, and the
+/// `as` aliases they define (`use a::b as c`, `from .x import y as _y`,
+/// `import { a as b }`), alias to original.
+struct ImportNames {
+    words: HashSet<String>,
+    aliases: HashMap<String, String>,
+}
+
+impl ImportNames {
+    fn read(import_text: &str) -> ImportNames {
+        let mut words = HashSet::new();
+        let mut aliases = HashMap::new();
+        let mut previous: [Option<&str>; 2] = [None, None];
+        for word in import_text.split(|character: char| !is_identifier_char(character) && character != '$') {
+            if word.is_empty() {
+                continue;
+            }
+            // `original as alias`: the word before `as` is the original; `* as ns` has none.
+            if let [Some(original), Some("as")] = previous {
+                if original != "as" {
+                    aliases.insert(word.to_string(), original.to_string());
+                }
+            }
+            words.insert(word.to_string());
+            previous = [previous[1], Some(word)];
+        }
+        // `const { constants: errorConstants } = require(…)`: `original: alias` (never `::`).
+        let bytes = import_text.as_bytes();
+        for (colon, _) in import_text.match_indices(':') {
+            let doubled = bytes.get(colon + 1) == Some(&b':') || colon > 0 && bytes[colon - 1] == b':';
+            if doubled {
+                continue;
+            }
+            let original = import_text[..colon].trim_end();
+            let original =
+                &original[original.rfind(|c: char| !is_identifier_char(c) && c != '$').map_or(0, |i| i + 1)..];
+            let alias = import_text[colon + 1..].trim_start();
+            let alias = &alias[..alias.find(|c: char| !is_identifier_char(c) && c != '$').unwrap_or(alias.len())];
+            if !original.is_empty() && !alias.is_empty() && !alias.starts_with(|c: char| c.is_ascii_digit()) {
+                aliases.insert(alias.to_string(), original.to_string());
+            }
+        }
+        // `* as ns`: the word before `as` came from an earlier clause; undo it.
+        for (alias, _) in aliases.clone() {
+            let star = format!("* as {alias}");
+            if import_text.contains(&star) {
+                aliases.remove(&alias);
+            }
+        }
+        ImportNames { words, aliases }
+    }
+}
+
+/// What resolving needs to know about the current file.
+struct Resolving<'a> {
+    current_file: &'a str,
+    current_path: Option<&'a Path>,
+    window: &'a Range<usize>,
+    offset: usize,
+    import_text: &'a str,
+    imports: &'a ImportNames,
+    language: Language,
+}
+
+/// The definitions the references ask for, each with its nearest use. A qualified use
+/// (`Usage::new`, `url.copy_with()`, `self.flush()`) asks for the member of the type the
+/// qualifier names or is known to have; the resolver falls back to the bare name.
+fn wanted_definitions(
+    references: &[symbols::Reference],
+    offset: usize,
+    imports: &ImportNames,
+    receivers: &[String],
+    bindings: &HashMap<String, String>,
+) -> BTreeMap<Wanted, Use> {
+    let mut wanted: BTreeMap<Wanted, Use> = BTreeMap::new();
+    let mut add = |name: &str, container: Option<String>, member: bool, usage: Use| {
+        // A name imported under an alias is never the current file's own definition.
+        let original = imports.aliases.get(name);
+        let member = member || original.is_some();
+        let name = original.map_or(name, String::as_str).to_string();
+        let entry = wanted.entry(Wanted { name, container, member }).or_insert(usage);
+        entry.distance = entry.distance.min(usage.distance);
+        entry.kind = entry.kind.min(usage.kind);
+        entry.in_crate |= usage.in_crate;
+    };
+    for reference in references {
+        let distance = reference.range.start.abs_diff(offset);
+        let in_crate = matches!(reference.qualifier.as_deref(), Some("crate" | "super"));
+        let usage = Use { distance, kind: reference.kind, in_crate };
+        let containers: Vec<String> = match reference.qualifier.as_deref() {
+            None | Some("crate" | "super") => Vec::new(),
+            Some("self" | "this" | "Self" | "cls") => receivers.to_vec(),
+            Some(qualifier) => match bindings.get(qualifier) {
+                Some(bound) => vec![bound.clone()],
+                None => vec![imports.aliases.get(qualifier).map_or(qualifier, String::as_str).to_string()],
+            },
+        };
+        let member = !containers.is_empty();
+        for container in containers {
+            add(&reference.name, Some(container), false, usage);
+        }
+        add(&reference.name, None, member, usage);
+    }
+    wanted
+}
+
+/// Whether `path` is a test, an example or a benchmark: a definition there ranks below one
+/// in the source.
+fn is_test_or_example(path: &Path) -> bool {
+    crate::testgen::is_test_file(path)
+        || path.components().any(|part| {
+            matches!(
+                part.as_os_str().to_str(),
+                Some("test" | "tests" | "testdata" | "examples" | "example" | "benches" | "fixtures" | "__tests__")
+            )
+        })
+}
+
+/// How many leading folders `other` shares with the current file: among several
+/// definitions of a name, the nearest one is most often meant.
+fn shared_folders(current: Option<&Path>, other: &Path) -> usize {
+    let Some(current) = current.and_then(Path::parent) else {
+        return 0;
+    };
+    let other = other.parent().unwrap_or(other);
+    current.components().zip(other.components()).take_while(|(a, b)| a == b).count()
+}
+
+/// The `src` folder of the Rust crate the file is in.
+fn crate_source_root(path: Option<&Path>) -> Option<&Path> {
+    path?.ancestors().skip(1).find(|ancestor| ancestor.file_name().is_some_and(|name| name == "src"))
+}
+
+/// Whether two files are in one package: the same folder in Go and Java, where a package's
+/// files use each other's names with no import.
+fn same_package(language: Language, current: Option<&Path>, other: &Path) -> bool {
+    matches!(language, Language::Go | Language::Java)
+        && current.and_then(Path::parent).is_some_and(|folder| other.parent() == Some(folder))
+}
+
 fn resolve(
     input: &ContextInput,
     current_symbols: &[Symbol],
-    nearest: &HashMap<&str, usize>,
-    current_file: &str,
-    current_path: Option<&Path>,
-    window: &Range<usize>,
-    offset: usize,
-    import_text: &str,
+    wanted: &BTreeMap<Wanted, Use>,
+    resolving: &Resolving,
 ) -> Vec<Candidate> {
+    let Resolving { current_file, current_path, window, offset, import_text, imports, language } = *resolving;
     let visible = |range: &Range<usize>| {
         range.start < window.end && range.end > window.start || (range.start <= offset && offset < range.end)
     };
+    // A member asked for through a type matches only definitions of that type.
+    // In languages with type names of their own, a name used only as a type is not a function.
+    let typed_language = !matches!(language, Language::Python | Language::JavaScript);
+    let fits = |want: &Wanted, usage: &Use, symbol: &Symbol| {
+        symbol.name == want.name
+            && want.container.as_ref().map_or(true, |container| symbol.container.as_ref() == Some(container))
+            && !(typed_language
+                && usage.kind == ReferenceKind::Type
+                && matches!(symbol.kind, SymbolKind::Function | SymbolKind::Method))
+    };
     let mut candidates = Vec::new();
-    let mut resolved: HashSet<&str> = HashSet::new();
+    // What is settled: a wanted definition found, and (for bare names) the name itself.
+    let mut settled: HashSet<&Wanted> = HashSet::new();
+    let mut shown: HashSet<(String, usize)> = HashSet::new();
 
     // 1. The same file.
-    for symbol in current_symbols {
-        let Some(&distance) = nearest.get(symbol.name.as_str()) else {
-            continue;
-        };
-        resolved.insert(symbol.name.as_str());
-        if visible(&symbol.range) {
-            continue;
+    for (want, usage) in wanted.iter().filter(|(want, _)| !want.member) {
+        for symbol in current_symbols.iter().filter(|symbol| fits(want, usage, symbol)) {
+            settled.insert(want);
+            if visible(&symbol.range) || !shown.insert((current_file.to_string(), symbol.range.start)) {
+                continue;
+            }
+            candidates.push(candidate(
+                SectionKind::CurrentFile,
+                current_file.to_string(),
+                symbol,
+                (0, 0, usage.distance),
+            ));
         }
-        candidates.push(candidate(SectionKind::CurrentFile, current_file.to_string(), symbol, (0, 0, distance)));
     }
 
-    // 2. Open documents, most recently edited first; then 3. the workspace index. A name is
-    // resolved by the first file that defines it, preferring a file the imports name.
+    // 2. Open documents, most recently edited first, preferring a file the imports name.
     let mut open_paths: HashSet<PathBuf> = HashSet::new();
-    let mut open_candidates: Vec<(bool, usize, Candidate)> = Vec::new();
+    let mut open_files = Vec::new();
     for (recency, open) in input.open_documents.iter().enumerate() {
         if open.uri == input.document.uri {
             continue;
@@ -341,73 +530,102 @@ fn resolve(
         }
         let facts = input.workspace.open_documents().facts(open, || open.rope.to_string());
         let file = display_path(path.as_deref(), &open.uri, input.root);
-        let imported = is_imported(import_text, path.as_deref());
-        for symbol in facts.symbols.iter() {
-            let Some(&distance) = nearest.get(symbol.name.as_str()) else {
+        let vouched = is_imported(import_text, path.as_deref())
+            || path.as_deref().is_some_and(|path| same_package(language, current_path, path));
+        open_files.push((!vouched, recency, file, facts));
+    }
+    open_files.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    for (want, usage) in wanted {
+        if settled.contains(want)
+            || want.container.is_none()
+                && settled
+                    .iter()
+                    .any(|done| done.name == want.name && (done.member || done.container.is_some() || !want.member))
+        {
+            continue;
+        }
+        for (_, recency, file, facts) in &open_files {
+            let Some(symbol) = facts.symbols.iter().find(|symbol| fits(want, usage, symbol)) else {
                 continue;
             };
-            if resolved.contains(symbol.name.as_str()) {
-                continue;
+            settled.insert(want);
+            if shown.insert((file.clone(), symbol.range.start)) {
+                candidates.push(candidate(SectionKind::OpenFile, file.clone(), symbol, (1, *recency, usage.distance)));
             }
-            open_candidates.push((
-                !imported,
-                recency,
-                candidate(SectionKind::OpenFile, file.clone(), symbol, (1, recency, distance)),
-            ));
-        }
-    }
-    open_candidates.sort_by(|a, b| (a.0, a.1, a.2.range.start).cmp(&(b.0, b.1, b.2.range.start)));
-    let mut taken: HashSet<String> = HashSet::new(); // names resolved by open files
-    for (_, _, open_candidate) in open_candidates {
-        if let Some(name) = open_candidate.section.symbol.clone() {
-            if taken.insert(name) {
-                candidates.push(open_candidate);
-            }
+            break;
         }
     }
 
-    let mut names: Vec<&&str> = nearest.keys().collect();
-    names.sort();
-    for name in names {
-        if resolved.contains(*name) || taken.contains(*name) {
+    // 3. The workspace index. A bare name with many definitions (`new`, `get`) is noise
+    // unless the imports, the package or its type single one out; a name used only as a
+    // value is most often a local, so it needs the imports or the package to vouch for it.
+    let same_exclude = input.exclude.patterns() == input.workspace.exclude().patterns();
+    for (want, usage) in wanted {
+        if settled.contains(want)
+            || want.container.is_none()
+                && settled
+                    .iter()
+                    .any(|done| done.name == want.name && (done.member || done.container.is_some() || !want.member))
+        {
             continue;
         }
-        let distance = nearest[*name];
-        // Prefer the file the imports name; a name defined in many unrelated files (`new`,
-        // `get`) is noise unless the imports disambiguate it.
-        let best = input.workspace.lookup_with(name, |hits| {
-            // The index never holds files its own globs exclude; check again only when the
-            // request's globs differ (settings changed since the build).
-            let same_exclude = input.exclude.patterns() == input.workspace.exclude().patterns();
-            let mut usable = hits.iter().filter(|hit| {
+        let imported_name = imports.words.contains(&want.name);
+        let best = input.workspace.lookup_with(&want.name, |hits| {
+            let usable = hits.iter().filter(|hit| {
                 Some(&*hit.path) != current_path
                     && !open_paths.contains(&*hit.path)
                     && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
+                    && want
+                        .container
+                        .as_ref()
+                        .map_or(true, |container| hit.symbol.container.as_ref() == Some(container))
             });
             let mut count = 0;
-            let mut best: Option<(bool, &IndexedSymbol)> = None;
-            for hit in usable.by_ref() {
+            // Lower is better: (not vouched for, in tests or examples, fewer folders shared
+            // with the current file, path, position).
+            type Key = (bool, bool, std::cmp::Reverse<usize>);
+            let mut best: Option<(Key, &IndexedSymbol)> = None;
+            for hit in usable {
                 count += 1;
-                let imported = is_imported(import_text, Some(&hit.path));
-                let better = match best {
+                let vouched =
+                    is_imported(import_text, Some(&hit.path)) || same_package(language, current_path, &hit.path);
+                let relative = hit.path.strip_prefix(input.root.unwrap_or(Path::new(""))).unwrap_or(&hit.path);
+                let key = (
+                    !vouched,
+                    is_test_or_example(relative),
+                    std::cmp::Reverse(shared_folders(current_path, &hit.path)),
+                );
+                let better = match &best {
                     None => true,
-                    Some((best_imported, best_hit)) => {
-                        (!imported, &hit.path, hit.symbol.range.start)
-                            < (!best_imported, &best_hit.path, best_hit.symbol.range.start)
+                    Some((best_key, best_hit)) => {
+                        (key, &hit.path, hit.symbol.range.start)
+                            < (*best_key, &best_hit.path, best_hit.symbol.range.start)
                     }
                 };
                 if better {
-                    best = Some((imported, hit));
+                    best = Some((key, hit));
                 }
             }
-            match best {
-                Some((imported, hit)) if imported || count <= 3 => Some(hit.clone()),
-                _ => None,
-            }
+            let ((not_vouched, _, _), hit) = best?;
+            let vouched = !not_vouched;
+            // `crate::Item`: the definition in this crate, wherever it is re-exported from.
+            let in_this_crate = usage.in_crate
+                && crate_source_root(current_path).is_some_and(|source_root| hit.path.starts_with(source_root));
+            let accepted = if usage.kind == ReferenceKind::Variable {
+                vouched && (imported_name || same_package(language, current_path, &hit.path))
+                    || (imported_name || want.container.is_some()) && count <= 3
+                    || in_this_crate
+            } else {
+                vouched || imported_name || count <= 3 || want.container.is_some() || in_this_crate
+            };
+            accepted.then(|| hit.clone())
         });
         let Some(best) = best else { continue };
+        settled.insert(want);
         let file = display_path(Some(&best.path), "", input.root);
-        candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, distance)));
+        if shown.insert((file.clone(), best.symbol.range.start)) {
+            candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, usage.distance)));
+        }
     }
     candidates
 }
@@ -436,15 +654,27 @@ fn candidate(
 /// (`use crate::geometry::Point`, `from geometry import`, `import "./geometry"`,
 /// `#include "geometry.h"`, `import com.acme.Point;`).
 fn is_imported(import_text: &str, path: Option<&Path>) -> bool {
-    let Some(stem) = path.and_then(Path::file_stem).and_then(|stem| stem.to_str()) else {
+    let Some(path) = path else {
         return false;
     };
-    if stem.is_empty() || import_text.is_empty() {
+    let Some(stem) = path.file_stem().and_then(|stem| stem.to_str()) else {
+        return false;
+    };
+    // A folder's entry file is imported by the folder's name (`./utils/jwt` is
+    // `utils/jwt/index.ts`, `crate::de` is `de/mod.rs`), and a Go package is its folder.
+    let by_folder =
+        matches!(stem, "index" | "mod" | "__init__") || path.extension().is_some_and(|extension| extension == "go");
+    let folder = by_folder.then(|| path.parent().and_then(Path::file_name).and_then(|name| name.to_str())).flatten();
+    contains_word(import_text, stem) || folder.is_some_and(|folder| contains_word(import_text, folder))
+}
+
+fn contains_word(text: &str, word: &str) -> bool {
+    if word.is_empty() || text.is_empty() {
         return false;
     }
-    import_text.match_indices(stem).any(|(index, _)| {
-        let before = import_text[..index].chars().next_back();
-        let after = import_text[index + stem.len()..].chars().next();
+    text.match_indices(word).any(|(index, _)| {
+        let before = text[..index].chars().next_back();
+        let after = text[index + word.len()..].chars().next();
         !before.is_some_and(is_identifier_char) && !after.is_some_and(is_identifier_char)
     })
 }

@@ -71,11 +71,11 @@ fn symbols_have_signatures_without_bodies() {
         "pub fn new(x: f64) -> Point {\n        Point { x }\n    }".into()
     )));
     assert!(summary.contains(&("LIMIT".into(), "constant", "const LIMIT: usize = 10;".into())));
-    // Long bodies are cut to the declaration.
+    // Long bodies are cut to the declaration, through its opening brace as written.
     let long = format!("pub fn parse(input: &str) -> Result<u32, String> {{\n{}}}\n", "    let _x = 1;\n".repeat(20));
     let tree = glm_lsp::language::parse_str(glm_lsp::language::Language::Rust, &long).unwrap();
     let found = symbols::extract(glm_lsp::language::Language::Rust, &long, &tree);
-    assert_eq!(found[0].signature, "pub fn parse(input: &str) -> Result<u32, String>");
+    assert_eq!(found[0].signature, "pub fn parse(input: &str) -> Result<u32, String> { ... }");
 }
 
 struct Scratch(std::path::PathBuf);

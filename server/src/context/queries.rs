@@ -44,6 +44,10 @@ impl QueryKind {
                 "definition.interface",
                 "reference.call",
                 "reference.type",
+                // A name used as a value: a constant, a static, a module-level variable, an
+                // identifier passed as an argument. Most are locals, so the resolver shows
+                // one only when the imports, the package or an open file vouch for it.
+                "reference.variable",
             ],
             QueryKind::Imports => &["import"],
             QueryKind::Context => &["context"],
@@ -108,6 +112,39 @@ pub fn get(language: Language, kind: QueryKind) -> Option<&'static Query> {
                 None
             }
         }
+    })
+    .as_ref()
+}
+
+/// Half of a tags query: its definition patterns or its reference patterns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagsPart {
+    Definitions,
+    References,
+}
+
+/// The tags query with only the patterns of one part enabled: extracting definitions (the
+/// index build, every edit of an open file) then never matches the reference patterns,
+/// which match nearly every identifier.
+pub fn tags(language: Language, part: TagsPart) -> Option<&'static Query> {
+    static COMPILED: [[OnceLock<Option<Query>>; 2]; Language::ALL.len()] =
+        [const { [const { OnceLock::new() }, const { OnceLock::new() }] }; Language::ALL.len()];
+    let language_index = Language::ALL.iter().position(|candidate| *candidate == language)?;
+    let slot = &COMPILED[language_index][part as usize];
+    slot.get_or_init(|| {
+        let mut query = compile(language, QueryKind::Tags, source(language, QueryKind::Tags)?).ok()?;
+        let is_reference: Vec<bool> = query.capture_names().iter().map(|name| name.starts_with("reference.")).collect();
+        for pattern in 0..query.pattern_count() {
+            let references = query
+                .capture_quantifiers(pattern)
+                .iter()
+                .zip(&is_reference)
+                .any(|(quantifier, reference)| *reference && *quantifier != tree_sitter::CaptureQuantifier::Zero);
+            if references != (part == TagsPart::References) {
+                query.disable_pattern(pattern);
+            }
+        }
+        Some(query)
     })
     .as_ref()
 }

@@ -9,7 +9,7 @@ use ropey::Rope;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{InputEdit, Node, QueryCursor, Tree};
 
-use super::queries::{self, QueryKind};
+use super::queries::{self, QueryKind, TagsPart};
 use crate::document::Document;
 use crate::language::Language;
 use crate::text::point_of;
@@ -27,6 +27,10 @@ pub struct Symbol {
     /// Zero-based first and last line of the definition.
     pub start_line: usize,
     pub end_line: usize,
+    /// The type, trait, class or object the definition is a member of (`Usage` for
+    /// `impl Usage { fn new() }`, `Context` for Go's `func (c *Context) Param`), so that
+    /// `Usage::new` and `c.Param()` find it among every `new` and `Param`.
+    pub container: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,11 +71,23 @@ impl SymbolKind {
     }
 }
 
-/// A use of a name: a call or a type.
+/// A use of a name: a call, a type, or a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
     pub name: String,
     pub range: Range<usize>,
+    pub kind: ReferenceKind,
+    /// What the name is reached through: `Usage` in `Usage::new`, `url` in `url.copy_with()`,
+    /// `self` in `self.flush()` (the last segment of a longer path).
+    pub qualifier: Option<String>,
+}
+
+/// How a name is used; calls and types are the surest signs of a definition elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReferenceKind {
+    Call,
+    Type,
+    Variable,
 }
 
 /// Signatures longer than this many lines are cut (with a `...` line) so one huge class
@@ -88,7 +104,7 @@ pub fn extract(language: Language, text: &str, tree: &Tree) -> Vec<Symbol> {
 /// The definitions whose node intersects `range` (inclusive of both ends, so a zero-width
 /// range at an edit still finds the definition around it).
 pub fn extract_in_range(language: Language, text: &str, tree: &Tree, range: Range<usize>) -> Vec<Symbol> {
-    let Some(query) = queries::get(language, QueryKind::Tags) else {
+    let Some(query) = queries::tags(language, TagsPart::Definitions) else {
         return Vec::new();
     };
     let capture_names = query.capture_names();
@@ -120,6 +136,12 @@ pub fn extract_in_range(language: Language, text: &str, tree: &Tree, range: Rang
         if kind == SymbolKind::Constant && !is_top_level(node) {
             continue;
         }
+        // Members of object literals count only in objects that are themselves module-level
+        // (`module.exports = {…}`, `export default {…}`, `jQuery.extend({…})`), not in
+        // every options object of every function.
+        if node.kind() == "pair" && !is_module_level_object(node) {
+            continue;
+        }
         let Some(name) = text.get(name_node.byte_range()) else {
             continue;
         };
@@ -131,6 +153,7 @@ pub fn extract_in_range(language: Language, text: &str, tree: &Tree, range: Rang
                 range: node.byte_range(),
                 start_line: node.start_position().row,
                 end_line: node.end_position().row,
+                container: container_of(text, node),
             },
             found.pattern_index,
         ));
@@ -148,9 +171,11 @@ pub fn extract_in_range(language: Language, text: &str, tree: &Tree, range: Rang
     symbols.into_iter().map(|(symbol, _)| symbol).collect()
 }
 
-/// The names called or used as types inside `range`.
+/// The names called, used as types or used as values inside `range`, with what each is
+/// reached through. A name captured twice (a call is also an identifier) keeps its
+/// strongest kind.
 pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usize>) -> Vec<Reference> {
-    let Some(query) = queries::get(language, QueryKind::Tags) else {
+    let Some(query) = queries::tags(language, TagsPart::References) else {
         return Vec::new();
     };
     let capture_names = query.capture_names();
@@ -159,11 +184,15 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
     let mut references = Vec::new();
     let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
     while let Some(found) = matches.next() {
-        let is_reference =
-            found.captures.iter().any(|capture| capture_names[capture.index as usize].starts_with("reference."));
-        if !is_reference {
+        let kind = found.captures.iter().find_map(|capture| match capture_names[capture.index as usize] {
+            "reference.call" => Some(ReferenceKind::Call),
+            "reference.type" => Some(ReferenceKind::Type),
+            "reference.variable" => Some(ReferenceKind::Variable),
+            _ => None,
+        });
+        let Some(kind) = kind else {
             continue;
-        }
+        };
         for capture in found.captures {
             if capture_names[capture.index as usize] != "name" {
                 continue;
@@ -173,13 +202,204 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
                 continue;
             }
             if let Some(name) = text.get(node_range.clone()) {
-                references.push(Reference { name: name.to_string(), range: node_range });
+                let qualifier = qualifier_of(text, capture.node);
+                references.push(Reference { name: name.to_string(), range: node_range, kind, qualifier });
             }
         }
     }
-    references.sort_by_key(|reference| reference.range.start);
-    references.dedup();
+    references.sort_by(|a, b| (a.range.start, a.range.end, a.kind).cmp(&(b.range.start, b.range.end, b.kind)));
+    references.dedup_by(|later, earlier| later.range == earlier.range);
     references
+}
+
+/// The text of what `name` is reached through in `a.name`, `a::name`, `a.b.name` (`b`),
+/// `self.name`; `None` for a bare name.
+fn qualifier_of(text: &str, name: Node) -> Option<String> {
+    let parent = name.parent()?;
+    let object = match parent.kind() {
+        "field_expression" | "member_expression" | "attribute" | "selector_expression" | "field_access" => {
+            let object = parent
+                .child_by_field_name("value")
+                .or_else(|| parent.child_by_field_name("object"))
+                .or_else(|| parent.child_by_field_name("operand"))?;
+            (object != name).then_some(object)?
+        }
+        "scoped_identifier" | "scoped_type_identifier" | "qualified_identifier" => {
+            let path = parent.child_by_field_name("path").or_else(|| parent.child_by_field_name("scope"))?;
+            (path != name).then_some(path)?
+        }
+        "method_invocation" => parent.child_by_field_name("object")?,
+        _ => return None,
+    };
+    last_segment(text, object)
+}
+
+/// The last plain name of a path or member chain: `Usage` in `crate::output::Usage`, `url` in
+/// `self.url`, `self` itself.
+fn last_segment(text: &str, node: Node) -> Option<String> {
+    let mut node = node;
+    loop {
+        let next = match node.kind() {
+            "scoped_identifier" | "scoped_type_identifier" => node.child_by_field_name("name"),
+            "field_expression" => node.child_by_field_name("field"),
+            "member_expression" => node.child_by_field_name("property"),
+            "attribute" => node.child_by_field_name("attribute"),
+            "selector_expression" => node.child_by_field_name("field"),
+            "field_access" => node.child_by_field_name("field"),
+            "generic_type" => node.child_by_field_name("type"),
+            _ => None,
+        };
+        match next {
+            Some(next) => node = next,
+            None => break,
+        }
+    }
+    let segment = text.get(node.byte_range())?;
+    let is_name = !segment.is_empty()
+        && segment.chars().all(|character| character.is_alphanumeric() || character == '_' || character == '$');
+    is_name.then(|| segment.to_string())
+}
+
+/// The type, trait, class or module-level object `node` is a member of.
+fn container_of(text: &str, node: Node) -> Option<String> {
+    if node.kind() == "method_declaration" {
+        // Go: `func (c *Context) Param(key string) string`.
+        if let Some(receiver) = node.child_by_field_name("receiver") {
+            return type_name(text, receiver);
+        }
+    }
+    if let Some(assigned) = assigned_member(node) {
+        // `Runnable.prototype.timeout = function` belongs to `Runnable`.
+        let object = assigned.child_by_field_name("object")?;
+        let object = match object.kind() {
+            "member_expression"
+                if object.child_by_field_name("property").and_then(|p| text.get(p.byte_range()))
+                    == Some("prototype") =>
+            {
+                object.child_by_field_name("object")?
+            }
+            _ => object,
+        };
+        return last_segment(text, object);
+    }
+    let mut current = node.parent();
+    let mut depth = 0;
+    while let Some(ancestor) = current {
+        depth += 1;
+        if depth > 12 {
+            return None;
+        }
+        match ancestor.kind() {
+            "impl_item" => return ancestor.child_by_field_name("type").and_then(|t| type_name(text, t)),
+            "trait_item"
+            | "class_definition"
+            | "class_declaration"
+            | "abstract_class_declaration"
+            | "interface_declaration"
+            | "class_specifier"
+            | "struct_specifier"
+            | "enum_declaration"
+            | "record_declaration"
+            | "class" => {
+                return ancestor
+                    .child_by_field_name("name")
+                    .and_then(|name| text.get(name.byte_range()))
+                    .map(str::to_string)
+            }
+            "object" => return object_name(text, ancestor),
+            "function_item" | "function_definition" | "function_declaration" | "method_definition" => return None,
+            _ => {}
+        }
+        current = ancestor.parent();
+    }
+    None
+}
+
+/// `exports.isString` in `exports.isString = function …` (through its statement).
+fn assigned_member(node: Node) -> Option<Node> {
+    let assignment = match node.kind() {
+        "assignment_expression" => node,
+        "expression_statement" => node.named_child(0).filter(|child| child.kind() == "assignment_expression")?,
+        _ => return None,
+    };
+    assignment.child_by_field_name("left").filter(|left| left.kind() == "member_expression")
+}
+
+/// The name a module-level object literal goes by: the variable it initialises, the member
+/// it is assigned to, or the object a call on it extends (`jQuery` in `jQuery.extend({…})`).
+fn object_name(text: &str, object: Node) -> Option<String> {
+    let parent = object.parent()?;
+    match parent.kind() {
+        "variable_declarator" => parent.child_by_field_name("name").and_then(|name| last_segment(text, name)),
+        "assignment_expression" => parent.child_by_field_name("left").and_then(|left| last_segment(text, left)),
+        "arguments" => {
+            let call = parent.parent()?;
+            let mut callee = call.child_by_field_name("function")?;
+            while callee.kind() == "member_expression" {
+                callee = callee.child_by_field_name("object")?;
+            }
+            last_segment(text, callee)
+        }
+        _ => None,
+    }
+}
+
+/// The first type name inside a type (or receiver, or parameter): `Usage` in `Usage<'a>`,
+/// `Context` in `*Context` and `&mut Context`, `ValueParser` in `super::ValueParser`.
+pub(crate) fn type_name(text: &str, node: Node) -> Option<String> {
+    // Grammars with type identifiers (Rust, Go, TypeScript, Java, C) name types by them;
+    // Python annotations are plain identifiers.
+    let found = first_descendant(node, &|candidate| candidate.kind() == "type_identifier").or_else(|| {
+        first_descendant(node, &|candidate| {
+            candidate.kind() == "identifier"
+                && !candidate.parent().is_some_and(|parent| parent.child_by_field_name("name") == Some(candidate))
+        })
+    })?;
+    text.get(found.byte_range()).map(str::to_string)
+}
+
+fn first_descendant<'tree>(node: Node<'tree>, wanted: &dyn Fn(Node) -> bool) -> Option<Node<'tree>> {
+    let mut stack = vec![node];
+    let mut visited = 0;
+    while let Some(current) = stack.pop() {
+        visited += 1;
+        if visited > 256 {
+            return None;
+        }
+        if wanted(current) {
+            return Some(current);
+        }
+        let mut cursor = current.walk();
+        let children: Vec<Node> = current.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    None
+}
+
+/// Whether an object literal member sits in a module-level object.
+fn is_module_level_object(pair: Node) -> bool {
+    let Some(mut current) = pair.parent().filter(|object| object.kind() == "object") else {
+        return false;
+    };
+    for _ in 0..6 {
+        let Some(parent) = current.parent() else {
+            return false;
+        };
+        match parent.kind() {
+            "program" => return true,
+            "variable_declarator"
+            | "lexical_declaration"
+            | "variable_declaration"
+            | "arguments"
+            | "call_expression"
+            | "assignment_expression"
+            | "expression_statement"
+            | "export_statement"
+            | "parenthesized_expression" => current = parent,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The byte ranges of the file's import statements, in order. Only top-level statements
@@ -243,8 +463,11 @@ pub fn header(text: &str, node: Node) -> String {
     header.to_string()
 }
 
-/// The node whose text is the declaration: a Go `type_spec` alone lacks its `type` keyword,
-/// a JavaScript `variable_declarator` its `const`.
+/// The node whose text is the declaration as the author wrote it: a Go `type_spec` alone
+/// lacks its `type` keyword, a JavaScript `variable_declarator` its `const`, a declaration
+/// its `export` (or `export default`), a Python function its decorators (`@property`,
+/// `@staticmethod` change how it is called). The model needs the lead to know a name can
+/// be imported and how it is used.
 fn declaration_node(node: Node) -> Node {
     const WRAPPERS: &[&str] = &[
         "type_declaration",
@@ -254,23 +477,51 @@ fn declaration_node(node: Node) -> Node {
         "variable_declaration",
         "expression_statement",
     ];
-    match node.parent() {
+    let mut node = match node.parent() {
         Some(parent) if WRAPPERS.contains(&parent.kind()) && parent.named_child_count() == 1 => parent,
         _ => node,
+    };
+    while let Some(parent) = node.parent() {
+        let wraps = match parent.kind() {
+            "export_statement" => {
+                parent.child_by_field_name("declaration") == Some(node)
+                    || parent.child_by_field_name("value") == Some(node)
+            }
+            "decorated_definition" => parent.child_by_field_name("definition") == Some(node),
+            _ => false,
+        };
+        if !wraps {
+            break;
+        }
+        node = parent;
     }
+    node
 }
 
-/// Whether a declaration sits at file level (directly, or inside an `export`).
+/// Whether a declaration sits at file level (directly, or inside an `export`, a Go
+/// `const`/`var` block), or is a member of a type (an associated `const`, a class attribute).
 fn is_top_level(node: Node) -> bool {
-    match node.parent() {
-        None => true,
-        Some(parent) if parent.parent().is_none() => true,
-        Some(parent) => {
-            matches!(parent.kind(), "export_statement" | "const_declaration" | "var_declaration")
-                && parent.parent().is_some_and(|grand| grand.parent().is_none())
-                || matches!(parent.kind(), "class_body" | "declaration_list" | "field_declaration_list")
+    const WRAPPERS: &[&str] = &[
+        "export_statement",
+        "const_declaration",
+        "var_declaration",
+        "var_spec_list",
+        "lexical_declaration",
+        "variable_declaration",
+        "expression_statement",
+        "decorated_definition",
+    ];
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if WRAPPERS.contains(&parent.kind()) {
+            current = parent;
+            continue;
         }
+        return parent.parent().is_none()
+            || matches!(parent.kind(), "class_body" | "declaration_list" | "field_declaration_list")
+            || parent.kind() == "block" && parent.parent().is_some_and(|owner| owner.kind() == "class_definition");
     }
+    true
 }
 
 fn is_function_like(node: Node) -> bool {
@@ -283,6 +534,14 @@ fn is_function_like(node: Node) -> bool {
 
 /// The body of a function, class or declaration (through a JS `const f = () => {}`).
 fn body_of(node: Node) -> Option<Node> {
+    let wrapped = match node.kind() {
+        "export_statement" => node.child_by_field_name("declaration").or_else(|| node.child_by_field_name("value")),
+        "decorated_definition" => node.child_by_field_name("definition"),
+        _ => None,
+    };
+    if let Some(inner) = wrapped {
+        return body_of(inner);
+    }
     if let Some(body) = node.child_by_field_name("body") {
         return Some(body);
     }
@@ -304,9 +563,18 @@ fn signature(text: &str, node: Node, kind: SymbolKind) -> String {
     }
     let signature = match kind {
         SymbolKind::Function | SymbolKind::Method => match body_of(node) {
+            // The header exactly as written, through its opening brace (or colon, or `=>`),
+            // so its first line is the source's first line.
             Some(body) if body.start_byte() > node.start_byte() => {
                 let header = text[node.start_byte()..body.start_byte()].trim_end();
-                header.trim_end_matches('{').trim_end().to_string()
+                let body_text = &text[body.byte_range()];
+                if body_text.starts_with('{') {
+                    format!("{header} {{ ... }}")
+                } else if header.ends_with(':') {
+                    header.to_string()
+                } else {
+                    format!("{header} ...")
+                }
             }
             _ => whole.to_string(),
         },
@@ -474,6 +742,13 @@ fn update_symbols(
         dirty.start = dirty.start.min(changed.start_byte);
         dirty.end = dirty.end.max(changed.end_byte);
     }
+    // A member's container is read from the header around it (`impl Point`, the callee of
+    // `jQuery.extend({…})`), which no definition's range covers: an edit there re-reads the
+    // members.
+    if let Some(container) = container_header_around(tree, start..new_end) {
+        dirty.start = dirty.start.min(container.start);
+        dirty.end = dirty.end.max(container.end);
+    }
     let byte_delta = new_end as isize - old_end as isize;
     let line_delta = edit.new_end_position.row as isize - edit.old_end_position.row as isize;
     // Map the old symbols into the new text. Those touching the edit keep their (stretched)
@@ -573,6 +848,31 @@ fn update_imports(
     result.sort_by_key(|range| range.start);
     result.dedup();
     result
+}
+
+/// The range of the impl block or the object-extending call whose header (the part before
+/// the members) contains `edited`, if any.
+fn container_header_around(tree: &Tree, edited: Range<usize>) -> Option<Range<usize>> {
+    let mut current = tree.root_node().descendant_for_byte_range(edited.start, edited.end);
+    while let Some(node) = current {
+        let members_start = match node.kind() {
+            "impl_item" => node.child_by_field_name("body").map(|body| body.start_byte()),
+            "call_expression" => node
+                .child_by_field_name("arguments")
+                .filter(|arguments| {
+                    let mut cursor = arguments.walk();
+                    let has_object = arguments.named_children(&mut cursor).any(|argument| argument.kind() == "object");
+                    has_object
+                })
+                .map(|arguments| arguments.start_byte()),
+            _ => None,
+        };
+        if members_start.is_some_and(|members_start| edited.start <= members_start) {
+            return Some(node.byte_range());
+        }
+        current = node.parent();
+    }
+    None
 }
 
 fn shift(value: usize, delta: isize) -> usize {

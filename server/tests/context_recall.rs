@@ -1,0 +1,689 @@
+//! What the context shows of the definitions a body uses, on small multi-file projects
+//! written for these tests: each fixture is a set of `//- /path` files, the cursor marked
+//! `$0` in the first; the assertions are on the exact text of the sections a user's prompt
+//! gets. One test per class of reference or rendering (issue 11), per language it applies to.
+
+use std::path::PathBuf;
+
+use glm_lsp::context::{gather, path_to_uri, Context, ContextInput, Exclude, Section, SectionKind, WorkspaceIndex};
+use glm_lsp::document::Document;
+use glm_lsp::language::Language;
+
+/// A fixture written to a temporary folder: the first file holds the `$0` cursor.
+struct Project {
+    root: PathBuf,
+    files: Vec<(String, String)>,
+    cursor: usize,
+}
+
+impl Project {
+    fn new(fixture: &str) -> Project {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let serial = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let root = std::env::temp_dir().join(format!("glm-lsp-recall-{}-{serial}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let mut files: Vec<(String, String)> = Vec::new();
+        for line in fixture.lines() {
+            if let Some(path) = line.trim().strip_prefix("//- /") {
+                files.push((path.to_string(), String::new()));
+            } else if let Some((_, text)) = files.last_mut() {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        let (_, main_text) = files.first_mut().expect("a fixture has files");
+        let cursor = main_text.find("$0").expect("the first file has a $0 cursor");
+        *main_text = main_text.replacen("$0", "", 1);
+        for (path, text) in &files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Project { root, files, cursor }
+    }
+
+    fn document(&self, relative: &str) -> Document {
+        let (_, text) = self.files.iter().find(|(path, _)| path == relative).expect("the file is in the fixture");
+        let path = self.root.join(relative);
+        let language = Language::from_path(&path).unwrap();
+        Document::new(path_to_uri(&path), language.name().to_string(), 1, text)
+    }
+
+    /// The context at the cursor with `open` open beside the first file and the rest of the
+    /// project in the workspace index.
+    fn context(&self, open: &[&str]) -> Context {
+        let exclude = Exclude::default();
+        let workspace = WorkspaceIndex::new(&exclude);
+        workspace.build(std::slice::from_ref(&self.root));
+        let document = self.document(&self.files[0].0);
+        let mut open_documents = vec![document.clone()];
+        open_documents.extend(open.iter().map(|file| self.document(file)));
+        let context = gather(&ContextInput {
+            document: &document,
+            offset: self.cursor,
+            open_documents: &open_documents,
+            workspace: &workspace,
+            root: Some(&self.root),
+            budget_tokens: 6000,
+            exclude: &exclude,
+        });
+        assert!(context.estimated_tokens <= 6000);
+        context
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn sections_of(context: &Context) -> String {
+    context
+        .sections
+        .iter()
+        .map(|section| {
+            format!(
+                "{:?} {}:{} {:?}\n{}\n",
+                section.kind, section.file, section.start_line, section.symbol, section.text
+            )
+        })
+        .collect()
+}
+
+/// The section showing `symbol` from `file`; fails with every section when there is none.
+fn section<'a>(context: &'a Context, file: &str, symbol: &str) -> &'a Section {
+    context
+        .sections
+        .iter()
+        .find(|section| section.file == file && section.symbol.as_deref() == Some(symbol))
+        .unwrap_or_else(|| panic!("no section for {symbol} from {file}:\n{}", sections_of(context)))
+}
+
+/// Checks that the context at the cursor shows each `(file, symbol, text)` exactly.
+fn check(fixture: &str, open: &[&str], expected: &[(&str, &str, &str)]) -> Context {
+    let project = Project::new(fixture);
+    let context = project.context(open);
+    for (file, symbol, text) in expected {
+        assert_eq!(section(&context, file, symbol).text, *text, "{symbol} from {file}:\n{}", sections_of(&context));
+    }
+    context
+}
+
+fn check_absent(context: &Context, symbol: &str) {
+    assert!(
+        context.sections.iter().all(|section| section.symbol.as_deref() != Some(symbol)),
+        "{symbol} should not be shown:\n{}",
+        sections_of(context)
+    );
+}
+
+// Definitions as written: the first line exactly, with its `export` / `pub` lead, the
+// signature through its opening brace, the body elided.
+
+#[test]
+fn typescript_definitions_keep_their_export_lead() {
+    let body = "  const total = 1\n".repeat(8);
+    check(
+        &format!(
+            "//- /src/main.ts
+import {{ joinPath, Router, makeId }} from './paths'
+export function run(): string {{
+  $0return joinPath('a', 'b') + new Router().name + makeId()
+}}
+//- /src/paths.ts
+export function joinPath(left: string, right: string): string {{
+{body}  return left + right
+}}
+export default class Router {{
+  name = 'router'
+  route(path: string): void {{
+{body}  }}
+}}
+export const makeId = (): string => {{
+{body}  return 'id'
+}}
+"
+        ),
+        &[],
+        &[
+            ("src/paths.ts", "joinPath", "export function joinPath(left: string, right: string): string { ... }"),
+            (
+                "src/paths.ts",
+                "Router",
+                "export default class Router {\n  name = 'router'\n  route(path: string): void { ... }\n}",
+            ),
+            ("src/paths.ts", "makeId", "export const makeId = (): string => { ... }"),
+        ],
+    );
+}
+
+#[test]
+fn javascript_definitions_keep_their_export_lead() {
+    let body = "  const total = 1;\n".repeat(8);
+    check(
+        &format!(
+            "//- /main.js
+import {{ clamp }} from './util.js';
+export function run(x) {{
+  $0return clamp(x);
+}}
+//- /util.js
+export function clamp(value) {{
+{body}  return value;
+}}
+"
+        ),
+        &[],
+        &[("util.js", "clamp", "export function clamp(value) { ... }")],
+    );
+}
+
+#[test]
+fn rust_definitions_keep_their_visibility_and_brace() {
+    let body = "    let _unused = 1;\n".repeat(8);
+    check(
+        &format!(
+            "//- /src/main.rs
+mod usage;
+use crate::usage::render;
+fn main() {{
+    $0render(3);
+}}
+//- /src/usage.rs
+pub(crate) fn render(
+    width: usize,
+) -> String {{
+{body}    String::new()
+}}
+"
+        ),
+        &[],
+        &[("src/usage.rs", "render", "pub(crate) fn render(\n    width: usize,\n) -> String { ... }")],
+    );
+}
+
+#[test]
+fn python_definitions_keep_their_decorators() {
+    let body = "        total = 1\n".repeat(8);
+    check(
+        &format!(
+            "//- /main.py
+from shapes import Circle
+def run():
+    $0return Circle.unit()
+//- /shapes.py
+class Circle:
+    @classmethod
+    def unit(cls) -> \"Circle\":
+{body}        return cls()
+"
+        ),
+        &[],
+        &[("shapes.py", "Circle", "class Circle:\n    @classmethod\n    def unit(cls) -> \"Circle\": ...")],
+    );
+}
+
+#[test]
+fn go_functions_show_their_opening_brace() {
+    let body = "\ttotal := 1\n\t_ = total\n".repeat(6);
+    check(
+        &format!(
+            "//- /main.go
+package main
+
+func run() {{
+\t$0debugPrint(\"x\")
+}}
+//- /debug.go
+package main
+
+func debugPrint(format string, values ...any) {{
+{body}}}
+"
+        ),
+        &[],
+        &[("debug.go", "debugPrint", "func debugPrint(format string, values ...any) { ... }")],
+    );
+}
+
+// Names used as values: constants, statics, module-level variables, identifier arguments.
+
+#[test]
+fn rust_constants_and_statics_used_as_values() {
+    check(
+        "//- /src/encode.rs
+use crate::table::{DEFAULT_TABLE_DECOR, LIMIT};
+fn encode() -> usize {
+    let decor = DEFAULT_TABLE_DECOR;
+    $0decor.0.len() + LIMIT
+}
+//- /src/table.rs
+pub(crate) const DEFAULT_TABLE_DECOR: (&str, &str) = (\"\\n\", \"\");
+pub static LIMIT: usize = 10;
+//- /src/other.rs
+pub(crate) const UNUSED: usize = 1;
+",
+        &[],
+        &[
+            (
+                "src/table.rs",
+                "DEFAULT_TABLE_DECOR",
+                "pub(crate) const DEFAULT_TABLE_DECOR: (&str, &str) = (\"\\n\", \"\");",
+            ),
+            ("src/table.rs", "LIMIT", "pub static LIMIT: usize = 10;"),
+        ],
+    );
+}
+
+#[test]
+fn go_package_mates_need_no_import() {
+    check(
+        "//- /mux.go
+package chi
+
+func (mx *Mux) Mount(pattern string) {
+\t$0if mx.methods&mALL == mSTUB {
+\t\tdebugPrint(pattern)
+\t}
+}
+//- /tree.go
+package chi
+
+const (
+\tmSTUB methodTyp = 1 << iota
+\tmGET
+)
+
+var mALL = mSTUB | mGET
+//- /debug.go
+package chi
+
+func debugPrint(format string) {}
+//- /middleware/debug.go
+package middleware
+
+func debugPrint(format string) { println(format) }
+",
+        &[],
+        &[
+            ("tree.go", "mSTUB", "mSTUB methodTyp = 1 << iota"),
+            ("tree.go", "mALL", "var mALL = mSTUB | mGET"),
+            ("debug.go", "debugPrint", "func debugPrint(format string) {}"),
+        ],
+    );
+}
+
+#[test]
+fn typescript_and_javascript_module_constants_used_as_values() {
+    check(
+        "//- /src/route.ts
+import { COMPOSED_HANDLER, urlRE } from './constants'
+export function route(path: string): string {
+  $0return urlRE.test(path) ? COMPOSED_HANDLER : path
+}
+//- /src/constants.ts
+export const COMPOSED_HANDLER = '__COMPOSED_HANDLER'
+export const urlRE: RegExp = /(\\?|&)url(?:&|$)/
+",
+        &[],
+        &[
+            ("src/constants.ts", "COMPOSED_HANDLER", "export const COMPOSED_HANDLER = '__COMPOSED_HANDLER'"),
+            ("src/constants.ts", "urlRE", "export const urlRE: RegExp = /(\\?|&)url(?:&|$)/"),
+        ],
+    );
+    check(
+        "//- /src/css.js
+import { rtrimCSS } from './var/rtrimCSS.js';
+export function trim( value ) {
+\t$0return value.replace( rtrimCSS, '' );
+}
+//- /src/var/rtrimCSS.js
+export var rtrimCSS = new RegExp( '^\\\\s+|\\\\s+$', 'g' );
+",
+        &[],
+        &[("src/var/rtrimCSS.js", "rtrimCSS", "export var rtrimCSS = new RegExp( '^\\\\s+|\\\\s+$', 'g' );")],
+    );
+}
+
+#[test]
+fn python_module_variables_and_identifier_arguments() {
+    check(
+        "//- /app/render.py
+from .globals import request, session
+from .signals import template_rendered
+def render(app):
+    $0template_rendered.send(app, request=request, session=session)
+//- /app/globals.py
+request: Request = LocalProxy(_cv_request, \"request\")
+session = LocalProxy(_cv_request, \"session\")
+//- /app/signals.py
+template_rendered = _signals.signal(\"template-rendered\")
+",
+        &[],
+        &[
+            ("app/globals.py", "request", "request: Request = LocalProxy(_cv_request, \"request\")"),
+            ("app/globals.py", "session", "session = LocalProxy(_cv_request, \"session\")"),
+            ("app/signals.py", "template_rendered", "template_rendered = _signals.signal(\"template-rendered\")"),
+        ],
+    );
+}
+
+#[test]
+fn a_local_named_like_a_distant_constant_is_not_shown() {
+    let context = check(
+        "//- /src/main.ts
+export function total(items: number[]): number {
+  const limit = 3
+  $0return items.length + limit
+}
+//- /src/config.ts
+export const limit = 100
+",
+        &[],
+        &[],
+    );
+    check_absent(&context, "limit");
+}
+
+// Enum variants and associated items reached through a path.
+
+#[test]
+fn rust_paths_reach_enums_associated_consts_and_constructors() {
+    check(
+        "//- /src/encode.rs
+use crate::repr::Decor;
+use crate::usage::Usage;
+fn encode(cmd: &str) -> usize {
+    let decor = Decor::EMPTY;
+    let value = crate::Value::Null;
+    $0Usage::new(cmd).width()
+}
+//- /src/repr.rs
+pub struct Decor;
+impl Decor {
+    pub(crate) const EMPTY: Self = Self;
+}
+//- /src/value.rs
+pub enum Value {
+    Null,
+    Bool(bool),
+}
+//- /src/usage.rs
+pub struct Usage;
+impl Usage {
+    pub(crate) fn new(cmd: &str) -> Self { Usage }
+}
+//- /src/styled.rs
+pub struct Styled;
+impl Styled {
+    pub fn new() -> Self { Styled }
+}
+//- /src/a.rs
+impl A { pub fn new() -> Self { A } }
+//- /src/b.rs
+impl B { pub fn new() -> Self { B } }
+",
+        &[],
+        &[
+            ("src/repr.rs", "EMPTY", "pub(crate) const EMPTY: Self = Self;"),
+            ("src/value.rs", "Value", "pub enum Value {\n    Null,\n    Bool(bool),\n}"),
+            ("src/usage.rs", "new", "pub(crate) fn new(cmd: &str) -> Self { Usage }"),
+        ],
+    );
+}
+
+// Names that arrive under another name.
+
+#[test]
+fn rust_use_as_alias() {
+    check(
+        "//- /src/parser.rs
+use crate::error::Error as ClapError;
+fn parse() -> Result<(), ClapError> {
+    $0Err(ClapError::new())
+}
+//- /src/error.rs
+pub struct Error {
+    kind: u8,
+}
+",
+        &[],
+        &[("src/error.rs", "Error", "pub struct Error {\n    kind: u8,\n}")],
+    );
+}
+
+#[test]
+fn python_from_import_as_alias() {
+    check(
+        "//- /pkg/client.py
+from ._urls import URL as _URL
+def redirect(location):
+    $0return _URL(location)
+//- /pkg/_urls.py
+class URL:
+    def __init__(self, url: str) -> None:
+        self._url = url
+",
+        &[],
+        &[("pkg/_urls.py", "URL", "class URL:\n    def __init__(self, url: str) -> None:\n        self._url = url")],
+    );
+}
+
+#[test]
+fn typescript_import_as_alias_and_namespace_import() {
+    check(
+        "//- /src/dom/server.ts
+import { renderToReadableStream as renderHono } from '../streaming'
+import * as paths from '../paths'
+export const renderToReadableStream = (node: string) => {
+  $0return renderHono(paths.join(node))
+}
+//- /src/streaming.ts
+export const renderToReadableStream = (node: string): string => node
+//- /src/paths.ts
+export function join(node: string): string { return node }
+",
+        &[],
+        &[
+            (
+                "src/streaming.ts",
+                "renderToReadableStream",
+                "export const renderToReadableStream = (node: string): string => node",
+            ),
+            ("src/paths.ts", "join", "export function join(node: string): string { return node }"),
+        ],
+    );
+}
+
+#[test]
+fn javascript_commonjs_exports_and_destructured_aliases() {
+    check(
+        "//- /lib/suite.js
+var utils = require('./utils.cjs');
+const { constants: errorConstants } = require('./error-constants.js');
+function Suite(title) {
+  $0if (!utils.isString(title)) throw errorConstants.INVALID;
+}
+//- /lib/utils.cjs
+exports.isString = function (obj) {
+  return typeof obj === 'string';
+};
+//- /lib/error-constants.js
+export const constants = { INVALID: 'ERR_INVALID' };
+",
+        &[],
+        &[
+            ("lib/utils.cjs", "isString", "exports.isString = function (obj) {\n  return typeof obj === 'string';\n};"),
+            ("lib/error-constants.js", "constants", "export const constants = { INVALID: 'ERR_INVALID' };"),
+        ],
+    );
+}
+
+#[test]
+fn javascript_members_of_default_exported_and_extended_objects() {
+    check(
+        "//- /src/format.js
+import utils from './utils.js';
+import jQuery from './core.js';
+export function format( date ) {
+\t$0return utils.isDate( date ) && jQuery.merge( [], date );
+}
+//- /src/utils.js
+export default {
+\tisDate: function( value ) { return value instanceof Date; },
+};
+//- /src/core.js
+jQuery.extend( {
+\tmerge: function( first, second ) { return first; },
+} );
+",
+        &[],
+        &[
+            ("src/utils.js", "isDate", "isDate: function( value ) { return value instanceof Date; }"),
+            ("src/core.js", "merge", "merge: function( first, second ) { return first; }"),
+        ],
+    );
+}
+
+// Methods on a receiver whose type the function shows.
+
+#[test]
+fn rust_methods_resolve_on_the_parameter_and_local_types() {
+    let context = check(
+        "//- /src/parser.rs
+use crate::arg::Arg;
+use crate::usage::Usage;
+fn push(arg: &Arg, cmd: &str) {
+    let usage = Usage::new(cmd);
+    $0usage.render(arg.get_id());
+}
+//- /src/arg.rs
+pub struct Arg;
+impl Arg {
+    pub fn get_id(&self) -> &str { \"arg\" }
+}
+//- /src/group.rs
+pub struct Group;
+impl Group {
+    pub fn get_id(&self) -> &str { \"group\" }
+}
+//- /src/usage.rs
+pub struct Usage;
+impl Usage {
+    pub fn render(&self, id: &str) -> String { id.to_string() }
+}
+",
+        &[],
+        &[
+            ("src/arg.rs", "get_id", "pub fn get_id(&self) -> &str { \"arg\" }"),
+            ("src/usage.rs", "render", "pub fn render(&self, id: &str) -> String { id.to_string() }"),
+        ],
+    );
+    assert!(section(&context, "src/arg.rs", "get_id").file == "src/arg.rs");
+    assert!(context.sections.iter().all(|section| section.file != "src/group.rs"), "{}", sections_of(&context));
+}
+
+#[test]
+fn python_methods_resolve_on_annotated_parameters_and_self() {
+    let context = check(
+        "//- /pkg/client.py
+from ._urls import URL
+from ._base import BaseClient
+class Client(BaseClient):
+    def redirect(self, url: URL):
+        $0return self.merge(url.copy_with(path=\"/\"))
+//- /pkg/_urls.py
+class URL:
+    def copy_with(self, **kwargs) -> \"URL\":
+        return self
+//- /pkg/_base.py
+class BaseClient:
+    def merge(self, url):
+        return url
+//- /pkg/_other.py
+class Other:
+    def copy_with(self, **kwargs):
+        return 1
+",
+        &[],
+        &[
+            ("pkg/_urls.py", "URL", "class URL:\n    def copy_with(self, **kwargs) -> \"URL\":\n        return self"),
+            ("pkg/_base.py", "merge", "def merge(self, url):\n        return url"),
+        ],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "pkg/_other.py"), "{}", sections_of(&context));
+}
+
+#[test]
+fn go_methods_resolve_on_the_receiver_and_parameter_types() {
+    let context = check(
+        "//- /gin.go
+package gin
+
+func (engine *Engine) handle(c *Context) {
+\t$0engine.addRoute(c.Param(\"id\"))
+}
+//- /routes.go
+package gin
+
+func (engine *Engine) addRoute(path string) {}
+//- /context.go
+package gin
+
+func (c *Context) Param(key string) string { return key }
+//- /render/render.go
+package render
+
+func (r *Render) Param(key string) string { return \"\" }
+",
+        &[],
+        &[
+            ("routes.go", "addRoute", "func (engine *Engine) addRoute(path string) {}"),
+            ("context.go", "Param", "func (c *Context) Param(key string) string { return key }"),
+        ],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "render/render.go"), "{}", sections_of(&context));
+}
+
+#[test]
+fn typescript_methods_resolve_on_annotated_parameters() {
+    check(
+        "//- /src/handler.ts
+import type { Context } from './context'
+export function handle(c: Context): string {
+  $0return c.text('ok')
+}
+//- /src/context.ts
+export class Context {
+  text(value: string): string { return value }
+}
+//- /src/response.ts
+export class Response {
+  text(value: string): string { return '' }
+}
+",
+        &[],
+        &[("src/context.ts", "Context", "export class Context {\n  text(value: string): string { return value }\n}")],
+    );
+}
+
+// Ranking: among several definitions, tests and examples come last.
+
+#[test]
+fn source_definitions_rank_above_tests_and_examples() {
+    let context = check(
+        "//- /src/main.rs
+fn main() {
+    $0resolve_address(&[]);
+}
+//- /examples/demo.rs
+pub fn resolve_address(addr: &[&str]) -> String { String::from(\"demo\") }
+//- /src/net.rs
+pub fn resolve_address(addr: &[&str]) -> String { String::new() }
+",
+        &[],
+        &[("src/net.rs", "resolve_address", "pub fn resolve_address(addr: &[&str]) -> String { String::new() }")],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "examples/demo.rs"), "{}", sections_of(&context));
+}
