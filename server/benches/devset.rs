@@ -115,7 +115,7 @@ fn main() {
         .lines()
         .filter(|line| !line.trim().is_empty())
         .map(|line| serde_json::from_str(line).expect("a task line is JSON in the dev set's format"))
-        .filter(|task: &Task| only_task.map_or(true, |id| *id == task.id))
+        .filter(|task: &Task| only_task.is_none_or(|id| *id == task.id))
         .collect();
     let unpacked = target_dir().join("devset");
     let mut indexes: HashMap<String, WorkspaceIndex> = HashMap::new();

@@ -485,7 +485,7 @@ fn resolve(
     let typed_language = !matches!(language, Language::Python | Language::JavaScript);
     let fits = |want: &Wanted, usage: &Use, symbol: &Symbol| {
         symbol.name == want.name
-            && want.container.as_ref().map_or(true, |container| symbol.container.as_ref() == Some(container))
+            && want.container.as_ref().is_none_or(|container| symbol.container.as_ref() == Some(container))
             && !(typed_language
                 && usage.kind == ReferenceKind::Type
                 && matches!(symbol.kind, SymbolKind::Function | SymbolKind::Method))
@@ -534,7 +534,7 @@ fn resolve(
             || path.as_deref().is_some_and(|path| same_package(language, current_path, path));
         open_files.push((!vouched, recency, file, facts));
     }
-    open_files.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    open_files.sort_by_key(|(not_vouched, recency, _, _)| (*not_vouched, *recency));
     for (want, usage) in wanted {
         if settled.contains(want)
             || want.container.is_none()
@@ -575,10 +575,7 @@ fn resolve(
                 Some(&*hit.path) != current_path
                     && !open_paths.contains(&*hit.path)
                     && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
-                    && want
-                        .container
-                        .as_ref()
-                        .map_or(true, |container| hit.symbol.container.as_ref() == Some(container))
+                    && want.container.as_ref().is_none_or(|container| hit.symbol.container.as_ref() == Some(container))
             });
             let mut count = 0;
             // Lower is better: (not vouched for, in tests or examples, fewer folders shared

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use glm_lsp::context::{gather, path_to_uri, Context, ContextInput, Exclude, Section, SectionKind, WorkspaceIndex};
+use glm_lsp::context::{gather, path_to_uri, Context, ContextInput, Exclude, Section, WorkspaceIndex};
 use glm_lsp::document::Document;
 use glm_lsp::language::Language;
 

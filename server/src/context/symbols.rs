@@ -207,7 +207,7 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
             }
         }
     }
-    references.sort_by(|a, b| (a.range.start, a.range.end, a.kind).cmp(&(b.range.start, b.range.end, b.kind)));
+    references.sort_by_key(|reference| (reference.range.start, reference.range.end, reference.kind));
     references.dedup_by(|later, earlier| later.range == earlier.range);
     references
 }
