@@ -231,16 +231,17 @@ async fn a_cached_position_makes_no_second_request() {
 
 #[tokio::test]
 async fn while_the_model_thinks_the_editor_gets_an_incomplete_answer_then_the_item() {
-    let mut setup = Setup::new(test_settings()).await;
-    setup.mock.push_reply(Reply::thinking_then("hmm", "total").with_think_delay(Duration::from_millis(800)));
+    let mut setup = Setup::new(json!({ "completion": { "debounceMs": 0, "maxWaitMs": 300 } })).await;
+    // The model thinks far longer than `maxWaitMs`, with room for a loaded machine.
+    setup.mock.push_reply(Reply::thinking_then("hmm", "total").with_think_delay(Duration::from_millis(2500)));
     let uri = "file:///project/slow.ts";
     let position = setup.open_fixture(uri, "typescript", "const sum = $0;\n").await;
     let started = std::time::Instant::now();
     let first = setup.complete(uri, &position, false).await;
-    assert!(started.elapsed() < Duration::from_millis(600), "answered without waiting for the model");
+    assert!(started.elapsed() < Duration::from_millis(2000), "answered without waiting for the model");
     assert_eq!(first["isIncomplete"], true);
     assert!(items(&first).is_empty());
-    setup.wait_idle(Duration::from_millis(1000)).await;
+    setup.wait_idle(Duration::from_millis(2800)).await;
     let second = setup.complete(uri, &position, false).await;
     assert_eq!(items(&second)[0]["textEdit"]["newText"], "total");
     assert_eq!(setup.mock.requests().len(), 1);

@@ -70,6 +70,8 @@ fn random_edits_keep_text_and_tree_in_step() {
             .block_on(TestClient::initialized(ClientOptions {
                 encodings: vec![encoding],
                 env: vec![("GLM_LSP_TEST_HOOKS".into(), "1".into()), ("GLM_API_KEY".into(), "k".into())],
+                // Edits alone must not send anything anywhere: there is no mock here.
+                initialization_options: json!({ "completion": { "trigger": "manual" } }),
                 ..ClientOptions::default()
             }))
             .unwrap();
