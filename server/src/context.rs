@@ -163,26 +163,27 @@ pub fn gather(input: &ContextInput) -> Context {
         }
     }
     let file = display_path(document_path.as_deref(), &document.uri, input.root);
-    let text = document.rope.to_string();
-    let offset = floor_char_boundary(&text, input.offset.min(text.len()));
+    // Made once per version and shared with the keystroke's cache update: no copy here.
+    let text = document.full_text();
+    let offset = floor_char_boundary(text, input.offset.min(text.len()));
 
     let mut remaining = input.budget_tokens.saturating_sub(estimate_tokens(CURSOR_MARKER));
-    let window = cursor_window(document, &text, offset, remaining * 2 / 5, remaining * 3 / 20);
+    let window = cursor_window(document, text, offset, remaining * 2 / 5, remaining * 3 / 20);
     context.prefix = redact(&text[window.start..offset]).into_owned();
     context.suffix = redact(&text[offset..window.end]).into_owned();
     remaining = remaining.saturating_sub(estimate_tokens(&context.prefix) + estimate_tokens(&context.suffix));
 
     if let (Some(language), Some(tree)) = (document.language, document.tree.as_ref()) {
-        let facts = input.workspace.open_documents().facts(document, || text.clone());
+        let facts = input.workspace.open_documents().facts(document);
         let mut builder = SectionBuilder { sections: Vec::new(), remaining };
-        let enclosing = symbols::enclosing(language, &text, tree, offset);
+        let enclosing = symbols::enclosing(language, text, tree, offset);
 
         // Headers of the scopes around the cursor that the window does not show.
         for node in &enclosing {
             if node.start_byte() >= window.start {
                 continue;
             }
-            let header = symbols::header(&text, *node);
+            let header = symbols::header(text, *node);
             let start_line = node.start_position().row;
             builder.push(Section {
                 kind: SectionKind::Enclosing,
@@ -199,7 +200,7 @@ pub fn gather(input: &ContextInput) -> Context {
 
         // Imports, capped so that a file with hundreds of imports leaves room for definitions.
         let import_budget = builder.remaining.min(input.budget_tokens * 3 / 20);
-        if let Some(section) = imports_section(&text, document, &facts.imports, &file, window.clone(), import_budget) {
+        if let Some(section) = imports_section(text, document, &facts.imports, &file, window.clone(), import_budget) {
             builder.push(section);
         }
 
@@ -211,7 +212,7 @@ pub fn gather(input: &ContextInput) -> Context {
                 reference_range.end = reference_range.end.max(innermost.end_byte());
             }
         }
-        let references = symbols::references(language, &text, tree, reference_range);
+        let references = symbols::references(language, text, tree, reference_range);
         let mut nearest: HashMap<&str, usize> = HashMap::new();
         for reference in &references {
             let distance = reference.range.start.abs_diff(offset);
@@ -311,10 +312,10 @@ fn resolve(
 
     // 1. The same file.
     for symbol in current_symbols {
-        let Some(&distance) = nearest.get(symbol.name.as_str()) else {
+        let Some(&distance) = nearest.get(&*symbol.name) else {
             continue;
         };
-        resolved.insert(symbol.name.as_str());
+        resolved.insert(&*symbol.name);
         if visible(&symbol.range) {
             continue;
         }
@@ -339,14 +340,14 @@ fn resolve(
         if open.tree.is_none() {
             continue;
         }
-        let facts = input.workspace.open_documents().facts(open, || open.rope.to_string());
+        let facts = input.workspace.open_documents().facts(open);
         let file = display_path(path.as_deref(), &open.uri, input.root);
         let imported = is_imported(import_text, path.as_deref());
         for symbol in facts.symbols.iter() {
-            let Some(&distance) = nearest.get(symbol.name.as_str()) else {
+            let Some(&distance) = nearest.get(&*symbol.name) else {
                 continue;
             };
-            if resolved.contains(symbol.name.as_str()) {
+            if resolved.contains(&*symbol.name) {
                 continue;
             }
             open_candidates.push((
@@ -426,7 +427,7 @@ fn candidate(
             file,
             start_line: symbol.start_line,
             end_line: symbol.start_line + symbol.signature.matches('\n').count(),
-            symbol: Some(symbol.name.clone()),
+            symbol: Some(symbol.name.to_string()),
             text: redact(&symbol.signature).into_owned(),
         },
     }
