@@ -11,7 +11,7 @@ use dashmap::DashMap;
 use ropey::Rope;
 use tree_sitter::{InputEdit, Tree};
 
-use crate::language::{with_parser, Language};
+use crate::language::{with_parser_for, Language};
 use crate::text::{offset_of, point_of, Position, PositionEncoding};
 
 /// Documents larger than this are kept as text but never parsed: a parse would cost more
@@ -269,7 +269,7 @@ impl Document {
         let rope = &self.rope;
         let old_tree = self.tree.take();
         self.parse_id = NEXT_PARSE_ID.fetch_add(1, Ordering::Relaxed);
-        self.tree = with_parser(language, |parser| {
+        self.tree = with_parser_for(language, rope.len_bytes(), |parser| {
             let mut read_chunk = |byte: usize, _point: tree_sitter::Point| -> &[u8] {
                 if byte >= rope.len_bytes() {
                     return &[];

@@ -147,6 +147,7 @@ impl Backend {
         tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
             index.build(&roots);
+            crate::memory::release_free_memory();
             tracing::info!(
                 files = index.file_count(),
                 elapsed_ms = started.elapsed().as_millis() as u64,
