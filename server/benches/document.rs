@@ -3,11 +3,13 @@
 //! `cargo bench -p glm-lsp --bench document`.
 //!
 //! The server applies a change (rope edit + `Tree::edit`) on every keystroke and reparses the
-//! edited tree 40 ms after the last one, or at once when a feature needs exact syntax.
+//! edited tree 40 ms after the last one, or at once when a feature needs exact syntax. The
+//! last two lines are the whole keystroke as the server handles it, with the symbol cache.
 
 use std::time::{Duration, Instant};
 
 use glm_lsp::document::{ContentChange, Document};
+use glm_lsp::session::Session;
 use glm_lsp::text::{Position, PositionEncoding};
 
 fn rust_source(lines: usize) -> String {
@@ -87,7 +89,54 @@ fn measure(name: &str, language_id: &str, text: &str) {
     }
 }
 
+/// A keystroke as the server handles it (`Session::change_document`: the rope edit,
+/// `Tree::edit` and the symbol cache brought up to date by the edit), typing `count`
+/// characters one after the other at one place, as in the completion benchmark; then the
+/// reparse after a pause with the facts of the reparsed tree, which runs off the keystroke
+/// path.
+fn keystrokes(name: &str, language_id: &str, text: &str, count: usize) {
+    let session = Session::new();
+    let uri = format!("file:///bench/keys-{name}");
+    let opened = Instant::now();
+    session.open_document(Document::new(uri.clone(), language_id.into(), 1, text));
+    let open_time = opened.elapsed();
+    let (line, column) = text
+        .lines()
+        .enumerate()
+        .filter_map(|(number, line)| line.find("total +=").map(|column| (number as u32, (column + 8) as u32)))
+        .nth(1000)
+        .unwrap();
+    let mut keystroke_times = Vec::with_capacity(count);
+    let mut reparse_times = Vec::new();
+    for index in 0..count {
+        let at = Position::new(line, column + index as u32);
+        let change = ContentChange { range: Some((at, at)), text: "a".into() };
+        let started = Instant::now();
+        session.change_document(&uri, index as i32 + 2, &[change]).unwrap().unwrap();
+        keystroke_times.push(started.elapsed());
+        // A pause in typing every tenth keystroke.
+        if index % 10 == 9 {
+            let started = Instant::now();
+            session.refresh_tree_after_pause(&uri);
+            reparse_times.push(started.elapsed());
+        }
+    }
+    keystroke_times.sort();
+    reparse_times.sort();
+    println!(
+        "{name} ({} lines), keystroke (didChange + symbol cache): p50 {:?} p99 {:?} (n={count}) | reparse + facts after a pause p50 {:?} (n={}) | didOpen with facts {:?}",
+        text.lines().count(),
+        percentile(&keystroke_times, 0.5),
+        percentile(&keystroke_times, 0.99),
+        percentile(&reparse_times, 0.5),
+        reparse_times.len(),
+        open_time,
+    );
+}
+
 fn main() {
     measure("big.rs", "rust", &rust_source(20_000));
     measure("big.py", "python", &python_source(20_000));
+    keystrokes("big.rs", "rust", &rust_source(20_000), 205);
+    keystrokes("big.py", "python", &python_source(20_000), 205);
 }

@@ -165,7 +165,8 @@ pub fn gather(input: &ContextInput) -> Context {
         }
     }
     let file = display_path(document_path.as_deref(), &document.uri, input.root);
-    let text = document.rope.to_string();
+    // Made once per version and shared with the keystroke's cache update: no copy here.
+    let text = document.full_text();
     let offset = floor_char_boundary(&text, input.offset.min(text.len()));
 
     let mut remaining = input.budget_tokens.saturating_sub(estimate_tokens(CURSOR_MARKER));
@@ -175,7 +176,7 @@ pub fn gather(input: &ContextInput) -> Context {
     remaining = remaining.saturating_sub(estimate_tokens(&context.prefix) + estimate_tokens(&context.suffix));
 
     if let (Some(language), Some(tree)) = (document.language, document.tree.as_ref()) {
-        let facts = input.workspace.open_documents().facts(document, || text.clone());
+        let facts = input.workspace.open_documents().facts(document);
         let mut builder = SectionBuilder { sections: Vec::new(), remaining };
         let enclosing = symbols::enclosing(language, &text, tree, offset);
 
@@ -484,7 +485,7 @@ fn resolve(
     // In languages with type names of their own, a name used only as a type is not a function.
     let typed_language = !matches!(language, Language::Python | Language::JavaScript);
     let fits = |want: &Wanted, usage: &Use, symbol: &Symbol| {
-        symbol.name == want.name
+        *symbol.name == *want.name
             && want.container.as_ref().is_none_or(|container| symbol.container.as_ref() == Some(container))
             && !(typed_language
                 && usage.kind == ReferenceKind::Type
@@ -528,7 +529,7 @@ fn resolve(
         if open.tree.is_none() {
             continue;
         }
-        let facts = input.workspace.open_documents().facts(open, || open.rope.to_string());
+        let facts = input.workspace.open_documents().facts(open);
         let file = display_path(path.as_deref(), &open.uri, input.root);
         let vouched = is_imported(import_text, path.as_deref())
             || path.as_deref().is_some_and(|path| same_package(language, current_path, path));
@@ -641,7 +642,7 @@ fn candidate(
             file,
             start_line: symbol.start_line,
             end_line: symbol.start_line + symbol.signature.matches('\n').count(),
-            symbol: Some(symbol.name.clone()),
+            symbol: Some(symbol.name.to_string()),
             text: redact(&symbol.signature).into_owned(),
         },
     }

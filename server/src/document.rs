@@ -1,18 +1,29 @@
 //! Open documents: text in a rope, the editor's version, the language and an incrementally
-//! maintained tree-sitter tree.
+//! maintained tree-sitter tree, with the log of recent edits that caches follow.
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 use ropey::Rope;
 use tree_sitter::{InputEdit, Tree};
 
-use crate::language::{with_parser, Language};
+use crate::language::{with_parser_for, Language};
 use crate::text::{offset_of, point_of, Position, PositionEncoding};
 
 /// Documents larger than this are kept as text but never parsed: a parse would cost more
 /// than the context it buys.
 pub const MAX_PARSED_BYTES: usize = 5 * 1024 * 1024;
+
+/// How many edits the log keeps: caches more changes behind than this start over.
+const MAX_LOGGED_EDITS: usize = 64;
+
+/// Every parse gets a new id, unique in the process, so a tree's origin can be recognised
+/// across snapshots, reopened documents and full-text changes.
+static NEXT_PARSE_ID: AtomicU64 = AtomicU64::new(1);
 
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -35,6 +46,52 @@ pub struct Document {
     /// Where the last ranged change ended: the cursor, as far as the server can tell, for
     /// prefetching a completion after a pause in typing.
     pub last_edit_end: Option<usize>,
+    /// Which parse `tree` comes from (0: none). Two trees with the same id differ only by
+    /// `Tree::edit`s, so a cache read from one knows the other's shape without comparing.
+    pub parse_id: u64,
+    /// The edits of the last changes, so a cache can follow the document by what changed
+    /// instead of comparing texts.
+    edits: EditLog,
+    /// The whole text as one string, made at most once per version and shared by every
+    /// snapshot of that version (queries and context need a `&str`; the rope is in chunks).
+    full_text: Arc<OnceLock<String>>,
+}
+
+/// The recent edits of a document, as (version before the change, one of its edits), oldest
+/// first. Shared by snapshots; appending copies it only while a snapshot holds it.
+#[derive(Debug, Clone, Default)]
+struct EditLog {
+    entries: Arc<VecDeque<(i32, InputEdit)>>,
+}
+
+impl EditLog {
+    fn clear(&mut self) {
+        if !self.entries.is_empty() {
+            self.entries = Arc::default();
+        }
+    }
+
+    fn record(&mut self, version_before: i32, edits: &[InputEdit]) {
+        let entries = Arc::make_mut(&mut self.entries);
+        entries.extend(edits.iter().map(|edit| (version_before, *edit)));
+        // Drop whole changes, oldest first: a change cut in half would replay wrongly.
+        while entries.len() > MAX_LOGGED_EDITS {
+            let oldest = entries[0].0;
+            while entries.front().is_some_and(|(version, _)| *version == oldest) {
+                entries.pop_front();
+            }
+        }
+    }
+
+    /// The edits that turned the text of `version` into the current one, or `None` when
+    /// the log does not reach back that far (or a full-text change came between).
+    fn since(&self, version: i32, current: i32) -> Option<Vec<InputEdit>> {
+        if version == current {
+            return Some(Vec::new());
+        }
+        let first = self.entries.iter().position(|(before, _)| *before == version)?;
+        Some(self.entries.iter().skip(first).map(|(_, edit)| *edit).collect())
+    }
 }
 
 /// One `contentChanges` entry: a range in the negotiated encoding, or the whole text.
@@ -69,6 +126,9 @@ impl Document {
             out_of_sync: false,
             tree_stale: false,
             last_edit_end: None,
+            parse_id: 0,
+            edits: EditLog::default(),
+            full_text: Arc::default(),
         };
         document.reparse();
         document
@@ -76,6 +136,25 @@ impl Document {
 
     pub fn text(&self) -> String {
         self.rope.to_string()
+    }
+
+    /// The whole text, borrowed: made from the rope once per version, then shared by every
+    /// snapshot of this version (the keystroke's cache update makes it, the completion
+    /// request that follows reads it).
+    pub fn full_text(&self) -> &str {
+        self.full_text.get_or_init(|| {
+            let mut text = String::with_capacity(self.rope.len_bytes());
+            for chunk in self.rope.chunks() {
+                text.push_str(chunk);
+            }
+            text
+        })
+    }
+
+    /// The edits that turned the text at `version` into this one (empty at this version),
+    /// or `None` when they are no longer known: the caller starts over from the text.
+    pub fn edits_since(&self, version: i32) -> Option<Vec<InputEdit>> {
+        self.edits.since(version, self.version)
     }
 
     /// Applies one `didChange`. Edits are validated before anything is touched, so a bad
@@ -92,6 +171,7 @@ impl Document {
         let resyncs = changes.iter().any(|change| change.range.is_none());
         if self.out_of_sync && !resyncs {
             self.version = version;
+            self.edits.clear();
             return Err(ChangeError::OutOfSync);
         }
         // Each range refers to the text as left by the previous change in the same list, so
@@ -112,13 +192,11 @@ impl Document {
                     let (Some(start_byte), Some(end_byte)) =
                         (offset_of(&rope, start, encoding), offset_of(&rope, end, encoding))
                     else {
-                        self.out_of_sync = true;
-                        self.version = version;
+                        self.mark_out_of_sync(version);
                         return Err(ChangeError::RangeOutOfBounds { start, end });
                     };
                     if start_byte > end_byte {
-                        self.out_of_sync = true;
-                        self.version = version;
+                        self.mark_out_of_sync(version);
                         return Err(ChangeError::RangeOutOfBounds { start, end });
                     }
                     let start_point = point_of(&rope, start_byte);
@@ -140,20 +218,33 @@ impl Document {
                 }
             }
         }
+        let version_before = self.version;
         self.rope = rope;
         self.version = version;
         self.out_of_sync = false;
         self.last_edit_end = last_edit_end;
         self.last_edited = Instant::now();
+        self.full_text = Arc::default();
         if full_text {
             self.tree = None;
-        } else if let Some(tree) = self.tree.as_mut() {
-            for edit in &tree_edits {
-                tree.edit(edit);
+            self.parse_id = 0;
+            self.edits.clear();
+        } else {
+            if let Some(tree) = self.tree.as_mut() {
+                for edit in &tree_edits {
+                    tree.edit(edit);
+                }
             }
+            self.edits.record(version_before, &tree_edits);
         }
         self.tree_stale = self.language.is_some();
         Ok(())
+    }
+
+    fn mark_out_of_sync(&mut self, version: i32) {
+        self.out_of_sync = true;
+        self.version = version;
+        self.edits.clear();
     }
 
     /// Brings the tree up to date with the text: an incremental reparse of the edited tree
@@ -172,11 +263,13 @@ impl Document {
         };
         if self.rope.len_bytes() > MAX_PARSED_BYTES {
             self.tree = None;
+            self.parse_id = 0;
             return;
         }
         let rope = &self.rope;
         let old_tree = self.tree.take();
-        self.tree = with_parser(language, |parser| {
+        self.parse_id = NEXT_PARSE_ID.fetch_add(1, Ordering::Relaxed);
+        self.tree = with_parser_for(language, rope.len_bytes(), |parser| {
             let mut read_chunk = |byte: usize, _point: tree_sitter::Point| -> &[u8] {
                 if byte >= rope.len_bytes() {
                     return &[];
@@ -187,6 +280,25 @@ impl Document {
             parser.parse_with_options(&mut read_chunk, old_tree.as_ref(), None)
         });
     }
+
+    /// Takes the tree of `parsed`, a reparsed snapshot of this document at the same or an
+    /// earlier version: moved by the edits made since, it is this text's tree with the shape
+    /// of a newer parse. Returns false (and changes nothing) when those edits are unknown.
+    pub fn adopt_tree(&mut self, parsed: &Document) -> bool {
+        let Some(edits) = self.edits_since(parsed.version) else {
+            return false;
+        };
+        let Some(mut tree) = parsed.tree.clone() else {
+            return false;
+        };
+        for edit in &edits {
+            tree.edit(edit);
+        }
+        self.tree = Some(tree);
+        self.parse_id = parsed.parse_id;
+        self.tree_stale = !edits.is_empty();
+        true
+    }
 }
 
 /// All open documents, keyed by URI. Mutations happen in synchronous handlers, in arrival
@@ -194,6 +306,9 @@ impl Document {
 #[derive(Debug, Default)]
 pub struct DocumentStore {
     documents: DashMap<String, Document>,
+    /// Documents being reparsed after a pause in typing, and whether another pause asked
+    /// for a reparse meanwhile: one reparse per document at a time, however fast the typing.
+    reparsing: DashMap<String, bool>,
 }
 
 impl DocumentStore {
@@ -218,9 +333,40 @@ impl DocumentStore {
 
     /// Reparses a document whose tree is behind its text; returns whether it did. The parse
     /// runs on a snapshot, outside the map's lock, so requests and changes never wait for
-    /// it; its tree is stored only if no change arrived meanwhile.
+    /// it; changes that arrived meanwhile are replayed onto its tree.
     pub fn refresh_tree(&self, uri: &str) -> bool {
         self.parsed_snapshot(uri).is_some_and(|(_, reparsed)| reparsed)
+    }
+
+    /// The reparse after a pause in typing (blocking: run it on a blocking thread). At most
+    /// one runs per document: a pause while one is running asks it to parse once more when
+    /// it is done, so a large file's slow parses never pile up while the user types. Returns
+    /// whether it reparsed.
+    pub fn refresh_tree_after_pause(&self, uri: &str) -> bool {
+        match self.reparsing.entry(uri.to_string()) {
+            Entry::Occupied(mut running) => {
+                *running.get_mut() = true;
+                return false;
+            }
+            Entry::Vacant(idle) => {
+                idle.insert(false);
+            }
+        }
+        let _running = ReparseGuard { reparsing: &self.reparsing, uri };
+        let mut reparsed = false;
+        loop {
+            reparsed |= self.refresh_tree(uri);
+            // Done unless a pause in typing asked again meanwhile (checked and cleared
+            // under the map's lock, so no request is lost between the two).
+            let mut again = false;
+            self.reparsing.remove_if_mut(uri, |_, asked| {
+                again = std::mem::take(asked);
+                !again
+            });
+            if !again {
+                return reparsed;
+            }
+        }
     }
 
     /// A snapshot with an up-to-date tree, for features that need the exact syntax.
@@ -233,11 +379,12 @@ impl DocumentStore {
         if !snapshot.tree_stale {
             return Some((snapshot, false));
         }
+        let stale_parse = snapshot.parse_id;
         snapshot.refresh_tree();
         if let Some(mut document) = self.documents.get_mut(uri) {
-            if document.version == snapshot.version && document.tree_stale {
-                document.tree = snapshot.tree.clone();
-                document.tree_stale = false;
+            // Unless another parse got there first, or the text was replaced.
+            if document.parse_id == stale_parse {
+                document.adopt_tree(&snapshot);
             }
         }
         Some((snapshot, true))
@@ -267,6 +414,21 @@ impl DocumentStore {
 
     pub fn is_empty(&self) -> bool {
         self.documents.is_empty()
+    }
+}
+
+/// Clears a document's reparse-in-progress mark if the reparse panics (it is cleared under
+/// the lock when it ends normally: by then another reparse may own the mark).
+struct ReparseGuard<'a> {
+    reparsing: &'a DashMap<String, bool>,
+    uri: &'a str,
+}
+
+impl Drop for ReparseGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.reparsing.remove(self.uri);
+        }
     }
 }
 
@@ -316,6 +478,58 @@ mod tests {
         document.apply_changes(8, &[full], PositionEncoding::Utf16).unwrap();
         assert_eq!(document.text(), "y = 2\n");
         assert!(!document.out_of_sync);
+    }
+
+    #[test]
+    fn the_edit_log_replays_changes_until_the_text_is_replaced() {
+        let mut document = Document::new("file:///a.py".into(), "python".into(), 1, "x = 1\n");
+        document
+            .apply_changes(2, &[change((0, 4), (0, 5), "22"), change((0, 0), (0, 0), "y")], PositionEncoding::Utf16)
+            .unwrap();
+        document.apply_changes(3, &[change((0, 0), (0, 1), "")], PositionEncoding::Utf16).unwrap();
+        let since_first: Vec<(usize, usize, usize)> = document
+            .edits_since(1)
+            .unwrap()
+            .iter()
+            .map(|edit| (edit.start_byte, edit.old_end_byte, edit.new_end_byte))
+            .collect();
+        assert_eq!(since_first, [(4, 5, 6), (0, 0, 1), (0, 1, 0)]);
+        assert_eq!(document.edits_since(2).unwrap().len(), 1);
+        assert!(document.edits_since(3).unwrap().is_empty());
+        // A reparse of the text at version 1, adopted at version 3, is that text's tree.
+        let mut behind = Document::new("file:///a.py".into(), "python".into(), 1, "x = 1\n");
+        behind.refresh_tree();
+        assert!(document.adopt_tree(&behind));
+        assert!(document.tree_stale);
+        document.refresh_tree();
+        let fresh = crate::language::parse_str(Language::Python, &document.text()).unwrap();
+        assert_eq!(document.tree.as_ref().unwrap().root_node().to_sexp(), fresh.root_node().to_sexp());
+
+        let full = ContentChange { range: None, text: "z = 3\n".into() };
+        document.apply_changes(4, &[full], PositionEncoding::Utf16).unwrap();
+        assert!(document.edits_since(3).is_none(), "a full-text change breaks the chain");
+        assert_eq!(document.full_text(), "z = 3\n");
+    }
+
+    #[test]
+    fn one_reparse_after_a_pause_at_a_time() {
+        let store = DocumentStore::default();
+        let uri = "file:///a.rs";
+        store.open(Document::new(uri.into(), "rust".into(), 1, "fn main() {}\n"));
+        store.change(uri, 2, &[change((0, 3), (0, 3), "x")], PositionEncoding::Utf16).unwrap().unwrap();
+        // Another pause while one reparse runs only asks it to run again.
+        store.reparsing.insert(uri.into(), false);
+        assert!(!store.refresh_tree_after_pause(uri));
+        assert_eq!(store.reparsing.get(uri).map(|asked| *asked), Some(true));
+        store.reparsing.remove(uri);
+        assert!(store.refresh_tree_after_pause(uri));
+        assert!(store.reparsing.is_empty());
+        let document = store.get(uri).unwrap();
+        assert!(!document.tree_stale);
+        assert_eq!(
+            document.tree.unwrap().root_node().to_sexp(),
+            crate::language::parse_str(Language::Rust, "fn xmain() {}\n").unwrap().root_node().to_sexp()
+        );
     }
 
     #[test]

@@ -135,9 +135,28 @@ pub fn with_parser<R>(language: Language, parse: impl FnOnce(&mut tree_sitter::P
     })
 }
 
+/// Texts from this size are parsed one at a time, whichever thread asks. A tree costs about
+/// 20 bytes per byte of source while it is built, so two large parses at once (the workspace
+/// index reading the file the editor is opening, a reparse after a pause) would double the
+/// peak memory, for no gain in speed on two cores.
+pub const LARGE_PARSE_BYTES: usize = 256 * 1024;
+
+static LARGE_PARSE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `parse` with this thread's parser, taking its turn first if the text is large.
+pub fn with_parser_for<R>(
+    language: Language,
+    text_bytes: usize,
+    parse: impl FnOnce(&mut tree_sitter::Parser) -> R,
+) -> R {
+    let _turn =
+        (text_bytes >= LARGE_PARSE_BYTES).then(|| LARGE_PARSE.lock().unwrap_or_else(|poison| poison.into_inner()));
+    with_parser(language, parse)
+}
+
 /// Parses a whole string, for text that is not an open document (workspace files, candidates).
 pub fn parse_str(language: Language, text: &str) -> Option<tree_sitter::Tree> {
-    with_parser(language, |parser| parser.parse(text, None))
+    with_parser_for(language, text.len(), |parser| parser.parse(text, None))
 }
 
 #[cfg(test)]

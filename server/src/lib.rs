@@ -13,6 +13,7 @@ pub mod document;
 pub mod glm;
 pub mod language;
 pub mod lsp;
+pub mod memory;
 pub mod model;
 pub mod prompt;
 pub mod rewrite;

@@ -105,6 +105,7 @@ fn init_logging() {
 }
 
 fn main() -> std::process::ExitCode {
+    glm_lsp::memory::limit_arenas();
     let cli = Cli::parse();
     init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::completion::{CompletionEngine, Notice};
 use crate::config::{Config, ConfigError, Sources};
 use crate::context::{Exclude, WorkspaceIndex};
-use crate::document::DocumentStore;
+use crate::document::{ChangeError, ContentChange, Document, DocumentStore};
 use crate::glm::GlmClient;
 use crate::text::PositionEncoding;
 
@@ -77,6 +77,41 @@ impl Session {
 
     pub fn set_roots(&self, roots: Vec<PathBuf>) {
         *self.roots.write().unwrap_or_else(|poison| poison.into_inner()) = roots;
+    }
+
+    /// Opens a document and reads its symbols and imports, so the first completion in it
+    /// finds them ready.
+    pub fn open_document(&self, document: Document) {
+        self.index.open_documents().facts(&document);
+        self.documents.open(document);
+    }
+
+    /// Applies one `didChange`, then brings the document's symbols and imports up to date
+    /// by the edit (the edited region is read again, the rest is moved), so the completion
+    /// request that follows a keystroke finds them ready.
+    pub fn change_document(
+        &self,
+        uri: &str,
+        version: i32,
+        changes: &[ContentChange],
+    ) -> Option<Result<(), ChangeError>> {
+        let result = self.documents.change(uri, version, changes, self.encoding())?;
+        if result.is_ok() {
+            if let Some(document) = self.documents.get(uri) {
+                self.index.open_documents().facts(&document);
+            }
+        }
+        Some(result)
+    }
+
+    /// The reparse after a pause in typing (blocking), then the symbols and imports of the
+    /// reparsed tree, so a completion does not wait for them.
+    pub fn refresh_tree_after_pause(&self, uri: &str) {
+        if self.documents.refresh_tree_after_pause(uri) {
+            if let Some(document) = self.documents.get(uri) {
+                self.index.open_documents().facts(&document);
+            }
+        }
     }
 
     /// The user-facing notices of background work; taken once by the protocol layer.

@@ -1,15 +1,23 @@
-//! Server overhead with a zero-latency mock GLM server, measured in-process over pipes (the
-//! same `serve` the binary runs on stdio). Run with `cargo bench -p glm-lsp-e2e --bench server`.
+//! Server overhead with a zero-latency mock GLM server. Run with
+//! `cargo build --release -p glm-lsp && cargo bench -p glm-lsp-e2e --bench server`; a filter
+//! after `--` (`python`, `rust`, `memory`) runs only the scenarios whose name contains it.
 //!
-//! - completion: time from the LSP request to its response without the debounce (set to 0;
-//!   the mock answers at once; `trigger: manual` so no prefetch runs), on a 200-line and a
-//!   20,000-line file, typing one character before each request so nothing is cached;
+//! In-process over pipes (the same `serve` the binary runs on stdio), on Python and Rust files
+//! of 200 and 20,000 lines, typing one character before each of 200 requests so nothing is
+//! cached (debounce 0, `trigger: manual` so no prefetch runs; the mock answers at once):
+//! - completion: time from the LSP request to its response;
 //! - upstream: time from the LSP request to the request's arrival at the mock (context,
 //!   prompt and client work), and from the mock's arrival to the LSP response (the stream,
 //!   post-processing and the answer).
+//!
+//! Memory: the released binary as a child over stdio, with the 20,000-line Python file in its
+//! workspace folder (so the workspace index reads it too), opened, then 205 keystrokes each
+//! followed by a completion request; its peak resident memory (`VmHWM`) and resident memory
+//! at the end (`VmRSS`) from `/proc/<pid>/status`.
 
 use std::time::{Duration, Instant};
 
+use glm_lsp_e2e::lsp_client::{ClientOptions, TestClient};
 use glm_lsp_e2e::mock_glm::{MockGlm, Reply};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf};
@@ -65,7 +73,7 @@ impl Client {
     }
 }
 
-fn source(lines: usize) -> String {
+fn rust_source(lines: usize) -> String {
     let mut text = String::from("use std::collections::HashMap;\n\n");
     let mut index = 0;
     while text.lines().count() < lines {
@@ -77,6 +85,47 @@ fn source(lines: usize) -> String {
     text
 }
 
+fn python_source(lines: usize) -> String {
+    let mut text = String::from("import math\n\n");
+    let mut index = 0;
+    while text.lines().count() < lines {
+        text.push_str(&format!(
+            "def compute_{index}(values, scale):\n    \"\"\"Computes value {index}.\"\"\"\n    total = 0\n    for value in values:\n        total += value * scale + {index}\n    return total\n\n\n"
+        ));
+        index += 1;
+    }
+    text
+}
+
+#[derive(Clone, Copy)]
+enum Lang {
+    Python,
+    Rust,
+}
+
+impl Lang {
+    fn id(self) -> &'static str {
+        match self {
+            Lang::Python => "python",
+            Lang::Rust => "rust",
+        }
+    }
+
+    fn source(self, lines: usize) -> String {
+        match self {
+            Lang::Python => python_source(lines),
+            Lang::Rust => rust_source(lines),
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Lang::Python => "py",
+            Lang::Rust => "rs",
+        }
+    }
+}
+
 /// The debounce is left out by setting it to 0 (subtracting a 150 ms timer from each sample
 /// would add the timer's jitter). With no pause, the reparse after each keystroke runs at
 /// once on the other core, so these figures include that contention: an upper bound.
@@ -86,7 +135,7 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * fraction).round() as usize]
 }
 
-async fn run(lines: usize, iterations: usize) {
+async fn run(language: Lang, lines: usize, iterations: usize) {
     let mock = MockGlm::start().await;
     mock.set_default_reply(Reply::text("scale"));
     let (client_side, server_side) = tokio::io::duplex(1 << 22);
@@ -103,12 +152,12 @@ async fn run(lines: usize, iterations: usize) {
         )
         .await;
     client.notify("initialized", json!({})).await;
-    let uri = format!("file:///bench/big{lines}.rs");
-    let text = source(lines);
+    let uri = format!("file:///bench/big{lines}.{}", language.extension());
+    let text = language.source(lines);
     client
         .notify(
             "textDocument/didOpen",
-            json!({ "textDocument": { "uri": uri, "languageId": "rust", "version": 1, "text": text } }),
+            json!({ "textDocument": { "uri": uri, "languageId": language.id(), "version": 1, "text": text } }),
         )
         .await;
     // A line in the middle: `        total += value * <cursor>`.
@@ -155,7 +204,8 @@ async fn run(lines: usize, iterations: usize) {
         samples.sort();
     }
     println!(
-        "{lines:>6} lines: completion request→response p50 {:?} p99 {:?} | request→upstream p50 {:?} p99 {:?} | upstream→response p50 {:?} p99 {:?} ({} upstream of {iterations})",
+        "{:<6} {lines:>6} lines: completion request→response p50 {:?} p99 {:?} | request→upstream p50 {:?} p99 {:?} | upstream→response p50 {:?} p99 {:?} ({} upstream of {iterations})",
+        language.id(),
         percentile(&totals, 0.5),
         percentile(&totals, 0.99),
         percentile(&to_upstream, 0.5),
@@ -166,10 +216,85 @@ async fn run(lines: usize, iterations: usize) {
     );
 }
 
+/// Peak and final resident memory (MiB) of the released binary after opening a `lines`-line
+/// Python file of its workspace and typing `edits` characters, each followed by a completion.
+async fn peak_memory(lines: usize, edits: usize) {
+    let mock = MockGlm::start().await;
+    mock.set_default_reply(Reply::text("scale"));
+    let root = std::env::temp_dir().join(format!("glm-lsp-bench-memory-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let path = root.join("big.py");
+    let text = python_source(lines);
+    std::fs::write(&path, &text).unwrap();
+    let mut client = TestClient::initialized(ClientOptions {
+        env: vec![
+            ("GLM_API_KEY".into(), "bench".into()),
+            ("GLM_BASE_URL".into(), mock.base_url()),
+            ("GLM_LSP_LOG".into(), "warn".into()),
+        ],
+        root: Some(root.clone()),
+        initialization_options: json!({ "completion": { "debounceMs": DEBOUNCE_MS, "maxWaitMs": 10000, "trigger": "manual" } }),
+        ..ClientOptions::default()
+    })
+    .await
+    .expect("the release binary starts (cargo build --release -p glm-lsp)");
+    let pid = client.pid().expect("the server runs");
+    let started_kib = memory_kib(pid, "VmRSS:");
+    let uri = glm_lsp_e2e::lsp_client::file_uri(&path);
+    client.open(&uri, "python", &text).await.unwrap();
+    let marker = "total += value * ";
+    let mut at = text.match_indices(marker).nth(text.matches(marker).count() / 2).unwrap().0 + marker.len();
+    for _ in 0..edits {
+        client.edit(&uri, at, at, "a").await.unwrap();
+        at += 1;
+        let position = client.position(&client.text(&uri), at);
+        client
+            .request(
+                "textDocument/completion",
+                json!({ "textDocument": { "uri": uri }, "position": position, "context": { "triggerKind": 1 } }),
+            )
+            .await
+            .unwrap();
+    }
+    let peak_kib = memory_kib(pid, "VmHWM:");
+    let end_kib = memory_kib(pid, "VmRSS:");
+    println!(
+        "memory {lines:>6}-line Python file, {edits} edits with a completion each: peak (VmHWM) {:.1} MiB, at the end (VmRSS) {:.1} MiB, at start {:.1} MiB ({} upstream requests)",
+        peak_kib as f64 / 1024.0,
+        end_kib as f64 / 1024.0,
+        started_kib as f64 / 1024.0,
+        mock.requests().len(),
+    );
+    let _ = client.shutdown().await;
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A `/proc/<pid>/status` field in KiB.
+fn memory_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0)
+}
+
 fn main() {
+    // `cargo bench` passes `--bench`; anything else is a filter on the scenario names.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with("--")).collect();
+    let wanted = |name: &str| filters.is_empty() || filters.iter().any(|filter| name.contains(filter.as_str()));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        run(200, 300).await;
-        run(20_000, 300).await;
+        for (language, name) in [(Lang::Python, "python"), (Lang::Rust, "rust")] {
+            if wanted(name) {
+                run(language, 200, 200).await;
+                run(language, 20_000, 200).await;
+            }
+        }
+        if wanted("memory") {
+            peak_memory(20_000, 205).await;
+        }
     });
 }

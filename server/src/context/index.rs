@@ -93,12 +93,12 @@ impl WorkspaceIndex {
             return;
         };
         for symbol in old.iter() {
-            if let Some(mut entries) = self.by_name.get_mut(&symbol.symbol.name) {
+            if let Some(mut entries) = self.by_name.get_mut(&*symbol.symbol.name) {
                 entries.retain(|entry| *entry.path != *path);
                 let empty = entries.is_empty();
                 drop(entries);
                 if empty {
-                    self.by_name.remove_if(&symbol.symbol.name, |_, entries| entries.is_empty());
+                    self.by_name.remove_if(&*symbol.symbol.name, |_, entries| entries.is_empty());
                 }
             }
         }
@@ -155,7 +155,7 @@ impl WorkspaceIndex {
         self.remove_path(path);
         let mut names: HashMap<&str, Vec<IndexedSymbol>> = HashMap::new();
         for symbol in &symbols {
-            names.entry(symbol.symbol.name.as_str()).or_default().push(symbol.clone());
+            names.entry(&*symbol.symbol.name).or_default().push(symbol.clone());
         }
         for (name, entries) in names {
             self.by_name.entry(name.to_string()).or_default().extend(entries);

@@ -5,23 +5,23 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use dashmap::DashMap;
-use ropey::Rope;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{InputEdit, Node, QueryCursor, Tree};
 
 use super::queries::{self, QueryKind, TagsPart};
 use crate::document::Document;
 use crate::language::Language;
-use crate::text::point_of;
 
-/// A definition: what a model needs to call or use it, not its body.
+/// A definition: what a model needs to call or use it, not its body. Its texts are shared:
+/// a clone (the open document's cache moving it after an edit, the workspace index keeping
+/// it by file and by name) copies no string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Symbol {
-    pub name: String,
+    pub name: Arc<str>,
     pub kind: SymbolKind,
     /// The declaration without its body (`pub fn parse(input: &str) -> Result<Ast, Error>`),
     /// a class or type with its methods' bodies elided, or the whole text when it is small.
-    pub signature: String,
+    pub signature: Arc<str>,
     /// Bytes of the whole definition in its file.
     pub range: Range<usize>,
     /// Zero-based first and last line of the definition.
@@ -142,14 +142,16 @@ pub fn extract_in_range(language: Language, text: &str, tree: &Tree, range: Rang
         if node.kind() == "pair" && !is_module_level_object(node) {
             continue;
         }
-        let Some(name) = text.get(name_node.byte_range()) else {
+        // A tree edited but not yet reparsed can hold a definition the edit emptied (all its
+        // text deleted): it defines nothing.
+        let Some(name) = text.get(name_node.byte_range()).filter(|name| !name.is_empty()) else {
             continue;
         };
         symbols.push((
             Symbol {
-                name: name.to_string(),
+                name: name.into(),
                 kind,
-                signature: signature(text, node, kind),
+                signature: signature(text, node, kind).into(),
                 range: node.byte_range(),
                 start_line: node.start_position().row,
                 end_line: node.end_position().row,
@@ -422,7 +424,8 @@ fn imports_in(language: Language, text: &str, tree: &Tree, region: Option<Range<
     let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
     while let Some(found) = matches.next() {
         for capture in found.captures {
-            if Some(capture.index) == import_index {
+            // An edit can empty a statement of a tree not yet reparsed: it imports nothing.
+            if Some(capture.index) == import_index && !capture.node.byte_range().is_empty() {
                 ranges.push(capture.node.byte_range());
             }
         }
@@ -634,7 +637,8 @@ fn limit_lines(text: &str, count: usize) -> String {
     }
 }
 
-/// What the context engine knows about one open document at one version.
+/// What the context engine knows about one open document at one version. Cloning it is
+/// two reference counts.
 #[derive(Debug, Clone)]
 pub struct FileFacts {
     pub version: i32,
@@ -642,9 +646,10 @@ pub struct FileFacts {
     pub imports: Arc<Vec<Range<usize>>>,
 }
 
-/// Symbols of open documents, cached by (URI, version). After an edit only the region
-/// that changed (the edit plus whatever `Tree::changed_ranges` reports) is queried again;
-/// symbols elsewhere are kept and shifted, so typing in a 20,000-line file stays cheap.
+/// Symbols and imports of open documents, kept current by the edits of each change: only
+/// the edited region is queried again, the rest is moved by the edit (symbols share their
+/// text, so moving one copies no string), and a reparse adds the regions whose syntax it
+/// changed. The server updates it on every keystroke, so a completion request finds it ready.
 #[derive(Debug, Default)]
 pub struct SymbolCache {
     entries: DashMap<String, CacheEntry>,
@@ -653,9 +658,9 @@ pub struct SymbolCache {
 #[derive(Debug, Clone)]
 struct CacheEntry {
     facts: FileFacts,
-    rope: Rope,
+    /// The tree the facts were read from, and its parse (`Document::parse_id`).
     tree: Tree,
-    tree_stale: bool,
+    parse_id: u64,
 }
 
 impl SymbolCache {
@@ -663,38 +668,38 @@ impl SymbolCache {
         SymbolCache::default()
     }
 
-    /// The facts of `document`, computed incrementally from the last cached version.
-    /// `text` produces the document's text; it is only called on a cache miss.
-    pub fn facts(&self, document: &Document, text: impl FnOnce() -> String) -> FileFacts {
+    /// The facts of `document`: the cached ones, brought up to date by the edits and the
+    /// reparse since (a full extraction only when the cache has nothing to start from).
+    pub fn facts(&self, document: &Document) -> FileFacts {
         let (Some(language), Some(tree)) = (document.language, document.tree.as_ref()) else {
             return FileFacts { version: document.version, symbols: Arc::default(), imports: Arc::default() };
         };
         let previous = self.entries.get(&document.uri).map(|entry| entry.clone());
         if let Some(previous) = &previous {
-            // Facts read from a tree that was a keystroke behind are redone once it is reparsed.
-            let same_tree = previous.tree_stale == document.tree_stale;
-            if previous.facts.version == document.version
-                && previous.rope.len_bytes() == document.rope.len_bytes()
-                && same_tree
-            {
+            if previous.facts.version == document.version && previous.parse_id == document.parse_id {
                 return previous.facts.clone();
             }
         }
-        let text = &text();
-        let (symbols, imports) = match previous {
-            Some(previous) => update_symbols(language, text, &document.rope, tree, &previous),
+        let text = document.full_text();
+        let edits =
+            previous.as_ref().and_then(|previous| Some((previous, document.edits_since(previous.facts.version)?)));
+        let (symbols, imports) = match edits {
+            Some((previous, edits)) => update(language, text, tree, document.parse_id, previous, &edits),
             None => (extract(language, text, tree), imports(language, text, tree)),
         };
         let facts = FileFacts { version: document.version, symbols: Arc::new(symbols), imports: Arc::new(imports) };
-        self.entries.insert(
-            document.uri.clone(),
-            CacheEntry {
-                facts: facts.clone(),
-                rope: document.rope.clone(),
-                tree: tree.clone(),
-                tree_stale: document.tree_stale,
-            },
-        );
+        let entry = CacheEntry { facts: facts.clone(), tree: tree.clone(), parse_id: document.parse_id };
+        // A slower update for an older version (a reparse's) must not replace a newer one.
+        match self.entries.entry(document.uri.clone()) {
+            dashmap::mapref::entry::Entry::Occupied(mut occupied) => {
+                if occupied.get().facts.version <= document.version {
+                    occupied.insert(entry);
+                }
+            }
+            dashmap::mapref::entry::Entry::Vacant(vacant) => {
+                vacant.insert(entry);
+            }
+        }
         facts
     }
 
@@ -711,110 +716,173 @@ impl SymbolCache {
     }
 }
 
-/// The symbols and imports after an edit: the previous symbols outside the edited region,
-/// moved by the edit, plus those read again inside it (querying a whole large file takes
-/// milliseconds; the edited region, microseconds).
-fn update_symbols(
+/// Regions sorted and merged where they overlap or touch.
+fn merge_regions(mut regions: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    regions.sort_by_key(|region| region.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(regions.len());
+    for region in regions {
+        match merged.last_mut() {
+            // Touching regions merge: both ends are inclusive for the queries.
+            Some(last) if region.start <= last.end => last.end = last.end.max(region.end),
+            _ => merged.push(region),
+        }
+    }
+    merged
+}
+
+/// The symbols and imports after `edits` (in order) and, when the document was reparsed
+/// since, the syntax changes of that reparse: the previous symbols outside the edited
+/// regions, moved by the edits, plus those read again inside them.
+fn update(
     language: Language,
     text: &str,
-    rope: &Rope,
     tree: &Tree,
+    parse_id: u64,
     previous: &CacheEntry,
+    edits: &[InputEdit],
 ) -> (Vec<Symbol>, Vec<Range<usize>>) {
-    let old = &previous.rope;
-    let prefix = common_prefix(old, rope);
-    let suffix = common_suffix(old, rope).min(old.len_bytes() - prefix).min(rope.len_bytes() - prefix);
-    let start = prefix;
-    let old_end = old.len_bytes() - suffix;
-    let new_end = rope.len_bytes() - suffix;
-    let edit = InputEdit {
-        start_byte: start,
-        old_end_byte: old_end,
-        new_end_byte: new_end,
-        start_position: point_of(old, start),
-        old_end_position: point_of(old, old_end),
-        new_end_position: point_of(rope, new_end),
-    };
-    let mut old_tree = previous.tree.clone();
-    old_tree.edit(&edit);
-    let mut dirty = start..new_end;
-    for changed in old_tree.changed_ranges(tree) {
-        dirty.start = dirty.start.min(changed.start_byte);
-        dirty.end = dirty.end.max(changed.end_byte);
+    // Map the old symbols and imports through each edit. Those touching an edit keep their
+    // (stretched) extent only to widen the region that is read again.
+    let mut symbols: Vec<Symbol> = previous.facts.symbols.as_ref().clone();
+    let mut imports: Vec<Range<usize>> = previous.facts.imports.as_ref().clone();
+    let mut regions: Vec<Range<usize>> = Vec::with_capacity(edits.len() + 2);
+    for edit in edits {
+        let (start, old_end, new_end) = (edit.start_byte, edit.old_end_byte, edit.new_end_byte);
+        let byte_delta = new_end as isize - old_end as isize;
+        let line_delta = edit.new_end_position.row as isize - edit.old_end_position.row as isize;
+        // A region or a definition through the edit: before it, unchanged; after it, moved;
+        // touching it, stretched over the edit's new text.
+        let move_through = |range: &Range<usize>| -> Range<usize> {
+            if range.end < start {
+                range.clone()
+            } else if range.start > old_end {
+                shift(range.start, byte_delta)..shift(range.end, byte_delta)
+            } else {
+                range.start.min(start)..if range.end > old_end { shift(range.end, byte_delta) } else { new_end }
+            }
+        };
+        for region in regions.iter_mut() {
+            *region = move_through(region);
+        }
+        regions.push(start..new_end);
+        symbols.retain_mut(|symbol| {
+            if symbol.range.end < start {
+                true
+            } else if symbol.range.start > old_end {
+                symbol.range = shift(symbol.range.start, byte_delta)..shift(symbol.range.end, byte_delta);
+                symbol.start_line = shift(symbol.start_line, line_delta);
+                symbol.end_line = shift(symbol.end_line, line_delta);
+                true
+            } else {
+                regions.push(move_through(&symbol.range));
+                false
+            }
+        });
+        // An import the edit touched is found again by the query of the edit's region.
+        imports.retain_mut(|range| {
+            if range.end <= start {
+                true
+            } else if range.start >= old_end {
+                *range = shift(range.start, byte_delta)..shift(range.end, byte_delta);
+                true
+            } else {
+                false
+            }
+        });
+    }
+    // A reparse since the cached tree: what it changed in the syntax is read again too.
+    let same_parse = parse_id == previous.parse_id;
+    let mut old_tree = None;
+    if !same_parse {
+        let mut edited = previous.tree.clone();
+        for edit in edits {
+            edited.edit(edit);
+        }
+        regions.extend(edited.changed_ranges(tree).map(|changed| changed.start_byte..changed.end_byte));
+        old_tree = Some(edited);
     }
     // A member's container is read from the header around it (`impl Point`, the callee of
     // `jQuery.extend({…})`), which no definition's range covers: an edit there re-reads the
     // members.
-    if let Some(container) = container_header_around(tree, start..new_end) {
-        dirty.start = dirty.start.min(container.start);
-        dirty.end = dirty.end.max(container.end);
-    }
-    let byte_delta = new_end as isize - old_end as isize;
-    let line_delta = edit.new_end_position.row as isize - edit.old_end_position.row as isize;
-    // Map the old symbols into the new text. Those touching the edit keep their (stretched)
-    // extent only to widen the region that is read again.
-    let mut mapped: Vec<Symbol> = Vec::with_capacity(previous.facts.symbols.len() + 4);
-    for symbol in previous.facts.symbols.iter() {
-        if symbol.range.end < start {
-            mapped.push(symbol.clone());
-        } else if symbol.range.start > old_end {
-            let mut shifted = symbol.clone();
-            shifted.range = shift(shifted.range.start, byte_delta)..shift(shifted.range.end, byte_delta);
-            shifted.start_line = shift(shifted.start_line, line_delta);
-            shifted.end_line = shift(shifted.end_line, line_delta);
-            mapped.push(shifted);
-        } else {
-            let stretched_end = if symbol.range.end > old_end { shift(symbol.range.end, byte_delta) } else { new_end };
-            dirty.start = dirty.start.min(symbol.range.start);
-            dirty.end = dirty.end.max(stretched_end);
+    let containers: Vec<Range<usize>> =
+        regions.iter().filter_map(|region| container_header_around(tree, region.clone())).collect();
+    regions.extend(containers);
+    let mut regions = merge_regions(regions);
+    // Read the regions again; grow them until no old or new definition straddles an edge, so
+    // every definition is either reused whole or re-extracted whole.
+    let fresh = loop {
+        let intersects =
+            |range: &Range<usize>, region: &Range<usize>| range.start <= region.end && range.end >= region.start;
+        let mut fresh: Vec<Symbol> = Vec::new();
+        let mut grown_regions: Vec<Range<usize>> = Vec::with_capacity(regions.len());
+        for region in &regions {
+            let mut grown = region.clone();
+            for symbol in extract_in_range(language, text, tree, region.clone()) {
+                if intersects(&symbol.range, region) {
+                    grown.start = grown.start.min(symbol.range.start);
+                    grown.end = grown.end.max(symbol.range.end);
+                    fresh.push(symbol);
+                }
+            }
+            grown_regions.push(grown);
         }
-    }
-    // Read the dirty region again; grow it until no old or new definition straddles its
-    // edge, so every definition is either reused whole or re-extracted whole.
-    let mut symbols = loop {
-        let intersects = |range: &Range<usize>| range.start <= dirty.end && range.end >= dirty.start;
-        let fresh: Vec<Symbol> = extract_in_range(language, text, tree, dirty.clone())
-            .into_iter()
-            .filter(|symbol| intersects(&symbol.range))
-            .collect();
-        let mut grown = dirty.clone();
-        for symbol in fresh.iter().chain(mapped.iter().filter(|symbol| intersects(&symbol.range))) {
-            grown.start = grown.start.min(symbol.range.start);
-            grown.end = grown.end.max(symbol.range.end);
+        for region in grown_regions.iter_mut() {
+            let reach = region.clone();
+            for symbol in symbols.iter().filter(|symbol| intersects(&symbol.range, &reach)) {
+                region.start = region.start.min(symbol.range.start);
+                region.end = region.end.max(symbol.range.end);
+            }
         }
-        if grown == dirty {
-            let mut symbols: Vec<Symbol> = mapped.into_iter().filter(|symbol| !intersects(&symbol.range)).collect();
-            symbols.extend(fresh);
-            break symbols;
+        let grown_regions = merge_regions(grown_regions);
+        if grown_regions == regions {
+            break fresh;
         }
-        dirty = grown;
+        regions = grown_regions;
     };
+    let outside_every_region =
+        |range: &Range<usize>| regions.iter().all(|region| range.end < region.start || range.start > region.end);
+    symbols.retain(|symbol| outside_every_region(&symbol.range));
+    symbols.extend(fresh);
     symbols.sort_by(|a, b| {
         (a.range.start, std::cmp::Reverse(a.range.end)).cmp(&(b.range.start, std::cmp::Reverse(b.range.end)))
     });
     symbols.dedup_by(|later, earlier| later.range == earlier.range && later.name == earlier.name);
-    let imports =
-        update_imports(language, text, tree, &old_tree, &previous.facts.imports, &dirty, start..old_end, byte_delta);
+
+    let imports = match old_tree {
+        // The same parse: the tree's shape is unchanged outside the edits, so the imports
+        // outside the regions are those of before, moved.
+        None => {
+            imports.retain(|range| outside_every_region(range));
+            for region in &regions {
+                // One byte wider on each side: a node that only touches the region counts.
+                let query = region.start.saturating_sub(1)..(region.end + 1).min(text.len());
+                let found = imports_in(language, text, tree, Some(query));
+                imports.extend(found.into_iter().filter(|range| !outside_every_region(range)));
+            }
+            imports.sort_by_key(|range| range.start);
+            imports.dedup();
+            imports
+        }
+        Some(old_tree) => update_imports(language, text, tree, &old_tree, imports, &regions),
+    };
     (symbols, imports)
 }
 
-/// Imports are captured on top-level nodes, so after an edit only the top-level nodes that
-/// touch the dirty region can have changed — provided every other top-level node is still
+/// Imports are captured on top-level nodes, so after a reparse only the top-level nodes that
+/// touch a read region can have changed — provided every other top-level node is still
 /// there, same kind, same place. Error recovery can break that (a `use` moves between the top
 /// level and a nested node outside the edit; the property test found one), and then the whole
-/// file is queried again.
-#[allow(clippy::too_many_arguments)]
+/// file is queried again. `moved` holds the previous imports outside the edits, moved by them.
 fn update_imports(
     language: Language,
     text: &str,
     tree: &Tree,
     old_tree: &Tree,
-    previous: &[Range<usize>],
-    dirty: &Range<usize>,
-    edited: Range<usize>,
-    byte_delta: isize,
+    moved: Vec<Range<usize>>,
+    regions: &[Range<usize>],
 ) -> Vec<Range<usize>> {
-    let outside = |range: &Range<usize>| range.end < dirty.start || range.start > dirty.end;
+    let outside =
+        |range: &Range<usize>| regions.iter().all(|region| range.end < region.start || range.start > region.end);
     let top_level = |tree: &Tree| -> Vec<(u16, Range<usize>)> {
         let root = tree.root_node();
         let mut cursor = root.walk();
@@ -828,21 +896,10 @@ fn update_imports(
     if unchanged_old != unchanged_new {
         return imports(language, text, tree);
     }
-    let mut result: Vec<Range<usize>> = previous
-        .iter()
-        .filter_map(|range| {
-            if range.end <= edited.start {
-                Some(range.clone())
-            } else if range.start >= edited.end {
-                Some(shift(range.start, byte_delta)..shift(range.end, byte_delta))
-            } else {
-                None
-            }
-        })
-        .filter(|range| outside(range))
-        .collect();
-    let touched = new_children.iter().filter(|(_, range)| !outside(range)).map(|(_, range)| range.clone());
-    if let Some(region) = touched.reduce(|a, b| a.start.min(b.start)..a.end.max(b.end)) {
+    let mut result: Vec<Range<usize>> = moved.into_iter().filter(|range| outside(range)).collect();
+    let touched: Vec<Range<usize>> =
+        new_children.iter().filter(|(_, range)| !outside(range)).map(|(_, range)| range.clone()).collect();
+    for region in merge_regions(touched) {
         result.extend(imports_in(language, text, tree, Some(region)).into_iter().filter(|range| !outside(range)));
     }
     result.sort_by_key(|range| range.start);
@@ -877,89 +934,4 @@ fn container_header_around(tree: &Tree, edited: Range<usize>) -> Option<Range<us
 
 fn shift(value: usize, delta: isize) -> usize {
     (value as isize + delta).max(0) as usize
-}
-
-/// Length of the common prefix of two ropes, compared chunk by chunk (ropes that share
-/// structure after an edit compare their untouched chunks with one `memcmp` each).
-fn common_prefix(a: &Rope, b: &Rope) -> usize {
-    let mut a_chunks = a.chunks();
-    let mut b_chunks = b.chunks();
-    let (mut a_chunk, mut b_chunk) =
-        (a_chunks.next().unwrap_or("").as_bytes(), b_chunks.next().unwrap_or("").as_bytes());
-    let mut total = 0;
-    loop {
-        if a_chunk.is_empty() {
-            match a_chunks.next() {
-                Some(chunk) => {
-                    a_chunk = chunk.as_bytes();
-                    continue;
-                }
-                None => return total,
-            }
-        }
-        if b_chunk.is_empty() {
-            match b_chunks.next() {
-                Some(chunk) => {
-                    b_chunk = chunk.as_bytes();
-                    continue;
-                }
-                None => return total,
-            }
-        }
-        let length = a_chunk.len().min(b_chunk.len());
-        if a_chunk[..length] == b_chunk[..length] {
-            total += length;
-            a_chunk = &a_chunk[length..];
-            b_chunk = &b_chunk[length..];
-        } else {
-            let same = a_chunk.iter().zip(b_chunk).take_while(|(x, y)| x == y).count();
-            return crate::text::floor_rope_boundary(a, total + same);
-        }
-    }
-}
-
-fn common_suffix(a: &Rope, b: &Rope) -> usize {
-    let (mut a_chunks, ..) = a.chunks_at_byte(a.len_bytes());
-    let (mut b_chunks, ..) = b.chunks_at_byte(b.len_bytes());
-    let (mut a_chunk, mut b_chunk): (&[u8], &[u8]) = (&[], &[]);
-    let mut total = 0;
-    loop {
-        if a_chunk.is_empty() {
-            match a_chunks.prev() {
-                Some(chunk) => {
-                    a_chunk = chunk.as_bytes();
-                    continue;
-                }
-                None => return total,
-            }
-        }
-        if b_chunk.is_empty() {
-            match b_chunks.prev() {
-                Some(chunk) => {
-                    b_chunk = chunk.as_bytes();
-                    continue;
-                }
-                None => return total,
-            }
-        }
-        let length = a_chunk.len().min(b_chunk.len());
-        let (a_tail, b_tail) = (&a_chunk[a_chunk.len() - length..], &b_chunk[b_chunk.len() - length..]);
-        if a_tail == b_tail {
-            total += length;
-            a_chunk = &a_chunk[..a_chunk.len() - length];
-            b_chunk = &b_chunk[..b_chunk.len() - length];
-        } else {
-            let same = a_tail.iter().rev().zip(b_tail.iter().rev()).take_while(|(x, y)| x == y).count();
-            // Round so the suffix starts on a character boundary in `a`.
-            let mut suffix = total + same;
-            while suffix > 0 && !is_char_boundary(a, a.len_bytes() - suffix) {
-                suffix -= 1;
-            }
-            return suffix;
-        }
-    }
-}
-
-fn is_char_boundary(rope: &Rope, byte: usize) -> bool {
-    rope.char_to_byte(rope.byte_to_char(byte)) == byte
 }

@@ -236,7 +236,7 @@ pub fn after_typing_pause(backend: &Backend, uri: &str) {
         }
         let reparse_session = session.clone();
         let reparse_uri = uri_owned.clone();
-        let _ = tokio::task::spawn_blocking(move || reparse_session.documents.refresh_tree(&reparse_uri)).await;
+        let _ = tokio::task::spawn_blocking(move || reparse_session.refresh_tree_after_pause(&reparse_uri)).await;
         if !prefetch {
             return;
         }

@@ -147,6 +147,7 @@ impl Backend {
         tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
             index.build(&roots);
+            crate::memory::release_free_memory();
             tracing::info!(
                 files = index.file_count(),
                 elapsed_ms = started.elapsed().as_millis() as u64,
@@ -472,15 +473,14 @@ impl LanguageServer for Backend {
         let item = params.text_document;
         let document = Document::new(from_proto::uri(&item.uri), item.language_id, item.version, &item.text);
         tracing::debug!(uri = %document.uri, language = ?document.language, "opened");
-        self.session.documents.open(document);
+        self.session.open_document(document);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         // Applied synchronously, before any await, so changes keep their arrival order.
         let uri = from_proto::uri(&params.text_document.uri);
         let changes: Vec<_> = params.content_changes.into_iter().map(from_proto::content_change).collect();
-        let result =
-            self.session.documents.change(&uri, params.text_document.version, &changes, self.session.encoding());
+        let result = self.session.change_document(&uri, params.text_document.version, &changes);
         // Whatever became of the change, a completion held for an older text is stale now.
         self.session.completions.document_changed(&uri, params.text_document.version);
         match result {
