@@ -158,6 +158,8 @@ pub struct CompletionConfig {
 pub struct ContextConfig {
     pub budget_tokens: usize,
     pub exclude: Vec<String>,
+    /// Workspace files larger than this are not indexed.
+    pub max_file_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -221,6 +223,7 @@ impl Default for Config {
             context: ContextConfig {
                 budget_tokens: 6000,
                 exclude: DEFAULT_EXCLUDE.iter().map(|glob| glob.to_string()).collect(),
+                max_file_bytes: crate::context::DEFAULT_MAX_FILE_BYTES,
             },
             actions: ActionsConfig { resolve: false, confirm: false, max_tokens: 32768, custom: Vec::new() },
             tests: TestsConfig { verify: false, timeout_secs: 300, repair_rounds: 1, command: None },
@@ -568,6 +571,7 @@ impl Config {
                     setter.int(&key_path, value, 256, 150_000, |v| self.context.budget_tokens = v as usize)
                 }
                 "exclude" => setter.globs(&key_path, value, |v| self.context.exclude = v),
+                "maxFileBytes" => setter.int(&key_path, value, 1024, 64 << 20, |v| self.context.max_file_bytes = v),
                 _ => tracing::debug!(key = key_path, "ignoring unknown setting"),
             }
         }

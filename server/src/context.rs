@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use index::{IndexStats, IndexedSymbol, WorkspaceIndex};
+pub use index::{IndexStats, IndexedSymbol, WorkspaceIndex, DEFAULT_MAX_FILE_BYTES};
 pub use privacy::{redact, Exclude, DEFAULT_EXCLUDE};
 pub use symbols::{Symbol, SymbolKind};
 

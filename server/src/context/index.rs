@@ -51,8 +51,6 @@ pub struct WorkspaceIndex {
     exclude: Exclude,
     roots: RwLock<Vec<PathBuf>>,
     max_file_bytes: AtomicU64,
-    /// Builds running now: while one is, the index is incomplete.
-    builds: AtomicUsize,
     /// The names each indexed file defines, to take its definitions out again. Lock order:
     /// a `files` entry, then `by_name` entries, never the reverse.
     files: DashMap<Arc<Path>, Box<[Arc<str>]>>,
@@ -66,7 +64,6 @@ impl WorkspaceIndex {
             exclude: exclude.clone(),
             roots: RwLock::new(Vec::new()),
             max_file_bytes: AtomicU64::new(DEFAULT_MAX_FILE_BYTES),
-            builds: AtomicUsize::new(0),
             files: DashMap::new(),
             by_name: DashMap::new(),
             open: SymbolCache::new(),
@@ -90,11 +87,20 @@ impl WorkspaceIndex {
         self.build_with_progress(roots, &|_| {});
     }
 
-    /// [`WorkspaceIndex::build`], calling `indexed` with the number of files indexed so far
-    /// after each file (from the walk's threads).
-    pub fn build_with_progress(&self, roots: &[PathBuf], indexed: &(dyn Fn(usize) + Sync)) {
-        self.builds.fetch_add(1, Ordering::SeqCst);
-        let _done = BuildGuard(&self.builds);
+    /// [`WorkspaceIndex::build`], calling `before_file` with the number of files read so far
+    /// before it reads each file (from the walk's threads).
+    pub fn build_with_progress(&self, roots: &[PathBuf], before_file: &(dyn Fn(usize) + Sync)) {
+        self.add_roots(roots);
+        let count = AtomicUsize::new(0);
+        walk::walk(roots, self.max_file_bytes(), &|path| {
+            before_file(count.fetch_add(1, Ordering::Relaxed));
+            self.index_walked(path);
+        });
+        tracing::info!(files = self.file_count(), "workspace index built");
+    }
+
+    /// Makes `roots` workspace folders: paths under them are indexed by [`WorkspaceIndex::update_path`].
+    pub fn add_roots(&self, roots: &[PathBuf]) {
         if let Ok(mut known) = self.roots.write() {
             for root in roots {
                 if !known.contains(root) {
@@ -102,17 +108,6 @@ impl WorkspaceIndex {
                 }
             }
         }
-        let count = AtomicUsize::new(0);
-        walk::walk(roots, self.max_file_bytes(), &|path| {
-            self.index_walked(path);
-            indexed(count.fetch_add(1, Ordering::Relaxed) + 1);
-        });
-        tracing::info!(files = self.file_count(), "workspace index built");
-    }
-
-    /// Whether a build is running: lookups see only the files indexed so far.
-    pub fn is_building(&self) -> bool {
-        self.builds.load(Ordering::SeqCst) > 0
     }
 
     /// Re-reads a path after a save or a watched-file change: a file is indexed again (or
@@ -360,14 +355,6 @@ fn push_compact(entries: &mut Vec<IndexedSymbol>, definition: IndexedSymbol) {
         entries.reserve_exact(1);
     }
     entries.push(definition);
-}
-
-struct BuildGuard<'a>(&'a AtomicUsize);
-
-impl Drop for BuildGuard<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 /// Reads a file as UTF-8 source, or `None` when it is too large, binary or unreadable.
