@@ -180,7 +180,7 @@ impl Writer {
             500..=589 => (Lang::Go, "go"),
             590..=669 => (Lang::Rust, "rs"),
             670..=729 => (Lang::Java, "java"),
-            730..=769 => (Lang::C, if roll % 2 == 0 { "c" } else { "h" }),
+            730..=769 => (Lang::C, if roll < 750 { "c" } else { "h" }),
             770..=799 => (Lang::Cpp, "cpp"),
             800..=859 => (Lang::Markdown, "md"),
             860..=919 => (Lang::Json, "json"),

@@ -91,7 +91,7 @@ async fn prompt_at(setup: &mut Setup, uri: &str, marker: &str, comment: &str) ->
     let file_name = uri.rsplit('/').next().unwrap();
     let prompts: Vec<String> = setup.mock.requests()[before..].iter().map(|request| request.prompt_text()).collect();
     let prompt =
-        prompts.iter().filter(|prompt| prompt.contains(comment) && prompt.contains(&format!("{file_name}`"))).last();
+        prompts.iter().rev().find(|prompt| prompt.contains(comment) && prompt.contains(&format!("{file_name}`")));
     prompt
         .cloned()
         .unwrap_or_else(|| panic!("no prompt for {file_name} after {comment:?} reached the model: {prompts:#?}"))

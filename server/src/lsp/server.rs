@@ -345,8 +345,9 @@ impl IndexHold {
     }
 
     fn wait_if_held(&self, indexed_files: usize) {
-        if !self.after_files.is_some_and(|after| indexed_files >= after) {
-            return;
+        match self.after_files {
+            Some(after) if indexed_files >= after => {}
+            _ => return,
         }
         let mut released = self.released.lock().unwrap_or_else(|poison| poison.into_inner());
         while !*released {
