@@ -161,6 +161,8 @@ pub struct CompletionConfig {
 pub struct ContextConfig {
     pub budget_tokens: usize,
     pub exclude: Vec<String>,
+    /// Workspace files larger than this are not indexed.
+    pub max_file_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +226,7 @@ impl Default for Config {
             context: ContextConfig {
                 budget_tokens: 6000,
                 exclude: DEFAULT_EXCLUDE.iter().map(|glob| glob.to_string()).collect(),
+                max_file_bytes: crate::context::DEFAULT_MAX_FILE_BYTES,
             },
             actions: ActionsConfig { resolve: false, confirm: false, max_tokens: 32768, custom: Vec::new() },
             tests: TestsConfig { verify: false, timeout_secs: 300, repair_rounds: 1, command: None },

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use index::{IndexedSymbol, WorkspaceIndex};
+pub use index::{IndexStats, IndexedSymbol, WorkspaceIndex, DEFAULT_MAX_FILE_BYTES};
 pub use privacy::{redact, Exclude, DEFAULT_EXCLUDE};
 use symbols::ReferenceKind;
 pub use symbols::{Symbol, SymbolKind};

@@ -135,6 +135,7 @@ impl Session {
             *self.exclude.write().unwrap_or_else(|poison| poison.into_inner()) =
                 Arc::new(Exclude::lenient(&config.context.exclude));
         }
+        self.index.set_max_file_bytes(config.context.max_file_bytes);
         *self.config.write().unwrap_or_else(|poison| poison.into_inner()) = config.clone();
         (config, errors)
     }

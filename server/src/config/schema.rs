@@ -279,6 +279,13 @@ pub static SETTINGS: &[Setting] = &[
         read: |c| json!(c.context.exclude),
     },
     Setting {
+        key: "context.maxFileBytes",
+        description: "Workspace files larger than this (in bytes) are not indexed.",
+        kind: Kind::Integer { min: 1024, max: 64 << 20, set: |c, v| c.context.max_file_bytes = v },
+        user_only: false,
+        read: |c| json!(c.context.max_file_bytes),
+    },
+    Setting {
         key: "actions.resolve",
         description: "Fill a code action's edit in `codeAction/resolve` instead of running a command with progress.",
         kind: Kind::Bool(|c, v| c.actions.resolve = v),

@@ -45,6 +45,13 @@ pub struct Backend {
     /// The pending prefetch per document: a new keystroke replaces (aborts) it.
     prefetches: dashmap::DashMap<String, tokio::task::AbortHandle>,
     action_jobs: super::actions::ActionJobs,
+    /// Saved and watched paths waiting to be indexed again, in arrival order.
+    index_updates: OnceLock<tokio::sync::mpsc::UnboundedSender<std::path::PathBuf>>,
+    index_updates_pending: Arc<std::sync::atomic::AtomicUsize>,
+    /// Whether the first build of the workspace index has finished.
+    index_built: tokio::sync::watch::Sender<bool>,
+    /// Test hook: holds the workspace index's build part way (`GLM_LSP_TEST_INDEX_HOLD_AFTER`).
+    index_hold: Arc<IndexHold>,
 }
 
 /// Serves LSP on stdin/stdout until the client sends `exit` or closes the pipe.
@@ -83,6 +90,10 @@ impl Backend {
             pending_config_errors: Default::default(),
             prefetches: Default::default(),
             action_jobs: Default::default(),
+            index_updates: OnceLock::new(),
+            index_updates_pending: Default::default(),
+            index_built: tokio::sync::watch::Sender::new(false),
+            index_hold: Arc::new(IndexHold::from_env()),
         }
     }
 
@@ -137,22 +148,31 @@ impl Backend {
         });
     }
 
-    /// Indexes the workspace in the background; requests never wait for it.
+    /// Indexes the workspace in the background; requests never wait for it, and answer
+    /// from the files indexed so far.
     fn build_index(&self) {
         let roots = self.session.roots();
+        let built = self.index_built.clone();
         if roots.is_empty() {
+            built.send_replace(true);
             return;
         }
         let index = self.session.index.clone();
+        let hold = test_hooks_enabled().then(|| self.index_hold.clone());
         tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
-            index.build(&roots);
+            index.build_with_progress(&roots, &|count| {
+                if let Some(hold) = &hold {
+                    hold.wait_if_held(count);
+                }
+            });
             crate::memory::release_free_memory();
             tracing::info!(
                 files = index.file_count(),
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "workspace indexed"
             );
+            built.send_replace(true);
         });
     }
 
@@ -202,9 +222,30 @@ impl Backend {
         });
     }
 
-    fn reindex(&self, path: std::path::PathBuf, deleted: bool) {
-        let index = self.session.index.clone();
-        tokio::task::spawn_blocking(move || if deleted { index.remove_path(&path) } else { index.update_path(&path) });
+    /// Brings the index up to date with a path the editor saved or reported changed, in the
+    /// order the editor reported them (one after another, off the protocol's tasks). Paths
+    /// reported during the first build wait for it: the build may have read the file before
+    /// the change, and must not have the last word.
+    fn reindex(&self, path: std::path::PathBuf) {
+        let updates = self.index_updates.get_or_init(|| {
+            let (sender, mut paths) = tokio::sync::mpsc::unbounded_channel::<std::path::PathBuf>();
+            let index = self.session.index.clone();
+            let pending = self.index_updates_pending.clone();
+            let mut built = self.index_built.subscribe();
+            tokio::spawn(async move {
+                let _ = built.wait_for(|built| *built).await;
+                while let Some(path) = paths.recv().await {
+                    let index = index.clone();
+                    let _ = tokio::task::spawn_blocking(move || index.update_path(&path)).await;
+                    pending.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+            sender
+        });
+        self.index_updates_pending.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if updates.send(path).is_err() {
+            self.index_updates_pending.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 
     async fn report_config_errors(&self, errors: Vec<ConfigError>) {
@@ -243,6 +284,10 @@ impl Backend {
             "positionEncoding": self.session.encoding().as_lsp_str(),
             "openDocuments": self.session.documents.len(),
             "indexedFiles": self.session.index.file_count(),
+            // The first build is still walking the workspace: definitions may be missing.
+            "indexing": !*self.index_built.borrow(),
+            // Saved or watched paths not yet read again.
+            "indexUpdatesPending": self.index_updates_pending.load(std::sync::atomic::Ordering::SeqCst),
             "completionRequests": self.session.completions.upstream_requests(),
             // Tasks alive in the server's runtime: for soak runs, to see that none leak.
             "aliveTasks": tokio::runtime::Handle::current().metrics().num_alive_tasks(),
@@ -284,6 +329,39 @@ fn status_line(status: &Value) -> String {
 }
 
 /// Commands that expose internals exist only when tests ask for them.
+/// Test hook: with `GLM_LSP_TEST_INDEX_HOLD_AFTER=N` (and `GLM_LSP_TEST_HOOKS`), the index's
+/// build stops after N files until `glm-lsp.debug.releaseIndex`, so a test can ask for a
+/// completion while the index is certainly incomplete.
+#[derive(Debug, Default)]
+struct IndexHold {
+    after_files: Option<usize>,
+    released: std::sync::Mutex<bool>,
+    wake: std::sync::Condvar,
+}
+
+impl IndexHold {
+    fn from_env() -> IndexHold {
+        let after_files = std::env::var("GLM_LSP_TEST_INDEX_HOLD_AFTER").ok().and_then(|value| value.parse().ok());
+        IndexHold { after_files, ..IndexHold::default() }
+    }
+
+    fn wait_if_held(&self, indexed_files: usize) {
+        match self.after_files {
+            Some(after) if indexed_files >= after => {}
+            _ => return,
+        }
+        let mut released = self.released.lock().unwrap_or_else(|poison| poison.into_inner());
+        while !*released {
+            released = self.wake.wait(released).unwrap_or_else(|poison| poison.into_inner());
+        }
+    }
+
+    fn release(&self) {
+        *self.released.lock().unwrap_or_else(|poison| poison.into_inner()) = true;
+        self.wake.notify_all();
+    }
+}
+
 fn test_hooks_enabled() -> bool {
     std::env::var_os("GLM_LSP_TEST_HOOKS").is_some()
 }
@@ -502,7 +580,7 @@ impl LanguageServer for Backend {
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         if let Some(path) = from_proto::file_path(&params.text_document.uri) {
-            self.reindex(path, false);
+            self.reindex(path);
         }
     }
 
@@ -516,7 +594,8 @@ impl LanguageServer for Backend {
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         for change in params.changes {
             if let Some(path) = from_proto::file_path(&change.uri) {
-                self.reindex(path, change.typ == FileChangeType::DELETED);
+                // Created, changed or deleted: the index reads what is on disk now.
+                self.reindex(path);
             }
         }
     }
@@ -556,6 +635,10 @@ impl LanguageServer for Backend {
                 }
                 super::actions::RUN_ACTION_COMMAND => super::actions::run_command(self, &params.arguments),
                 super::testgen::GENERATE_TESTS_COMMAND => super::testgen::command(self, &params.arguments),
+                "glm-lsp.debug.releaseIndex" if test_hooks_enabled() => {
+                    self.index_hold.release();
+                    Ok(None)
+                }
                 "glm-lsp.debug.panic" if test_hooks_enabled() => {
                     panic!("test hook: deliberate panic")
                 }

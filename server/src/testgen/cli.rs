@@ -71,6 +71,7 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
 
     let exclude = Exclude::lenient(&config.context.exclude);
     let index = WorkspaceIndex::new(&exclude);
+    index.set_max_file_bytes(config.context.max_file_bytes);
     index.build(std::slice::from_ref(&root));
     let context = gather(&ContextInput {
         document: &document,
