@@ -908,9 +908,17 @@ fn update_imports(
 }
 
 /// The range of the impl block or the object-extending call whose header (the part before
-/// the members) contains `edited`, if any.
+/// the members) contains `edited` or begins just after it, if any.
 fn container_header_around(tree: &Tree, edited: Range<usize>) -> Option<Range<usize>> {
-    let mut current = tree.root_node().descendant_for_byte_range(edited.start, edited.end);
+    container_header_above(tree, edited.clone(), edited.start, edited.end)
+        // The node just after the edit too: error recovery can leave a header that begins
+        // there (`impl P` deleted up to `oint {`) outside every node the edit is in.
+        .or_else(|| container_header_above(tree, edited.clone(), edited.end, edited.end + 1))
+}
+
+fn container_header_above(tree: &Tree, edited: Range<usize>, start: usize, end: usize) -> Option<Range<usize>> {
+    let end = end.min(tree.root_node().end_byte());
+    let mut current = tree.root_node().descendant_for_byte_range(start.min(end), end);
     while let Some(node) = current {
         let members_start = match node.kind() {
             "impl_item" => node.child_by_field_name("body").map(|body| body.start_byte()),
