@@ -570,6 +570,17 @@ fn resolve(
             continue;
         }
         let imported_name = imports.words.contains(&want.name);
+        // A bare value nothing vouches for is a local: not worth a lookup (common names have
+        // thousands of definitions).
+        let package_language = matches!(language, Language::Go | Language::Java);
+        if usage.kind == ReferenceKind::Variable
+            && want.container.is_none()
+            && !imported_name
+            && !package_language
+            && !usage.in_crate
+        {
+            continue;
+        }
         let best = input.workspace.lookup_with(&want.name, |hits| {
             let usable = hits.iter().filter(|hit| {
                 Some(&*hit.path) != current_path
