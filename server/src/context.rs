@@ -611,15 +611,26 @@ fn resolve(
                     && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
                     && want.container.as_ref().is_none_or(|container| hit.symbol.container.as_ref() == Some(container))
             });
-            let mut count = 0;
+            // Which hits the imports or the package vouch for is cheap to know; the rest of
+            // the ranking is computed only among the hits that can still win, since a common
+            // name can have thousands.
+            let usable: Vec<(bool, &IndexedSymbol)> = usable
+                .map(|hit| {
+                    let vouched =
+                        is_imported(import_text, Some(&hit.path)) || same_package(language, current_path, &hit.path);
+                    (vouched, hit)
+                })
+                .collect();
+            let count = usable.len();
+            let any_vouched = usable.iter().any(|(vouched, _)| *vouched);
+            if !any_vouched && count > 3 && !imported_name && want.container.is_none() && !usage.in_crate {
+                return None;
+            }
             // Lower is better: (not vouched for, in tests or examples, fewer folders shared
             // with the current file, path, position).
             type Key = (bool, bool, std::cmp::Reverse<usize>);
             let mut best: Option<(Key, &IndexedSymbol)> = None;
-            for hit in usable {
-                count += 1;
-                let vouched =
-                    is_imported(import_text, Some(&hit.path)) || same_package(language, current_path, &hit.path);
+            for (vouched, hit) in usable.into_iter().filter(|(vouched, _)| *vouched || !any_vouched) {
                 let relative = hit.path.strip_prefix(input.root.unwrap_or(Path::new(""))).unwrap_or(&hit.path);
                 let key = (
                     !vouched,
