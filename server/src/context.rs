@@ -496,10 +496,36 @@ fn resolve(
     let mut settled: HashSet<&Wanted> = HashSet::new();
     let mut shown: HashSet<(String, usize)> = HashSet::new();
 
+    // Symbols are looked up by name: a 20,000-line file has thousands, the code at the
+    // cursor uses a few hundred names.
+    let wanted_names: HashSet<&str> = wanted.keys().map(|want| want.name.as_str()).collect();
+    let mut current_by_name: HashMap<&str, Vec<&Symbol>> = HashMap::new();
+    for symbol in current_symbols.iter().filter(|symbol| wanted_names.contains(symbol.name.as_str())) {
+        current_by_name.entry(symbol.name.as_str()).or_default().push(symbol);
+    }
+    // Names settled by a member or typed lookup, and by any lookup: a bare name is not looked
+    // up again once either settled it (a member lookup only after a member or typed one).
+    let mut settled_strongly: HashSet<String> = HashSet::new();
+    let mut settled_names: HashSet<String> = HashSet::new();
+    let settle = |want: &Wanted, settled_strongly: &mut HashSet<String>, settled_names: &mut HashSet<String>| {
+        if want.member || want.container.is_some() {
+            settled_strongly.insert(want.name.clone());
+        }
+        settled_names.insert(want.name.clone());
+    };
+    let is_settled =
+        |want: &Wanted, settled: &HashSet<&Wanted>, strongly: &HashSet<String>, names: &HashSet<String>| {
+            settled.contains(want)
+                || want.container.is_none()
+                    && (strongly.contains(&want.name) || !want.member && names.contains(&want.name))
+        };
+
     // 1. The same file.
     for (want, usage) in wanted.iter().filter(|(want, _)| !want.member) {
-        for symbol in current_symbols.iter().filter(|symbol| fits(want, usage, symbol)) {
+        let symbols = current_by_name.get(want.name.as_str()).map_or(&[][..], Vec::as_slice);
+        for symbol in symbols.iter().filter(|symbol| fits(want, usage, symbol)) {
             settled.insert(want);
+            settle(want, &mut settled_strongly, &mut settled_names);
             if visible(&symbol.range) || !shown.insert((current_file.to_string(), symbol.range.start)) {
                 continue;
             }
@@ -536,24 +562,26 @@ fn resolve(
         open_files.push((!vouched, recency, file, facts));
     }
     open_files.sort_by_key(|(not_vouched, recency, _, _)| (*not_vouched, *recency));
+    // In file order, so the first fitting symbol is the one of the preferred file.
+    let mut open_by_name: HashMap<&str, Vec<(usize, &Symbol)>> = HashMap::new();
+    for (file_index, (_, _, _, facts)) in open_files.iter().enumerate() {
+        for symbol in facts.symbols.iter().filter(|symbol| wanted_names.contains(symbol.name.as_str())) {
+            open_by_name.entry(symbol.name.as_str()).or_default().push((file_index, symbol));
+        }
+    }
     for (want, usage) in wanted {
-        if settled.contains(want)
-            || want.container.is_none()
-                && settled
-                    .iter()
-                    .any(|done| done.name == want.name && (done.member || done.container.is_some() || !want.member))
-        {
+        if is_settled(want, &settled, &settled_strongly, &settled_names) {
             continue;
         }
-        for (_, recency, file, facts) in &open_files {
-            let Some(symbol) = facts.symbols.iter().find(|symbol| fits(want, usage, symbol)) else {
-                continue;
-            };
-            settled.insert(want);
-            if shown.insert((file.clone(), symbol.range.start)) {
-                candidates.push(candidate(SectionKind::OpenFile, file.clone(), symbol, (1, *recency, usage.distance)));
-            }
-            break;
+        let symbols = open_by_name.get(want.name.as_str()).map_or(&[][..], Vec::as_slice);
+        let Some((file_index, symbol)) = symbols.iter().find(|(_, symbol)| fits(want, usage, symbol)) else {
+            continue;
+        };
+        let (_, recency, file, _) = &open_files[*file_index];
+        settled.insert(want);
+        settle(want, &mut settled_strongly, &mut settled_names);
+        if shown.insert((file.clone(), symbol.range.start)) {
+            candidates.push(candidate(SectionKind::OpenFile, file.clone(), symbol, (1, *recency, usage.distance)));
         }
     }
 
@@ -562,15 +590,21 @@ fn resolve(
     // value is most often a local, so it needs the imports or the package to vouch for it.
     let same_exclude = input.exclude.patterns() == input.workspace.exclude().patterns();
     for (want, usage) in wanted {
-        if settled.contains(want)
-            || want.container.is_none()
-                && settled
-                    .iter()
-                    .any(|done| done.name == want.name && (done.member || done.container.is_some() || !want.member))
-        {
+        if is_settled(want, &settled, &settled_strongly, &settled_names) {
             continue;
         }
         let imported_name = imports.words.contains(&want.name);
+        // A bare value nothing vouches for is a local: not worth a lookup (common names have
+        // thousands of definitions).
+        let package_language = matches!(language, Language::Go | Language::Java);
+        if usage.kind == ReferenceKind::Variable
+            && want.container.is_none()
+            && !imported_name
+            && !package_language
+            && !usage.in_crate
+        {
+            continue;
+        }
         let best = input.workspace.lookup_with(&want.name, |hits| {
             let usable = hits.iter().filter(|hit| {
                 Some(&*hit.path) != current_path
@@ -578,15 +612,26 @@ fn resolve(
                     && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
                     && want.container.as_ref().is_none_or(|container| hit.symbol.container.as_ref() == Some(container))
             });
-            let mut count = 0;
+            // Which hits the imports or the package vouch for is cheap to know; the rest of
+            // the ranking is computed only among the hits that can still win, since a common
+            // name can have thousands.
+            let usable: Vec<(bool, &IndexedSymbol)> = usable
+                .map(|hit| {
+                    let vouched =
+                        is_imported(import_text, Some(&hit.path)) || same_package(language, current_path, &hit.path);
+                    (vouched, hit)
+                })
+                .collect();
+            let count = usable.len();
+            let any_vouched = usable.iter().any(|(vouched, _)| *vouched);
+            if !any_vouched && count > 3 && !imported_name && want.container.is_none() && !usage.in_crate {
+                return None;
+            }
             // Lower is better: (not vouched for, in tests or examples, fewer folders shared
             // with the current file, path, position).
             type Key = (bool, bool, std::cmp::Reverse<usize>);
             let mut best: Option<(Key, &IndexedSymbol)> = None;
-            for hit in usable {
-                count += 1;
-                let vouched =
-                    is_imported(import_text, Some(&hit.path)) || same_package(language, current_path, &hit.path);
+            for (vouched, hit) in usable.into_iter().filter(|(vouched, _)| *vouched || !any_vouched) {
                 let relative = hit.path.strip_prefix(input.root.unwrap_or(Path::new(""))).unwrap_or(&hit.path);
                 let key = (
                     !vouched,
@@ -620,6 +665,7 @@ fn resolve(
         });
         let Some(best) = best else { continue };
         settled.insert(want);
+        settle(want, &mut settled_strongly, &mut settled_names);
         let file = display_path(Some(&best.path), "", input.root);
         if shown.insert((file.clone(), best.symbol.range.start)) {
             candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, usage.distance)));
