@@ -500,8 +500,8 @@ fn resolve(
     // cursor uses a few hundred names.
     let wanted_names: HashSet<&str> = wanted.keys().map(|want| want.name.as_str()).collect();
     let mut current_by_name: HashMap<&str, Vec<&Symbol>> = HashMap::new();
-    for symbol in current_symbols.iter().filter(|symbol| wanted_names.contains(symbol.name.as_str())) {
-        current_by_name.entry(symbol.name.as_str()).or_default().push(symbol);
+    for symbol in current_symbols.iter().filter(|symbol| wanted_names.contains(&*symbol.name)) {
+        current_by_name.entry(&*symbol.name).or_default().push(symbol);
     }
     // Names settled by a member or typed lookup, and by any lookup: a bare name is not looked
     // up again once either settled it (a member lookup only after a member or typed one).
@@ -565,8 +565,8 @@ fn resolve(
     // In file order, so the first fitting symbol is the one of the preferred file.
     let mut open_by_name: HashMap<&str, Vec<(usize, &Symbol)>> = HashMap::new();
     for (file_index, (_, _, _, facts)) in open_files.iter().enumerate() {
-        for symbol in facts.symbols.iter().filter(|symbol| wanted_names.contains(symbol.name.as_str())) {
-            open_by_name.entry(symbol.name.as_str()).or_default().push((file_index, symbol));
+        for symbol in facts.symbols.iter().filter(|symbol| wanted_names.contains(&*symbol.name)) {
+            open_by_name.entry(&*symbol.name).or_default().push((file_index, symbol));
         }
     }
     for (want, usage) in wanted {
