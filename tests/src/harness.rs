@@ -85,7 +85,14 @@ impl Setup {
         let action = actions
             .iter()
             .find(|action| action["title"].as_str().unwrap_or_default().starts_with(title))
-            .unwrap_or_else(|| panic!("no action {title:?} in {actions:#?}"));
+            .unwrap_or_else(|| panic!("no action {title:?} in {actions:#?}"))
+            .clone();
+        self.execute_action(&action).await;
+        self.action_progress_end(Duration::from_secs(30)).await
+    }
+
+    /// Runs a code action's command as an editor does; the server answers at once.
+    pub async fn execute_action(&mut self, action: &Value) {
         let command = &action["command"];
         let result = self
             .client
@@ -96,8 +103,12 @@ impl Setup {
             .await
             .unwrap();
         assert!(result.is_null(), "the command answers at once");
+    }
+
+    /// The message of the next job's progress end, each notification within `timeout`.
+    pub async fn action_progress_end(&mut self, timeout: Duration) -> String {
         loop {
-            let progress = self.client.expect_notification("$/progress", Duration::from_secs(30)).await.unwrap();
+            let progress = self.client.expect_notification("$/progress", timeout).await.unwrap();
             // A completion that waited has its own progress, which may end after its answer.
             let completion = progress["token"].as_str().is_some_and(|token| token.starts_with("glm-lsp/completion/"));
             if progress["value"]["kind"] == "end" && !completion {

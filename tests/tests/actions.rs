@@ -65,17 +65,8 @@ fn cursor_range(setup: &Setup, uri: &str, marker: &str) -> Value {
 
 /// Runs an action's command as an editor does; the server answers at once.
 async fn execute(setup: &mut Setup, action: &Value) {
-    let command = &action["command"];
-    assert_eq!(command["command"], "glm-lsp.runAction");
-    let result = setup
-        .client
-        .request(
-            "workspace/executeCommand",
-            json!({ "command": command["command"], "arguments": command["arguments"] }),
-        )
-        .await
-        .unwrap();
-    assert!(result.is_null(), "the command returns at once");
+    assert_eq!(action["command"]["command"], "glm-lsp.runAction");
+    setup.execute_action(action).await;
 }
 
 /// Runs an action's command and waits until its progress ends; returns the end message.
@@ -85,12 +76,7 @@ async fn run_command(setup: &mut Setup, action: &Value) -> String {
 }
 
 async fn wait_for_progress_end(setup: &mut Setup) -> String {
-    loop {
-        let progress = setup.client.expect_notification("$/progress", Duration::from_secs(20)).await.unwrap();
-        if progress["value"]["kind"] == "end" {
-            return progress["value"]["message"].as_str().unwrap_or_default().to_string();
-        }
-    }
+    setup.action_progress_end(Duration::from_secs(20)).await
 }
 
 #[tokio::test]

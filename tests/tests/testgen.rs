@@ -70,26 +70,12 @@ async fn generate(setup: &mut Setup, uri: &str, marker: &str, name: &str) -> Str
     let actions = actions_at(setup, uri, marker).await;
     let action = generate_action(&actions, name);
     assert_eq!(action["kind"], "source");
-    let command = &action["command"];
-    let result = setup
-        .client
-        .request(
-            "workspace/executeCommand",
-            json!({ "command": command["command"], "arguments": command["arguments"] }),
-        )
-        .await
-        .unwrap();
-    assert!(result.is_null(), "the command answers at once");
+    setup.execute_action(&action).await;
     progress_end(setup).await
 }
 
 async fn progress_end(setup: &mut Setup) -> String {
-    loop {
-        let progress = setup.client.expect_notification("$/progress", Duration::from_secs(120)).await.unwrap();
-        if progress["value"]["kind"] == "end" {
-            return progress["value"]["message"].as_str().unwrap_or_default().to_string();
-        }
-    }
+    setup.action_progress_end(Duration::from_secs(120)).await
 }
 
 /// The messages the server showed, taken so the test checks each.
