@@ -272,13 +272,7 @@ async fn peak_memory(lines: usize, edits: usize) {
 
 /// A `/proc/<pid>/status` field in KiB.
 fn memory_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0)
+    glm_lsp_e2e::process::status_field(pid, field)
 }
 
 fn main() {

@@ -129,15 +129,7 @@ struct Sample {
 
 /// Resident memory (KiB), threads, open descriptors and sockets of a process, from /proc.
 fn process_figures(pid: u32) -> (u64, u64, usize, usize) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|value| value.parse().ok())
-            .unwrap_or(0)
-    };
+    let field = |name: &str| glm_lsp_e2e::process::status_field(pid, name);
     let descriptors: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .map(|entries| {
             entries

@@ -157,16 +157,8 @@ async fn indexed_files(client: &mut TestClient) -> u64 {
 
 /// (VmRSS, VmHWM) of a process, in KiB.
 fn resident_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|value| value.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    use glm_lsp_e2e::process::status_field;
+    (status_field(pid, "VmRSS:"), status_field(pid, "VmHWM:"))
 }
 
 fn report(manifest: &Manifest, baseline: &Run, measured: &Run) {

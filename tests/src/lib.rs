@@ -6,5 +6,6 @@ pub mod harness;
 pub mod lsp_client;
 pub mod mock_glm;
 pub mod neovim;
+pub mod process;
 pub mod proxy;
 pub mod tls;
