@@ -143,14 +143,20 @@ pub const LARGE_PARSE_BYTES: usize = 256 * 1024;
 
 static LARGE_PARSE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Waits for the turn of a large text's parse (`None`, at once, for a small one). Hold it for
+/// as long as the tree lives when the tree is only read and dropped, as the workspace index
+/// does: the turn is about trees alive at once, not parses running at once.
+pub fn large_parse_turn(text_bytes: usize) -> Option<std::sync::MutexGuard<'static, ()>> {
+    (text_bytes >= LARGE_PARSE_BYTES).then(|| LARGE_PARSE.lock().unwrap_or_else(|poison| poison.into_inner()))
+}
+
 /// Runs `parse` with this thread's parser, taking its turn first if the text is large.
 pub fn with_parser_for<R>(
     language: Language,
     text_bytes: usize,
     parse: impl FnOnce(&mut tree_sitter::Parser) -> R,
 ) -> R {
-    let _turn =
-        (text_bytes >= LARGE_PARSE_BYTES).then(|| LARGE_PARSE.lock().unwrap_or_else(|poison| poison.into_inner()));
+    let _turn = large_parse_turn(text_bytes);
     with_parser(language, parse)
 }
 

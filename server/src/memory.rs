@@ -3,18 +3,21 @@
 //! Trees are the bulk of it (tree-sitter allocates about 20 bytes per byte of source, in
 //! hundreds of thousands of small blocks), and they are built on whichever thread parses:
 //! the LSP loop on `didOpen`, a blocking thread after a pause in typing, the workspace
-//! index's walkers. glibc gives each such thread its own arena, and what a thread frees
-//! stays in its arena, so a tree freed by one thread is not reused by the next parse on
-//! another: resident memory grows by trees' worth. Two arenas (one per core of the machines
-//! we measure on) keep the threads from waiting on one lock while letting freed trees be
-//! reused.
+//! index's walkers. glibc gives threads arenas of their own, and a block freed goes back to
+//! the arena it came from: a reparse on a blocking thread builds its nodes in that thread's
+//! arena while the nodes it replaces are freed into another, where the next reparse may not
+//! reuse them, and resident memory grows by trees' worth. One arena lets every parse reuse
+//! what any tree freed. Its lock is rarely contended: glibc's per-thread caches serve most
+//! small blocks without it, and the server runs few threads. (The 20,000-line scenario of
+//! BENCHMARKS.md: 42 MiB peak with two arenas, 39 MiB with one.)
 
-/// Caps glibc's malloc arenas; call it first thing in `main`, before threads start.
+/// One malloc arena for the whole process; call it first thing in `main`, before threads
+/// start.
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator parameters; called before other threads exist.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 

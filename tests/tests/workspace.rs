@@ -200,6 +200,44 @@ async fn saving_a_file_updates_its_definitions_for_when_it_is_closed() {
     setup.shutdown().await;
 }
 
+/// The index leaves a file alone while the editor has it open (its definitions come from
+/// the editor's text, and a second parse of a large file would double its memory), so
+/// closing it reads what is on disk then, even when no save or watched-file event said
+/// that the disk changed.
+#[tokio::test]
+async fn closing_a_file_reads_it_again_from_disk() {
+    let project =
+        TempProject::new("index-close", &[("shop/rates.py", "def tax_rate(region: str) -> float:\n    return 0.2\n")]);
+    let mut setup = Setup::with_options(ClientOptions {
+        root: Some(project.dir.clone()),
+        initialization_options: test_settings(),
+        ..ClientOptions::default()
+    })
+    .await;
+    setup.mock.set_default_reply(Reply::text("0"));
+    index_settled(&mut setup).await;
+    let rates = project.uri("shop/rates.py");
+    setup.client.open(&rates, "python", &project.read("shop/rates.py").unwrap()).await.unwrap();
+    // Changed on disk behind the editor's back (a `git checkout` with no file watcher).
+    project.write(
+        "shop/rates.py",
+        "def tax_rate(region: str) -> float:\n    return 0.2\n\n\ndef duty_rate(origin: str) -> float:\n    return 0.1\n",
+    );
+    setup.client.close(&rates).await.unwrap();
+    index_settled(&mut setup).await;
+    let main = project.uri("shop/order.py");
+    setup
+        .open_fixture(
+            &main,
+            "python",
+            "from rates import tax_rate, duty_rate\n\n\ndef total(amount, origin):\n    return amount * duty_rate(origin)$0\n",
+        )
+        .await;
+    let prompt = prompt_at(&mut setup, &main, "duty_rate(origin)", "# after close").await;
+    assert!(prompt.contains("def duty_rate(origin: str) -> float:"), "{prompt}");
+    setup.shutdown().await;
+}
+
 #[tokio::test]
 async fn watched_file_events_add_change_and_delete_definitions_of_files_that_are_not_open() {
     let project = TempProject::new(

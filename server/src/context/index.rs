@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
-use dashmap::DashMap;
+use dashmap::{DashMap, DashSet};
 
 pub use self::walk::{DEFAULT_MAX_FILE_BYTES, SKIPPED_FOLDERS};
 use super::privacy::Exclude;
 use super::symbols::{self, Symbol, SymbolCache};
-use crate::language::{parse_str, Language};
+use crate::language::{large_parse_turn, with_parser, Language};
 
 /// A definition found in a workspace file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +56,20 @@ pub struct WorkspaceIndex {
     files: DashMap<Arc<Path>, Box<[Arc<str>]>>,
     by_name: DashMap<Arc<str>, Vec<IndexedSymbol>>,
     open: SymbolCache,
+    /// Files open in the editor. Their definitions come from the open document (the
+    /// resolver never takes an open file's from the index), so the index does not parse
+    /// them: a second tree of a large file being edited would double the memory it costs.
+    /// Closing one reads it again.
+    editing: DashSet<PathBuf>,
+}
+
+/// What reading one file found.
+enum FileRead {
+    Indexable(Language, Vec<Symbol>),
+    /// Not source, too large, generated, excluded or unreadable: out of the index.
+    Unindexable,
+    /// Open in the editor: left as it is until it is closed.
+    Open,
 }
 
 impl WorkspaceIndex {
@@ -67,6 +81,7 @@ impl WorkspaceIndex {
             files: DashMap::new(),
             by_name: DashMap::new(),
             open: SymbolCache::new(),
+            editing: DashSet::new(),
         }
     }
 
@@ -213,6 +228,18 @@ impl WorkspaceIndex {
         &self.open
     }
 
+    /// Marks a file open in the editor, before the editor's text is parsed: a build or an
+    /// update reaching it meanwhile leaves it alone.
+    pub fn document_opened(&self, path: &Path) {
+        self.editing.insert(path.to_path_buf());
+    }
+
+    /// Marks a file closed; `true` when it was open, and the caller should have it read
+    /// again ([`WorkspaceIndex::update_path`]), since the index left it alone meanwhile.
+    pub fn document_closed(&self, path: &Path) -> bool {
+        self.editing.remove(path).is_some()
+    }
+
     fn root_of(&self, path: &Path) -> Option<PathBuf> {
         let roots = self.roots.read().ok()?;
         // The innermost folder: a workspace folder can lie inside another.
@@ -251,7 +278,11 @@ impl WorkspaceIndex {
     /// unindexable).
     fn index_walked(&self, path: &Path) {
         // Read and parse outside every lock: that takes milliseconds.
-        let found = self.read_symbols(path);
+        let found = match self.read_symbols(path) {
+            FileRead::Open => return,
+            FileRead::Indexable(language, symbols) => Some((language, symbols)),
+            FileRead::Unindexable => None,
+        };
         // Replace under the file's entry lock, so two updates of one file cannot interleave.
         match self.files.entry(Arc::from(path)) {
             dashmap::Entry::Occupied(mut entry) => {
@@ -325,24 +356,36 @@ impl WorkspaceIndex {
         }
     }
 
-    fn read_symbols(&self, path: &Path) -> Option<(Language, Vec<Symbol>)> {
-        let language = Language::from_path(path)?;
+    fn read_symbols(&self, path: &Path) -> FileRead {
+        if self.editing.contains(path) {
+            return FileRead::Open;
+        }
+        let Some(language) = Language::from_path(path) else {
+            return FileRead::Unindexable;
+        };
         let root = self.root_of(path);
         // Judge names by the path inside the workspace: a workspace that itself lives in a
         // folder named `build` is still indexed.
         let relative = root.as_deref().and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path);
-        if matches!(language, Language::Json | Language::Toml) || is_generated_name(relative) {
-            return None;
+        if matches!(language, Language::Json | Language::Toml)
+            || is_generated_name(relative)
+            || self.exclude.is_excluded(path, root.as_deref())
+        {
+            return FileRead::Unindexable;
         }
-        if self.exclude.is_excluded(path, root.as_deref()) {
-            return None;
+        let Some(text) = read_source(path, self.max_file_bytes()).filter(|text| !is_generated_text(text)) else {
+            return FileRead::Unindexable;
+        };
+        // The tree lives only while its symbols are read: one large tree at a time, this one
+        // or an editor's, and none for a file the editor opened while this one waited.
+        let _turn = large_parse_turn(text.len());
+        if self.editing.contains(path) {
+            return FileRead::Open;
         }
-        let text = read_source(path, self.max_file_bytes())?;
-        if is_generated_text(&text) {
-            return None;
+        match with_parser(language, |parser| parser.parse(&text, None)) {
+            Some(tree) => FileRead::Indexable(language, symbols::extract(language, &text, &tree)),
+            None => FileRead::Unindexable,
         }
-        let tree = parse_str(language, &text)?;
-        Some((language, symbols::extract(language, &text, &tree)))
     }
 }
 
@@ -423,6 +466,22 @@ mod tests {
         index.set_max_file_bytes(DEFAULT_MAX_FILE_BYTES);
         index.update_path(&root.join("big.py"));
         assert_eq!(definitions(&index, "big_table"), ["def big_table():\n    return 1"]);
+        std::fs::remove_dir_all(&root).ok();
+    }
+
+    #[test]
+    fn open_files_are_left_alone_until_they_are_closed() {
+        let root = project("open", &[("src/a.py", "def edited():\n    return 1\n")]);
+        let index = WorkspaceIndex::new(&Exclude::none());
+        let path = root.join("src/a.py");
+        index.document_opened(&path);
+        index.build(std::slice::from_ref(&root));
+        index.update_path(&path);
+        assert_eq!((index.file_count(), definitions(&index, "edited").len()), (0, 0));
+        assert!(index.document_closed(&path));
+        assert!(!index.document_closed(&path), "closed once");
+        index.update_path(&path);
+        assert_eq!(definitions(&index, "edited"), ["def edited():\n    return 1"]);
         std::fs::remove_dir_all(&root).ok();
     }
 

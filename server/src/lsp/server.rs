@@ -69,8 +69,10 @@ where
         .custom_method("textDocument/inlineCompletion", Backend::inline_completion)
         .custom_method("window/workDoneProgress/cancel", Backend::work_done_progress_cancel)
         .finish();
-    let (server_input, guard_to_server) = tokio::io::duplex(1 << 20);
-    let (guard_from_server, server_output) = tokio::io::duplex(1 << 20);
+    // Small pipes: a large message streams through them rather than being held whole in
+    // each (their buffers keep their largest size for the session).
+    let (server_input, guard_to_server) = tokio::io::duplex(64 * 1024);
+    let (guard_from_server, server_output) = tokio::io::duplex(64 * 1024);
     let (server_read, _) = tokio::io::split(server_input);
     let (_, server_write) = tokio::io::split(server_output);
     // More than the default 4 so that a few slow requests cannot hold up document sync.
@@ -549,6 +551,10 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let item = params.text_document;
+        if let Some(path) = from_proto::file_path(&item.uri) {
+            // Before the parse below, so the index never parses this file beside it.
+            self.session.index.document_opened(&path);
+        }
         let document = Document::new(from_proto::uri(&item.uri), item.language_id, item.version, &item.text);
         tracing::debug!(uri = %document.uri, language = ?document.language, "opened");
         self.session.open_document(document);
@@ -589,6 +595,12 @@ impl LanguageServer for Backend {
         self.session.documents.close(uri);
         self.session.index.open_documents().remove(uri);
         super::completion::forget(self, uri);
+        if let Some(path) = from_proto::file_path(&params.text_document.uri) {
+            // The index left the file alone while it was open: it reads what is on disk now.
+            if self.session.index.document_closed(&path) {
+                self.reindex(path);
+            }
+        }
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {

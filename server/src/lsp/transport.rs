@@ -30,6 +30,8 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// A header block longer than this is not LSP's.
 const MAX_HEADER_BYTES: usize = 8 * 1024;
 const CONTENT_LENGTH: &[u8] = b"content-length:";
+/// What a frame reader keeps reserved between messages.
+const RETAINED_BUFFER_BYTES: usize = 64 * 1024;
 
 enum Frame {
     Body(Body),
@@ -120,6 +122,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             }
             let body = self.buffer[header_end.body..header_end.body + length].to_vec();
             self.buffer.drain(..header_end.body + length);
+            // One large message (a didOpen of a big file) must not keep its size reserved
+            // for the rest of the session.
+            if self.buffer.capacity() > RETAINED_BUFFER_BYTES && self.buffer.len() <= RETAINED_BUFFER_BYTES {
+                self.buffer.shrink_to(RETAINED_BUFFER_BYTES);
+            }
             return Ok(Some(Frame::Body(body)));
         }
     }
