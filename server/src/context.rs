@@ -219,9 +219,34 @@ pub fn gather(input: &ContextInput) -> Context {
             facts.imports.iter().filter_map(|range| text.get(range.clone())).collect::<Vec<_>>().join("\n");
         let imports = ImportNames::read(&import_text);
         let receivers = receivers::receiver_types(&text, &enclosing);
-        let bindings = match enclosing.last() {
-            Some(innermost) if innermost.byte_range().len() <= 64 * 1024 => receivers::binding_types(&text, *innermost),
-            _ => HashMap::new(),
+        let bindings = {
+            let generics = receivers::generic_bounds(&text, &enclosing);
+            let locals = match enclosing.last() {
+                Some(innermost) if innermost.byte_range().len() <= 64 * 1024 => {
+                    receivers::binding_types(&text, *innermost)
+                }
+                _ => HashMap::new(),
+            };
+            // A local of a generic type (`value: &F`) has the generic's bounds; the generic
+            // itself (`F::MAX_EXPONENT`) too. A call's result has the type its function's
+            // definition says it returns.
+            let mut bindings: HashMap<String, Vec<String>> = locals
+                .into_iter()
+                .filter_map(|(name, binding)| {
+                    let bound = match binding {
+                        receivers::Binding::Type(bound) => bound,
+                        receivers::Binding::ResultOf(function) => {
+                            returned_type(input, &facts.symbols, language, &function)?
+                        }
+                    };
+                    let types = generics.get(&bound).cloned().unwrap_or_else(|| vec![bound]);
+                    Some((name, types))
+                })
+                .collect();
+            for (generic, bounds) in generics {
+                bindings.entry(generic).or_insert(bounds);
+            }
+            bindings
         };
         let wanted = wanted_definitions(&references, offset, &imports, &receivers, &bindings);
         let mut candidates = resolve(
@@ -280,6 +305,37 @@ pub fn gather(input: &ContextInput) -> Context {
     }
     context.estimated_tokens = context.estimate();
     context
+}
+
+/// The type `function` returns, from the first of its definitions that writes one: in the
+/// current file, the open files, then the workspace (where a name defined in many places
+/// counts only when at most three definitions agree on the type).
+fn returned_type(input: &ContextInput, current: &[Symbol], language: Language, function: &str) -> Option<String> {
+    let read = |language: Language, symbol: &Symbol| {
+        (matches!(symbol.kind, SymbolKind::Function | SymbolKind::Method) && *symbol.name == *function)
+            .then(|| receivers::returned_type(language, &symbol.signature, function, symbol.container.as_deref()))
+            .flatten()
+    };
+    if let Some(found) = current.iter().find_map(|symbol| read(language, symbol)) {
+        return Some(found);
+    }
+    for open in input.open_documents.iter().filter(|open| open.uri != input.document.uri) {
+        let Some(open_language) = open.language.filter(|_| open.tree.is_some()) else {
+            continue;
+        };
+        let facts = input.workspace.open_documents().facts(open);
+        if let Some(found) = facts.symbols.iter().find_map(|symbol| read(open_language, symbol)) {
+            return Some(found);
+        }
+    }
+    input.workspace.lookup_with(function, |hits| {
+        if hits.len() > 3 {
+            return None;
+        }
+        let mut types = hits.iter().filter_map(|hit| read(hit.language, &hit.symbol));
+        let first = types.next()?;
+        types.all(|other| other == first).then_some(first)
+    })
 }
 
 struct SectionBuilder {
@@ -403,7 +459,7 @@ fn wanted_definitions(
     offset: usize,
     imports: &ImportNames,
     receivers: &[String],
-    bindings: &HashMap<String, String>,
+    bindings: &HashMap<String, Vec<String>>,
 ) -> BTreeMap<Wanted, Use> {
     let mut wanted: BTreeMap<Wanted, Use> = BTreeMap::new();
     let mut add = |name: &str, container: Option<String>, member: bool, usage: Use| {
@@ -424,7 +480,7 @@ fn wanted_definitions(
             None | Some("crate" | "super") => Vec::new(),
             Some("self" | "this" | "Self" | "cls") => receivers.to_vec(),
             Some(qualifier) => match bindings.get(qualifier) {
-                Some(bound) => vec![bound.clone()],
+                Some(bound) => bound.clone(),
                 None => vec![imports.aliases.get(qualifier).map_or(qualifier, String::as_str).to_string()],
             },
         };
@@ -569,106 +625,116 @@ fn resolve(
             open_by_name.entry(&*symbol.name).or_default().push((file_index, symbol));
         }
     }
-    for (want, usage) in wanted {
-        if is_settled(want, &settled, &settled_strongly, &settled_names) {
-            continue;
-        }
-        let symbols = open_by_name.get(want.name.as_str()).map_or(&[][..], Vec::as_slice);
-        let Some((file_index, symbol)) = symbols.iter().find(|(_, symbol)| fits(want, usage, symbol)) else {
-            continue;
-        };
-        let (_, recency, file, _) = &open_files[*file_index];
-        settled.insert(want);
-        settle(want, &mut settled_strongly, &mut settled_names);
-        if shown.insert((file.clone(), symbol.range.start)) {
-            candidates.push(candidate(SectionKind::OpenFile, file.clone(), symbol, (1, *recency, usage.distance)));
-        }
-    }
-
-    // 3. The workspace index. A bare name with many definitions (`new`, `get`) is noise
-    // unless the imports, the package or its type single one out; a name used only as a
-    // value is most often a local, so it needs the imports or the package to vouch for it.
+    // Members of a known type are looked up in open files and then the workspace before any
+    // bare name is: `one.area()` with `one: S` and `S extends Shape` means `Shape`'s `area`
+    // even when only another type's `area` is open.
     let same_exclude = input.exclude.patterns() == input.workspace.exclude().patterns();
-    for (want, usage) in wanted {
-        if is_settled(want, &settled, &settled_strongly, &settled_names) {
-            continue;
-        }
-        let imported_name = imports.words.contains(&want.name);
-        // A bare value nothing vouches for is a local: not worth a lookup (common names have
-        // thousands of definitions).
-        let package_language = matches!(language, Language::Go | Language::Java);
-        if usage.kind == ReferenceKind::Variable
-            && want.container.is_none()
-            && !imported_name
-            && !package_language
-            && !usage.in_crate
-        {
-            continue;
-        }
-        let best = input.workspace.lookup_with(&want.name, |hits| {
-            let usable = hits.iter().filter(|hit| {
-                Some(&*hit.path) != current_path
-                    && !open_paths.contains(&*hit.path)
-                    && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
-                    && want.container.as_ref().is_none_or(|container| hit.symbol.container.as_ref() == Some(container))
-            });
-            // Which hits the imports or the package vouch for is cheap to know; the rest of
-            // the ranking is computed only among the hits that can still win, since a common
-            // name can have thousands.
-            let usable: Vec<(bool, &IndexedSymbol)> = usable
-                .map(|hit| {
-                    let vouched =
-                        is_imported(import_text, Some(&hit.path)) || same_package(language, current_path, &hit.path);
-                    (vouched, hit)
-                })
-                .collect();
-            let count = usable.len();
-            let any_vouched = usable.iter().any(|(vouched, _)| *vouched);
-            if !any_vouched && count > 3 && !imported_name && want.container.is_none() && !usage.in_crate {
-                return None;
+    let (typed, bare): (Vec<(&Wanted, &Use)>, Vec<(&Wanted, &Use)>) =
+        wanted.iter().partition(|(want, _)| want.container.is_some());
+    for pass in [typed, bare] {
+        for &(want, usage) in &pass {
+            if is_settled(want, &settled, &settled_strongly, &settled_names) {
+                continue;
             }
-            // Lower is better: (not vouched for, in tests or examples, fewer folders shared
-            // with the current file, path, position).
-            type Key = (bool, bool, std::cmp::Reverse<usize>);
-            let mut best: Option<(Key, &IndexedSymbol)> = None;
-            for (vouched, hit) in usable.into_iter().filter(|(vouched, _)| *vouched || !any_vouched) {
-                let relative = hit.path.strip_prefix(input.root.unwrap_or(Path::new(""))).unwrap_or(&hit.path);
-                let key = (
-                    !vouched,
-                    is_test_or_example(relative),
-                    std::cmp::Reverse(shared_folders(current_path, &hit.path)),
-                );
-                let better = match &best {
-                    None => true,
-                    Some((best_key, best_hit)) => {
-                        (key, &hit.path, hit.symbol.range.start)
-                            < (*best_key, &best_hit.path, best_hit.symbol.range.start)
-                    }
-                };
-                if better {
-                    best = Some((key, hit));
-                }
-            }
-            let ((not_vouched, _, _), hit) = best?;
-            let vouched = !not_vouched;
-            // `crate::Item`: the definition in this crate, wherever it is re-exported from.
-            let in_this_crate = usage.in_crate
-                && crate_source_root(current_path).is_some_and(|source_root| hit.path.starts_with(source_root));
-            let accepted = if usage.kind == ReferenceKind::Variable {
-                vouched && (imported_name || same_package(language, current_path, &hit.path))
-                    || (imported_name || want.container.is_some()) && count <= 3
-                    || in_this_crate
-            } else {
-                vouched || imported_name || count <= 3 || want.container.is_some() || in_this_crate
+            let symbols = open_by_name.get(want.name.as_str()).map_or(&[][..], Vec::as_slice);
+            let Some((file_index, symbol)) = symbols.iter().find(|(_, symbol)| fits(want, usage, symbol)) else {
+                continue;
             };
-            accepted.then(|| hit.clone())
-        });
-        let Some(best) = best else { continue };
-        settled.insert(want);
-        settle(want, &mut settled_strongly, &mut settled_names);
-        let file = display_path(Some(&best.path), "", input.root);
-        if shown.insert((file.clone(), best.symbol.range.start)) {
-            candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, usage.distance)));
+            let (_, recency, file, _) = &open_files[*file_index];
+            settled.insert(want);
+            settle(want, &mut settled_strongly, &mut settled_names);
+            if shown.insert((file.clone(), symbol.range.start)) {
+                candidates.push(candidate(SectionKind::OpenFile, file.clone(), symbol, (1, *recency, usage.distance)));
+            }
+        }
+
+        // 3. The workspace index. A bare name with many definitions (`new`, `get`) is noise
+        // unless the imports, the package or its type single one out; a name used only as a
+        // value is most often a local, so it needs the imports or the package to vouch for it.
+        for &(want, usage) in &pass {
+            if is_settled(want, &settled, &settled_strongly, &settled_names) {
+                continue;
+            }
+            let imported_name = imports.words.contains(&want.name);
+            // A bare value nothing vouches for is a local: not worth a lookup (common names have
+            // thousands of definitions).
+            let package_language = matches!(language, Language::Go | Language::Java);
+            if usage.kind == ReferenceKind::Variable
+                && want.container.is_none()
+                && !imported_name
+                && !package_language
+                && !usage.in_crate
+            {
+                continue;
+            }
+            let best = input.workspace.lookup_with(&want.name, |hits| {
+                let usable = hits.iter().filter(|hit| {
+                    Some(&*hit.path) != current_path
+                        && !open_paths.contains(&*hit.path)
+                        && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
+                        && want
+                            .container
+                            .as_ref()
+                            .is_none_or(|container| hit.symbol.container.as_ref() == Some(container))
+                });
+                // Which hits the imports or the package vouch for is cheap to know; the rest of
+                // the ranking is computed only among the hits that can still win, since a common
+                // name can have thousands.
+                let usable: Vec<(bool, &IndexedSymbol)> = usable
+                    .map(|hit| {
+                        let vouched = is_imported(import_text, Some(&hit.path))
+                            || same_package(language, current_path, &hit.path);
+                        (vouched, hit)
+                    })
+                    .collect();
+                let count = usable.len();
+                let any_vouched = usable.iter().any(|(vouched, _)| *vouched);
+                if !any_vouched && count > 3 && !imported_name && want.container.is_none() && !usage.in_crate {
+                    return None;
+                }
+                // Lower is better: (not vouched for, in tests or examples, fewer folders shared
+                // with the current file, path, position).
+                type Key = (bool, bool, std::cmp::Reverse<usize>);
+                let mut best: Option<(Key, &IndexedSymbol)> = None;
+                for (vouched, hit) in usable.into_iter().filter(|(vouched, _)| *vouched || !any_vouched) {
+                    let relative = hit.path.strip_prefix(input.root.unwrap_or(Path::new(""))).unwrap_or(&hit.path);
+                    let key = (
+                        !vouched,
+                        is_test_or_example(relative),
+                        std::cmp::Reverse(shared_folders(current_path, &hit.path)),
+                    );
+                    let better = match &best {
+                        None => true,
+                        Some((best_key, best_hit)) => {
+                            (key, &hit.path, hit.symbol.range.start)
+                                < (*best_key, &best_hit.path, best_hit.symbol.range.start)
+                        }
+                    };
+                    if better {
+                        best = Some((key, hit));
+                    }
+                }
+                let ((not_vouched, _, _), hit) = best?;
+                let vouched = !not_vouched;
+                // `crate::Item`: the definition in this crate, wherever it is re-exported from.
+                let in_this_crate = usage.in_crate
+                    && crate_source_root(current_path).is_some_and(|source_root| hit.path.starts_with(source_root));
+                let accepted = if usage.kind == ReferenceKind::Variable {
+                    vouched && (imported_name || same_package(language, current_path, &hit.path))
+                        || (imported_name || want.container.is_some()) && count <= 3
+                        || in_this_crate
+                } else {
+                    vouched || imported_name || count <= 3 || want.container.is_some() || in_this_crate
+                };
+                accepted.then(|| hit.clone())
+            });
+            let Some(best) = best else { continue };
+            settled.insert(want);
+            settle(want, &mut settled_strongly, &mut settled_names);
+            let file = display_path(Some(&best.path), "", input.root);
+            if shown.insert((file.clone(), best.symbol.range.start)) {
+                candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, usage.distance)));
+            }
         }
     }
     candidates

@@ -687,3 +687,167 @@ pub fn resolve_address(addr: &[&str]) -> String { String::new() }
     );
     assert!(context.sections.iter().all(|section| section.file != "examples/demo.rs"), "{}", sections_of(&context));
 }
+
+// Generic parameters stand for their bounds.
+
+#[test]
+fn rust_generic_parameters_reach_their_bounds_constants() {
+    let context = check(
+        "//- /src/lexical/parse.rs
+use crate::lexical::num::Float;
+pub struct Parser<F> { value: F }
+impl<F> Parser<F>
+where
+    F: Float + Copy,
+{
+    pub fn exponent(&self) -> i32 {
+        $0F::MAX_EXPONENT - F::MANTISSA_SIZE
+    }
+}
+fn round<I: Integer>(value: I) -> I {
+    value.round()
+}
+//- /src/lexical/num.rs
+pub trait Float {
+    const MAX_EXPONENT: i32;
+    const MANTISSA_SIZE: i32;
+}
+pub trait Integer {
+    const MAX_EXPONENT: i32;
+    fn round(self) -> Self;
+}
+",
+        &[],
+        &[
+            ("src/lexical/num.rs", "MAX_EXPONENT", "const MAX_EXPONENT: i32;"),
+            ("src/lexical/num.rs", "MANTISSA_SIZE", "const MANTISSA_SIZE: i32;"),
+        ],
+    );
+    let shown: Vec<usize> = context
+        .sections
+        .iter()
+        .filter(|section| section.symbol.as_deref() == Some("MAX_EXPONENT"))
+        .map(|section| section.start_line)
+        .collect();
+    assert_eq!(shown, [1], "only Float's constant, not Integer's:\n{}", sections_of(&context));
+}
+
+#[test]
+fn typescript_generic_parameters_reach_their_constraint_members() {
+    let context = check(
+        "//- /src/measure.ts
+import { Shape } from './shape'
+export function total<S extends Shape>(shapes: S[], one: S): number {
+  $0return one.area()
+}
+//- /src/shape.ts
+export class Shape {
+  area(): number { return 0 }
+}
+//- /src/room.ts
+export class Room {
+  area(): number { return 1 }
+}
+",
+        &["src/room.ts"],
+        &[("src/shape.ts", "Shape", "export class Shape {\n  area(): number { return 0 }\n}")],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "src/room.ts"), "{}", sections_of(&context));
+}
+
+// A local holding a call's result has the type the called function's definition returns.
+
+#[test]
+fn rust_call_results_have_the_functions_return_type() {
+    let context = check(
+        "//- /src/app.rs
+use crate::loader::load_config;
+fn run(path: &str) -> Result<(), String> {
+    let config = load_config(path)?;
+    $0config.validate();
+    Ok(())
+}
+//- /src/loader.rs
+use crate::model::Config;
+pub fn load_config(path: &str) -> Result<Config, String> { Ok(Config) }
+//- /src/model.rs
+pub struct Config;
+impl Config {
+    pub fn validate(&self) -> bool { true }
+}
+//- /src/audit.rs
+pub struct Audit;
+impl Audit {
+    pub fn validate(&self) -> bool { false }
+}
+",
+        &[],
+        &[("src/model.rs", "validate", "pub fn validate(&self) -> bool { true }")],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "src/audit.rs"), "{}", sections_of(&context));
+}
+
+#[test]
+fn python_call_results_have_the_functions_return_type() {
+    let context = check(
+        "//- /app/main.py
+from app.loader import load_config
+
+
+def run(path):
+    config = load_config(path)
+    $0config.validate()
+//- /app/loader.py
+from app.model import Config
+
+
+def load_config(path: str) -> Config:
+    return Config(path)
+//- /app/model.py
+class Config:
+    def validate(self) -> bool:
+        return True
+//- /app/audit.py
+class Audit:
+    def validate(self) -> bool:
+        return False
+",
+        &[],
+        &[("app/loader.py", "load_config", "def load_config(path: str) -> Config:\n    return Config(path)")],
+    );
+    assert!(context.sections.iter().any(|section| section.file == "app/model.py"), "{}", sections_of(&context));
+    assert!(context.sections.iter().all(|section| section.file != "app/audit.py"), "{}", sections_of(&context));
+}
+
+#[test]
+fn go_call_results_have_the_functions_return_type() {
+    let context = check(
+        "//- /server/handler.go
+package server
+
+func Handle(path string) {
+\tres, err := serve(path)
+\t$0res.Flush()
+}
+//- /server/serve.go
+package server
+
+func serve(path string) (*Response, error) { return nil, nil }
+//- /server/response.go
+package server
+
+type Response struct{}
+
+func (r *Response) Flush() {}
+//- /server/buffer.go
+package server
+
+type Buffer struct{}
+
+func (b *Buffer) Flush() {}
+",
+        &[],
+        &[("server/response.go", "Flush", "func (r *Response) Flush() {}")],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "server/buffer.go"), "{}", sections_of(&context));
+}

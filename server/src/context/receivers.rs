@@ -2,6 +2,8 @@
 //! method belongs to (`self`, `this`, a Go receiver) and its base classes, annotated
 //! parameters (`arg: &Arg`, `c *gin.Context`, `url: URL`), and locals built from a type
 //! (`let usage = Usage::new(cmd)`, `url = URL(raw)`, `hook = new Hook()`, `x := &Mux{}`).
+//! A generic parameter stands for the traits or classes that bound it (`F: Float`,
+//! `where F: Float`, `T extends Base`), so `F::MAX_EXPONENT` asks for `Float`'s constant.
 //! The resolver looks a method up on that type first instead of by bare name. Only the
 //! nodes of the enclosing function are visited, never the whole file.
 
@@ -10,6 +12,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use super::symbols::type_name;
+use crate::language::Language;
 
 /// Upper bound on the nodes visited in one function, so a generated 60 KB function stays
 /// cheap.
@@ -92,8 +95,85 @@ fn last_name(text: &str, node: Node) -> Option<String> {
     text.get(node.byte_range()).map(str::to_string)
 }
 
-/// Local names of `function` with the type they are annotated with or built from.
-pub fn binding_types(text: &str, function: Node) -> HashMap<String, String> {
+/// The bounds of the generic parameters declared by `enclosing` (the function and the impl,
+/// trait or class around it): Rust's `<F: Float>` and `where F: Float + Copy`, TypeScript's
+/// `<T extends Base>`, Java's `<T extends Base & Named>`. Only the declarations' own
+/// headers are read.
+pub fn generic_bounds(text: &str, enclosing: &[Node]) -> HashMap<String, Vec<String>> {
+    let mut bounds: HashMap<String, Vec<String>> = HashMap::new();
+    let mut add = |name: Node, bound: Node| {
+        let (Some(name), Some(bound)) = (text.get(name.byte_range()), type_name(text, bound)) else {
+            return;
+        };
+        let known = bounds.entry(name.to_string()).or_default();
+        if !known.contains(&bound) {
+            known.push(bound);
+        }
+    };
+    for node in enclosing {
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            let mut parameters = child.walk();
+            match child.kind() {
+                "type_parameters" => {
+                    for parameter in child.named_children(&mut parameters).filter(|p| p.kind() == "type_parameter") {
+                        // Rust `name: bounds`, TypeScript `name extends constraint`, Java
+                        // `type_identifier type_bound`.
+                        let name = parameter.child_by_field_name("name").or_else(|| parameter.named_child(0));
+                        let listed = parameter
+                            .child_by_field_name("bounds")
+                            .or_else(|| parameter.child_by_field_name("constraint"))
+                            .or_else(|| {
+                                let mut parts = parameter.walk();
+                                let bound = parameter.named_children(&mut parts).find(|p| p.kind() == "type_bound");
+                                bound
+                            });
+                        if let (Some(name), Some(listed)) = (name, listed) {
+                            let mut each = listed.walk();
+                            for bound in listed.named_children(&mut each) {
+                                add(name, bound);
+                            }
+                        }
+                    }
+                }
+                "where_clause" => {
+                    for predicate in child.named_children(&mut parameters).filter(|p| p.kind() == "where_predicate") {
+                        let (Some(left), Some(listed)) =
+                            (predicate.child_by_field_name("left"), predicate.child_by_field_name("bounds"))
+                        else {
+                            continue;
+                        };
+                        if left.kind() != "type_identifier" {
+                            continue;
+                        }
+                        let mut each = listed.walk();
+                        for bound in listed.named_children(&mut each) {
+                            add(left, bound);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Lifetimes and `?Sized` name no type.
+    bounds.retain(|_, listed| !listed.is_empty());
+    bounds
+}
+
+/// What a local name is known to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// Annotated with or built from a type: `arg: &Arg`, `Usage::new(cmd)`, `URL(raw)`.
+    Type(String),
+    /// The result of a call to a function whose definition tells its type:
+    /// `let config = load_config(path)?`, `user = await get_user(id)`, `res, err := serve(c)`.
+    ResultOf(String),
+}
+
+/// Local names of `function` with the type they are annotated with or built from, or the
+/// function whose result they hold.
+pub fn binding_types(text: &str, function: Node) -> HashMap<String, Binding> {
     let mut bindings = HashMap::new();
     let mut cursor = function.walk();
     let mut visited = 0;
@@ -121,8 +201,8 @@ pub fn binding_types(text: &str, function: Node) -> HashMap<String, String> {
     bindings
 }
 
-/// `(name, type)` when `node` binds a plain name to a known type.
-fn binding(text: &str, node: Node) -> Option<(String, String)> {
+/// `(name, what it is)` when `node` binds a plain name to a known type or a call's result.
+fn binding(text: &str, node: Node) -> Option<(String, Binding)> {
     let (name, annotation, value) = match node.kind() {
         // Rust, TypeScript, Java, Go parameters and Rust `let`.
         "parameter" | "required_parameter" | "optional_parameter" | "formal_parameter" | "let_declaration" => (
@@ -151,8 +231,210 @@ fn binding(text: &str, node: Node) -> Option<(String, String)> {
     }
     let bound = annotation
         .and_then(|annotation| type_name(text, annotation))
-        .or_else(|| value.and_then(|value| constructed_type(text, value)))?;
+        .or_else(|| value.and_then(|value| constructed_type(text, value)))
+        .map(Binding::Type)
+        .or_else(|| value.and_then(|value| called_function(text, value)).map(Binding::ResultOf))?;
     Some((text.get(name.byte_range())?.to_string(), bound))
+}
+
+/// The name of the function or method `value` calls (`load_config` in
+/// `load_config(path)?`, `config::load(path)`, `self.client.get(url)`, `await fetch_user()`).
+fn called_function(text: &str, value: Node) -> Option<String> {
+    let name = match value.kind() {
+        "try_expression" | "await_expression" | "await" | "parenthesized_expression" => {
+            return called_function(text, value.named_child(0)?)
+        }
+        "call_expression" | "call" => {
+            let function = value.child_by_field_name("function")?;
+            match function.kind() {
+                "identifier" => function,
+                "scoped_identifier" => function.child_by_field_name("name")?,
+                "field_expression" | "selector_expression" => function.child_by_field_name("field")?,
+                "attribute" => function.child_by_field_name("attribute")?,
+                "member_expression" => function.child_by_field_name("property")?,
+                _ => return None,
+            }
+        }
+        "method_invocation" => value.child_by_field_name("name")?,
+        _ => return None,
+    };
+    text.get(name.byte_range()).map(str::to_string)
+}
+
+/// The type a function's declaration says it returns, read from its signature as written:
+/// Rust's `-> Result<Config, Error>`, Python's `-> Config:`, TypeScript's
+/// `): Promise<Config>`, Go's `(*Config, error)`, Java's `public Config load(`. Wrappers
+/// that hand back what they hold (`Result`, `Option`, `Box`, `Promise`, `Optional`, …) are
+/// looked through; `Self` and `this` are `container`. `None` when no type is written.
+pub fn returned_type(language: Language, signature: &str, name: &str, container: Option<&str>) -> Option<String> {
+    // Decorators and attributes above the declaration are not part of it.
+    let start = signature
+        .lines()
+        .scan(0, |offset, line| {
+            let at = *offset;
+            *offset += line.len() + 1;
+            Some((at, line))
+        })
+        .find(|(_, line)| !line.trim_start().starts_with(['@', '#']))
+        .map_or(0, |(at, _)| at);
+    let declaration = signature.get(start..)?;
+    let at = whole_word(declaration, name)?;
+    let written = match language {
+        // The return type comes first: `public static Config load(`, `Config *load(`.
+        Language::Java | Language::C | Language::Cpp => {
+            let before = &declaration[..at];
+            let word_start = before.trim_end_matches(|c: char| !is_word_char(c)).len();
+            let word = &before[..word_start];
+            let word_begin = word.rfind(|c: char| !is_word_char(c)).map_or(0, |i| i + 1);
+            &before[word_begin..]
+        }
+        _ => {
+            let open = at + declaration[at..].find('(')?;
+            let close = matching_paren(declaration, open)?;
+            let rest = &declaration[close + 1..];
+            let end = rest.find(['{', '\n']).unwrap_or(rest.len());
+            let rest = &rest[..end];
+            rest.split(" where ").next().unwrap_or(rest)
+        }
+    };
+    first_type_in(language, written, container)
+}
+
+fn is_word_char(character: char) -> bool {
+    character.is_alphanumeric() || character == '_' || character == '$'
+}
+
+/// Where `name` first stands as a whole word in `text`.
+fn whole_word(text: &str, name: &str) -> Option<usize> {
+    text.match_indices(name).map(|(at, _)| at).find(|&at| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+    })
+}
+
+fn matching_paren(text: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (at, character) in text[open..].char_indices() {
+        match character {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(open + at);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first type named in a written return type, past wrappers, qualifiers (`io::`,
+/// `t.`, `pkg.`), keywords and lifetimes.
+fn first_type_in(language: Language, written: &str, container: Option<&str>) -> Option<String> {
+    const LOOKED_THROUGH: &[&str] = &[
+        "Result",
+        "Option",
+        "Box",
+        "Arc",
+        "Rc",
+        "Cow",
+        "Ref",
+        "RefMut",
+        "Pin",
+        "Promise",
+        "PromiseLike",
+        "Optional",
+        "Awaitable",
+        "Coroutine",
+        "Future",
+        "Readonly",
+        "impl",
+        "dyn",
+        "mut",
+        "const",
+        "async",
+        "static",
+        "final",
+        "public",
+        "private",
+        "protected",
+        "abstract",
+        "synchronized",
+        "native",
+        "extern",
+        "inline",
+        "virtual",
+        "struct",
+        "unsigned",
+        "signed",
+    ];
+    let bytes = written.as_bytes();
+    let mut at = 0;
+    while at < written.len() {
+        let start = at + written[at..].find(is_word_char)?;
+        let end = written[start..].find(|c: char| !is_word_char(c)).map_or(written.len(), |i| start + i);
+        at = end;
+        let word = &written[start..end];
+        let lifetime = start > 0 && bytes[start - 1] == b'\'';
+        let qualifier = written[end..].starts_with("::") || written[end..].starts_with('.');
+        if lifetime || qualifier || LOOKED_THROUGH.contains(&word) || word.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        if matches!(word, "Self" | "this" | "self") {
+            return container.map(str::to_string);
+        }
+        // Most languages capitalise their type names; Go's package-private ones are not.
+        let typed = word.starts_with(|c: char| c.is_uppercase()) || language == Language::Go;
+        return (typed && !is_builtin_type(word)).then(|| word.to_string());
+    }
+    None
+}
+
+fn is_builtin_type(word: &str) -> bool {
+    matches!(
+        word,
+        "String"
+            | "Vec"
+            | "HashMap"
+            | "HashSet"
+            | "BTreeMap"
+            | "Iterator"
+            | "List"
+            | "Dict"
+            | "Set"
+            | "Tuple"
+            | "Any"
+            | "None"
+            | "Boolean"
+            | "Integer"
+            | "Long"
+            | "Double"
+            | "Object"
+            | "Array"
+            | "Map"
+            | "Record"
+            | "Partial"
+            | "Error"
+            | "error"
+            | "string"
+            | "int"
+            | "int64"
+            | "int32"
+            | "uint"
+            | "float64"
+            | "bool"
+            | "byte"
+            | "rune"
+            | "any"
+            | "interface"
+            | "func"
+            | "map"
+            | "chan"
+            | "void"
+            | "Void"
+    )
 }
 
 /// The type an expression builds: `Usage::new(cmd)` and `Usage::new(cmd)?` (Rust),
@@ -187,5 +469,72 @@ fn constructed_type(text: &str, value: Node) -> Option<String> {
         "struct_expression" => type_name(text, value.child_by_field_name("name")?),
         "composite_literal" => type_name(text, value.child_by_field_name("type")?),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (language, signature, function name, its container, the type it returns)
+    type Case = (Language, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
+
+    #[test]
+    fn return_types_as_written_in_each_language() {
+        let cases: &[Case] = &[
+            (
+                Language::Rust,
+                "pub fn load_config(path: &Path) -> Result<Config, Error> {",
+                "load_config",
+                None,
+                Some("Config"),
+            ),
+            (Language::Rust, "pub fn new(name: &str) -> Self {", "new", Some("Parser"), Some("Parser")),
+            (Language::Rust, "fn entry<'a>(&'a self) -> &'a Entry<'a> {", "entry", None, Some("Entry")),
+            (
+                Language::Rust,
+                "fn open(path: &Path) -> io::Result<Arc<File>>\nwhere\n    P: AsRef<Path>,\n{",
+                "open",
+                None,
+                Some("File"),
+            ),
+            (Language::Rust, "fn entries(&self) -> impl Iterator<Item = &Entry> {", "entries", None, None),
+            (Language::Rust, "fn name(&self) -> String {", "name", None, None),
+            (Language::Python, "@property\ndef session(self) -> \"Session\":", "session", None, Some("Session")),
+            (
+                Language::Python,
+                "def get(self, url: str, get_timeout=None) -> t.Optional[Response]:",
+                "get",
+                None,
+                Some("Response"),
+            ),
+            (Language::Python, "def load(path):", "load", None, None),
+            (
+                Language::TypeScript,
+                "export async function fetchUser(id: string): Promise<User> {",
+                "fetchUser",
+                None,
+                Some("User"),
+            ),
+            (
+                Language::TypeScript,
+                "export const makeStore = (initial: State): Store => {",
+                "makeStore",
+                None,
+                Some("Store"),
+            ),
+            (Language::TypeScript, "clone(): this {", "clone", Some("Request"), Some("Request")),
+            (Language::Go, "func Open(name string) (*File, error) {", "Open", None, Some("File")),
+            (Language::Go, "func (c *Context) Query(key string) string {", "Query", None, None),
+            (Language::Go, "func newTree(root string) *node {", "newTree", None, Some("node")),
+            (Language::Java, "public static Config load(String path) {", "load", None, Some("Config")),
+        ];
+        for (language, signature, name, container, expected) in cases {
+            assert_eq!(
+                returned_type(*language, signature, name, *container).as_deref(),
+                *expected,
+                "{language:?} {signature:?}"
+            );
+        }
     }
 }
