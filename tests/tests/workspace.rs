@@ -79,6 +79,19 @@ async fn index_settled(setup: &mut Setup) -> Value {
     }
 }
 
+/// A session on `project` whose index is built, with a model that answers "0".
+async fn indexed(project: &TempProject) -> Setup {
+    let mut setup = Setup::with_options(ClientOptions {
+        root: Some(project.dir.clone()),
+        initialization_options: test_settings(),
+        ..ClientOptions::default()
+    })
+    .await;
+    setup.mock.set_default_reply(Reply::text("0"));
+    index_settled(&mut setup).await;
+    setup
+}
+
 /// The prompt the model was last sent for `uri` after a completion at `marker` (after it),
 /// asked fresh: a comment is inserted at the top of the file first, so no earlier answer
 /// (cached, or typed through) stands in for the model. (The edit may start a prefetch whose
@@ -141,14 +154,7 @@ async fn saving_a_file_updates_its_definitions_for_when_it_is_closed() {
         "index-save",
         &[("billing/rates.py", "def tax_rate(region: str) -> float:\n    return 0.2\n")],
     );
-    let mut setup = Setup::with_options(ClientOptions {
-        root: Some(project.dir.clone()),
-        initialization_options: test_settings(),
-        ..ClientOptions::default()
-    })
-    .await;
-    setup.mock.set_default_reply(Reply::text("0"));
-    index_settled(&mut setup).await;
+    let mut setup = indexed(&project).await;
     let main = project.uri("billing/invoice.py");
     setup
         .open_fixture(
@@ -208,14 +214,7 @@ async fn saving_a_file_updates_its_definitions_for_when_it_is_closed() {
 async fn closing_a_file_reads_it_again_from_disk() {
     let project =
         TempProject::new("index-close", &[("shop/rates.py", "def tax_rate(region: str) -> float:\n    return 0.2\n")]);
-    let mut setup = Setup::with_options(ClientOptions {
-        root: Some(project.dir.clone()),
-        initialization_options: test_settings(),
-        ..ClientOptions::default()
-    })
-    .await;
-    setup.mock.set_default_reply(Reply::text("0"));
-    index_settled(&mut setup).await;
+    let mut setup = indexed(&project).await;
     let rates = project.uri("shop/rates.py");
     setup.client.open(&rates, "python", &project.read("shop/rates.py").unwrap()).await.unwrap();
     // Changed on disk behind the editor's back (a `git checkout` with no file watcher).
@@ -250,14 +249,7 @@ async fn watched_file_events_add_change_and_delete_definitions_of_files_that_are
             (".gitignore", "out/\n"),
         ],
     );
-    let mut setup = Setup::with_options(ClientOptions {
-        root: Some(project.dir.clone()),
-        initialization_options: test_settings(),
-        ..ClientOptions::default()
-    })
-    .await;
-    setup.mock.set_default_reply(Reply::text("0"));
-    index_settled(&mut setup).await;
+    let mut setup = indexed(&project).await;
     let main = project.uri("src/main.ts");
     setup
         .open_fixture(
