@@ -421,8 +421,7 @@ impl ImportNames {
                 continue;
             }
             let original = import_text[..colon].trim_end();
-            let original =
-                &original[original.rfind(|c: char| !is_identifier_char(c) && c != '$').map_or(0, |i| i + 1)..];
+            let original = crate::text::trailing_word(original, |c| is_identifier_char(c) || c == '$');
             let alias = import_text[colon + 1..].trim_start();
             let alias = &alias[..alias.find(|c: char| !is_identifier_char(c) && c != '$').unwrap_or(alias.len())];
             if !original.is_empty() && !alias.is_empty() && !alias.starts_with(|c: char| c.is_ascii_digit()) {

@@ -147,6 +147,13 @@ pub fn point_of(rope: &Rope, byte: usize) -> tree_sitter::Point {
     tree_sitter::Point::new(line, byte - rope.line_to_byte(line))
 }
 
+/// The run of `is_word` characters that `text` ends with (empty when it ends with another
+/// character). Found by characters, so a multi-byte character before the word never splits.
+pub fn trailing_word(text: &str, is_word: impl Fn(char) -> bool) -> &str {
+    let start = text.char_indices().rev().find(|(_, c)| !is_word(*c)).map_or(0, |(at, c)| at + c.len_utf8());
+    &text[start..]
+}
+
 /// The largest char boundary of `text` at or before `index` (clamped to its length).
 pub fn floor_char_boundary(text: &str, index: usize) -> usize {
     let mut index = index.min(text.len());
@@ -179,6 +186,15 @@ pub fn position_in_str(text: &str, byte: usize, encoding: PositionEncoding) -> P
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trailing_words_never_split_a_character() {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        assert_eq!(trailing_word("from x import (a,  # see —", word), "");
+        assert_eq!(trailing_word("café—naïve_1", word), "naïve_1");
+        assert_eq!(trailing_word("Config", word), "Config");
+        assert_eq!(trailing_word("", word), "");
+    }
 
     fn round_trip(text: &str, encoding: PositionEncoding) {
         let rope = Rope::from_str(text);

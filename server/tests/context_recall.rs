@@ -851,3 +851,23 @@ func (b *Buffer) Flush() {}
     );
     assert!(context.sections.iter().all(|section| section.file != "server/buffer.go"), "{}", sections_of(&context));
 }
+
+#[test]
+fn import_comments_with_wide_characters_before_a_colon_are_read_safely() {
+    check(
+        "//- /app/main.py
+from app.rates import (
+    tax_rate,  # as in “rates”: see docs/rates.md
+)
+
+
+def total(amount, region):
+    return amount * $0tax_rate(region)
+//- /app/rates.py
+def tax_rate(region: str) -> float:
+    return 0.2
+",
+        &[],
+        &[("app/rates.py", "tax_rate", "def tax_rate(region: str) -> float:\n    return 0.2")],
+    );
+}

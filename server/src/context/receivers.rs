@@ -282,11 +282,8 @@ pub fn returned_type(language: Language, signature: &str, name: &str, container:
     let written = match language {
         // The return type comes first: `public static Config load(`, `Config *load(`.
         Language::Java | Language::C | Language::Cpp => {
-            let before = &declaration[..at];
-            let word_start = before.trim_end_matches(|c: char| !is_word_char(c)).len();
-            let word = &before[..word_start];
-            let word_begin = word.rfind(|c: char| !is_word_char(c)).map_or(0, |i| i + 1);
-            &before[word_begin..]
+            let before = declaration[..at].trim_end_matches(|c: char| !is_word_char(c));
+            crate::text::trailing_word(before, is_word_char)
         }
         _ => {
             let open = at + declaration[at..].find('(')?;
