@@ -167,10 +167,10 @@ pub fn gather(input: &ContextInput) -> Context {
     let file = display_path(document_path.as_deref(), &document.uri, input.root);
     // Made once per version and shared with the keystroke's cache update: no copy here.
     let text = document.full_text();
-    let offset = floor_char_boundary(&text, input.offset.min(text.len()));
+    let offset = floor_char_boundary(text, input.offset.min(text.len()));
 
     let mut remaining = input.budget_tokens.saturating_sub(estimate_tokens(CURSOR_MARKER));
-    let window = cursor_window(document, &text, offset, remaining * 2 / 5, remaining * 3 / 20);
+    let window = cursor_window(document, text, offset, remaining * 2 / 5, remaining * 3 / 20);
     context.prefix = redact(&text[window.start..offset]).into_owned();
     context.suffix = redact(&text[offset..window.end]).into_owned();
     remaining = remaining.saturating_sub(estimate_tokens(&context.prefix) + estimate_tokens(&context.suffix));
@@ -178,14 +178,14 @@ pub fn gather(input: &ContextInput) -> Context {
     if let (Some(language), Some(tree)) = (document.language, document.tree.as_ref()) {
         let facts = input.workspace.open_documents().facts(document);
         let mut builder = SectionBuilder { sections: Vec::new(), remaining };
-        let enclosing = symbols::enclosing(language, &text, tree, offset);
+        let enclosing = symbols::enclosing(language, text, tree, offset);
 
         // Headers of the scopes around the cursor that the window does not show.
         for node in &enclosing {
             if node.start_byte() >= window.start {
                 continue;
             }
-            let header = symbols::header(&text, *node);
+            let header = symbols::header(text, *node);
             let start_line = node.start_position().row;
             builder.push(Section {
                 kind: SectionKind::Enclosing,
@@ -202,7 +202,7 @@ pub fn gather(input: &ContextInput) -> Context {
 
         // Imports, capped so that a file with hundreds of imports leaves room for definitions.
         let import_budget = builder.remaining.min(input.budget_tokens * 3 / 20);
-        if let Some(section) = imports_section(&text, document, &facts.imports, &file, window.clone(), import_budget) {
+        if let Some(section) = imports_section(text, document, &facts.imports, &file, window.clone(), import_budget) {
             builder.push(section);
         }
 
@@ -214,16 +214,16 @@ pub fn gather(input: &ContextInput) -> Context {
                 reference_range.end = reference_range.end.max(innermost.end_byte());
             }
         }
-        let references = symbols::references(language, &text, tree, reference_range);
+        let references = symbols::references(language, text, tree, reference_range);
         let import_text: String =
             facts.imports.iter().filter_map(|range| text.get(range.clone())).collect::<Vec<_>>().join("\n");
         let imports = ImportNames::read(&import_text);
-        let receivers = receivers::receiver_types(&text, &enclosing);
+        let receivers = receivers::receiver_types(text, &enclosing);
         let bindings = {
-            let generics = receivers::generic_bounds(&text, &enclosing);
+            let generics = receivers::generic_bounds(text, &enclosing);
             let locals = match enclosing.last() {
                 Some(innermost) if innermost.byte_range().len() <= 64 * 1024 => {
-                    receivers::binding_types(&text, *innermost)
+                    receivers::binding_types(text, *innermost)
                 }
                 _ => HashMap::new(),
             };
@@ -628,8 +628,8 @@ fn resolve(
     // bare name is: `one.area()` with `one: S` and `S extends Shape` means `Shape`'s `area`
     // even when only another type's `area` is open.
     let same_exclude = input.exclude.patterns() == input.workspace.exclude().patterns();
-    let (typed, bare): (Vec<(&Wanted, &Use)>, Vec<(&Wanted, &Use)>) =
-        wanted.iter().partition(|(want, _)| want.container.is_some());
+    type Pass<'a> = Vec<(&'a Wanted, &'a Use)>;
+    let (typed, bare): (Pass, Pass) = wanted.iter().partition(|(want, _)| want.container.is_some());
     for pass in [typed, bare] {
         for &(want, usage) in &pass {
             if is_settled(want, &settled, &settled_strongly, &settled_names) {

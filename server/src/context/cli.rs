@@ -40,7 +40,7 @@ pub fn run(
         }
     }
     let workspace = WorkspaceIndex::new(&exclude);
-    workspace.build(&[root.clone()]);
+    workspace.build(std::slice::from_ref(&root));
     let context = gather(&ContextInput {
         document: &document,
         offset,
