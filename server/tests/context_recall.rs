@@ -871,3 +871,34 @@ def tax_rate(region: str) -> float:
         &[("app/rates.py", "tax_rate", "def tax_rate(region: str) -> float:\n    return 0.2")],
     );
 }
+
+#[test]
+fn a_declarations_own_name_is_not_a_use() {
+    // `close` and `__init__` are declared near the cursor and used nowhere: the other
+    // `close` far below (outside the window) is not worth a section.
+    let padding = "\n".repeat(120);
+    let fixture = format!(
+        "//- /app/streams.py
+class BoundStream:
+    def __init__(self, stream):
+        self._stream = stream
+
+    def close(self):
+        self._stream = None
+
+
+def total(amount, rate=None):
+    return amount * $0rate
+{padding}
+class FarAway:
+    def __init__(self):
+        self.closed = False
+
+    def close(self):
+        self.closed = True
+"
+    );
+    let context = Project::new(&fixture).context(&[]);
+    check_absent(&context, "close");
+    check_absent(&context, "__init__");
+}

@@ -200,7 +200,7 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
                 continue;
             }
             let node_range = capture.node.byte_range();
-            if node_range.end < range.start || node_range.start > range.end {
+            if node_range.end < range.start || node_range.start > range.end || is_declared_name(capture.node) {
                 continue;
             }
             if let Some(name) = text.get(node_range.clone()) {
@@ -212,6 +212,22 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
     references.sort_by_key(|reference| (reference.range.start, reference.range.end, reference.kind));
     references.dedup_by(|later, earlier| later.range == earlier.range);
     references
+}
+
+/// Whether `node` is the name a declaration gives (`close` in `def close(self)`, a keyword
+/// argument's keyword): a use of nothing, though the broad value patterns match it.
+fn is_declared_name(node: Node) -> bool {
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    let kind = parent.kind();
+    let declares = kind.ends_with("_definition")
+        || kind.ends_with("_declaration")
+        || kind.ends_with("_item")
+        || kind.ends_with("_signature")
+        || kind.ends_with("_spec")
+        || kind == "keyword_argument";
+    declares && parent.child_by_field_name("name") == Some(node)
 }
 
 /// The text of what `name` is reached through in `a.name`, `a::name`, `a.b.name` (`b`),
