@@ -693,12 +693,15 @@ fn resolve(
                 }
                 // Lower is better: (not vouched for, in tests or examples, fewer folders shared
                 // with the current file, path, position).
-                type Key = (bool, bool, std::cmp::Reverse<usize>);
+                // A name used bare means a top-level definition, not a member of some type
+                // (`crate::Item` is the enum, not an iterator's `type Item`).
+                type Key = (bool, bool, bool, std::cmp::Reverse<usize>);
                 let mut best: Option<(Key, &IndexedSymbol)> = None;
                 for (vouched, hit) in usable.into_iter().filter(|(vouched, _)| *vouched || !any_vouched) {
                     let relative = hit.path.strip_prefix(input.root.unwrap_or(Path::new(""))).unwrap_or(&hit.path);
                     let key = (
                         !vouched,
+                        !want.member && want.container.is_none() && hit.symbol.container.is_some(),
                         is_test_or_example(relative),
                         std::cmp::Reverse(shared_folders(current_path, &hit.path)),
                     );
@@ -713,7 +716,7 @@ fn resolve(
                         best = Some((key, hit));
                     }
                 }
-                let ((not_vouched, _, _), hit) = best?;
+                let ((not_vouched, _, _, _), hit) = best?;
                 let vouched = !not_vouched;
                 // `crate::Item`: the definition in this crate, wherever it is re-exported from.
                 let in_this_crate = usage.in_crate

@@ -902,3 +902,31 @@ class FarAway:
     check_absent(&context, "close");
     check_absent(&context, "__init__");
 }
+
+#[test]
+fn a_bare_name_means_the_top_level_definition_not_a_member() {
+    let context = check(
+        "//- /src/de/value.rs
+fn kind(input: &crate::Item) -> &'static str {
+    match input {
+        $0crate::Item::None => \"none\",
+        _ => \"some\",
+    }
+}
+//- /src/array.rs
+pub struct Array;
+impl Iterator for Array {
+    type Item = u8;
+    fn next(&mut self) -> Option<u8> { None }
+}
+//- /src/item.rs
+pub enum Item {
+    None,
+    Value(u8),
+}
+",
+        &[],
+        &[("src/item.rs", "Item", "pub enum Item {\n    None,\n    Value(u8),\n}")],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "src/array.rs"), "{}", sections_of(&context));
+}
