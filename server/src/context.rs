@@ -26,7 +26,7 @@ pub use symbols::{Symbol, SymbolKind};
 
 use crate::document::Document;
 use crate::language::Language;
-use crate::text::floor_char_boundary;
+use crate::text::{floor_char_boundary, is_name_char, trailing_word, whole_word_positions};
 
 /// `context.budgetTokens` when the user sets nothing.
 pub const DEFAULT_BUDGET_TOKENS: usize = 6000;
@@ -400,7 +400,7 @@ impl ImportNames {
         let mut words = HashSet::new();
         let mut aliases = HashMap::new();
         let mut previous: [Option<&str>; 2] = [None, None];
-        for word in import_text.split(|character: char| !is_identifier_char(character) && character != '$') {
+        for word in import_text.split(|character: char| !is_name_char(character)) {
             if word.is_empty() {
                 continue;
             }
@@ -421,9 +421,9 @@ impl ImportNames {
                 continue;
             }
             let original = import_text[..colon].trim_end();
-            let original = crate::text::trailing_word(original, |c| is_identifier_char(c) || c == '$');
+            let original = trailing_word(original, is_name_char);
             let alias = import_text[colon + 1..].trim_start();
-            let alias = &alias[..alias.find(|c: char| !is_identifier_char(c) && c != '$').unwrap_or(alias.len())];
+            let alias = &alias[..alias.find(|c: char| !is_name_char(c)).unwrap_or(alias.len())];
             if !original.is_empty() && !alias.is_empty() && !alias.starts_with(|c: char| c.is_ascii_digit()) {
                 aliases.insert(alias.to_string(), original.to_string());
             }
@@ -781,18 +781,7 @@ fn is_imported(import_text: &str, path: Option<&Path>) -> bool {
 }
 
 fn contains_word(text: &str, word: &str) -> bool {
-    if word.is_empty() || text.is_empty() {
-        return false;
-    }
-    text.match_indices(word).any(|(index, _)| {
-        let before = text[..index].chars().next_back();
-        let after = text[index + word.len()..].chars().next();
-        !before.is_some_and(is_identifier_char) && !after.is_some_and(is_identifier_char)
-    })
-}
-
-fn is_identifier_char(character: char) -> bool {
-    character.is_alphanumeric() || character == '_'
+    whole_word_positions(text, word).next().is_some()
 }
 
 fn imports_section(

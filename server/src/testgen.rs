@@ -143,13 +143,7 @@ pub fn target_in(
     name: &str,
 ) -> Option<Target> {
     let definition = text.get(range.clone())?;
-    let is_word_char = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    let offsets = definition.match_indices(name).filter(|(index, _)| {
-        let before = definition[..*index].chars().next_back();
-        let after = definition[index + name.len()..].chars().next();
-        !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
-    });
-    for (index, _) in offsets {
+    for index in crate::text::whole_word_positions(definition, name) {
         let offset = range.start + index + 1;
         if let Some(found) = target::targets_at(language, text, tree, offset..offset)
             .into_iter()

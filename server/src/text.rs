@@ -147,6 +147,20 @@ pub fn point_of(rope: &Rope, byte: usize) -> tree_sitter::Point {
     tree_sitter::Point::new(line, byte - rope.line_to_byte(line))
 }
 
+/// Whether `character` can be part of a name in the languages we read (`$` for JavaScript).
+pub fn is_name_char(character: char) -> bool {
+    character.is_alphanumeric() || character == '_' || character == '$'
+}
+
+/// Where `word` stands in `text` as a whole name, not inside a longer one.
+pub fn whole_word_positions<'a>(text: &'a str, word: &'a str) -> impl Iterator<Item = usize> + 'a {
+    text.match_indices(word).map(|(at, _)| at).filter(move |&at| {
+        !word.is_empty()
+            && !text[..at].chars().next_back().is_some_and(is_name_char)
+            && !text[at + word.len()..].chars().next().is_some_and(is_name_char)
+    })
+}
+
 /// The run of `is_word` characters that `text` ends with (empty when it ends with another
 /// character). Found by characters, so a multi-byte character before the word never splits.
 pub fn trailing_word(text: &str, is_word: impl Fn(char) -> bool) -> &str {
@@ -186,6 +200,14 @@ pub fn position_in_str(text: &str, byte: usize, encoding: PositionEncoding) -> P
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_words_are_not_parts_of_longer_names() {
+        let found: Vec<usize> = whole_word_positions("get get_user $get target get", "get").collect();
+        assert_eq!(found, [0, 25]);
+        assert_eq!(whole_word_positions("naïveget get", "get").collect::<Vec<_>>(), [10]);
+        assert_eq!(whole_word_positions("anything", "").count(), 0);
+    }
 
     #[test]
     fn trailing_words_never_split_a_character() {

@@ -13,6 +13,7 @@ use tree_sitter::Node;
 
 use super::symbols::type_name;
 use crate::language::Language;
+use crate::text::{is_name_char, trailing_word, whole_word_positions};
 
 /// Upper bound on the nodes visited in one function, so a generated 60 KB function stays
 /// cheap.
@@ -268,22 +269,18 @@ fn called_function(text: &str, value: Node) -> Option<String> {
 /// looked through; `Self` and `this` are `container`. `None` when no type is written.
 pub fn returned_type(language: Language, signature: &str, name: &str, container: Option<&str>) -> Option<String> {
     // Decorators and attributes above the declaration are not part of it.
-    let start = signature
-        .lines()
-        .scan(0, |offset, line| {
-            let at = *offset;
-            *offset += line.len() + 1;
-            Some((at, line))
-        })
-        .find(|(_, line)| !line.trim_start().starts_with(['@', '#']))
-        .map_or(0, |(at, _)| at);
-    let declaration = signature.get(start..)?;
-    let at = whole_word(declaration, name)?;
+    let start: usize = signature
+        .split_inclusive('\n')
+        .take_while(|line| line.trim_start().starts_with(['@', '#']))
+        .map(str::len)
+        .sum();
+    let declaration = &signature[start..];
+    let at = whole_word_positions(declaration, name).next()?;
     let written = match language {
         // The return type comes first: `public static Config load(`, `Config *load(`.
         Language::Java | Language::C | Language::Cpp => {
-            let before = declaration[..at].trim_end_matches(|c: char| !is_word_char(c));
-            crate::text::trailing_word(before, is_word_char)
+            let before = declaration[..at].trim_end_matches(|c: char| !is_name_char(c));
+            trailing_word(before, is_name_char)
         }
         _ => {
             let open = at + declaration[at..].find('(')?;
@@ -295,19 +292,6 @@ pub fn returned_type(language: Language, signature: &str, name: &str, container:
         }
     };
     first_type_in(language, written, container)
-}
-
-fn is_word_char(character: char) -> bool {
-    character.is_alphanumeric() || character == '_' || character == '$'
-}
-
-/// Where `name` first stands as a whole word in `text`.
-fn whole_word(text: &str, name: &str) -> Option<usize> {
-    text.match_indices(name).map(|(at, _)| at).find(|&at| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + name.len()..].chars().next();
-        !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
-    })
 }
 
 fn matching_paren(text: &str, open: usize) -> Option<usize> {
@@ -370,8 +354,8 @@ fn first_type_in(language: Language, written: &str, container: Option<&str>) -> 
     let bytes = written.as_bytes();
     let mut at = 0;
     while at < written.len() {
-        let start = at + written[at..].find(is_word_char)?;
-        let end = written[start..].find(|c: char| !is_word_char(c)).map_or(written.len(), |i| start + i);
+        let start = at + written[at..].find(is_name_char)?;
+        let end = written[start..].find(|c: char| !is_name_char(c)).map_or(written.len(), |i| start + i);
         at = end;
         let word = &written[start..end];
         let lifetime = start > 0 && bytes[start - 1] == b'\'';

@@ -273,8 +273,7 @@ fn last_segment(text: &str, node: Node) -> Option<String> {
         }
     }
     let segment = text.get(node.byte_range())?;
-    let is_name = !segment.is_empty()
-        && segment.chars().all(|character| character.is_alphanumeric() || character == '_' || character == '$');
+    let is_name = !segment.is_empty() && segment.chars().all(crate::text::is_name_char);
     is_name.then(|| segment.to_string())
 }
 

@@ -294,14 +294,7 @@ fn is_public(language: Language, text: &str, node: Node, name: &str) -> bool {
 
 /// `export { name }`, `module.exports = { name }` or `exports.name =` somewhere in the file.
 fn exported_by_name(text: &str, name: &str) -> bool {
-    let word = |haystack: &str| {
-        haystack.match_indices(name).any(|(index, _)| {
-            let before = haystack[..index].chars().next_back();
-            let after = haystack[index + name.len()..].chars().next();
-            !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
-                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
-        })
-    };
+    let word = |haystack: &str| crate::text::whole_word_positions(haystack, name).next().is_some();
     text.match_indices("export {").any(|(index, _)| word(text[index..].split('}').next().unwrap_or_default()))
         || text.match_indices("module.exports").any(|(index, _)| {
             word(text[index..].split([';', '}']).next().unwrap_or_default())
