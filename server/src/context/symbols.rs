@@ -676,6 +676,10 @@ struct CacheEntry {
     /// The tree the facts were read from, and its parse (`Document::parse_id`).
     tree: Tree,
     parse_id: u64,
+    /// Regions read from a tree that was edited but not reparsed: their facts follow the old
+    /// shape and are read again after the next reparse. `Tree::changed_ranges` does not
+    /// always report them (two statements merged by a deletion; the property test found it).
+    provisional: Arc<Vec<Range<usize>>>,
 }
 
 impl SymbolCache {
@@ -698,12 +702,18 @@ impl SymbolCache {
         let text = document.full_text();
         let edits =
             previous.as_ref().and_then(|previous| Some((previous, document.edits_since(previous.facts.version)?)));
-        let (symbols, imports) = match edits {
+        let (symbols, imports, read) = match edits {
             Some((previous, edits)) => update(language, text, tree, document.parse_id, previous, &edits),
-            None => (extract(language, text, tree), imports(language, text, tree)),
+            None => (extract(language, text, tree), imports(language, text, tree), vec![0..text.len()]),
         };
+        let provisional = if document.tree_stale { read } else { Vec::new() };
         let facts = FileFacts { version: document.version, symbols: Arc::new(symbols), imports: Arc::new(imports) };
-        let entry = CacheEntry { facts: facts.clone(), tree: tree.clone(), parse_id: document.parse_id };
+        let entry = CacheEntry {
+            facts: facts.clone(),
+            tree: tree.clone(),
+            parse_id: document.parse_id,
+            provisional: Arc::new(provisional),
+        };
         // A slower update for an older version (a reparse's) must not replace a newer one.
         match self.entries.entry(document.uri.clone()) {
             dashmap::mapref::entry::Entry::Occupied(mut occupied) => {
@@ -747,7 +757,8 @@ fn merge_regions(mut regions: Vec<Range<usize>>) -> Vec<Range<usize>> {
 
 /// The symbols and imports after `edits` (in order) and, when the document was reparsed
 /// since, the syntax changes of that reparse: the previous symbols outside the edited
-/// regions, moved by the edits, plus those read again inside them.
+/// regions, moved by the edits, plus those read again inside them. Also returns the regions
+/// read (with the previous provisional ones, moved), provisional while the tree is stale.
 fn update(
     language: Language,
     text: &str,
@@ -755,12 +766,13 @@ fn update(
     parse_id: u64,
     previous: &CacheEntry,
     edits: &[InputEdit],
-) -> (Vec<Symbol>, Vec<Range<usize>>) {
+) -> (Vec<Symbol>, Vec<Range<usize>>, Vec<Range<usize>>) {
     // Map the old symbols and imports through each edit. Those touching an edit keep their
     // (stretched) extent only to widen the region that is read again.
     let mut symbols: Vec<Symbol> = previous.facts.symbols.as_ref().clone();
     let mut imports: Vec<Range<usize>> = previous.facts.imports.as_ref().clone();
     let mut regions: Vec<Range<usize>> = Vec::with_capacity(edits.len() + 2);
+    let mut provisional: Vec<Range<usize>> = previous.provisional.as_ref().clone();
     for edit in edits {
         let (start, old_end, new_end) = (edit.start_byte, edit.old_end_byte, edit.new_end_byte);
         let byte_delta = new_end as isize - old_end as isize;
@@ -776,7 +788,7 @@ fn update(
                 range.start.min(start)..if range.end > old_end { shift(range.end, byte_delta) } else { new_end }
             }
         };
-        for region in regions.iter_mut() {
+        for region in regions.iter_mut().chain(provisional.iter_mut()) {
             *region = move_through(region);
         }
         regions.push(start..new_end);
@@ -814,6 +826,7 @@ fn update(
             edited.edit(edit);
         }
         regions.extend(edited.changed_ranges(tree).map(|changed| changed.start_byte..changed.end_byte));
+        regions.append(&mut provisional);
         old_tree = Some(edited);
     }
     // A member's container is read from the header around it (`impl Point`, the callee of
@@ -880,7 +893,9 @@ fn update(
         }
         Some(old_tree) => update_imports(language, text, tree, &old_tree, imports, &regions),
     };
-    (symbols, imports)
+    // Still provisional after the same parse: what was, and what was read now.
+    regions.append(&mut provisional);
+    (symbols, imports, merge_regions(regions))
 }
 
 /// Imports are captured on top-level nodes, so after a reparse only the top-level nodes that
