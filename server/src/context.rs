@@ -541,7 +541,7 @@ fn resolve(
     let typed_language = !matches!(language, Language::Python | Language::JavaScript);
     let fits = |want: &Wanted, usage: &Use, symbol: &Symbol| {
         *symbol.name == *want.name
-            && want.container.as_ref().is_none_or(|container| symbol.container.as_ref() == Some(container))
+            && want.container.as_ref().is_none_or(|container| symbol.container.as_deref() == Some(container.as_str()))
             && !(typed_language
                 && usage.kind == ReferenceKind::Type
                 && matches!(symbol.kind, SymbolKind::Function | SymbolKind::Method))
@@ -674,7 +674,7 @@ fn resolve(
                         && want
                             .container
                             .as_ref()
-                            .is_none_or(|container| hit.symbol.container.as_ref() == Some(container))
+                            .is_none_or(|container| hit.symbol.container.as_deref() == Some(container.as_str()))
                 });
                 // Which hits the imports or the package vouch for is cheap to know; the rest of
                 // the ranking is computed only among the hits that can still win, since a common

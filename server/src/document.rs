@@ -335,14 +335,15 @@ impl DocumentStore {
     /// runs on a snapshot, outside the map's lock, so requests and changes never wait for
     /// it; changes that arrived meanwhile are replayed onto its tree.
     pub fn refresh_tree(&self, uri: &str) -> bool {
-        self.parsed_snapshot(uri).is_some_and(|(_, reparsed)| reparsed)
+        self.parsed_snapshot(uri, |_| {}).is_some_and(|(_, reparsed)| reparsed)
     }
 
     /// The reparse after a pause in typing (blocking: run it on a blocking thread). At most
     /// one runs per document: a pause while one is running asks it to parse once more when
     /// it is done, so a large file's slow parses never pile up while the user types. Returns
-    /// whether it reparsed.
-    pub fn refresh_tree_after_pause(&self, uri: &str) -> bool {
+    /// whether it reparsed. `reparsed` sees each new parse before the document takes it
+    /// (to read its facts there, so a request that finds the new tree finds them ready).
+    pub fn refresh_tree_after_pause(&self, uri: &str, reparsed: impl Fn(&Document)) -> bool {
         match self.reparsing.entry(uri.to_string()) {
             Entry::Occupied(mut running) => {
                 *running.get_mut() = true;
@@ -353,9 +354,9 @@ impl DocumentStore {
             }
         }
         let _running = ReparseGuard { reparsing: &self.reparsing, uri };
-        let mut reparsed = false;
+        let mut any = false;
         loop {
-            reparsed |= self.refresh_tree(uri);
+            any |= self.parsed_snapshot(uri, &reparsed).is_some_and(|(_, reparsed)| reparsed);
             // Done unless a pause in typing asked again meanwhile (checked and cleared
             // under the map's lock, so no request is lost between the two).
             let mut again = false;
@@ -364,23 +365,24 @@ impl DocumentStore {
                 !again
             });
             if !again {
-                return reparsed;
+                return any;
             }
         }
     }
 
     /// A snapshot with an up-to-date tree, for features that need the exact syntax.
     pub fn get_parsed(&self, uri: &str) -> Option<Document> {
-        self.parsed_snapshot(uri).map(|(document, _)| document)
+        self.parsed_snapshot(uri, |_| {}).map(|(document, _)| document)
     }
 
-    fn parsed_snapshot(&self, uri: &str) -> Option<(Document, bool)> {
+    fn parsed_snapshot(&self, uri: &str, reparsed: impl Fn(&Document)) -> Option<(Document, bool)> {
         let mut snapshot = self.get(uri)?;
         if !snapshot.tree_stale {
             return Some((snapshot, false));
         }
         let stale_parse = snapshot.parse_id;
         snapshot.refresh_tree();
+        reparsed(&snapshot);
         if let Some(mut document) = self.documents.get_mut(uri) {
             // Unless another parse got there first, or the text was replaced.
             if document.parse_id == stale_parse {
@@ -519,10 +521,17 @@ mod tests {
         store.change(uri, 2, &[change((0, 3), (0, 3), "x")], PositionEncoding::Utf16).unwrap().unwrap();
         // Another pause while one reparse runs only asks it to run again.
         store.reparsing.insert(uri.into(), false);
-        assert!(!store.refresh_tree_after_pause(uri));
+        assert!(!store.refresh_tree_after_pause(uri, |_| panic!("no parse while one runs")));
         assert_eq!(store.reparsing.get(uri).map(|asked| *asked), Some(true));
         store.reparsing.remove(uri);
-        assert!(store.refresh_tree_after_pause(uri));
+        // The new parse is shown before the document takes it.
+        let shown = std::cell::Cell::new(0);
+        assert!(store.refresh_tree_after_pause(uri, |reparsed| {
+            assert!(!reparsed.tree_stale);
+            assert!(store.get(uri).unwrap().tree_stale, "not adopted yet");
+            shown.set(shown.get() + 1);
+        }));
+        assert_eq!(shown.get(), 1);
         assert!(store.reparsing.is_empty());
         let document = store.get(uri).unwrap();
         assert!(!document.tree_stale);

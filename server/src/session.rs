@@ -104,14 +104,14 @@ impl Session {
         Some(result)
     }
 
-    /// The reparse after a pause in typing (blocking), then the symbols and imports of the
-    /// reparsed tree, so a completion does not wait for them.
+    /// The reparse after a pause in typing (blocking), with the symbols and imports of the
+    /// reparsed tree read before the document takes it: a completion that finds the new tree
+    /// finds its facts ready, and keystrokes after it update them without comparing trees.
     pub fn refresh_tree_after_pause(&self, uri: &str) {
-        if self.documents.refresh_tree_after_pause(uri) {
-            if let Some(document) = self.documents.get(uri) {
-                self.index.open_documents().facts(&document);
-            }
-        }
+        let cache = self.index.open_documents();
+        self.documents.refresh_tree_after_pause(uri, |reparsed| {
+            cache.facts(reparsed);
+        });
     }
 
     /// The user-facing notices of background work; taken once by the protocol layer.

@@ -22,6 +22,9 @@ enum Step {
     /// A reparse of the text before a change, finished after it: its tree is adopted with
     /// the change replayed onto it (as when typing goes on during a slow reparse).
     ReparseBehind(Vec<(usize, usize, &'static str)>),
+    /// The same, with the facts of the reparsed tree read before it is adopted, as the
+    /// server's reparse after a pause does.
+    ReparseBehindReadFirst(Vec<(usize, usize, &'static str)>),
     /// A completion asks for the facts.
     Check,
 }
@@ -32,7 +35,8 @@ fn steps(snippets: Vec<&'static str>) -> impl Strategy<Value = Vec<Step>> {
     let step = prop_oneof![
         6 => edits.clone().prop_map(Step::Change),
         2 => Just(Step::Reparse),
-        2 => edits.prop_map(Step::ReparseBehind),
+        2 => edits.clone().prop_map(Step::ReparseBehind),
+        2 => edits.prop_map(Step::ReparseBehindReadFirst),
         3 => Just(Step::Check),
     ];
     prop::collection::vec(step, 1..14)
@@ -89,6 +93,15 @@ fn check_session(language_id: &str, uri: &str, source: &str, steps: &[Step]) -> 
                 change(&mut document, edits);
                 cache.facts(&document);
                 behind.refresh_tree();
+                prop_assert!(document.adopt_tree(&behind));
+                cache.facts(&document);
+            }
+            Step::ReparseBehindReadFirst(edits) => {
+                let mut behind = document.clone();
+                change(&mut document, edits);
+                cache.facts(&document);
+                behind.refresh_tree();
+                cache.facts(&behind);
                 prop_assert!(document.adopt_tree(&behind));
                 cache.facts(&document);
             }

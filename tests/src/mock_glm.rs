@@ -791,9 +791,11 @@ async fn read_request(reader: &mut Reader) -> std::io::Result<Option<RecordedReq
     }
     let mut body = vec![0; content_length];
     reader.read_exact(&mut body).await?;
+    // Arrived: the mock's own reading of the body is not the client's time.
+    let received_at = Instant::now();
     let raw_body = String::from_utf8_lossy(&body).into_owned();
     let body = serde_json::from_str(&raw_body).unwrap_or(serde_json::Value::Null);
-    Ok(Some(RecordedRequest { method, path, headers, body, raw_body, received_at: Instant::now() }))
+    Ok(Some(RecordedRequest { method, path, headers, body, raw_body, received_at }))
 }
 
 /// Waits `duration` while watching the client: `Err` if it closed the connection.

@@ -30,7 +30,7 @@ pub struct Symbol {
     /// The type, trait, class or object the definition is a member of (`Usage` for
     /// `impl Usage { fn new() }`, `Context` for Go's `func (c *Context) Param`), so that
     /// `Usage::new` and `c.Param()` find it among every `new` and `Param`.
-    pub container: Option<String>,
+    pub container: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -155,7 +155,7 @@ pub fn extract_in_range(language: Language, text: &str, tree: &Tree, range: Rang
                 range: node.byte_range(),
                 start_line: node.start_position().row,
                 end_line: node.end_position().row,
-                container: container_of(text, node),
+                container: container_of(text, node).map(Arc::from),
             },
             found.pattern_index,
         ));
@@ -184,6 +184,7 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
     let mut cursor = QueryCursor::new();
     cursor.set_byte_range(range.clone());
     let mut references = Vec::new();
+    let mut parents = Parents::new(tree);
     let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
     while let Some(found) = matches.next() {
         let kind = found.captures.iter().find_map(|capture| match capture_names[capture.index as usize] {
@@ -200,11 +201,15 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
                 continue;
             }
             let node_range = capture.node.byte_range();
-            if node_range.end < range.start || node_range.start > range.end || is_declared_name(capture.node) {
+            if node_range.end < range.start || node_range.start > range.end {
+                continue;
+            }
+            let parent = parents.of(capture.node);
+            if parent.is_some_and(|parent| is_declared_name(parent, capture.node)) {
                 continue;
             }
             if let Some(name) = text.get(node_range.clone()) {
-                let qualifier = qualifier_of(text, capture.node);
+                let qualifier = parent.and_then(|parent| qualifier_of(text, parent, capture.node));
                 references.push(Reference { name: name.to_string(), range: node_range, kind, qualifier });
             }
         }
@@ -214,12 +219,51 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
     references
 }
 
-/// Whether `node` is the name a declaration gives (`close` in `def close(self)`, a keyword
-/// argument's keyword): a use of nothing, though the broad value patterns match it.
-fn is_declared_name(node: Node) -> bool {
-    let Some(parent) = node.parent() else {
-        return false;
-    };
+/// Parents of nodes met in document order, found from the path to the last one.
+/// `Node::parent` walks down from the root, past every earlier child at each level: on a
+/// file of 2,500 top-level definitions, that is most of a request's reference search.
+struct Parents<'tree> {
+    /// The path from the root to the last node asked about.
+    path: Vec<Node<'tree>>,
+}
+
+impl<'tree> Parents<'tree> {
+    fn new(tree: &'tree Tree) -> Parents<'tree> {
+        Parents { path: vec![tree.root_node()] }
+    }
+
+    fn of(&mut self, node: Node<'tree>) -> Option<Node<'tree>> {
+        // Back up to the deepest node of the path that can contain `node`, then walk down.
+        while self.path.len() > 1 {
+            let last = self.path[self.path.len() - 1];
+            if last.start_byte() <= node.start_byte() && node.end_byte() <= last.end_byte() && last.id() != node.id() {
+                break;
+            }
+            self.path.pop();
+        }
+        loop {
+            let deepest = *self.path.last()?;
+            match deepest.child_with_descendant(node) {
+                Some(child) if child.id() == node.id() => {
+                    self.path.push(child);
+                    return Some(deepest);
+                }
+                Some(child) => self.path.push(child),
+                // A node with the same range that is not an ancestor (empty nodes side by
+                // side): ask the tree.
+                None => {
+                    self.path.truncate(1);
+                    return node.parent();
+                }
+            }
+        }
+    }
+}
+
+/// Whether `node` (a child of `parent`) is the name a declaration gives (`close` in
+/// `def close(self)`, a keyword argument's keyword): a use of nothing, though the broad
+/// value patterns match it.
+fn is_declared_name(parent: Node, node: Node) -> bool {
     let kind = parent.kind();
     let declares = kind.ends_with("_definition")
         || kind.ends_with("_declaration")
@@ -231,9 +275,8 @@ fn is_declared_name(node: Node) -> bool {
 }
 
 /// The text of what `name` is reached through in `a.name`, `a::name`, `a.b.name` (`b`),
-/// `self.name`; `None` for a bare name.
-fn qualifier_of(text: &str, name: Node) -> Option<String> {
-    let parent = name.parent()?;
+/// `self.name`; `None` for a bare name. `parent` is `name`'s.
+fn qualifier_of(text: &str, parent: Node, name: Node) -> Option<String> {
     let object = match parent.kind() {
         "field_expression" | "member_expression" | "attribute" | "selector_expression" | "field_access" => {
             let object = parent
@@ -714,10 +757,13 @@ impl SymbolCache {
             parse_id: document.parse_id,
             provisional: Arc::new(provisional),
         };
-        // A slower update for an older version (a reparse's) must not replace a newer one.
+        // The newest parse wins, then the newest version: a reparse's facts at an older
+        // version are the better start for the next update (the edits since, no tree
+        // comparison), and an update from an older tree must not replace them.
         match self.entries.entry(document.uri.clone()) {
             dashmap::mapref::entry::Entry::Occupied(mut occupied) => {
-                if occupied.get().facts.version <= document.version {
+                let cached = occupied.get();
+                if (cached.parse_id, cached.facts.version) <= (document.parse_id, document.version) {
                     occupied.insert(entry);
                 }
             }
@@ -972,4 +1018,55 @@ fn container_header_above(tree: &Tree, edited: Range<usize>, start: usize, end: 
 
 fn shift(value: usize, delta: isize) -> usize {
     (value as isize + delta).max(0) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn every_node(tree: &Tree) -> Vec<Node<'_>> {
+        let mut nodes = Vec::new();
+        let mut cursor = tree.walk();
+        'walk: loop {
+            nodes.push(cursor.node());
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        nodes
+    }
+
+    proptest! {
+        /// Whatever the order nodes are asked in (queries yield them nearly in document
+        /// order), and however broken the code (empty and missing nodes side by side), the
+        /// parent found from the path is the tree's.
+        #[test]
+        fn parents_from_the_path_are_the_trees(
+            pieces in prop::collection::vec(prop::sample::select(vec![
+                "def f(a, b=1):\n", "    return a.b(c)\n", "class C(B):\n", "    x: int = 2\n", "(", ")", ":",
+                "\"\"\"", "fn g(x: &T) -> u8 {", "}", "impl P {", "let y = a::b(c);", "\n", " ", "é", "@d\n",
+            ]), 0..30),
+            rust in any::<bool>(),
+            order in prop::collection::vec(any::<prop::sample::Index>(), 0..40),
+        ) {
+            let text: String = pieces.concat();
+            let language = if rust { Language::Rust } else { Language::Python };
+            let tree = crate::language::parse_str(language, &text).unwrap();
+            let nodes = every_node(&tree);
+            let mut parents = Parents::new(&tree);
+            for node in &nodes {
+                prop_assert_eq!(parents.of(*node), node.parent(), "{:?} in {:?}", node, text);
+            }
+            for index in &order {
+                let node = nodes[index.index(nodes.len())];
+                prop_assert_eq!(parents.of(node), node.parent(), "{:?} in {:?}", node, text);
+            }
+        }
+    }
 }
