@@ -835,40 +835,45 @@ fn cursor_window(
     let cursor_line = rope.byte_to_line(offset);
     let line_start = rope.line_to_byte(cursor_line);
 
-    // Before the cursor: the cursor line's start, then whole lines while they fit.
+    // Before the cursor: the cursor line's start, then whole lines while they fit (the
+    // first line starting at or after the earliest byte the budget reaches).
     let start = if estimate_tokens(&text[line_start..offset]) > prefix_budget {
-        ceil_char_boundary(text, offset.saturating_sub(prefix_budget * 7 / 2))
+        ceil_char_boundary(text, offset.saturating_sub(bytes_within(prefix_budget)))
     } else {
-        let mut first_line = cursor_line;
-        while first_line > 0 && cursor_line - first_line < MAX_PREFIX_LINES {
-            let candidate = rope.line_to_byte(first_line - 1);
-            if estimate_tokens(&text[candidate..offset]) > prefix_budget {
-                break;
-            }
-            first_line -= 1;
+        let earliest = offset.saturating_sub(bytes_within(prefix_budget));
+        let mut first_fitting = rope.byte_to_line(earliest);
+        if rope.line_to_byte(first_fitting) < earliest {
+            first_fitting += 1;
         }
+        let first_line = first_fitting.max(cursor_line.saturating_sub(MAX_PREFIX_LINES)).min(cursor_line);
         let snapped = first_line.div_ceil(8) * 8;
         rope.line_to_byte(snapped.min(cursor_line))
     };
 
-    // After the cursor: the rest of the cursor line, then whole lines while they fit.
+    // After the cursor: the rest of the cursor line, then whole lines while they fit (up
+    // to the last line ending at or before the latest byte the budget reaches).
     let line_end = if cursor_line + 1 < rope.len_lines() { rope.line_to_byte(cursor_line + 1) } else { text.len() };
-    let mut end = line_end;
-    if estimate_tokens(&text[offset..line_end]) > suffix_budget {
-        end = floor_char_boundary(text, offset + suffix_budget * 7 / 2);
+    let end = if estimate_tokens(&text[offset..line_end]) > suffix_budget {
+        floor_char_boundary(text, offset + bytes_within(suffix_budget))
     } else {
-        let mut last_line = cursor_line + 1;
-        while last_line < rope.len_lines() && last_line - cursor_line <= MAX_SUFFIX_LINES {
-            let candidate =
-                if last_line + 1 < rope.len_lines() { rope.line_to_byte(last_line + 1) } else { text.len() };
-            if estimate_tokens(&text[offset..candidate]) > suffix_budget {
-                break;
-            }
-            end = candidate;
-            last_line += 1;
+        let latest = offset + bytes_within(suffix_budget);
+        let last_line = rope.len_lines() - 1;
+        // The last line that may end the window: the one before the line `latest` is in,
+        // or the document's last line when the budget reaches the end.
+        let last_fitting = if latest >= text.len() { last_line } else { rope.byte_to_line(latest).saturating_sub(1) };
+        let last = last_fitting.min(cursor_line + MAX_SUFFIX_LINES).min(last_line);
+        match last {
+            last if last <= cursor_line => line_end,
+            last if last + 1 < rope.len_lines() => rope.line_to_byte(last + 1),
+            _ => text.len(),
         }
-    }
+    };
     start..end
+}
+
+/// The most bytes whose estimate fits `budget` tokens: the inverse of [`estimate_tokens`].
+fn bytes_within(budget: usize) -> usize {
+    budget * 7 / 2
 }
 
 /// The local path of a `file://` URI (percent-decoded), or `None` for other schemes.
@@ -937,4 +942,70 @@ fn ceil_char_boundary(text: &str, index: usize) -> usize {
 /// The language name used in prompts for a document, or its language id for plain text.
 pub fn language_name(document: &Document) -> &str {
     document.language.map(Language::name).unwrap_or(&document.language_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The window as first written, one line at a time: what `cursor_window` must equal.
+    fn window_line_by_line(
+        document: &Document,
+        text: &str,
+        offset: usize,
+        prefix: usize,
+        suffix: usize,
+    ) -> Range<usize> {
+        let rope = &document.rope;
+        let cursor_line = rope.byte_to_line(offset);
+        let line_start = rope.line_to_byte(cursor_line);
+        let start = if estimate_tokens(&text[line_start..offset]) > prefix {
+            ceil_char_boundary(text, offset.saturating_sub(prefix * 7 / 2))
+        } else {
+            let mut first_line = cursor_line;
+            while first_line > 0 && cursor_line - first_line < MAX_PREFIX_LINES {
+                if estimate_tokens(&text[rope.line_to_byte(first_line - 1)..offset]) > prefix {
+                    break;
+                }
+                first_line -= 1;
+            }
+            rope.line_to_byte((first_line.div_ceil(8) * 8).min(cursor_line))
+        };
+        let line_end = if cursor_line + 1 < rope.len_lines() { rope.line_to_byte(cursor_line + 1) } else { text.len() };
+        let mut end = line_end;
+        if estimate_tokens(&text[offset..line_end]) > suffix {
+            end = floor_char_boundary(text, offset + suffix * 7 / 2);
+        } else {
+            let mut last_line = cursor_line + 1;
+            while last_line < rope.len_lines() && last_line - cursor_line <= MAX_SUFFIX_LINES {
+                let candidate =
+                    if last_line + 1 < rope.len_lines() { rope.line_to_byte(last_line + 1) } else { text.len() };
+                if estimate_tokens(&text[offset..candidate]) > suffix {
+                    break;
+                }
+                end = candidate;
+                last_line += 1;
+            }
+        }
+        start..end
+    }
+
+    proptest! {
+        #[test]
+        fn the_window_is_whole_lines_within_the_budget(
+            lines in prop::collection::vec(("[a-z é]{0,40}", prop::sample::select(vec!["\n", "\r\n", "\r"])), 0..400),
+            at in any::<prop::sample::Index>(),
+            prefix in 0usize..3000,
+            suffix in 0usize..1000,
+        ) {
+            let text: String = lines.iter().map(|(line, end)| format!("{line}{end}")).collect();
+            let document = Document::new("file:///w.txt".into(), "plaintext".into(), 1, &text);
+            let offset = floor_char_boundary(&text, at.index(text.len() + 1));
+            prop_assert_eq!(
+                cursor_window(&document, &text, offset, prefix, suffix),
+                window_line_by_line(&document, &text, offset, prefix, suffix)
+            );
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use regex::{Captures, Regex};
+use regex::{Captures, Regex, RegexSet};
 
 /// The default `context.exclude` globs: environment files, keys and certificates.
 pub const DEFAULT_EXCLUDE: &[&str] = &[".env", ".env.*", "*.pem", "*.key", "id_rsa*", "*.p12", "secrets.*"];
@@ -94,12 +94,13 @@ impl Default for Exclude {
 }
 
 /// Replaces strings that look like credentials with [`REDACTED`]. Borrows when nothing
-/// matched, which is almost always, so calling it on every section costs one scan.
+/// matched, which is almost always, so calling it on every section costs one scan (of all
+/// the patterns at once).
 pub fn redact(text: &str) -> Cow<'_, str> {
-    static PATTERNS: OnceLock<Vec<(Regex, Option<usize>)>> = OnceLock::new();
+    static PATTERNS: OnceLock<(RegexSet, Vec<(Regex, Option<usize>)>)> = OnceLock::new();
     // Each pattern with the capture group holding the secret; `None` replaces the whole match.
-    let patterns = PATTERNS.get_or_init(|| {
-        [
+    let (any, patterns) = PATTERNS.get_or_init(|| {
+        let patterns: Vec<(&str, Option<usize>)> = vec![
             // PEM private keys (RSA, EC, OPENSSH, ENCRYPTED, PKCS#8), unterminated ones too.
             (r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----(?s:.*?)(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\z)", None),
             // OpenAI / Anthropic / many resellers: sk-..., sk-proj-..., sk-ant-...
@@ -115,11 +116,17 @@ pub fn redact(text: &str) -> Cow<'_, str> {
             (r#"(?i)aws_?secret_?(access_?)?key\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})"#, Some(2)),
             // Generic `api_key = "..."`, `password: '...'`, `token="..."` with a long value.
             (r#"(?i)\b[a-z0-9_.\-]*(api[_\-]?key|apikey|secret|token|passwd|password|auth)[a-z0-9_.\-]*["']?\s*[:=]\s*["']([^"'\s]{16,})["']"#, Some(2)),
-        ]
-        .into_iter()
-        .map(|(pattern, group)| (Regex::new(pattern).expect("redaction pattern compiles"), group))
-        .collect()
+        ];
+        let any = RegexSet::new(patterns.iter().map(|(pattern, _)| pattern)).expect("redaction patterns compile");
+        let each = patterns
+            .into_iter()
+            .map(|(pattern, group)| (Regex::new(pattern).expect("redaction pattern compiles"), group))
+            .collect();
+        (any, each)
     });
+    if !any.is_match(text) {
+        return Cow::Borrowed(text);
+    }
 
     let mut text = Cow::Borrowed(text);
     for (regex, group) in patterns {
