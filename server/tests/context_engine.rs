@@ -25,6 +25,9 @@ enum Step {
     /// The same, with the facts of the reparsed tree read before it is adopted, as the
     /// server's reparse after a pause does.
     ReparseBehindReadFirst(Vec<(usize, usize, &'static str)>),
+    /// The same, with a completion asking for the facts of the document between the reparse's
+    /// facts and the adoption.
+    ReparseBehindAskedBetween(Vec<(usize, usize, &'static str)>),
     /// A completion asks for the facts.
     Check,
 }
@@ -36,7 +39,8 @@ fn steps(snippets: Vec<&'static str>) -> impl Strategy<Value = Vec<Step>> {
         6 => edits.clone().prop_map(Step::Change),
         2 => Just(Step::Reparse),
         2 => edits.clone().prop_map(Step::ReparseBehind),
-        2 => edits.prop_map(Step::ReparseBehindReadFirst),
+        2 => edits.clone().prop_map(Step::ReparseBehindReadFirst),
+        2 => edits.prop_map(Step::ReparseBehindAskedBetween),
         3 => Just(Step::Check),
     ];
     prop::collection::vec(step, 1..14)
@@ -104,6 +108,21 @@ fn check_session(language_id: &str, uri: &str, source: &str, steps: &[Step]) -> 
                 cache.facts(&behind);
                 prop_assert!(document.adopt_tree(&behind));
                 cache.facts(&document);
+            }
+            Step::ReparseBehindAskedBetween(edits) => {
+                let mut behind = document.clone();
+                change(&mut document, edits);
+                cache.facts(&document);
+                behind.refresh_tree();
+                cache.facts(&behind);
+                // The facts asked for on the tree before the adoption are those of the
+                // adopted tree.
+                let asked = cache.facts(&document);
+                prop_assert!(document.adopt_tree(&behind));
+                let (text, tree) = (document.full_text(), document.tree.as_ref().unwrap());
+                let language = document.language.unwrap();
+                prop_assert_eq!(asked.symbols.as_ref(), &symbols::extract(language, text, tree));
+                prop_assert_eq!(asked.imports.as_ref(), &symbols::imports(language, text, tree));
             }
             Step::Check => {
                 let facts = cache.facts(&document);

@@ -97,7 +97,9 @@ impl Default for Exclude {
 /// matched, which is almost always, so calling it on every section costs one scan (of all
 /// the patterns at once).
 pub fn redact(text: &str) -> Cow<'_, str> {
-    static PATTERNS: OnceLock<(RegexSet, Vec<(Regex, Option<usize>)>)> = OnceLock::new();
+    /// Each pattern with the group holding the secret, and all of them as one set.
+    type Patterns = (RegexSet, Vec<(Regex, Option<usize>)>);
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
     // Each pattern with the capture group holding the secret; `None` replaces the whole match.
     let (any, patterns) = PATTERNS.get_or_init(|| {
         let patterns: Vec<(&str, Option<usize>)> = vec![

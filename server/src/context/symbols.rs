@@ -745,25 +745,40 @@ impl SymbolCache {
         let text = document.full_text();
         let edits =
             previous.as_ref().and_then(|previous| Some((previous, document.edits_since(previous.facts.version)?)));
+        // A snapshot taken just before its document adopted a newer parse whose facts are
+        // cached (the reparse after a pause reads them first): follow that parse, moved by the
+        // edits since, as the document does once it adopts it, instead of comparing trees
+        // backwards.
+        let newer_parse =
+            edits.as_ref().filter(|(previous, _)| previous.parse_id > document.parse_id).map(|(previous, edits)| {
+                let mut moved = previous.tree.clone();
+                for edit in edits {
+                    moved.edit(edit);
+                }
+                let stale = !edits.is_empty() || !previous.provisional.is_empty();
+                (moved, previous.parse_id, stale)
+            });
+        let (tree, parse_id, stale) = match &newer_parse {
+            Some((moved, parse_id, stale)) => (moved, *parse_id, *stale),
+            None => (tree, document.parse_id, document.tree_stale),
+        };
         let (symbols, imports, read) = match edits {
-            Some((previous, edits)) => update(language, text, tree, document.parse_id, previous, &edits),
-            None => (extract(language, text, tree), imports(language, text, tree), vec![0..text.len()]),
+            Some((previous, edits)) => update(language, text, tree, parse_id, previous, &edits),
+            None => {
+                (extract(language, text, tree), imports(language, text, tree), std::iter::once(0..text.len()).collect())
+            }
         };
-        let provisional = if document.tree_stale { read } else { Vec::new() };
+        let provisional = if stale { read } else { Vec::new() };
         let facts = FileFacts { version: document.version, symbols: Arc::new(symbols), imports: Arc::new(imports) };
-        let entry = CacheEntry {
-            facts: facts.clone(),
-            tree: tree.clone(),
-            parse_id: document.parse_id,
-            provisional: Arc::new(provisional),
-        };
+        let entry =
+            CacheEntry { facts: facts.clone(), tree: tree.clone(), parse_id, provisional: Arc::new(provisional) };
         // The newest parse wins, then the newest version: a reparse's facts at an older
         // version are the better start for the next update (the edits since, no tree
         // comparison), and an update from an older tree must not replace them.
         match self.entries.entry(document.uri.clone()) {
             dashmap::mapref::entry::Entry::Occupied(mut occupied) => {
                 let cached = occupied.get();
-                if (cached.parse_id, cached.facts.version) <= (document.parse_id, document.version) {
+                if (cached.parse_id, cached.facts.version) <= (parse_id, document.version) {
                     occupied.insert(entry);
                 }
             }
