@@ -1,7 +1,7 @@
 //! The context engine's invariants beyond the fixtures: incremental symbols equal a fresh
 //! extraction, excluded files never reach a prompt, credentials are redacted, the CLI view.
 
-use glm_lsp::context::symbols::{self, SymbolCache};
+use glm_lsp::context::symbols::{self, FileFacts, SymbolCache};
 use glm_lsp::context::{gather, path_to_uri, ContextInput, Exclude, WorkspaceIndex};
 use glm_lsp::document::{ContentChange, Document};
 use glm_lsp::text::{position_in_str, PositionEncoding};
@@ -21,15 +21,21 @@ enum Step {
     Reparse,
     /// A reparse of the text before a change, finished after it: its tree is adopted with
     /// the change replayed onto it (as when typing goes on during a slow reparse).
-    ReparseBehind(Vec<(usize, usize, &'static str)>),
-    /// The same, with the facts of the reparsed tree read before it is adopted, as the
-    /// server's reparse after a pause does.
-    ReparseBehindReadFirst(Vec<(usize, usize, &'static str)>),
-    /// The same, with a completion asking for the facts of the document between the reparse's
-    /// facts and the adoption.
-    ReparseBehindAskedBetween(Vec<(usize, usize, &'static str)>),
+    ReparseBehind(Vec<(usize, usize, &'static str)>, Adoption),
     /// A completion asks for the facts.
     Check,
+}
+
+/// Who reads facts around the adoption of a reparse that finished behind the text.
+#[derive(Debug, Clone, Copy)]
+enum Adoption {
+    /// The document, once it has the tree.
+    ReadAfter,
+    /// The reparse first, as the server's reparse after a pause does.
+    ReparseReadsFirst,
+    /// The reparse first, then a completion on the document before it has the tree: those
+    /// facts must already be the adopted tree's.
+    AskedBetween,
 }
 
 fn steps(snippets: Vec<&'static str>) -> impl Strategy<Value = Vec<Step>> {
@@ -38,9 +44,8 @@ fn steps(snippets: Vec<&'static str>) -> impl Strategy<Value = Vec<Step>> {
     let step = prop_oneof![
         6 => edits.clone().prop_map(Step::Change),
         2 => Just(Step::Reparse),
-        2 => edits.clone().prop_map(Step::ReparseBehind),
-        2 => edits.clone().prop_map(Step::ReparseBehindReadFirst),
-        2 => edits.prop_map(Step::ReparseBehindAskedBetween),
+        6 => (edits, prop::sample::select(vec![Adoption::ReadAfter, Adoption::ReparseReadsFirst, Adoption::AskedBetween]))
+            .prop_map(|(edits, adoption)| Step::ReparseBehind(edits, adoption)),
         3 => Just(Step::Check),
     ];
     prop::collection::vec(step, 1..14)
@@ -80,7 +85,6 @@ fn floor(text: &str, index: usize) -> usize {
 fn check_session(language_id: &str, uri: &str, source: &str, steps: &[Step]) -> Result<(), TestCaseError> {
     let cache = SymbolCache::new();
     let mut document = Document::new(uri.into(), language_id.into(), 1, source);
-    let language = document.language.unwrap();
     cache.facts(&document);
     for step in steps.iter().chain([&Step::Check]) {
         match step {
@@ -92,50 +96,54 @@ fn check_session(language_id: &str, uri: &str, source: &str, steps: &[Step]) -> 
                 document.refresh_tree();
                 cache.facts(&document);
             }
-            Step::ReparseBehind(edits) => {
+            Step::ReparseBehind(edits, adoption) => {
                 let mut behind = document.clone();
                 change(&mut document, edits);
                 cache.facts(&document);
                 behind.refresh_tree();
+                let asked_between = match adoption {
+                    Adoption::ReadAfter => None,
+                    Adoption::ReparseReadsFirst => {
+                        cache.facts(&behind);
+                        None
+                    }
+                    Adoption::AskedBetween => {
+                        cache.facts(&behind);
+                        Some(cache.facts(&document))
+                    }
+                };
                 prop_assert!(document.adopt_tree(&behind));
-                cache.facts(&document);
+                match asked_between {
+                    Some(asked) => expect_fresh(&asked, &document, steps)?,
+                    None => {
+                        cache.facts(&document);
+                    }
+                }
             }
-            Step::ReparseBehindReadFirst(edits) => {
-                let mut behind = document.clone();
-                change(&mut document, edits);
-                cache.facts(&document);
-                behind.refresh_tree();
-                cache.facts(&behind);
-                prop_assert!(document.adopt_tree(&behind));
-                cache.facts(&document);
-            }
-            Step::ReparseBehindAskedBetween(edits) => {
-                let mut behind = document.clone();
-                change(&mut document, edits);
-                cache.facts(&document);
-                behind.refresh_tree();
-                cache.facts(&behind);
-                // The facts asked for on the tree before the adoption are those of the
-                // adopted tree.
-                let asked = cache.facts(&document);
-                prop_assert!(document.adopt_tree(&behind));
-                let (text, tree) = (document.full_text(), document.tree.as_ref().unwrap());
-                let language = document.language.unwrap();
-                prop_assert_eq!(asked.symbols.as_ref(), &symbols::extract(language, text, tree));
-                prop_assert_eq!(asked.imports.as_ref(), &symbols::imports(language, text, tree));
-            }
-            Step::Check => {
-                let facts = cache.facts(&document);
-                let text = document.full_text();
-                let tree = document.tree.as_ref().unwrap();
-                let fresh = symbols::extract(language, text, tree);
-                prop_assert_eq!(facts.symbols.as_ref(), &fresh, "symbols after {:?}, text {:?}", steps, text);
-                let fresh_imports = symbols::imports(language, text, tree);
-                prop_assert_eq!(facts.imports.as_ref(), &fresh_imports, "imports after {:?}, text {:?}", steps, text);
-            }
+            Step::Check => expect_fresh(&cache.facts(&document), &document, steps)?,
         }
     }
     Ok(())
+}
+
+/// `facts` are exactly what a full extraction finds in the document's text and tree.
+fn expect_fresh(facts: &FileFacts, document: &Document, steps: &[Step]) -> Result<(), TestCaseError> {
+    let (language, text, tree) = (document.language.unwrap(), document.full_text(), document.tree.as_ref().unwrap());
+    let fresh = symbols::extract(language, text, tree);
+    prop_assert_eq!(facts.symbols.as_ref(), &fresh, "symbols after {:?}, text {:?}", steps, text);
+    let fresh_imports = symbols::imports(language, text, tree);
+    prop_assert_eq!(facts.imports.as_ref(), &fresh_imports, "imports after {:?}, text {:?}", steps, text);
+    Ok(())
+}
+
+/// The case the property test found: a deletion after a reparse merges `LIMIT = 1` and the
+/// `Point:` after it into one statement, and `Tree::changed_ranges` reports nothing for the
+/// reparse that follows. Replayed as steps, since a saved seed means another case once the
+/// strategy changes.
+#[test]
+fn statements_merged_by_a_deletion_are_read_again_after_the_reparse() {
+    let steps = [Step::Change(vec![(44, 7, "\n")]), Step::Reparse, Step::Change(vec![(37, 11, "")]), Step::Reparse];
+    check_session("python", "file:///p.py", PYTHON_SOURCE, &steps).unwrap();
 }
 
 proptest! {
