@@ -2,6 +2,7 @@
 //! maintained tree-sitter tree, with the log of recent edits that caches follow.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -11,8 +12,9 @@ use dashmap::DashMap;
 use ropey::Rope;
 use tree_sitter::{InputEdit, Tree};
 
-use crate::language::{with_parser_for, Language};
+use crate::language::{large_parse_turn, with_parser_for, Language};
 use crate::text::{offset_of, point_of, Position, PositionEncoding};
+use crate::windowed;
 
 /// Documents larger than this are kept as text but never parsed: a parse would cost more
 /// than the context it buys.
@@ -49,6 +51,16 @@ pub struct Document {
     /// Which parse `tree` comes from (0: none). Two trees with the same id differ only by
     /// `Tree::edit`s, so a cache read from one knows the other's shape without comparing.
     pub parse_id: u64,
+    /// The part of the text `tree` covers (`None`: all of it). A large document's tree covers
+    /// the top-level statements around the last edit or the position a feature asked for
+    /// (see `windowed`); its positions are those of the whole text.
+    pub window: Option<Range<usize>>,
+    /// A large document's top-level statement starts (`None` until the first parse): where
+    /// a window may begin and end. Moved by every edit, refreshed by each window's parse.
+    outline: Option<Arc<Vec<usize>>>,
+    /// What the next parse of a large document must cover: the edits since its tree's
+    /// parse, and a position a feature asked for.
+    focus: Option<Range<usize>>,
     /// The edits of the last changes, so a cache can follow the document by what changed
     /// instead of comparing texts.
     edits: EditLog,
@@ -127,6 +139,9 @@ impl Document {
             tree_stale: false,
             last_edit_end: None,
             parse_id: 0,
+            window: None,
+            outline: None,
+            focus: None,
             edits: EditLog::default(),
             full_text: Arc::default(),
         };
@@ -228,6 +243,9 @@ impl Document {
         if full_text {
             self.tree = None;
             self.parse_id = 0;
+            self.window = None;
+            self.outline = None;
+            self.focus = None;
             self.edits.clear();
         } else {
             if let Some(tree) = self.tree.as_mut() {
@@ -235,6 +253,7 @@ impl Document {
                     tree.edit(edit);
                 }
             }
+            self.follow_edits(&tree_edits);
             self.edits.record(version_before, &tree_edits);
         }
         self.tree_stale = self.language.is_some();
@@ -256,6 +275,48 @@ impl Document {
         }
     }
 
+    /// Moves the window, the outline and the focus through edits made to the text.
+    fn follow_edits(&mut self, edits: &[InputEdit]) {
+        for edit in edits {
+            if let Some(window) = self.window.as_mut() {
+                *window = windowed::move_range(window, edit);
+            }
+            if let Some(outline) = self.outline.as_mut() {
+                windowed::move_outline(Arc::make_mut(outline), edit);
+            }
+            let edited = edit.start_byte..edit.new_end_byte;
+            self.focus = Some(match self.focus.as_ref().map(|focus| windowed::move_range(focus, edit)) {
+                Some(focus) => focus.start.min(edited.start)..focus.end.max(edited.end),
+                None => edited,
+            });
+        }
+    }
+
+    /// Whether the tree covers `range` (all of a document that is not large).
+    pub fn covers(&self, range: &Range<usize>) -> bool {
+        self.tree.is_some()
+            && self.window.as_ref().is_none_or(|window| window.start <= range.start && range.end <= window.end)
+    }
+
+    /// Brings the tree up to date and, for a large document, makes its window cover `range`
+    /// (a feature's target away from the last edit). Returns whether it parsed.
+    pub fn parse_around(&mut self, range: Range<usize>) -> bool {
+        if self.covers(&range) && !self.tree_stale {
+            return false;
+        }
+        if !self.covers(&range) && self.window.is_some() {
+            let len = self.rope.len_bytes();
+            let range = range.start.min(len)..range.end.min(len);
+            self.focus = Some(match self.focus.take() {
+                Some(focus) => focus.start.min(range.start)..focus.end.max(range.end),
+                None => range,
+            });
+        }
+        self.reparse();
+        self.tree_stale = false;
+        true
+    }
+
     /// Parses the text, reusing the edited old tree so only changed regions are re-read.
     fn reparse(&mut self) {
         let Some(language) = self.language else {
@@ -266,6 +327,13 @@ impl Document {
             self.parse_id = 0;
             return;
         }
+        if windowed::is_large(self.rope.len_bytes()) {
+            self.reparse_window(language);
+            return;
+        }
+        self.window = None;
+        self.outline = None;
+        self.focus = None;
         let rope = &self.rope;
         let old_tree = self.tree.take();
         self.parse_id = NEXT_PARSE_ID.fetch_add(1, Ordering::Relaxed);
@@ -279,6 +347,46 @@ impl Document {
             };
             parser.parse_with_options(&mut read_chunk, old_tree.as_ref(), None)
         });
+    }
+
+    /// A large document's parse: the window around the focus (the edits since the last
+    /// parse), or the same window while it still serves; at first, the text is read in
+    /// chunks for its outline.
+    fn reparse_window(&mut self, language: Language) {
+        let len = self.rope.len_bytes();
+        let _turn = large_parse_turn(len);
+        let mut outline = match self.outline.take() {
+            Some(outline) => outline,
+            None => Arc::new(windowed::read_in_chunks(language, &self.rope, |_, _| {})),
+        };
+        let focus = self.focus.take();
+        let mut window = match (&self.window, &focus) {
+            (Some(window), Some(focus)) if windowed::still_serves(window, len, focus) => window.clone(),
+            (Some(window), None) => window.clone(),
+            (_, focus) => windowed::window_around(&outline, len, focus.clone().unwrap_or(0..0)),
+        };
+        let old_tree = self.tree.take();
+        self.parse_id = NEXT_PARSE_ID.fetch_add(1, Ordering::Relaxed);
+        let mut tree = windowed::parse_range(language, &self.rope, window.clone(), old_tree.as_ref());
+        // A window whose last statement does not parse may end inside it (an edit merged
+        // it with the next one): reach one statement further, a few times at most.
+        for _ in 0..3 {
+            let Some(parsed) = &tree else { break };
+            let root = parsed.root_node();
+            let last_broken =
+                root.child(root.child_count().saturating_sub(1) as u32).is_some_and(|last| last.has_error());
+            if window.end >= len || !last_broken {
+                break;
+            }
+            window.end = windowed::next_boundary(&outline, len, window.end);
+            tree = windowed::parse_range(language, &self.rope, window.clone(), tree.as_ref());
+        }
+        if let Some(tree) = &tree {
+            windowed::refresh_outline(Arc::make_mut(&mut outline), tree, &window);
+        }
+        self.tree = tree;
+        self.window = Some(window);
+        self.outline = Some(outline);
     }
 
     /// Takes the tree of `parsed`, a reparsed snapshot of this document at the same or an
@@ -297,6 +405,11 @@ impl Document {
         self.tree = Some(tree);
         self.parse_id = parsed.parse_id;
         self.tree_stale = !edits.is_empty();
+        // The parse's window and outline, moved the same way; the focus is what came since.
+        self.window = parsed.window.clone();
+        self.outline = parsed.outline.clone();
+        self.focus = None;
+        self.follow_edits(&edits);
         true
     }
 }
@@ -373,6 +486,21 @@ impl DocumentStore {
     /// A snapshot with an up-to-date tree, for features that need the exact syntax.
     pub fn get_parsed(&self, uri: &str) -> Option<Document> {
         self.parsed_snapshot(uri, |_| {}).map(|(document, _)| document)
+    }
+
+    /// A snapshot with an up-to-date tree that covers `range` (a large document's window is
+    /// moved there when it does not), for features aimed at a place the user did not edit.
+    pub fn get_parsed_around(&self, uri: &str, range: Range<usize>) -> Option<Document> {
+        let mut snapshot = self.get(uri)?;
+        let stale_parse = snapshot.parse_id;
+        if snapshot.parse_around(range) {
+            if let Some(mut document) = self.documents.get_mut(uri) {
+                if document.parse_id == stale_parse {
+                    document.adopt_tree(&snapshot);
+                }
+            }
+        }
+        Some(snapshot)
     }
 
     fn parsed_snapshot(&self, uri: &str, reparsed: impl Fn(&Document)) -> Option<(Document, bool)> {

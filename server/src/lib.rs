@@ -20,3 +20,4 @@ pub mod rewrite;
 pub mod session;
 pub mod testgen;
 pub mod text;
+pub mod windowed;

@@ -166,6 +166,198 @@ proptest! {
     }
 }
 
+/// One step of an editing session on a document large enough to be parsed a window at a
+/// time. The edits keep the brackets and the indentation balanced: a broken statement in a
+/// large file breaks its window's parse only, not everything after it as a whole parse would.
+#[derive(Debug, Clone)]
+enum WindowStep {
+    /// A balanced snippet at the start of a line near the last edit (`Near`) or anywhere.
+    Insert(Place, &'static str),
+    /// One letter typed, or one removed, near the last edit or anywhere.
+    Type(Place),
+    Erase(Place),
+    Reparse,
+    /// A reparse that finishes after a letter typed meanwhile, read first and then adopted,
+    /// as the server's reparse after a pause is.
+    ReparseBehind(Place),
+    /// A feature asks for the tree somewhere (a code action far from the edits).
+    ParseAround(Place),
+    Check,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Near(usize),
+    /// A thousandth of the text.
+    Anywhere(usize),
+}
+
+fn window_steps(snippets: Vec<&'static str>) -> impl Strategy<Value = Vec<WindowStep>> {
+    let place = prop_oneof![3 => (0usize..3000).prop_map(Place::Near), 1 => (0usize..1000).prop_map(Place::Anywhere)];
+    let step = prop_oneof![
+        3 => (place.clone(), prop::sample::select(snippets)).prop_map(|(place, snippet)| WindowStep::Insert(place, snippet)),
+        4 => place.clone().prop_map(WindowStep::Type),
+        3 => place.clone().prop_map(WindowStep::Erase),
+        2 => Just(WindowStep::Reparse),
+        2 => place.clone().prop_map(WindowStep::ReparseBehind),
+        1 => place.prop_map(WindowStep::ParseAround),
+        2 => Just(WindowStep::Check),
+    ];
+    prop::collection::vec(step, 1..12)
+}
+
+/// Types a letter at the end of the first word from `from` on, as typing does (a letter
+/// between two words or in the indentation would be a syntax error); returns where the
+/// cursor is after it.
+fn type_letter(document: &mut Document, from: usize) -> Option<usize> {
+    let text = document.text();
+    let (offset, _) = text[from..].char_indices().find(|(offset, c)| {
+        !c.is_alphanumeric() && text[..from + offset].ends_with(|before: char| before.is_ascii_alphanumeric())
+    })?;
+    change(document, &[(from + offset, 0, "x")]);
+    Some(from + offset + 1)
+}
+
+/// Runs the steps on a large document and checks its cache against a full extraction from
+/// a whole parse of the same text.
+fn check_windowed_session(
+    language_id: &str,
+    uri: &str,
+    source: &str,
+    steps: &[WindowStep],
+) -> Result<(), TestCaseError> {
+    let cache = SymbolCache::new();
+    let mut document = Document::new(uri.into(), language_id.into(), 1, source);
+    prop_assert!(document.window.is_some(), "a large document");
+    cache.facts(&document);
+    let mut last = source.len() / 2;
+    let at = |place: Place, text: &str, last: usize| match place {
+        Place::Near(delta) => floor(text, last.saturating_sub(1500) + delta),
+        Place::Anywhere(thousandths) => floor(text, text.len() * thousandths / 1000),
+    };
+    for step in steps.iter().chain([&WindowStep::Check]) {
+        let text = document.text();
+        match *step {
+            WindowStep::Insert(place, snippet) => {
+                let line_start = text[..at(place, &text, last)].rfind('\n').map_or(0, |newline| newline + 1);
+                change(&mut document, &[(line_start, 0, snippet)]);
+                last = line_start + snippet.len();
+                cache.facts(&document);
+            }
+            WindowStep::Type(place) => {
+                if let Some(typed) = type_letter(&mut document, at(place, &text, last)) {
+                    last = typed;
+                    cache.facts(&document);
+                }
+            }
+            WindowStep::ReparseBehind(place) => {
+                let mut behind = document.clone();
+                if let Some(typed) = type_letter(&mut document, at(place, &text, last)) {
+                    last = typed;
+                }
+                cache.facts(&document);
+                behind.refresh_tree();
+                cache.facts(&behind);
+                prop_assert!(document.adopt_tree(&behind));
+                cache.facts(&document);
+            }
+            WindowStep::Erase(place) => {
+                let from = at(place, &text, last);
+                // The last letter of a word longer than one (a word erased whole would join
+                // its neighbours).
+                let last_letter = text[from..].char_indices().find(|(offset, c)| {
+                    let at = from + offset;
+                    c.is_ascii_alphanumeric()
+                        && text[..at].ends_with(|before: char| before.is_ascii_alphanumeric())
+                        && !text[at + 1..].starts_with(|after: char| after.is_alphanumeric())
+                });
+                if let Some((offset, _)) = last_letter {
+                    last = from + offset;
+                    change(&mut document, &[(last, 1, "")]);
+                    cache.facts(&document);
+                }
+            }
+            WindowStep::Reparse => {
+                document.refresh_tree();
+                cache.facts(&document);
+            }
+            WindowStep::ParseAround(place) => {
+                let offset = at(place, &text, last);
+                document.parse_around(offset..offset);
+                prop_assert!(document.covers(&(offset..offset)));
+                cache.facts(&document);
+            }
+            WindowStep::Check => {
+                // After the reparse, with the window where the user typed (the server moves
+                // it there before a completion's context when it is not).
+                document.parse_around(last..last);
+                let facts = cache.facts(&document);
+                let (language, text) = (document.language.unwrap(), document.full_text());
+                let whole = glm_lsp::language::parse_str(language, text).unwrap();
+                // A syntax error can reach far in a whole parse (a class that runs to the end
+                // of the file) and only to its window's end here: compare sound text only.
+                if whole.root_node().has_error() {
+                    continue;
+                }
+                let fresh = symbols::extract(language, text, &whole);
+                if facts.symbols.as_ref() != &fresh {
+                    let first = facts
+                        .symbols
+                        .iter()
+                        .zip(&fresh)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(fresh.len().min(facts.symbols.len()));
+                    let around = |list: &[symbols::Symbol]| {
+                        list.iter()
+                            .skip(first.saturating_sub(1))
+                            .take(3)
+                            .map(|s| format!("{} {:?} {:?} {:?}", s.name, s.range, s.start_line, s.container))
+                            .collect::<Vec<_>>()
+                    };
+                    prop_assert!(
+                        false,
+                        "symbols differ at {} of {}/{}: cache {:?} whole {:?}; window {:?} after {:?}",
+                        first,
+                        facts.symbols.len(),
+                        fresh.len(),
+                        around(&facts.symbols),
+                        around(&fresh),
+                        document.window,
+                        steps
+                    );
+                }
+                prop_assert_eq!(
+                    facts.imports.as_ref(),
+                    &symbols::imports(language, text, &whole),
+                    "imports after {:?}",
+                    steps
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    /// A large document's facts, kept from chunks, windows and edits, are those of a whole
+    /// parse, wherever the edits and the features' requests land.
+    #[test]
+    fn windowed_symbols_equal_full_extraction_rust(steps in window_steps(vec![
+        "fn f() {}\n", "struct S;\n", "impl Point {\n    fn g(&self) {}\n}\n", "use std::fmt;\n", "\n", "// é\n",
+    ])) {
+        check_windowed_session("rust", "file:///big.rs", &RUST_SOURCE.repeat(1 + 300 * 1024 / RUST_SOURCE.len()), &steps)?;
+    }
+
+    #[test]
+    fn windowed_symbols_equal_full_extraction_python(steps in window_steps(vec![
+        "def f():\n    pass\n", "class C:\n    def m(self):\n        return 1\n", "import sys\n",
+        "from a import b\n", "\n", "# é\n", "@decorator\ndef g():\n    pass\n",
+    ])) {
+        check_windowed_session("python", "file:///big.py", &PYTHON_SOURCE.repeat(1 + 300 * 1024 / PYTHON_SOURCE.len()), &steps)?;
+    }
+}
+
 #[test]
 fn symbols_have_signatures_without_bodies() {
     let document = Document::new("file:///p.rs".into(), "rust".into(), 1, RUST_SOURCE);
@@ -221,7 +413,7 @@ fn excluded_files_never_reach_the_context_and_secrets_are_redacted() {
     scratch.write(".env.py", "def load_settings():\n    return 1\n");
     let exclude = Exclude::default();
     let workspace = WorkspaceIndex::new(&exclude);
-    workspace.build(&[scratch.0.clone()]);
+    workspace.build(std::slice::from_ref(&scratch.0));
     assert!(workspace.lookup("load_settings").is_empty(), "excluded files are not indexed");
 
     let document = Document::new(path_to_uri(&main_path), "python".into(), 1, main);
@@ -266,7 +458,7 @@ fn workspace_index_updates_and_removes_files() {
     scratch.write("gen.go", "// Code generated by tool. DO NOT EDIT.\npackage a\nfunc Gamma() {}\n");
     scratch.write("blob.c", "int Delta(void) { return 0; }\n\0\0binary");
     let workspace = WorkspaceIndex::new(&Exclude::default());
-    workspace.build(&[scratch.0.clone()]);
+    workspace.build(std::slice::from_ref(&scratch.0));
     assert_eq!(workspace.lookup("Alpha").len(), 1);
     for skipped in ["Beta", "Gamma", "Delta"] {
         assert!(workspace.lookup(skipped).is_empty(), "{skipped}");

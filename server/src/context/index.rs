@@ -382,6 +382,10 @@ impl WorkspaceIndex {
         if self.editing.contains(path) {
             return FileRead::Open;
         }
+        if crate::windowed::is_large(text.len()) {
+            let (symbols, _) = symbols::extract_in_chunks(language, &text, &crate::windowed::Lines::new(&text));
+            return FileRead::Indexable(language, symbols);
+        }
         match with_parser(language, |parser| parser.parse(&text, None)) {
             Some(tree) => FileRead::Indexable(language, symbols::extract(language, &text, &tree)),
             None => FileRead::Unindexable,

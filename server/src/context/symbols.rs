@@ -11,6 +11,7 @@ use tree_sitter::{InputEdit, Node, QueryCursor, Tree};
 use super::queries::{self, QueryKind, TagsPart};
 use crate::document::Document;
 use crate::language::Language;
+use crate::windowed;
 
 /// A definition: what a model needs to call or use it, not its body. Its texts are shared:
 /// a clone (the open document's cache moving it after an edit, the workspace index keeping
@@ -719,6 +720,8 @@ struct CacheEntry {
     /// The tree the facts were read from, and its parse (`Document::parse_id`).
     tree: Tree,
     parse_id: u64,
+    /// The part of the text that tree covers (`Document::window`).
+    window: Option<Range<usize>>,
     /// Regions read from a tree that was edited but not reparsed: their facts follow the old
     /// shape and are read again after the next reparse. `Tree::changed_ranges` does not
     /// always report them (two statements merged by a deletion; the property test found it).
@@ -743,6 +746,20 @@ impl SymbolCache {
             }
         }
         let text = document.full_text();
+        if let (Some(window), Some(previous)) = (&document.window, &previous) {
+            if previous.facts.version > document.version {
+                // A large document's snapshot older than the cached facts (a reparse that
+                // finished behind the typing, a request that raced a keystroke): the edits
+                // back to it are unknown and a full reading takes a tenth of a second. Its
+                // window's facts serve the one reader (not kept); after the adoption the
+                // cache follows the edits as usual.
+                return FileFacts {
+                    version: document.version,
+                    symbols: Arc::new(extract_in_range(language, text, tree, window.clone())),
+                    imports: Arc::new(imports_in(language, text, tree, Some(window.clone()))),
+                };
+            }
+        }
         let edits =
             previous.as_ref().and_then(|previous| Some((previous, document.edits_since(previous.facts.version)?)));
         // A snapshot taken just before its document adopted a newer parse whose facts are
@@ -752,26 +769,37 @@ impl SymbolCache {
         let newer_parse =
             edits.as_ref().filter(|(previous, _)| previous.parse_id > document.parse_id).map(|(previous, edits)| {
                 let mut moved = previous.tree.clone();
+                let mut window = previous.window.clone();
                 for edit in edits {
                     moved.edit(edit);
+                    window = window.map(|window| windowed::move_range(&window, edit));
                 }
                 let stale = !edits.is_empty() || !previous.provisional.is_empty();
-                (moved, previous.parse_id, stale)
+                (moved, previous.parse_id, window, stale)
             });
-        let (tree, parse_id, stale) = match &newer_parse {
-            Some((moved, parse_id, stale)) => (moved, *parse_id, *stale),
-            None => (tree, document.parse_id, document.tree_stale),
+        let (tree, parse_id, window, stale) = match &newer_parse {
+            Some((moved, parse_id, window, stale)) => (moved, *parse_id, window.clone(), *stale),
+            None => (tree, document.parse_id, document.window.clone(), document.tree_stale),
         };
         let (symbols, imports, read) = match edits {
-            Some((previous, edits)) => update(language, text, tree, parse_id, previous, &edits),
+            Some((previous, edits)) => update(language, text, tree, window.as_ref(), parse_id, previous, &edits),
+            None if document.window.is_some() => {
+                let (symbols, imports) = extract_in_chunks(language, text, &document.rope);
+                (symbols, imports, std::iter::once(0..text.len()).collect())
+            }
             None => {
                 (extract(language, text, tree), imports(language, text, tree), std::iter::once(0..text.len()).collect())
             }
         };
         let provisional = if stale { read } else { Vec::new() };
         let facts = FileFacts { version: document.version, symbols: Arc::new(symbols), imports: Arc::new(imports) };
-        let entry =
-            CacheEntry { facts: facts.clone(), tree: tree.clone(), parse_id, provisional: Arc::new(provisional) };
+        let entry = CacheEntry {
+            facts: facts.clone(),
+            tree: tree.clone(),
+            parse_id,
+            window,
+            provisional: Arc::new(provisional),
+        };
         // The newest parse wins, then the newest version: a reparse's facts at an older
         // version are the better start for the next update (the edits since, no tree
         // comparison), and an update from an older tree must not replace them.
@@ -802,6 +830,29 @@ impl SymbolCache {
     }
 }
 
+/// The definitions and imports of a large document, read chunk by chunk: one small tree at
+/// a time instead of the whole text's.
+pub fn extract_in_chunks(
+    language: Language,
+    text: &str,
+    source: &impl windowed::Source,
+) -> (Vec<Symbol>, Vec<Range<usize>>) {
+    let (mut symbols, mut imports) = (Vec::new(), Vec::new());
+    windowed::read_in_chunks(language, source, |tree, chunk| {
+        // Each definition once: in the chunk it starts in.
+        let starts_here = |range: &Range<usize>| chunk.contains(&range.start);
+        symbols.extend(
+            extract_in_range(language, text, tree, chunk.clone())
+                .into_iter()
+                .filter(|symbol| starts_here(&symbol.range)),
+        );
+        imports.extend(
+            imports_in(language, text, tree, Some(chunk.clone())).into_iter().filter(|range| starts_here(range)),
+        );
+    });
+    (symbols, imports)
+}
+
 /// Regions sorted and merged where they overlap or touch.
 fn merge_regions(mut regions: Vec<Range<usize>>) -> Vec<Range<usize>> {
     regions.sort_by_key(|region| region.start);
@@ -824,6 +875,7 @@ fn update(
     language: Language,
     text: &str,
     tree: &Tree,
+    window: Option<&Range<usize>>,
     parse_id: u64,
     previous: &CacheEntry,
     edits: &[InputEdit],
@@ -890,6 +942,17 @@ fn update(
         regions.append(&mut provisional);
         old_tree = Some(edited);
     }
+    // A tree of a window knows nothing outside it: what lies there is kept as it was, moved
+    // (the edits since its parse are inside the next window, which reads them again).
+    if let Some(window) = window {
+        regions = regions
+            .into_iter()
+            .filter_map(|region| {
+                let clipped = region.start.max(window.start)..region.end.min(window.end);
+                (clipped.start <= clipped.end).then_some(clipped)
+            })
+            .collect();
+    }
     // A member's container is read from the header around it (`impl Point`, the callee of
     // `jQuery.extend({…})`), which no definition's range covers: an edit there re-reads the
     // members.
@@ -930,17 +993,28 @@ fn update(
     };
     let outside_every_region =
         |range: &Range<usize>| regions.iter().all(|region| range.end < region.start || range.start > region.end);
-    symbols.retain(|symbol| outside_every_region(&symbol.range));
+    // What lies outside a window's tree was not read again: kept, whatever region touches it.
+    let outside_window =
+        |range: &Range<usize>| window.is_some_and(|window| range.end <= window.start || range.start >= window.end);
+    symbols.retain(|symbol| outside_every_region(&symbol.range) || outside_window(&symbol.range));
     symbols.extend(fresh);
     symbols.sort_by(|a, b| {
         (a.range.start, std::cmp::Reverse(a.range.end)).cmp(&(b.range.start, std::cmp::Reverse(b.range.end)))
     });
     symbols.dedup_by(|later, earlier| later.range == earlier.range && later.name == earlier.name);
 
-    let imports = match old_tree {
+    let imports = match (old_tree, window) {
+        // A window's imports are read again whole (a query of its top-level statements).
+        (_, Some(window)) => {
+            imports.retain(|range| range.end <= window.start || range.start >= window.end);
+            imports.extend(imports_in(language, text, tree, Some(window.clone())));
+            imports.sort_by_key(|range| range.start);
+            imports.dedup();
+            imports
+        }
         // The same parse: the tree's shape is unchanged outside the edits, so the imports
         // outside the regions are those of before, moved.
-        None => {
+        (None, None) => {
             imports.retain(|range| outside_every_region(range));
             for region in &regions {
                 // One byte wider on each side: a node that only touches the region counts.
@@ -952,7 +1026,7 @@ fn update(
             imports.dedup();
             imports
         }
-        Some(old_tree) => update_imports(language, text, tree, &old_tree, imports, &regions),
+        (Some(old_tree), None) => update_imports(language, text, tree, &old_tree, imports, &regions),
     };
     // Still provisional after the same parse: what was, and what was read now.
     regions.append(&mut provisional);

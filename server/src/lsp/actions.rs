@@ -35,6 +35,13 @@ pub fn code_action(backend: &Backend, params: CodeActionParams) -> Result<Option
     let encoding = session.encoding();
     let range = byte_range(&document, params.range, encoding)
         .ok_or_else(|| invalid_params("the range is past the end of the document"))?;
+    // A large document's tree covers a window around the last edit: move it to the range.
+    let document = match document.covers(&range) {
+        true => document,
+        false => {
+            session.documents.get_parsed_around(params.text_document.uri.as_str(), range.clone()).unwrap_or(document)
+        }
+    };
     let diagnostics: Vec<(actions::Diagnostic, Diagnostic)> = params
         .context
         .diagnostics
@@ -281,7 +288,7 @@ pub(super) fn describe(event: &ModelEvent) -> String {
 
 /// The document as the action was offered on, or why it cannot be used.
 pub(super) fn snapshot(session: &Session, data: &ActionData) -> std::result::Result<Document, ActionError> {
-    let document = session.documents.get_parsed(&data.uri).ok_or(ActionError::Closed)?;
+    let document = session.documents.get_parsed_around(&data.uri, data.target.clone()).ok_or(ActionError::Closed)?;
     if document.version != data.version || document.rope.len_bytes() < data.target.end {
         return Err(ActionError::Stale);
     }

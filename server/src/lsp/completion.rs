@@ -38,6 +38,19 @@ fn enabled_for(config: &Config, document: &Document) -> bool {
 }
 
 fn build_site(session: &Session, document: &Document, offset: usize, config: &Config) -> Option<completion::Site> {
+    // A large document's tree covers a window around the last edit: a request elsewhere
+    // (the cursor moved without typing) moves the window first.
+    let moved;
+    let document = match document.window.is_some() && !document.covers(&(offset..offset)) {
+        true => {
+            moved = session.documents.get_parsed_around(&document.uri, offset..offset)?;
+            if moved.version != document.version {
+                return None;
+            }
+            &moved
+        }
+        false => document,
+    };
     let open_documents = session.documents.snapshot_all();
     let roots = session.roots();
     let exclude = session.exclude();

@@ -38,6 +38,12 @@ pub fn command(backend: &Backend, arguments: &[Value]) -> Result<Option<Value>> 
     let document = backend.document_snapshot(&params.text_document.uri)?;
     let offset = offset_of(&document.rope, from_proto::position(params.position), session.encoding())
         .ok_or_else(|| invalid_params("the position is past the end of the document"))?;
+    let document = match document.covers(&(offset..offset)) {
+        true => document,
+        false => {
+            session.documents.get_parsed_around(params.text_document.uri.as_str(), offset..offset).unwrap_or(document)
+        }
+    };
     let text = document.text();
     let target = actions::test_targets(&document, &text, offset..offset).into_iter().next().ok_or_else(|| {
         invalid_params(format!("no function, method or type to test at line {}", params.position.line + 1))

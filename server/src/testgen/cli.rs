@@ -44,8 +44,8 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
     let language = Language::from_path(&file)
         .filter(|language| !matches!(language, Language::Json | Language::Toml))
         .with_context(|| format!("{} is not in a language glm-lsp generates tests for", file.display()))?;
-    let document = Document::new(path_to_uri(&file), language.name().to_string(), 0, &text);
-    let tree = document.tree.as_ref().context("the file could not be parsed")?;
+    let mut document = Document::new(path_to_uri(&file), language.name().to_string(), 0, &text);
+    document.tree.as_ref().context("the file could not be parsed")?;
     let target = match (&options.function, options.line) {
         (Some(name), _) => super::find_by_name(language, &text, name)
             .with_context(|| format!("no function, method or type named `{name}` in {}", file.display()))?,
@@ -58,6 +58,8 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
             let line_text = rope.line(line - 1).to_string();
             // The first non-blank character, so a line's indentation does not fall outside.
             let offset = start + (line_text.len() - line_text.trim_start().len()).min(line_text.trim_end().len());
+            document.parse_around(offset..offset);
+            let tree = document.tree.as_ref().context("the file could not be parsed")?;
             super::target::targets_at(language, &text, tree, offset..offset)
                 .into_iter()
                 .next()
@@ -73,6 +75,8 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
     let index = WorkspaceIndex::new(&exclude);
     index.set_max_file_bytes(config.context.max_file_bytes);
     index.build(std::slice::from_ref(&root));
+    // The context is gathered at the target: a large file's window goes there.
+    document.parse_around(target.range.clone());
     let context = gather(&ContextInput {
         document: &document,
         offset: (target.range.start + 1).min(text.len()),
