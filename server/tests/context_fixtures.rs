@@ -159,7 +159,7 @@ fn context_for(
     let exclude = Exclude::default();
     let workspace = WorkspaceIndex::new(&exclude);
     if index_workspace {
-        workspace.build(&[project.root.clone()]);
+        workspace.build(std::slice::from_ref(&project.root));
     }
     let document = project.document(fixture.main);
     let mut open_documents = vec![document.clone()];
@@ -232,7 +232,7 @@ fn check(fixture: &Fixture) {
     let document = project.document(fixture.main);
     let exclude = Exclude::default();
     let workspace = WorkspaceIndex::new(&exclude);
-    workspace.build(&[project.root.clone()]);
+    workspace.build(std::slice::from_ref(&project.root));
     let messages_at = |offset: usize| {
         let context = gather(&ContextInput {
             document: &document,
