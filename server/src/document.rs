@@ -304,7 +304,9 @@ impl Document {
         if self.covers(&range) && !self.tree_stale {
             return false;
         }
-        if !self.covers(&range) && self.window.is_some() {
+        // The range joins the focus even when the stale tree covers it: the edits since may
+        // be elsewhere, and the window goes where the focus is.
+        if self.window.is_some() {
             let len = self.rope.len_bytes();
             let range = range.start.min(len)..range.end.min(len);
             self.focus = Some(match self.focus.take() {
