@@ -98,7 +98,7 @@ fn keystrokes(name: &str, language_id: &str, text: &str, count: usize) {
     let session = Session::new();
     let uri = format!("file:///bench/keys-{name}");
     let opened = Instant::now();
-    session.open_document(Document::new(uri.clone(), language_id.into(), 1, text));
+    session.open_text(uri.clone(), language_id.into(), 1, text);
     let open_time = opened.elapsed();
     let (line, column) = text
         .lines()

@@ -125,6 +125,18 @@ pub enum ChangeError {
 
 impl Document {
     pub fn new(uri: String, language_id: String, version: i32, text: &str) -> Document {
+        Document::new_reading(uri, language_id, version, text, |_, _, _| {})
+    }
+
+    /// `new`, showing `read` each chunk of a large document as its outline is read, so its
+    /// facts can be read in the same pass (`SymbolCache::open`) instead of a second one.
+    pub fn new_reading(
+        uri: String,
+        language_id: String,
+        version: i32,
+        text: &str,
+        mut read: impl FnMut(Language, &Tree, Range<usize>),
+    ) -> Document {
         let language =
             Language::from_language_id(&language_id).or_else(|| Language::from_path(std::path::Path::new(&uri)));
         let mut document = Document {
@@ -145,7 +157,7 @@ impl Document {
             edits: EditLog::default(),
             full_text: Arc::default(),
         };
-        document.reparse();
+        document.reparse_reading(&mut read);
         document
     }
 
@@ -321,6 +333,11 @@ impl Document {
 
     /// Parses the text, reusing the edited old tree so only changed regions are re-read.
     fn reparse(&mut self) {
+        self.reparse_reading(&mut |_, _, _| {});
+    }
+
+    /// `reparse`, showing `read` the chunks of a large document's first reading.
+    fn reparse_reading(&mut self, read: &mut dyn FnMut(Language, &Tree, Range<usize>)) {
         let Some(language) = self.language else {
             return;
         };
@@ -330,7 +347,7 @@ impl Document {
             return;
         }
         if windowed::is_large(self.rope.len_bytes()) {
-            self.reparse_window(language);
+            self.reparse_window(language, read);
             return;
         }
         self.window = None;
@@ -354,12 +371,12 @@ impl Document {
     /// A large document's parse: the window around the focus (the edits since the last
     /// parse), or the same window while it still serves; at first, the text is read in
     /// chunks for its outline.
-    fn reparse_window(&mut self, language: Language) {
+    fn reparse_window(&mut self, language: Language, read: &mut dyn FnMut(Language, &Tree, Range<usize>)) {
         let len = self.rope.len_bytes();
         let _turn = large_parse_turn(len);
         let mut outline = match self.outline.take() {
             Some(outline) => outline,
-            None => Arc::new(windowed::read_in_chunks(language, &self.rope, |_, _| {})),
+            None => Arc::new(windowed::read_in_chunks(language, &self.rope, |tree, chunk| read(language, tree, chunk))),
         };
         let focus = self.focus.take();
         let mut window = match (&self.window, &focus) {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::completion::{CompletionEngine, Notice};
 use crate::config::{Config, ConfigError, Sources};
 use crate::context::{Exclude, WorkspaceIndex};
-use crate::document::{ChangeError, ContentChange, Document, DocumentStore};
+use crate::document::{ChangeError, ContentChange, DocumentStore};
 use crate::glm::GlmClient;
 use crate::text::PositionEncoding;
 
@@ -79,10 +79,11 @@ impl Session {
         *self.roots.write().unwrap_or_else(|poison| poison.into_inner()) = roots;
     }
 
-    /// Opens a document and reads its symbols and imports, so the first completion in it
-    /// finds them ready.
-    pub fn open_document(&self, document: Document) {
-        self.index.open_documents().facts(&document);
+    /// Opens a document from the editor's text, its facts read in the same pass as its
+    /// parse (`SymbolCache::open`).
+    pub fn open_text(&self, uri: String, language_id: String, version: i32, text: &str) {
+        let document = self.index.open_documents().open(uri, language_id, version, text);
+        tracing::debug!(uri = %document.uri, language = ?document.language, "opened");
         self.documents.open(document);
     }
 

@@ -226,10 +226,14 @@ fn check_windowed_session(
     source: &str,
     steps: &[WindowStep],
 ) -> Result<(), TestCaseError> {
+    // Opened as the server does: the facts read from the chunks of the first parse, the
+    // same as a separate reading of the chunks.
     let cache = SymbolCache::new();
-    let mut document = Document::new(uri.into(), language_id.into(), 1, source);
+    let mut document = cache.open(uri.into(), language_id.into(), 1, source);
     prop_assert!(document.window.is_some(), "a large document");
-    cache.facts(&document);
+    let (opened, read_again) = (cache.facts(&document), SymbolCache::new().facts(&document));
+    prop_assert_eq!(&opened.symbols, &read_again.symbols);
+    prop_assert_eq!(&opened.imports, &read_again.imports);
     let mut last = source.len() / 2;
     let at = |place: Place, text: &str, last: usize| match place {
         Place::Near(delta) => floor(text, last.saturating_sub(1500) + delta),

@@ -817,6 +817,32 @@ impl SymbolCache {
         facts
     }
 
+    /// Opens a document with its facts: a large one's are read from the chunks its first
+    /// parse reads anyway (one pass over the file, not two).
+    pub fn open(&self, uri: String, language_id: String, version: i32, text: &str) -> Document {
+        let mut read = (Vec::new(), Vec::new());
+        let document = Document::new_reading(uri, language_id, version, text, |language, tree, chunk| {
+            read_chunk(language, text, tree, chunk, &mut read)
+        });
+        match (&document.window, &document.tree) {
+            (Some(window), Some(tree)) => {
+                let (symbols, imports) = read;
+                let entry = CacheEntry {
+                    facts: FileFacts { version, symbols: Arc::new(symbols), imports: Arc::new(imports) },
+                    tree: tree.clone(),
+                    parse_id: document.parse_id,
+                    window: Some(window.clone()),
+                    provisional: Arc::default(),
+                };
+                self.entries.insert(document.uri.clone(), entry);
+            }
+            _ => {
+                self.facts(&document);
+            }
+        }
+        document
+    }
+
     pub fn remove(&self, uri: &str) {
         self.entries.remove(uri);
     }
@@ -837,20 +863,25 @@ pub fn extract_in_chunks(
     text: &str,
     source: &impl windowed::Source,
 ) -> (Vec<Symbol>, Vec<Range<usize>>) {
-    let (mut symbols, mut imports) = (Vec::new(), Vec::new());
-    windowed::read_in_chunks(language, source, |tree, chunk| {
-        // Each definition once: in the chunk it starts in.
-        let starts_here = |range: &Range<usize>| chunk.contains(&range.start);
-        symbols.extend(
-            extract_in_range(language, text, tree, chunk.clone())
-                .into_iter()
-                .filter(|symbol| starts_here(&symbol.range)),
-        );
-        imports.extend(
-            imports_in(language, text, tree, Some(chunk.clone())).into_iter().filter(|range| starts_here(range)),
-        );
-    });
-    (symbols, imports)
+    let mut facts = (Vec::new(), Vec::new());
+    windowed::read_in_chunks(language, source, |tree, chunk| read_chunk(language, text, tree, chunk, &mut facts));
+    facts
+}
+
+/// The definitions and imports that start in `chunk` (each once, in the chunk it starts in).
+fn read_chunk(
+    language: Language,
+    text: &str,
+    tree: &Tree,
+    chunk: Range<usize>,
+    (symbols, imports): &mut (Vec<Symbol>, Vec<Range<usize>>),
+) {
+    let starts_here = |range: &Range<usize>| chunk.contains(&range.start);
+    symbols.extend(
+        extract_in_range(language, text, tree, chunk.clone()).into_iter().filter(|symbol| starts_here(&symbol.range)),
+    );
+    imports
+        .extend(imports_in(language, text, tree, Some(chunk.clone())).into_iter().filter(|range| starts_here(range)));
 }
 
 /// Regions sorted and merged where they overlap or touch.
@@ -1004,8 +1035,10 @@ fn update(
     symbols.dedup_by(|later, earlier| later.range == earlier.range && later.name == earlier.name);
 
     let imports = match (old_tree, window) {
-        // A window's imports are read again whole (a query of its top-level statements).
-        (_, Some(window)) => {
+        // A window's new parse: its imports are read again whole (a query of its top-level
+        // statements); error recovery can move a statement to the top level outside the
+        // changed ranges.
+        (Some(_), Some(window)) => {
             imports.retain(|range| range.end <= window.start || range.start >= window.end);
             imports.extend(imports_in(language, text, tree, Some(window.clone())));
             imports.sort_by_key(|range| range.start);
@@ -1014,8 +1047,8 @@ fn update(
         }
         // The same parse: the tree's shape is unchanged outside the edits, so the imports
         // outside the regions are those of before, moved.
-        (None, None) => {
-            imports.retain(|range| outside_every_region(range));
+        (None, _) => {
+            imports.retain(|range| outside_every_region(range) || outside_window(range));
             for region in &regions {
                 // One byte wider on each side: a node that only touches the region counts.
                 let query = region.start.saturating_sub(1)..(region.end + 1).min(text.len());

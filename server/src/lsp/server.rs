@@ -555,9 +555,7 @@ impl LanguageServer for Backend {
             // Before the parse below, so the index never parses this file beside it.
             self.session.index.document_opened(&path);
         }
-        let document = Document::new(from_proto::uri(&item.uri), item.language_id, item.version, &item.text);
-        tracing::debug!(uri = %document.uri, language = ?document.language, "opened");
-        self.session.open_document(document);
+        self.session.open_text(from_proto::uri(&item.uri), item.language_id, item.version, &item.text);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
