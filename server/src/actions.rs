@@ -131,7 +131,7 @@ pub fn test_targets(document: &Document, text: &str, selection: Range<usize>) ->
     let Some(path) = crate::context::uri_to_path(&document.uri) else {
         return Vec::new();
     };
-    if crate::testgen::is_test_file(&path)
+    if crate::language::is_test_file(&path)
         || crate::testgen::target::is_inside_tests(language, text, tree, selection.start)
     {
         return Vec::new();

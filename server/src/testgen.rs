@@ -161,22 +161,6 @@ pub fn render_context(context: &crate::context::Context) -> String {
     context.sections.iter().map(|section| section.render()).collect()
 }
 
-/// Whether `path` names a test file by its ecosystem's conventions (no "Generate tests" there).
-pub fn is_test_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-    let stem = name.split('.').next().unwrap_or_default();
-    let in_test_tree = path.components().any(|part| matches!(part.as_os_str().to_str(), Some("__tests__")))
-        || path.to_string_lossy().replace('\\', "/").contains("src/test/");
-    in_test_tree
-        || name.contains(".test.")
-        || name.contains(".spec.")
-        || name.ends_with("_test.go")
-        || (name.ends_with(".py") && (stem.starts_with("test_") || stem.ends_with("_test") || stem == "conftest"))
-        || (name.ends_with("Test.java"))
-        || ((name.ends_with(".c") || name.ends_with(".cc") || name.ends_with(".cpp"))
-            && (stem.starts_with("test_") || stem.ends_with("_test")))
-}
-
 /// The function or type named `name` (`parse`, or `Stack.push` for a method) in a file.
 pub fn find_by_name(language: Language, text: &str, name: &str) -> Option<Target> {
     let tree = crate::language::parse_str(language, text)?;

@@ -8,6 +8,7 @@ use futures::future::BoxFuture;
 
 use super::run::{RunOutput, TestRun};
 use super::*;
+use crate::language::is_test_file;
 use crate::model::{EventSink, ModelAnswer, ModelRequest};
 
 struct ScriptedModel {
