@@ -4,7 +4,8 @@
 //! Every source is turned into a JSON object with the settings' camelCase keys and applied
 //! key by key through the schema (`schema::SETTINGS`, the one list of settings): a bad value
 //! or an unknown key is reported (naming the key and what is allowed) and skipped, so the
-//! server keeps the value it had from the sources below it.
+//! server keeps the value it had from the sources below it. A workspace `glm-lsp.toml` is
+//! not the user's: `workspace.rs` holds it to each setting's rule in the schema.
 
 use std::path::{Path, PathBuf};
 

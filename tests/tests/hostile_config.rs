@@ -153,9 +153,8 @@ async fn the_users_editor_may_set_what_the_workspace_may_not() {
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].body["max_tokens"], 20000, "the editor's own value, above the default");
     assert_eq!((setup.mock.requests().len(), user.attacker.connections()), (0, 0));
-    // Re-resolving the configuration warns about the workspace file again; nothing else.
-    let messages = shown(&mut setup).await;
-    assert!(messages.iter().all(|m| m.contains("may not set this")), "{messages:?}");
+    // The user's own change is applied without a word: nothing in it was refused.
+    assert_eq!(shown(&mut setup).await, Vec::<String>::new());
     setup.shutdown().await;
 }
 
