@@ -473,7 +473,7 @@ impl Config {
         self.apply_normalised(source, &schema::normalise(layer), errors);
     }
 
-    fn apply_normalised(&mut self, source: &str, layer: &schema::Normalised, errors: &mut Vec<ConfigError>) {
+    fn apply_normalised(&mut self, source: &str, layer: &Normalised, errors: &mut Vec<ConfigError>) {
         let mut fail = |key: &str, message: String| {
             errors.push(ConfigError { source: source.to_string(), key: key.to_string(), message });
         };
