@@ -47,19 +47,28 @@ pub fn targets_at(language: Language, text: &str, tree: &Tree, range: Range<usiz
     } else {
         range.end.min(text.len()).max(start)
     };
-    let Some(mut node) = tree.root_node().descendant_for_byte_range(start, end) else {
+    let Some(node) = tree.root_node().descendant_for_byte_range(start, end) else {
         return Vec::new();
     };
+    // In a doc comment or attribute, the definition they lead is what is meant.
+    let mut node = led_definition(text, node).unwrap_or(node);
     let mut function = None;
     let mut owner_type = None;
     loop {
-        if function.is_none() && owner_type.is_none() {
-            if let Some(found) = as_function(language, text, node) {
-                function = Some(found);
+        // A wrapping statement (`export`, decorators, `const f =`, `exports.f =`) holds the
+        // cursor in its leading part: the definition inside it is meant.
+        let mut probe = Some(node);
+        while let Some(candidate) = probe {
+            if function.is_none() && owner_type.is_none() {
+                function = as_function(language, text, candidate);
             }
-        }
-        if owner_type.is_none() {
-            owner_type = as_type(language, text, node);
+            if owner_type.is_none() {
+                owner_type = as_type(language, text, candidate);
+            }
+            if function.is_some() || owner_type.is_some() {
+                break;
+            }
+            probe = wrapped(candidate);
         }
         match node.parent() {
             Some(parent) => node = parent,
@@ -67,6 +76,96 @@ pub fn targets_at(language: Language, text: &str, tree: &Tree, range: Range<usiz
         }
     }
     function.into_iter().chain(owner_type).collect()
+}
+
+/// Statements that wrap a definition without being one.
+const WRAPPERS: &[&str] = &[
+    "export_statement",
+    "decorated_definition",
+    "lexical_declaration",
+    "variable_declaration",
+    "expression_statement",
+    "template_declaration",
+    "ambient_declaration",
+];
+
+/// Comments and attributes that lead a definition.
+fn is_leading(kind: &str) -> bool {
+    matches!(kind, "comment" | "line_comment" | "block_comment" | "attribute_item" | "decorator")
+}
+
+/// The definition a wrapper statement holds: `export function f`, `@cache def f`, `const f = …`.
+fn wrapped(node: Node) -> Option<Node> {
+    if !WRAPPERS.contains(&node.kind()) {
+        return None;
+    }
+    let mut cursor = node.walk();
+    let inner = node.named_children(&mut cursor).find(|child| !is_leading(child.kind()));
+    inner
+}
+
+/// When `node` is in a comment or attribute directly above a definition (no blank line
+/// between them), the statement of that definition.
+fn led_definition<'tree>(text: &str, node: Node<'tree>) -> Option<Node<'tree>> {
+    let mut leading = node;
+    while !is_leading(leading.kind()) {
+        leading = leading.parent()?;
+    }
+    let adjacent = |before: Node, after: Node| {
+        text.get(before.end_byte()..after.start_byte()).is_some_and(|gap| gap.matches('\n').count() <= 1)
+    };
+    let mut previous = leading;
+    let mut next = leading.next_named_sibling();
+    while let Some(sibling) = next {
+        if !adjacent(previous, sibling) {
+            return None;
+        }
+        if !is_leading(sibling.kind()) {
+            return Some(sibling);
+        }
+        previous = sibling;
+        next = sibling.next_named_sibling();
+    }
+    None
+}
+
+/// A function as a value: what `const f =`, `exports.f =` and `{ f: … }` assign.
+fn is_function_value(node: Node) -> bool {
+    matches!(node.kind(), "arrow_function" | "function_expression" | "function" | "generator_function")
+}
+
+/// The object an object literal's functions belong to, as callers name it: `const utils = {…}`
+/// → `utils`; `module.exports = {…}` and anything else → none (they are plain functions).
+fn object_owner(text: &str, object: Node) -> Option<String> {
+    let parent = object.parent()?;
+    (parent.kind() == "variable_declarator").then(|| field_text(text, parent, "name")).flatten().map(str::to_string)
+}
+
+/// `exports.f = …`, `module.exports = function f () {}`, `Stack.prototype.push = …`,
+/// `obj.f = …`: the name, whether it is a method, and its owner.
+fn assigned_function(text: &str, node: Node) -> Option<(String, bool, Option<String>)> {
+    let value = node.child_by_field_name("right")?;
+    if !is_function_value(value) {
+        return None;
+    }
+    let left = node.child_by_field_name("left")?;
+    match left.kind() {
+        "identifier" => Some((node_text(text, left).to_string(), false, None)),
+        "member_expression" => {
+            let object = field_text(text, left, "object")?;
+            let property = field_text(text, left, "property")?.to_string();
+            if object == "module" && property == "exports" {
+                // The function's own name; an anonymous one has none to test it by.
+                return Some((field_text(text, value, "name")?.to_string(), false, None));
+            }
+            if object == "exports" || object == "module.exports" {
+                return Some((property, false, None));
+            }
+            let owner = object.strip_suffix(".prototype").unwrap_or(object);
+            Some((property, true, Some(owner.rsplit('.').next().unwrap_or(owner).to_string())))
+        }
+        _ => None,
+    }
 }
 
 fn is_one_char(text: &str, range: &Range<usize>) -> bool {
@@ -116,6 +215,19 @@ fn as_function(language: Language, text: &str, node: Node) -> Option<Target> {
             "function_declaration" | "generator_function_declaration" => {
                 (field_text(text, node, "name")?.to_string(), false, None)
             }
+            "method_definition" if node.parent().is_some_and(|parent| parent.kind() == "object") => {
+                let owner = node.parent().and_then(|object| object_owner(text, object));
+                (field_text(text, node, "name")?.to_string(), owner.is_some(), owner)
+            }
+            "pair" => {
+                if !node.child_by_field_name("value").is_some_and(is_function_value) {
+                    return None;
+                }
+                let key = field_text(text, node, "key")?.trim_matches(['"', '\'', '`']).to_string();
+                let owner = node.parent().and_then(|object| object_owner(text, object));
+                (key, owner.is_some(), owner)
+            }
+            "assignment_expression" => assigned_function(text, node)?,
             "method_definition" => {
                 let class = enclosing_of(node, "class_declaration", &[])
                     .or_else(|| enclosing_of(node, "class", &[]))
@@ -125,7 +237,7 @@ fn as_function(language: Language, text: &str, node: Node) -> Option<Target> {
             }
             "variable_declarator" => {
                 let value = node.child_by_field_name("value")?;
-                if !matches!(value.kind(), "arrow_function" | "function_expression" | "function") {
+                if !is_function_value(value) {
                     return None;
                 }
                 (field_text(text, node, "name")?.to_string(), false, None)
@@ -218,6 +330,7 @@ fn definition_node(node: Node) -> Node {
             | "decorated_definition"
             | "lexical_declaration"
             | "variable_declaration"
+            | "expression_statement"
             | "template_declaration" => current = parent,
             _ => break,
         }
@@ -382,6 +495,37 @@ mod tests {
         for (language, fixture, expected) in cases {
             assert_eq!(names(&at(*language, fixture)), *expected, "{language:?}: {fixture}");
         }
+    }
+
+    #[test]
+    fn the_whole_statement_of_a_definition_targets_it() {
+        let cases: &[(Language, &str, &[&str])] = &[
+            (Language::TypeScript, "$0export function add(a: number) {\n  return a;\n}\n", &["add"]),
+            (Language::TypeScript, "$0export const add = (a: number) => a + 1;\n", &["add"]),
+            (Language::TypeScript, "/** Adds. */\n$0export default function add() {}\n", &["add"]),
+            (Language::TypeScript, "$0/** Adds. */\nexport function add() {}\n", &["add"]),
+            (Language::TypeScript, "$0export class Stack {}\n", &["Stack"]),
+            (Language::JavaScript, "$0const add = function () {};\n", &["add"]),
+            (Language::JavaScript, "$0exports.add = (a) => a + 1;\n", &["add"]),
+            (Language::JavaScript, "$0module.exports = function slug (s) {\n  return s;\n};\n", &["slug"]),
+            (Language::JavaScript, "module.exports = {\n  $0slug: function (s) { return s; },\n  trim(s) {}\n};\n", &["slug"]),
+            (Language::JavaScript, "module.exports = {\n  slug: (s) => s,\n  $0trim(s) {}\n};\n", &["trim"]),
+            (Language::JavaScript, "$0jQuery.trim = function (s) {\n  return s;\n};\n", &["jQuery.trim"]),
+            (Language::JavaScript, "Stack.prototype.push = function (v) {\n  $0this.items.push(v);\n};\n", &["Stack.push"]),
+            (Language::Python, "$0@app.route(\"/\")\ndef index():\n    return 1\n", &["index"]),
+            (Language::Python, "class A:\n    $0@property\n    def size(self):\n        return 1\n", &["A.size", "A"]),
+            (Language::Rust, "$0/// Adds.\n#[inline]\npub fn add(a: i32) -> i32 {\n    a\n}\n", &["add"]),
+            (Language::Rust, "/// Adds.\n$0#[inline]\npub fn add(a: i32) -> i32 {\n    a\n}\n", &["add"]),
+            (Language::Rust, "$0pub fn add(a: i32) -> i32 {\n    a\n}\n", &["add"]),
+            (Language::Go, "package a\n\n$0// Add adds.\nfunc Add(a int) int {\n\treturn a\n}\n", &["Add"]),
+            (Language::Java, "class C {\n  $0/** Adds. */\n  @Deprecated\n  public int add(int a) { return a; }\n}\n", &["C.add", "C"]),
+            (Language::Java, "class C {\n  /** Adds. */\n  $0@Deprecated\n  public int add(int a) { return a; }\n}\n", &["C.add", "C"]),
+        ];
+        for (language, fixture, expected) in cases {
+            assert_eq!(names(&at(*language, fixture)), *expected, "{language:?}: {fixture}");
+        }
+        // A comment separated by a blank line leads nothing.
+        assert!(at(Language::Rust, "$0// Notes.\n\nfn a() {}\n").is_empty());
     }
 
     #[test]
