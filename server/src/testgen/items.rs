@@ -18,6 +18,9 @@ pub struct TestItem {
     /// Whole lines of the item: from its first attribute, decorator or doc comment to the
     /// end of its last line, line break included.
     pub range: Range<usize>,
+    /// The runner reports it as several cases (`test_x[1-2]`, rstest's `test_x::case_1`,
+    /// `it.each`'s titles): verification maps them back to it.
+    pub cases: bool,
 }
 
 impl TestItem {
@@ -150,14 +153,15 @@ fn test_item(language: Language, text: &str, node: Node, groups: &[String]) -> O
     let (name, item_node) = match (language, node.kind()) {
         (Language::Rust, "function_item") => {
             let start = first_attribute(node)?;
-            let is_test = rust_attributes(text, node).iter().any(|attribute| is_rust_test_attribute(attribute));
-            if !is_test {
+            let attributes = rust_attributes(text, node);
+            if !attributes.iter().any(|attribute| is_rust_test_attribute(attribute)) {
                 return None;
             }
             return Some(TestItem {
                 name: field_text(text, node, "name")?.to_string(),
                 groups: groups.to_vec(),
                 range: whole_lines(text, start.start_byte()..node.end_byte()),
+                cases: attributes.iter().any(|attribute| is_rust_cases_attribute(attribute)),
             });
         }
         (Language::Python, "function_definition") => {
@@ -221,14 +225,25 @@ fn test_item(language: Language, text: &str, node: Node, groups: &[String]) -> O
                 name: name.to_string(),
                 groups: vec![suite.to_string()],
                 range: whole_lines(text, leading_comments(node).start_byte()..node.end_byte()),
+                cases: macro_name == "TEST_P",
             });
         }
         _ => return None,
+    };
+    let cases = match language {
+        Language::Python => node_text(text, item_node).contains("parametrize"),
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            node_text(text, item_node).split('(').next().is_some_and(|callee| callee.contains(".each"))
+                || is_name_template(&name)
+        }
+        Language::Java => node_text(text, item_node).contains("@ParameterizedTest"),
+        _ => false,
     };
     Some(TestItem {
         name,
         groups: groups.to_vec(),
         range: whole_lines(text, leading_comments(item_node).start_byte()..item_node.end_byte()),
+        cases,
     })
 }
 
@@ -236,6 +251,40 @@ fn is_rust_test_attribute(attribute: &str) -> bool {
     let inner = attribute.trim_start_matches("#[").trim_end_matches(']').trim();
     let path = inner.split(['(', ' ']).next().unwrap_or_default();
     path == "test" || path.ends_with("::test") || path == "rstest" || path == "test_case"
+}
+
+/// rstest's `#[case(…)]`/`#[values(…)]` and `test_case` make a test per case, named
+/// `test_x::case_1`.
+fn is_rust_cases_attribute(attribute: &str) -> bool {
+    let inner = attribute.trim_start_matches("#[").trim();
+    ["case", "rstest::case", "test_case", "values"]
+        .iter()
+        .any(|path| inner.strip_prefix(path).is_some_and(|rest| rest.trim_start().starts_with('(')))
+}
+
+/// A JavaScript test title with placeholders the runner fills in per case: `%s`, `%i`,
+/// `$name`, `${value}`.
+pub fn is_name_template(name: &str) -> bool {
+    regex_placeholder().is_match(name)
+}
+
+fn regex_placeholder() -> &'static regex::Regex {
+    static PLACEHOLDER: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    PLACEHOLDER.get_or_init(|| regex::Regex::new(r"%[sdifjoOpc#]|\$[A-Za-z_][\w.]*|\$\{[^}]*\}").unwrap())
+}
+
+/// A regex (JavaScript and Rust syntax alike) that matches the titles a runner gives the
+/// cases of `name`: each placeholder matches anything, the rest literally.
+pub fn title_pattern(name: &str) -> String {
+    let mut pattern = String::new();
+    let mut last = 0;
+    for found in regex_placeholder().find_iter(name) {
+        pattern.push_str(&regex::escape(&name[last..found.start()]));
+        pattern.push_str(if found.as_str() == "%#" { "[0-9]+" } else { ".*" });
+        last = found.end();
+    }
+    pattern.push_str(&regex::escape(&name[last..]));
+    pattern.replace("%%", "%")
 }
 
 fn rust_attributes<'a>(text: &'a str, node: Node) -> Vec<&'a str> {

@@ -92,7 +92,11 @@ pub fn command(plan: &Plan, new_tests: &[TestItem], only_new: bool, custom: Opti
         Framework::RustTest => {
             let mut args = words(&["cargo", "test"]);
             args.extend(plan.cargo_selector.iter().cloned());
-            args.extend(words(&["--", "--exact"]));
+            args.push("--".into());
+            // rstest and test_case name each case `test_x::case_1`, which `--exact test_x` skips.
+            if !new_tests.iter().any(|item| item.cases) {
+                args.push("--exact".into());
+            }
             for item in new_tests {
                 let mut path = plan.module_path.clone();
                 path.extend(item.groups.iter().cloned());
@@ -178,9 +182,12 @@ fn python_program(run_dir: &Path) -> String {
     "python3".into()
 }
 
+/// The runners match this against a test's full name (its `describe` titles and its own,
+/// joined by spaces), so the title is anchored at the end and after a space or the start; a
+/// title with placeholders (`it.each`, a template string) matches every case.
 fn name_pattern(tests: &[TestItem]) -> String {
-    let names: Vec<String> = tests.iter().map(|item| regex::escape(&item.name)).collect();
-    format!("^({})$", names.join("|"))
+    let names: Vec<String> = tests.iter().map(|item| super::items::title_pattern(&item.name)).collect();
+    format!("(?:^| )({})$", names.join("|"))
 }
 
 /// Reads the runner's output: which of `new_tests` passed, failed, or whether nothing ran.
@@ -197,7 +204,15 @@ pub fn verdict(framework: Framework, output: &RunOutput, new_tests: &[TestItem],
         Framework::Pytest => pytest_statuses(&combined),
         Framework::Unittest => unittest_statuses(&combined),
         Framework::GoTesting => go_statuses(&combined),
-        Framework::Vitest | Framework::Jest => jest_json_statuses(&output.stdout),
+        Framework::Vitest | Framework::Jest => {
+            let statuses = jest_json_statuses(&output.stdout);
+            if statuses.is_empty() {
+                if let Some(message) = jest_suite_failure(&output.stdout) {
+                    return Verdict::DoesNotBuild(message);
+                }
+            }
+            statuses
+        }
         Framework::Mocha => mocha_json_statuses(&output.stdout),
         Framework::NodeTest => tap_statuses(&output.stdout),
         _ => HashMap::new(),
@@ -216,19 +231,61 @@ pub fn verdict(framework: Framework, output: &RunOutput, new_tests: &[TestItem],
                 .unwrap_or_else(|| format!("the test command exited with {:?}", output.exit_code)),
         );
     }
-    Verdict::Results(
-        new_tests
-            .iter()
-            .map(|item| {
-                let status = statuses
-                    .iter()
-                    .find(|(name, _)| test_matches(name, item))
-                    .map(|(_, status)| status.clone())
-                    .unwrap_or_else(|| Some("it did not run".into()));
-                (item.clone(), status)
-            })
-            .collect(),
-    )
+    Verdict::Results(new_tests.iter().map(|item| (item.clone(), status_of(&statuses, item))).collect())
+}
+
+/// A test passes when every case the runner reports for it passes; it fails with its most
+/// specific failing case (a subtest, a parameter set), named in the message.
+fn status_of(statuses: &Statuses, item: &TestItem) -> Option<String> {
+    let mut cases: Vec<(&String, &Option<String>)> =
+        statuses.iter().filter(|(name, _)| test_matches(name, item) || case_of(name, item)).collect();
+    if cases.is_empty() {
+        return Some("it did not run".into());
+    }
+    cases.sort_by(|(a, _), (b, _)| b.len().cmp(&a.len()).then(a.cmp(b)));
+    let (name, Some(message)) = cases.into_iter().find(|(_, status)| status.is_some())? else {
+        return None;
+    };
+    Some(match case_label(name, item) {
+        Some(case) => format!("{case}: {message}"),
+        None => message.clone(),
+    })
+}
+
+/// Whether `runner_name` is one case of `item`: pytest's `test_x[1-2]`, Go's `TestX/empty`,
+/// rstest's `test_x::case_1`, or a title `it.each`/a template string filled in.
+fn case_of(runner_name: &str, item: &TestItem) -> bool {
+    if let Some(function) = runner_name.strip_suffix(']').and_then(|name| name.split_once('[')).map(|(f, _)| f) {
+        if test_matches(function, item) {
+            return true;
+        }
+    }
+    let go_style = !runner_name.contains("::") && !runner_name.contains(' ');
+    if let Some((parent, _)) = runner_name.split_once('/').filter(|_| go_style) {
+        if test_matches(parent, item) {
+            return true;
+        }
+    }
+    if item.cases {
+        if let Some((parent, _)) = runner_name.rsplit_once("::") {
+            if test_matches(parent, item) {
+                return true;
+            }
+        }
+    }
+    super::items::is_name_template(&item.name)
+        && regex::Regex::new(&format!("(?:^|[ >:])(?:{})$", super::items::title_pattern(&item.name)))
+            .is_ok_and(|pattern| pattern.is_match(runner_name))
+        && item.groups.iter().all(|group| runner_name.contains(group.as_str()))
+}
+
+/// The case part of a runner's name for a case of `item`, for a failure message.
+fn case_label(runner_name: &str, item: &TestItem) -> Option<String> {
+    if test_matches(runner_name, item) {
+        return None;
+    }
+    let last = runner_name.rsplit("::").next().unwrap_or(runner_name);
+    Some(last.rsplit(" > ").next().unwrap_or(last).to_string())
 }
 
 /// Why the runner could not even start: the shell's "not found", Python without pytest,
@@ -349,9 +406,7 @@ fn go_statuses(output: &str) -> Statuses {
     let lines: Vec<&str> = output.lines().collect();
     for (index, line) in lines.iter().enumerate() {
         let trimmed = line.trim_start();
-        if line.starts_with("    ") {
-            continue; // subtests: the top-level result decides
-        }
+        // Subtests (`TestX/case`) are indented; they are cases of their top-level test.
         if let Some(rest) = trimmed.strip_prefix("--- PASS: ") {
             statuses.insert(rest.split_whitespace().next().unwrap_or_default().to_string(), None);
         } else if let Some(rest) = trimmed.strip_prefix("--- FAIL: ") {
@@ -408,6 +463,16 @@ fn jest_json_statuses(stdout: &str) -> Statuses {
         return Statuses::new();
     }
     statuses
+}
+
+/// Why a suite failed before any test ran (a compile or import error), from the JSON report.
+fn jest_suite_failure(stdout: &str) -> Option<String> {
+    let report = json_object_with(stdout, "testResults")?;
+    report["testResults"].as_array()?.iter().find_map(|suite| {
+        let failed = suite["status"] == "failed"
+            && suite["assertionResults"].as_array().is_none_or(|assertions| assertions.is_empty());
+        failed.then(|| suite["message"].as_str().and_then(first_meaningful_line)).flatten()
+    })
 }
 
 fn mocha_json_statuses(stdout: &str) -> Statuses {
@@ -505,17 +570,53 @@ fn json_object_with(text: &str, key: &str) -> Option<serde_json::Value> {
     None
 }
 
-/// The first line worth showing of a failure message or compiler output.
+/// The first line worth showing of a failure message or compiler output: the first error
+/// line, else the first line that is not a runner's banner.
 pub fn first_meaningful_line(text: &str) -> Option<String> {
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            let line = line.trim();
+            // pytest marks the lines of an error with `E   `.
+            line.strip_prefix("E ").map_or(line, str::trim)
+        })
+        .filter(|line| !line.is_empty() && !is_banner(line))
+        .collect();
     lines
         .iter()
-        .find(|line| line.starts_with("error") || line.contains("Error:") || line.contains("error:"))
+        .find(|line| {
+            line.starts_with("error") || line.contains("Error:") || line.contains("error:") || is_exception_line(line)
+        })
         .or_else(|| lines.first())
         .map(|line| {
             let line: String = line.chars().take(200).collect();
             line
         })
+}
+
+/// A runner's heading rather than what went wrong: pytest's `==== ERRORS ====` and
+/// `____ ERROR collecting x ____`, Jest's `● Test suite failed to run`, Go's `# package` and
+/// `FAIL pkg [build failed]`, a `Traceback` header.
+fn is_banner(line: &str) -> bool {
+    let decoration = |line: &str| line.starts_with("==") || line.starts_with("__") || line.starts_with("!!");
+    decoration(line)
+        || line.starts_with("● ")
+        || line.starts_with("# ")
+        || line == "FAIL"
+        || line.starts_with("FAIL\t")
+        || line.starts_with("Traceback")
+        || line.starts_with("ImportError while importing test module")
+        || line.starts_with("Hint: make sure your test modules")
+        || line.starts_with("ERROR collecting")
+        || line.starts_with("collected ")
+        || line.starts_with("running ")
+        || line.starts_with("Compiling ")
+}
+
+/// `ValueError: …`, `AssertionError`, `SyntaxError: …` at the start of a line.
+fn is_exception_line(line: &str) -> bool {
+    let word = line.split([':', ' ', '(']).next().unwrap_or_default();
+    (word.ends_with("Error") || word.ends_with("Exception")) && word.chars().next().is_some_and(char::is_uppercase)
 }
 
 pub fn shell_quote(word: &str) -> String {
@@ -531,7 +632,12 @@ mod tests {
     use super::*;
 
     fn item(groups: &[&str], name: &str) -> TestItem {
-        TestItem { name: name.into(), groups: groups.iter().map(|g| g.to_string()).collect(), range: 0..0 }
+        TestItem {
+            name: name.into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            range: 0..0,
+            cases: false,
+        }
     }
 
     fn output(stdout: &str, code: i32) -> RunOutput {
@@ -644,6 +750,157 @@ mod tests {
                 ("top".into(), None)
             ]
         );
+    }
+
+    fn with_cases(mut item: TestItem) -> TestItem {
+        item.cases = true;
+        item
+    }
+
+    #[test]
+    fn parametrized_pytest_cases_are_their_function() {
+        let out = "....F\n=== short test summary info ===\nPASSED tests/test_calc.py::test_adds[1-2-3]\nPASSED tests/test_calc.py::test_adds[0-0-0]\nPASSED tests/test_calc.py::TestCalc::test_sub[a]\nPASSED tests/test_calc.py::test_neg[-1]\nFAILED tests/test_calc.py::test_neg[-2] - assert -2 == 2\n1 failed, 4 passed in 0.01s\n";
+        let tests = [
+            with_cases(item(&[], "test_adds")),
+            with_cases(item(&["TestCalc"], "test_sub")),
+            with_cases(item(&[], "test_neg")),
+            item(&[], "test_other"),
+        ];
+        assert_eq!(
+            failures(verdict(Framework::Pytest, &output(out, 1), &tests, false)),
+            [
+                ("test_adds".into(), None),
+                ("test_sub".into(), None),
+                ("test_neg".into(), Some("test_neg[-2]: assert -2 == 2".into())),
+                ("test_other".into(), Some("it did not run".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn go_subtests_are_cases_of_their_test() {
+        let out = "=== RUN   TestAdd\n=== RUN   TestAdd/positive\n=== RUN   TestAdd/zero_and_zero\n--- PASS: TestAdd (0.00s)\n    --- PASS: TestAdd/positive (0.00s)\n    --- PASS: TestAdd/zero_and_zero (0.00s)\n=== RUN   TestDiv\n=== RUN   TestDiv/by_one\n=== RUN   TestDiv/by_zero\n    div_test.go:21: Div(1, 0) = 1, want 0\n--- FAIL: TestDiv (0.00s)\n    --- PASS: TestDiv/by_one (0.00s)\n    --- FAIL: TestDiv/by_zero (0.00s)\nFAIL\nFAIL\texample.com/calc\t0.002s\nFAIL\n";
+        assert_eq!(
+            failures(verdict(
+                Framework::GoTesting,
+                &output(out, 1),
+                &[item(&[], "TestAdd"), item(&[], "TestDiv")],
+                false
+            )),
+            [
+                ("TestAdd".into(), None),
+                ("TestDiv".into(), Some("TestDiv/by_zero: div_test.go:21: Div(1, 0) = 1, want 0".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn it_each_and_template_titles_are_cases_of_their_test() {
+        // Jest's and Vitest's JSON reporters: one assertion per case, titled with the values.
+        let out = r#"{"numFailedTests":1,"testResults":[{"status":"failed","assertionResults":[
+            {"title":"adds 1 + 2","fullName":"add adds 1 + 2","status":"passed","failureMessages":[]},
+            {"title":"adds 2 + 2","fullName":"add adds 2 + 2","status":"passed","failureMessages":[]},
+            {"title":"case 0 is sane","fullName":"add case 0 is sane","status":"passed","failureMessages":[]},
+            {"title":"rounds 1.5","fullName":"round rounds 1.5","status":"passed","failureMessages":[]},
+            {"title":"rounds -1.5","fullName":"round rounds -1.5","status":"failed","failureMessages":["AssertionError: expected -1 to be -2"]}]}]}"#;
+        let tests = [
+            with_cases(item(&["add"], "adds %i + %i")),
+            with_cases(item(&["add"], "case %# is sane")),
+            with_cases(item(&["round"], "rounds $value")),
+        ];
+        for framework in [Framework::Jest, Framework::Vitest] {
+            assert_eq!(
+                failures(verdict(framework, &output(out, 1), &tests, false)),
+                [
+                    ("adds %i + %i".into(), None),
+                    ("case %# is sane".into(), None),
+                    ("rounds $value".into(), Some("round rounds -1.5: AssertionError: expected -1 to be -2".into())),
+                ]
+            );
+        }
+        // node:test over TAP, cases written as a loop over a template string.
+        let out = "TAP version 13\n# Subtest: slug\n    # Subtest: slugs Hello World\n    ok 1 - slugs Hello World\n      ---\n      duration_ms: 0.5\n      ...\n    # Subtest: slugs  a  \n    ok 2 - slugs  a  \n      ---\n      duration_ms: 0.2\n      ...\n    1..2\nok 1 - slug\n  ---\n  ...\n1..1\n";
+        assert_eq!(
+            failures(verdict(
+                Framework::NodeTest,
+                &output(out, 0),
+                &[with_cases(item(&["slug"], "slugs ${input}"))],
+                false
+            )),
+            [("slugs ${input}".into(), None)]
+        );
+    }
+
+    #[test]
+    fn rstest_cases_are_their_function_and_run_without_exact() {
+        let out = "running 3 tests\ntest calc::tests::adds::case_1 ... ok\ntest calc::tests::adds::case_2_zero ... ok\ntest calc::tests::plain ... ok\n";
+        let tests = [with_cases(item(&["tests"], "adds")), item(&["tests"], "plain")];
+        assert_eq!(
+            failures(verdict(Framework::RustTest, &output(out, 0), &tests, false)),
+            [("adds".into(), None), ("plain".into(), None)]
+        );
+        let out = "running 2 tests\ntest calc::tests::adds::case_1 ... ok\ntest calc::tests::adds::case_2 ... FAILED\n\nfailures:\n\n---- calc::tests::adds::case_2 stdout ----\n\nthread 'calc::tests::adds::case_2' panicked at src/calc.rs:30:9:\nassertion `left == right` failed\n";
+        assert_eq!(
+            failures(verdict(Framework::RustTest, &output(out, 101), &tests[..1], false)),
+            [("adds".into(), Some("case_2: assertion `left == right` failed".into()))]
+        );
+        let plan = Plan { framework: Framework::RustTest, ..rust_plan() };
+        assert_eq!(
+            command(&plan, &tests, true, None).to_string(),
+            "cargo test --lib -- calc::tests::adds calc::tests::plain"
+        );
+    }
+
+    #[test]
+    fn collection_errors_name_the_error_not_the_banner() {
+        let pytest = "\n==================================== ERRORS ====================================\n__________________ ERROR collecting tests/test_calc.py __________________\nImportError while importing test module '/w/tests/test_calc.py'.\nHint: make sure your test modules/packages have valid Python names.\nTraceback:\n/usr/lib/python3.11/importlib/__init__.py:126: in import_module\n    return _bootstrap._gcd_import(name[level:], package)\ntests/test_calc.py:1: in <module>\n    from calc import ad\nE   ImportError: cannot import name 'ad' from 'calc' (/w/calc.py)\n=========================== short test summary info ============================\nERROR tests/test_calc.py\n!!!!!!!!!!!!!!!!!!!! Interrupted: 1 error during collection !!!!!!!!!!!!!!!!!!!!\n1 error in 0.05s\n";
+        assert_eq!(
+            verdict(Framework::Pytest, &output(pytest, 2), &[item(&[], "test_a")], false),
+            Verdict::DoesNotBuild("ImportError: cannot import name 'ad' from 'calc' (/w/calc.py)".into())
+        );
+        let mismatch = "==================================== ERRORS ====================================\n_____________________ ERROR collecting tests/test_calc.py ______________________\nimport file mismatch:\nimported module 'test_calc' has this __file__ attribute:\n";
+        assert_eq!(
+            verdict(Framework::Pytest, &output(mismatch, 2), &[item(&[], "test_a")], false),
+            Verdict::DoesNotBuild("import file mismatch:".into())
+        );
+        let go = "# example.com/calc [example.com/calc.test]\n./calc_test.go:5:2: undefined: Ad\nFAIL\texample.com/calc [build failed]\nFAIL\n";
+        assert_eq!(
+            verdict(Framework::GoTesting, &output(go, 1), &[item(&[], "TestA")], false),
+            Verdict::DoesNotBuild("./calc_test.go:5:2: undefined: Ad".into())
+        );
+        let jest = r#"{"numFailedTests":0,"testResults":[{"status":"failed","message":"  ● Test suite failed to run\n\n    Cannot find module './calc' from 'calc.test.ts'\n","assertionResults":[]}]}"#;
+        assert_eq!(
+            verdict(Framework::Jest, &output(jest, 1), &[item(&[], "a")], false),
+            Verdict::DoesNotBuild("Cannot find module './calc' from 'calc.test.ts'".into())
+        );
+    }
+
+    #[test]
+    fn title_patterns_match_full_names_and_cases() {
+        let plan = Plan { framework: Framework::Jest, test_path: "/w/calc.test.ts".into(), ..rust_plan() };
+        let tests = [with_cases(item(&["add"], "adds %i + %i")), item(&[], "a (b)")];
+        let CommandLine::Program(words) = command(&plan, &tests, true, None) else { panic!() };
+        let pattern = words.last().unwrap();
+        assert_eq!(pattern, r"(?:^| )(adds .* \+ .*|a \(b\))$");
+        let pattern = regex::Regex::new(pattern).unwrap();
+        assert!(pattern.is_match("add adds 1 + 2") && pattern.is_match("a (b)") && !pattern.is_match("xa (b)"));
+    }
+
+    fn rust_plan() -> Plan {
+        Plan {
+            language: crate::language::Language::Rust,
+            framework: Framework::RustTest,
+            test_path: "/w/src/calc.rs".into(),
+            destination: super::super::placement::Destination::InlineModule { existing: None },
+            subject_imports: vec![],
+            framework_imports: vec![],
+            run_dir: "/w".into(),
+            import_root: None,
+            cargo_selector: vec!["--lib".into()],
+            module_path: vec!["calc".into()],
+            notes: vec![],
+            missing_runner: None,
+        }
     }
 
     #[test]

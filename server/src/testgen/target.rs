@@ -508,18 +508,34 @@ mod tests {
             (Language::JavaScript, "$0const add = function () {};\n", &["add"]),
             (Language::JavaScript, "$0exports.add = (a) => a + 1;\n", &["add"]),
             (Language::JavaScript, "$0module.exports = function slug (s) {\n  return s;\n};\n", &["slug"]),
-            (Language::JavaScript, "module.exports = {\n  $0slug: function (s) { return s; },\n  trim(s) {}\n};\n", &["slug"]),
+            (
+                Language::JavaScript,
+                "module.exports = {\n  $0slug: function (s) { return s; },\n  trim(s) {}\n};\n",
+                &["slug"],
+            ),
             (Language::JavaScript, "module.exports = {\n  slug: (s) => s,\n  $0trim(s) {}\n};\n", &["trim"]),
             (Language::JavaScript, "$0jQuery.trim = function (s) {\n  return s;\n};\n", &["jQuery.trim"]),
-            (Language::JavaScript, "Stack.prototype.push = function (v) {\n  $0this.items.push(v);\n};\n", &["Stack.push"]),
+            (
+                Language::JavaScript,
+                "Stack.prototype.push = function (v) {\n  $0this.items.push(v);\n};\n",
+                &["Stack.push"],
+            ),
             (Language::Python, "$0@app.route(\"/\")\ndef index():\n    return 1\n", &["index"]),
             (Language::Python, "class A:\n    $0@property\n    def size(self):\n        return 1\n", &["A.size", "A"]),
             (Language::Rust, "$0/// Adds.\n#[inline]\npub fn add(a: i32) -> i32 {\n    a\n}\n", &["add"]),
             (Language::Rust, "/// Adds.\n$0#[inline]\npub fn add(a: i32) -> i32 {\n    a\n}\n", &["add"]),
             (Language::Rust, "$0pub fn add(a: i32) -> i32 {\n    a\n}\n", &["add"]),
             (Language::Go, "package a\n\n$0// Add adds.\nfunc Add(a int) int {\n\treturn a\n}\n", &["Add"]),
-            (Language::Java, "class C {\n  $0/** Adds. */\n  @Deprecated\n  public int add(int a) { return a; }\n}\n", &["C.add", "C"]),
-            (Language::Java, "class C {\n  /** Adds. */\n  $0@Deprecated\n  public int add(int a) { return a; }\n}\n", &["C.add", "C"]),
+            (
+                Language::Java,
+                "class C {\n  $0/** Adds. */\n  @Deprecated\n  public int add(int a) { return a; }\n}\n",
+                &["C.add", "C"],
+            ),
+            (
+                Language::Java,
+                "class C {\n  /** Adds. */\n  $0@Deprecated\n  public int add(int a) { return a; }\n}\n",
+                &["C.add", "C"],
+            ),
         ];
         for (language, fixture, expected) in cases {
             assert_eq!(names(&at(*language, fixture)), *expected, "{language:?}: {fixture}");
