@@ -16,6 +16,12 @@ pub enum Framework {
     Mocha,
     /// Node's built-in `node:test` and `node:assert`.
     NodeTest,
+    /// AVA: `test('title', t => { t.is(…) })`.
+    Ava,
+    /// node-tap: `t.test('title', t => { t.equal(…) })`.
+    Tap,
+    /// QUnit: `QUnit.module` and `QUnit.test('title', assert => { assert.equal(…) })`.
+    QUnit,
     JUnit5,
     JUnit4,
     GoogleTest,
@@ -34,6 +40,9 @@ impl Framework {
             Framework::Jest => "Jest",
             Framework::Mocha => "Mocha with node:assert",
             Framework::NodeTest => "Node's built-in test runner (node:test with node:assert/strict)",
+            Framework::Ava => "AVA",
+            Framework::Tap => "node-tap",
+            Framework::QUnit => "QUnit",
             Framework::JUnit5 => "JUnit 5 (Jupiter)",
             Framework::JUnit4 => "JUnit 4",
             Framework::GoogleTest => "GoogleTest",
@@ -52,6 +61,9 @@ impl Framework {
             Framework::Jest => "Use describe/it/expect (Jest globals).",
             Framework::Mocha => "Use describe/it (Mocha globals) and assert from 'node:assert/strict'.",
             Framework::NodeTest => "Use test() or describe()/it() from 'node:test' and assert from 'node:assert/strict'.",
+            Framework::Ava => "Write top-level `test('title', t => { ... })` tests (AVA has no describe) and assert with t.is, t.deepEqual, t.true, t.throws.",
+            Framework::Tap => "Write `t.test('title', async t => { ... })` subtests on the tap object and assert with t.equal, t.same, t.ok, t.throws.",
+            Framework::QUnit => "Use `QUnit.module('name')` and `QUnit.test('title', function (assert) { ... })` with assert.equal, assert.strictEqual, assert.deepEqual, assert.throws (QUnit is a global).",
             Framework::JUnit5 => "Use @Test methods and org.junit.jupiter.api.Assertions.",
             Framework::JUnit4 => "Use @Test methods and org.junit.Assert.",
             Framework::GoogleTest => "Use TEST(Suite, Name) with EXPECT_*/ASSERT_* macros.",
@@ -81,7 +93,11 @@ impl Framework {
             Framework::JUnit4 => &["import org.junit.Test;", "import static org.junit.Assert.*;"],
             Framework::GoogleTest => &["#include <gtest/gtest.h>"],
             Framework::PlainAssert => &["#include <assert.h>"],
-            Framework::RustTest | Framework::Jest => &[],
+            Framework::Ava if esm => &["import test from 'ava';"],
+            Framework::Ava => &["const test = require('ava');"],
+            Framework::Tap if esm => &["import t from 'tap';"],
+            Framework::Tap => &["const t = require('tap');"],
+            Framework::RustTest | Framework::Jest | Framework::QUnit => &[],
         };
         lines.iter().map(|line| line.to_string()).collect()
     }
@@ -105,7 +121,9 @@ pub enum ModuleSystem {
     CommonJs,
 }
 
-/// The framework a `package.json` depends on: Vitest, Jest, Mocha, else `node:test`.
+/// The framework a `package.json` names: its `test` script first (what the maintainers run),
+/// then a runner's own section (`"ava": {…}`), then the other scripts, then the dependencies;
+/// else `node:test`.
 pub fn from_package_json(package_json: &str) -> Framework {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(package_json) else {
         return Framework::NodeTest;
@@ -114,15 +132,105 @@ pub fn from_package_json(package_json: &str) -> Framework {
         ["dependencies", "devDependencies", "peerDependencies"].iter().any(|section| value[section].get(name).is_some())
     };
     let test_script = value["scripts"]["test"].as_str().unwrap_or_default();
-    if has("vitest") || test_script.contains("vitest") {
-        Framework::Vitest
-    } else if has("jest") || has("ts-jest") || has("@jest/globals") || test_script.contains("jest") {
-        Framework::Jest
-    } else if has("mocha") || test_script.contains("mocha") {
-        Framework::Mocha
-    } else {
-        Framework::NodeTest
+    let all_scripts: String = value["scripts"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, script)| script.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let section = |name: &str| value.get(name).is_some_and(serde_json::Value::is_object);
+    script_runner(test_script)
+        .or_else(|| JS_RUNNERS.iter().find(|(name, _)| section(name)).map(|(_, framework)| *framework))
+        .or_else(|| script_runner(&all_scripts))
+        .or_else(|| JS_PACKAGES.iter().find(|(name, _)| has(name)).map(|(_, framework)| *framework))
+        .unwrap_or(Framework::NodeTest)
+}
+
+/// Runner commands as scripts name them, and the section a `package.json` configures them in.
+const JS_RUNNERS: &[(&str, Framework)] = &[
+    ("vitest", Framework::Vitest),
+    ("jest", Framework::Jest),
+    ("ava", Framework::Ava),
+    ("mocha", Framework::Mocha),
+    ("tap", Framework::Tap),
+    ("qunit", Framework::QUnit),
+];
+
+/// Packages whose presence among the dependencies names the runner.
+const JS_PACKAGES: &[(&str, Framework)] = &[
+    ("vitest", Framework::Vitest),
+    ("jest", Framework::Jest),
+    ("ts-jest", Framework::Jest),
+    ("@jest/globals", Framework::Jest),
+    ("ava", Framework::Ava),
+    ("mocha", Framework::Mocha),
+    ("tap", Framework::Tap),
+    ("qunit", Framework::QUnit),
+    ("qunitjs", Framework::QUnit),
+    ("karma-qunit", Framework::QUnit),
+    ("grunt-contrib-qunit", Framework::QUnit),
+];
+
+/// The runner a script line invokes (`vitest run`, `c8 ava`, `node --test`), as a whole word.
+fn script_runner(script: &str) -> Option<Framework> {
+    let words: Vec<&str> =
+        script.split(|c: char| c.is_whitespace() || matches!(c, '&' | ';' | '|' | '(' | ')' | '"' | '\'')).collect();
+    if words.iter().any(|word| *word == "--test") && words.contains(&"node") {
+        return Some(Framework::NodeTest);
     }
+    JS_RUNNERS
+        .iter()
+        .find(|(name, _)| words.iter().any(|word| word == name || word.ends_with(&format!("/{name}"))))
+        .map(|(_, framework)| *framework)
+}
+
+/// The runner a project's own configuration files name at its package root.
+pub fn from_config_files(names: &[String]) -> Option<Framework> {
+    let prefixed = |prefix: &str| names.iter().any(|name| name.starts_with(prefix));
+    [
+        ("vitest.config.", Framework::Vitest),
+        ("vitest.workspace.", Framework::Vitest),
+        ("jest.config.", Framework::Jest),
+        ("ava.config.", Framework::Ava),
+        (".mocharc", Framework::Mocha),
+        (".taprc", Framework::Tap),
+    ]
+    .iter()
+    .find(|(prefix, _)| prefixed(prefix))
+    .map(|(_, framework)| *framework)
+}
+
+/// The runner existing test files show: what they import or the globals they call.
+pub fn from_test_files(samples: &[String]) -> Option<Framework> {
+    let imports = |text: &str, module: &str| {
+        [
+            format!("from '{module}'"),
+            format!("from \"{module}\""),
+            format!("require('{module}')"),
+            format!("require(\"{module}\")"),
+        ]
+        .iter()
+        .any(|form| text.contains(form.as_str()))
+    };
+    let shown = |text: &str| {
+        if imports(text, "vitest") {
+            Some(Framework::Vitest)
+        } else if imports(text, "ava") {
+            Some(Framework::Ava)
+        } else if imports(text, "tap") {
+            Some(Framework::Tap)
+        } else if imports(text, "node:test") {
+            Some(Framework::NodeTest)
+        } else if text.contains("QUnit.test(") || text.contains("QUnit.module(") {
+            Some(Framework::QUnit)
+        } else if imports(text, "@jest/globals") || text.contains("jest.fn(") || text.contains("jest.mock(") {
+            Some(Framework::Jest)
+        } else {
+            None
+        }
+    };
+    samples.iter().find_map(|text| shown(text))
 }
 
 /// The JUnit generation a Maven or Gradle build file names; JUnit 5 when it names none.
@@ -152,6 +260,30 @@ mod tests {
         assert_eq!(from_package_json(r#"{"scripts": {"test": "mocha"}}"#), Framework::Mocha);
         assert_eq!(from_package_json(r#"{"name": "x"}"#), Framework::NodeTest);
         assert_eq!(from_package_json("not json"), Framework::NodeTest);
+    }
+
+    #[test]
+    fn the_test_script_and_the_projects_files_name_the_runner() {
+        assert_eq!(
+            from_package_json(r#"{"scripts": {"test": "xo && c8 ava"}, "devDependencies": {"mocha": "1"}}"#),
+            Framework::Ava
+        );
+        assert_eq!(from_package_json(r#"{"ava": {"files": ["test/*"]}}"#), Framework::Ava);
+        assert_eq!(from_package_json(r#"{"scripts": {"test": "tap test/*.js"}}"#), Framework::Tap);
+        assert_eq!(
+            from_package_json(r#"{"scripts": {"test": "node --test"}, "devDependencies": {"jest": "1"}}"#),
+            Framework::NodeTest
+        );
+        assert_eq!(
+            from_package_json(r#"{"scripts": {"test": "grunt"}, "devDependencies": {"grunt-contrib-qunit": "1"}}"#),
+            Framework::QUnit
+        );
+        assert_eq!(from_package_json(r#"{"scripts": {"test": "tapestry"}}"#), Framework::NodeTest);
+        assert_eq!(from_config_files(&["README.md".into(), ".mocharc.yml".into()]), Some(Framework::Mocha));
+        assert_eq!(from_config_files(&["ava.config.mjs".into()]), Some(Framework::Ava));
+        assert_eq!(from_test_files(&["import test from 'ava';\n".into()]), Some(Framework::Ava));
+        assert_eq!(from_test_files(&["QUnit.module( \"core\" );\n".into()]), Some(Framework::QUnit));
+        assert_eq!(from_test_files(&["describe('a', () => {});\n".into()]), None);
     }
 
     #[test]

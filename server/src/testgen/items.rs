@@ -139,7 +139,7 @@ fn group_name(language: Language, text: &str, node: Node) -> Option<String> {
         }
         (Language::JavaScript | Language::TypeScript | Language::Tsx, "call_expression") => {
             let callee = field_text(text, node, "function")?;
-            if matches!(callee, "describe" | "suite" | "describe.only" | "describe.each" | "context") {
+            if matches!(callee, "describe" | "suite" | "describe.only" | "describe.each" | "context" | "QUnit.module") {
                 js_first_string(text, node)
             } else {
                 None
@@ -193,7 +193,8 @@ fn test_item(language: Language, text: &str, node: Node, groups: &[String]) -> O
             let call = node.named_child(0).filter(|child| child.kind() == "call_expression")?;
             let callee = field_text(text, call, "function")?;
             let base = callee.split('.').next().unwrap_or_default();
-            if !matches!(base, "test" | "it") || callee.ends_with(".each") {
+            let runner_object = matches!(callee, "t.test" | "tap.test" | "QUnit.test" | "QUnit.only");
+            if !(matches!(base, "test" | "it") || runner_object) || callee.ends_with(".each") {
                 return None;
             }
             (js_first_string(text, call)?, node)
@@ -271,6 +272,16 @@ pub fn is_name_template(name: &str) -> bool {
 fn regex_placeholder() -> &'static regex::Regex {
     static PLACEHOLDER: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     PLACEHOLDER.get_or_init(|| regex::Regex::new(r"%[sdifjoOpc#]|\$[A-Za-z_][\w.]*|\$\{[^}]*\}").unwrap())
+}
+
+/// A glob (AVA's `--match`) for the titles of `name`'s cases: each placeholder is `*`; a
+/// leading `!` (negation to AVA) is a wildcard too.
+pub fn title_glob(name: &str) -> String {
+    let glob = regex_placeholder().replace_all(name, "*").replace("%%", "%");
+    match glob.strip_prefix('!') {
+        Some(rest) => format!("*{rest}"),
+        None => glob,
+    }
 }
 
 /// A regex (JavaScript and Rust syntax alike) that matches the titles a runner gives the

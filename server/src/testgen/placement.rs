@@ -115,6 +115,12 @@ pub fn plan(
             plan.framework_imports = plan.framework.import_lines(ModuleSystem::Esm);
             let package = source.lines().find_map(|line| line.trim().strip_prefix("package ")).unwrap_or("main");
             plan.notes.push(format!("The tests are in package `{}`, the same package as the code.", package.trim()));
+            if go_uses_testify(files, &up, &dir) {
+                plan.framework_imports.push("import \"github.com/stretchr/testify/assert\"".into());
+                plan.notes.push(
+                    "This project's tests use testify: assert with assert.Equal(t, want, got) and friends (require.* when a failure must stop the test).".into(),
+                );
+            }
         }
         Language::JavaScript | Language::TypeScript | Language::Tsx => {
             plan_javascript(files, &up, source_path, source, &dir, &stem, &subject, target, &mut plan)
@@ -381,7 +387,6 @@ fn plan_javascript(
 ) {
     let package_root = up.nearest_with(&["package.json"]);
     let package_json = package_root.as_ref().and_then(|root| files.read(&root.join("package.json")));
-    plan.framework = package_json.as_deref().map_or(Framework::NodeTest, framework::from_package_json);
     let extension = source_path.extension().and_then(|ext| ext.to_str()).unwrap_or("js").to_string();
     let is_typescript = matches!(extension.as_str(), "ts" | "tsx" | "mts" | "cts");
     let package_is_module = package_json
@@ -409,10 +414,14 @@ fn plan_javascript(
         Some(folder) => folder.join(&names[0]),
         None => dir.join(&names[0]),
     });
+    plan.framework = javascript_framework(files, &package_dir, package_json.as_deref(), &plan.test_path, &folders);
     let runner = match plan.framework {
         Framework::Vitest => Some("vitest"),
         Framework::Jest => Some("jest"),
         Framework::Mocha => Some("mocha"),
+        Framework::Ava => Some("ava"),
+        Framework::Tap => Some("tap"),
+        Framework::QUnit => Some("qunit"),
         _ => None,
     };
     if let Some(runner) = runner {
@@ -428,7 +437,11 @@ fn plan_javascript(
             }
             current = folder.parent();
         }
-        if !installed {
+        if !installed && plan.framework == Framework::QUnit {
+            plan.missing_runner = Some(
+                "this project's QUnit tests have no command-line runner here (no node_modules/.bin/qunit; they run in a browser), so the tests are added unverified; set tests.command to verify them".into(),
+            );
+        } else if !installed {
             plan.missing_runner =
                 Some(format!("{runner} is not installed (no node_modules/.bin/{runner}; run npm install)"));
         }
@@ -438,7 +451,10 @@ fn plan_javascript(
     // The import of the code under test, relative to the test file.
     let test_dir = plan.test_path.parent().unwrap_or(dir);
     let mut specifier = relative_path(test_dir, source_path);
-    let native_resolution = matches!(plan.framework, Framework::NodeTest | Framework::Mocha);
+    let native_resolution = matches!(
+        plan.framework,
+        Framework::NodeTest | Framework::Mocha | Framework::Ava | Framework::Tap | Framework::QUnit
+    );
     let keep_extension = native_resolution && module_system == ModuleSystem::Esm && !is_typescript;
     if !keep_extension {
         specifier = specifier.trim_end_matches(&format!(".{extension}")).to_string();
@@ -449,6 +465,8 @@ fn plan_javascript(
     let default_export = source.contains(&format!("export default function {subject}"))
         || source.contains(&format!("export default class {subject}"))
         || source.contains(&format!("export default {subject}"))
+        || source.contains(&format!("module.exports = function {subject}"))
+        || source.contains(&format!("module.exports = class {subject}"))
         || source.contains(&format!("module.exports = {subject};"))
         || source.contains(&format!("module.exports = {subject}\n"));
     plan.subject_imports = vec![match (module_system, default_export) {
@@ -466,6 +484,65 @@ fn plan_javascript(
     if is_typescript && plan.framework == Framework::NodeTest {
         plan.notes.push("Node runs TypeScript tests only through a loader such as tsx.".into());
     }
+}
+
+/// Whether the package's existing tests import testify (else whether `go.mod` requires it).
+fn go_uses_testify(files: &dyn ProjectFiles, up: &Ancestors, dir: &Path) -> bool {
+    const TESTIFY: &str = "github.com/stretchr/testify";
+    let tests: Vec<String> = files
+        .list(dir)
+        .into_iter()
+        .filter(|path| path.to_string_lossy().ends_with("_test.go"))
+        .filter_map(|path| files.read(&path))
+        .collect();
+    if !tests.is_empty() {
+        return tests.iter().any(|text| text.contains(TESTIFY));
+    }
+    up.nearest_with(&["go.mod"])
+        .and_then(|module| files.read(&module.join("go.mod")))
+        .is_some_and(|text| text.contains(TESTIFY))
+}
+
+/// The JavaScript runner, from precedent first: what the existing tests (the test file, else
+/// a few beside it or in the test folders) import or call, then the project's runner config
+/// files, then `package.json`.
+fn javascript_framework(
+    files: &dyn ProjectFiles,
+    package_dir: &Path,
+    package_json: Option<&str>,
+    test_path: &Path,
+    folders: &[PathBuf],
+) -> Framework {
+    let mut samples: Vec<String> = files.read(test_path).into_iter().collect();
+    let beside = test_path.parent().map(Path::to_path_buf);
+    for folder in beside.iter().chain(folders).filter(|folder| !folder.ends_with("node_modules")) {
+        if samples.len() >= 3 {
+            break;
+        }
+        let in_test_folder = folders.contains(folder);
+        let mut listed: Vec<PathBuf> = files
+            .list(folder)
+            .into_iter()
+            .filter(|path| {
+                let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+                let script = name
+                    .rsplit('.')
+                    .next()
+                    .is_some_and(|ext| matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "tsx" | "jsx"));
+                script && (in_test_folder || name.contains(".test.") || name.contains(".spec."))
+            })
+            .collect();
+        listed.sort();
+        samples.extend(listed.iter().take(3).filter_map(|path| files.read(path)));
+    }
+    let config_names: Vec<String> = files
+        .list(package_dir)
+        .iter()
+        .filter_map(|path| path.file_name().and_then(|name| name.to_str()).map(str::to_string))
+        .collect();
+    framework::from_test_files(&samples)
+        .or_else(|| framework::from_config_files(&config_names))
+        .unwrap_or_else(|| package_json.map_or(Framework::NodeTest, framework::from_package_json))
 }
 
 fn plan_java(

@@ -132,21 +132,21 @@ pub fn command(plan: &Plan, new_tests: &[TestItem], only_new: bool, custom: Opti
                 .collect()
         }
         Framework::Vitest => {
-            let mut args = words(&["npx", "--no", "vitest", "run", &file, "--reporter=json"]);
+            let mut args = words(&["npx", "--no", "--", "vitest", "run", &file, "--reporter=json"]);
             if only_new {
                 args.extend(["-t".to_string(), name_pattern(new_tests)]);
             }
             args
         }
         Framework::Jest => {
-            let mut args = words(&["npx", "--no", "jest", "--json", "--runTestsByPath", &file]);
+            let mut args = words(&["npx", "--no", "--", "jest", "--json", "--runTestsByPath", &file]);
             if only_new {
                 args.extend(["-t".to_string(), name_pattern(new_tests)]);
             }
             args
         }
         Framework::Mocha => {
-            let mut args = words(&["npx", "--no", "mocha", "--reporter", "json", &file]);
+            let mut args = words(&["npx", "--no", "--", "mocha", "--reporter", "json", &file]);
             if only_new {
                 args.extend(["--grep".to_string(), name_pattern(new_tests)]);
             }
@@ -158,6 +158,25 @@ pub fn command(plan: &Plan, new_tests: &[TestItem], only_new: bool, custom: Opti
                 args.push(format!("--test-name-pattern={}", name_pattern(new_tests)));
             }
             args.push(file);
+            args
+        }
+        // AVA, node-tap and QUnit's CLI all speak TAP.
+        Framework::Ava => {
+            let mut args = words(&["npx", "--no", "--", "ava", "--tap", &file]);
+            if only_new {
+                // `--match` takes titles with `*` wildcards, once per title.
+                for item in new_tests {
+                    args.extend(["--match".to_string(), super::items::title_glob(&item.name)]);
+                }
+            }
+            args
+        }
+        Framework::Tap => words(&["npx", "--no", "--", "tap", "--reporter=tap", &file]),
+        Framework::QUnit => {
+            let mut args = words(&["npx", "--no", "--", "qunit", &file]);
+            if only_new && new_tests.len() == 1 && !super::items::is_name_template(&new_tests[0].name) {
+                args.extend(["--filter".to_string(), new_tests[0].name.clone()]);
+            }
             args
         }
         // No standard runner: verification needs the user's `tests.command`.
@@ -214,7 +233,7 @@ pub fn verdict(framework: Framework, output: &RunOutput, new_tests: &[TestItem],
             statuses
         }
         Framework::Mocha => mocha_json_statuses(&output.stdout),
-        Framework::NodeTest => tap_statuses(&output.stdout),
+        Framework::NodeTest | Framework::Ava | Framework::Tap | Framework::QUnit => tap_statuses(&output.stdout),
         _ => HashMap::new(),
     };
     let passed = output.exit_code == Some(0);
@@ -297,6 +316,9 @@ fn missing_runner(framework: Framework, output: &RunOutput, combined: &str, cust
         Framework::Vitest => "vitest",
         Framework::Jest => "jest",
         Framework::Mocha => "mocha",
+        Framework::Ava => "ava",
+        Framework::Tap => "tap",
+        Framework::QUnit => "qunit",
         _ => "the test command",
     };
     if output.exit_code == Some(127) {
@@ -304,7 +326,7 @@ fn missing_runner(framework: Framework, output: &RunOutput, combined: &str, cust
     }
     let missing = match framework {
         Framework::Pytest => combined.contains("No module named pytest"),
-        Framework::Vitest | Framework::Jest | Framework::Mocha => {
+        Framework::Vitest | Framework::Jest | Framework::Mocha | Framework::Ava | Framework::Tap | Framework::QUnit => {
             combined.contains("could not determine executable to run")
                 || combined.contains("npx canceled due to missing packages")
                 || combined.contains("missing packages and no YES option")
@@ -511,7 +533,10 @@ fn tap_statuses(stdout: &str) -> Statuses {
         } else {
             continue;
         };
-        let Some((_, name)) = rest.split_once(" - ") else { continue };
+        // `ok 1 - title` (node, AVA, tap) or `ok 1 title` (QUnit).
+        let Some(name) = rest.split_once(' ').map(|(_, name)| name.strip_prefix("- ").unwrap_or(name)) else {
+            continue;
+        };
         let name = name.split(" # ").next().unwrap_or(name).trim().to_string();
         // A group's own result line closes it; it has nested results, a test has none.
         let is_group =
@@ -534,6 +559,7 @@ fn tap_statuses(stdout: &str) -> Statuses {
                 .map(|line| line.trim())
                 .find_map(|line| {
                     line.strip_prefix("error: ")
+                        .or_else(|| line.strip_prefix("message: "))
                         .map(|error| error.trim_matches(['\'', '"', '|', '-', ' ']).to_string())
                         .filter(|error| !error.is_empty())
                 })
@@ -829,6 +855,20 @@ mod tests {
             )),
             [("slugs ${input}".into(), None)]
         );
+    }
+
+    #[test]
+    fn qunit_and_ava_tap() {
+        // QUnit's CLI: no ` - ` after the number, the module before ` > `.
+        let out = "TAP version 13\nok 1 trim > trims spaces\nnot ok 2 trim > keeps inner spaces\n  ---\n  message: \"failed\"\n  severity: failed\n  actual  : \"ab\"\n  ...\n1..2\n";
+        let tests = [item(&["trim"], "trims spaces"), item(&["trim"], "keeps inner spaces")];
+        assert_eq!(
+            failures(verdict(Framework::QUnit, &output(out, 1), &tests, false)),
+            [("trims spaces".into(), None), ("keeps inner spaces".into(), Some("failed".into()))]
+        );
+        let plan = Plan { framework: Framework::Ava, test_path: "/w/test/slug.js".into(), ..rust_plan() };
+        let command = command(&plan, &[item(&[], "slugs %s"), item(&[], "!odd")], true, None);
+        assert_eq!(command.to_string(), "npx --no -- ava --tap test/slug.js --match 'slugs *' --match '*odd'");
     }
 
     #[test]
