@@ -176,7 +176,7 @@ const JS_PACKAGES: &[(&str, Framework)] = &[
 fn script_runner(script: &str) -> Option<Framework> {
     let words: Vec<&str> =
         script.split(|c: char| c.is_whitespace() || matches!(c, '&' | ';' | '|' | '(' | ')' | '"' | '\'')).collect();
-    if words.iter().any(|word| *word == "--test") && words.contains(&"node") {
+    if words.contains(&"--test") && words.contains(&"node") {
         return Some(Framework::NodeTest);
     }
     JS_RUNNERS
