@@ -414,7 +414,8 @@ fn plan_javascript(
         Some(folder) => folder.join(&names[0]),
         None => dir.join(&names[0]),
     });
-    plan.framework = javascript_framework(files, &package_dir, package_json.as_deref(), &plan.test_path, &folders);
+    plan.framework =
+        javascript_framework(files, up.root, &package_dir, package_json.as_deref(), &plan.test_path, &folders);
     let runner = match plan.framework {
         Framework::Vitest => Some("vitest"),
         Framework::Jest => Some("jest"),
@@ -508,6 +509,7 @@ fn go_uses_testify(files: &dyn ProjectFiles, up: &Ancestors, dir: &Path) -> bool
 /// files, then `package.json`.
 fn javascript_framework(
     files: &dyn ProjectFiles,
+    root: Option<&Path>,
     package_dir: &Path,
     package_json: Option<&str>,
     test_path: &Path,
@@ -535,14 +537,33 @@ fn javascript_framework(
         listed.sort();
         samples.extend(listed.iter().take(3).filter_map(|path| files.read(path)));
     }
-    let config_names: Vec<String> = files
-        .list(package_dir)
-        .iter()
-        .filter_map(|path| path.file_name().and_then(|name| name.to_str()).map(str::to_string))
-        .collect();
-    framework::from_test_files(&samples)
-        .or_else(|| framework::from_config_files(&config_names))
-        .unwrap_or_else(|| package_json.map_or(Framework::NodeTest, framework::from_package_json))
+    if let Some(framework) = framework::from_test_files(&samples) {
+        return framework;
+    }
+    // The package, then the folders above it up to the workspace root: a monorepo package
+    // often runs the tests with the root's runner and config.
+    let mut folder = Some(package_dir);
+    while let Some(dir) = folder {
+        let config_names: Vec<String> = files
+            .list(dir)
+            .iter()
+            .filter_map(|path| path.file_name().and_then(|name| name.to_str()).map(str::to_string))
+            .collect();
+        if let Some(framework) = framework::from_config_files(&config_names) {
+            return framework;
+        }
+        let manifest =
+            if dir == package_dir { package_json.map(str::to_string) } else { files.read(&dir.join("package.json")) };
+        match manifest.as_deref().map(framework::from_package_json) {
+            Some(framework) if framework != Framework::NodeTest => return framework,
+            _ => {}
+        }
+        if Some(dir) == root {
+            break;
+        }
+        folder = dir.parent();
+    }
+    Framework::NodeTest
 }
 
 fn plan_java(
@@ -781,6 +802,21 @@ mod tests {
         let plan = plan_for(&node, "/w/lib/slug.js", "export function slug(s) { return $0s; }\n", Language::JavaScript);
         assert_eq!(plan.framework, Framework::NodeTest);
         assert_eq!(plan.subject_imports, ["import { slug } from './slug.js';"]);
+
+        // A monorepo package without a runner of its own uses the root's config.
+        let monorepo = Fake::new(&[
+            ("/w/package.json", r#"{"devDependencies": {"vitest": "3"}}"#),
+            ("/w/vitest.config.ts", ""),
+            ("/w/packages/vite/package.json", r#"{"name": "vite"}"#),
+            ("/w/packages/vite/src/alias.ts", ""),
+        ]);
+        let plan = plan_for(
+            &monorepo,
+            "/w/packages/vite/src/alias.ts",
+            "export function alias() { $0 }\n",
+            Language::TypeScript,
+        );
+        assert_eq!(plan.framework, Framework::Vitest);
     }
 
     #[test]

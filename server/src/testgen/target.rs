@@ -135,10 +135,20 @@ fn is_function_value(node: Node) -> bool {
 }
 
 /// The object an object literal's functions belong to, as callers name it: `const utils = {…}`
-/// → `utils`; `module.exports = {…}` and anything else → none (they are plain functions).
+/// → `utils`, `Tween.prototype = {…}` → `Tween`; `module.exports = {…}` and anything else →
+/// none (they are plain functions).
 fn object_owner(text: &str, object: Node) -> Option<String> {
     let parent = object.parent()?;
-    (parent.kind() == "variable_declarator").then(|| field_text(text, parent, "name")).flatten().map(str::to_string)
+    let holder = match parent.kind() {
+        "variable_declarator" => field_text(text, parent, "name")?,
+        "assignment_expression" => field_text(text, parent, "left")?,
+        _ => return None,
+    };
+    if matches!(holder, "module.exports" | "exports") {
+        return None;
+    }
+    let holder = holder.strip_suffix(".prototype").unwrap_or(holder);
+    Some(holder.rsplit('.').next().unwrap_or(holder).to_string())
 }
 
 /// `exports.f = …`, `module.exports = function f () {}`, `Stack.prototype.push = …`,
@@ -519,6 +529,11 @@ mod tests {
                 Language::JavaScript,
                 "Stack.prototype.push = function (v) {\n  $0this.items.push(v);\n};\n",
                 &["Stack.push"],
+            ),
+            (
+                Language::JavaScript,
+                "Tween.prototype = {\n  $0run: function (p) {\n    return p;\n  }\n};\n",
+                &["Tween.run"],
             ),
             (Language::Python, "$0@app.route(\"/\")\ndef index():\n    return 1\n", &["index"]),
             (Language::Python, "class A:\n    $0@property\n    def size(self):\n        return 1\n", &["A.size", "A"]),
