@@ -414,8 +414,9 @@ fn plan_javascript(
         Some(folder) => folder.join(&names[0]),
         None => dir.join(&names[0]),
     });
-    plan.framework =
-        javascript_framework(files, up.root, &package_dir, package_json.as_deref(), &plan.test_path, &folders);
+    let samples = javascript_test_samples(files, &plan.test_path, &folders);
+    plan.framework = javascript_framework(files, up.root, &package_dir, package_json.as_deref(), &samples);
+    let precedent = relative_imports(&samples);
     let runner = match plan.framework {
         Framework::Vitest => Some("vitest"),
         Framework::Jest => Some("jest"),
@@ -456,9 +457,27 @@ fn plan_javascript(
         plan.framework,
         Framework::NodeTest | Framework::Mocha | Framework::Ava | Framework::Tap | Framework::QUnit
     );
-    let keep_extension = native_resolution && module_system == ModuleSystem::Esm && !is_typescript;
+    // Precedent first: the existing tests' specifiers all name an extension, or none does.
+    let precedent_extensions = match precedent.iter().filter(|(spec, _)| has_script_extension(spec)).count() {
+        0 if !precedent.is_empty() => Some(false),
+        count if count > 0 && count == precedent.len() => Some(true),
+        _ => None,
+    };
+    // Node resolves `.cjs`/`.mjs` only by their full name, and so does TypeScript under
+    // node16/nodenext resolution.
+    let keep_extension = matches!(extension.as_str(), "cjs" | "mjs" | "cts" | "mts")
+        || (is_typescript && typescript_needs_extensions(up))
+        || precedent_extensions.unwrap_or(native_resolution && module_system == ModuleSystem::Esm && !is_typescript);
     if !keep_extension {
         specifier = specifier.trim_end_matches(&format!(".{extension}")).to_string();
+    } else if is_typescript && !precedent.iter().any(|(spec, _)| spec.ends_with(".ts") || spec.ends_with(".tsx")) {
+        // TypeScript imports the file it emits: `.ts` → `.js`, `.mts` → `.mjs`.
+        let emitted = match extension.as_str() {
+            "mts" => "mjs",
+            "cts" => "cjs",
+            _ => "js",
+        };
+        specifier = format!("{}.{emitted}", specifier.trim_end_matches(&format!(".{extension}")));
     }
     if !specifier.starts_with('.') {
         specifier = format!("./{specifier}");
@@ -470,6 +489,19 @@ fn plan_javascript(
         || source.contains(&format!("module.exports = class {subject}"))
         || source.contains(&format!("module.exports = {subject};"))
         || source.contains(&format!("module.exports = {subject}\n"));
+    let module_system = match (is_typescript, precedent.iter().filter(|(_, required)| *required).count()) {
+        (false, 0) if !precedent.is_empty() => ModuleSystem::Esm,
+        (false, required) if required > 0 && required == precedent.len() => ModuleSystem::CommonJs,
+        _ => module_system,
+    };
+    // QUnit suites that import nothing run against the page's globals (`jQuery`).
+    if plan.framework == Framework::QUnit && precedent.is_empty() && !samples.is_empty() {
+        plan.notes.push(format!(
+            "The existing QUnit tests import nothing: they reach the code through the globals the test page loads; use `{subject}` the same way, without an import."
+        ));
+        plan.framework_imports = Vec::new();
+        return;
+    }
     plan.subject_imports = vec![match (module_system, default_export) {
         (ModuleSystem::Esm, true) => format!("import {subject} from '{specifier}';"),
         (ModuleSystem::Esm, false) => format!("import {{ {subject} }} from '{specifier}';"),
@@ -512,32 +544,9 @@ fn javascript_framework(
     root: Option<&Path>,
     package_dir: &Path,
     package_json: Option<&str>,
-    test_path: &Path,
-    folders: &[PathBuf],
+    samples: &[String],
 ) -> Framework {
-    let mut samples: Vec<String> = files.read(test_path).into_iter().collect();
-    let beside = test_path.parent().map(Path::to_path_buf);
-    for folder in beside.iter().chain(folders).filter(|folder| !folder.ends_with("node_modules")) {
-        if samples.len() >= 3 {
-            break;
-        }
-        let in_test_folder = folders.contains(folder);
-        let mut listed: Vec<PathBuf> = files
-            .list(folder)
-            .into_iter()
-            .filter(|path| {
-                let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-                let script = name
-                    .rsplit('.')
-                    .next()
-                    .is_some_and(|ext| matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "tsx" | "jsx"));
-                script && (in_test_folder || name.contains(".test.") || name.contains(".spec."))
-            })
-            .collect();
-        listed.sort();
-        samples.extend(listed.iter().take(3).filter_map(|path| files.read(path)));
-    }
-    if let Some(framework) = framework::from_test_files(&samples) {
+    if let Some(framework) = framework::from_test_files(samples) {
         return framework;
     }
     // The package, then the folders above it up to the workspace root: a monorepo package
@@ -564,6 +573,77 @@ fn javascript_framework(
         folder = dir.parent();
     }
     Framework::NodeTest
+}
+
+/// The existing tests that set the precedent: the test file itself, else up to three test
+/// files beside it or in the test folders.
+fn javascript_test_samples(files: &dyn ProjectFiles, test_path: &Path, folders: &[PathBuf]) -> Vec<String> {
+    let mut samples: Vec<String> = files.read(test_path).into_iter().collect();
+    let beside = test_path.parent().map(Path::to_path_buf);
+    for folder in beside.iter().chain(folders).filter(|folder| !folder.ends_with("node_modules")) {
+        if samples.len() >= 3 {
+            break;
+        }
+        let in_test_folder = folders.contains(folder);
+        let mut listed: Vec<PathBuf> = files
+            .list(folder)
+            .into_iter()
+            .filter(|path| {
+                let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+                let script = name
+                    .rsplit('.')
+                    .next()
+                    .is_some_and(|ext| matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "tsx" | "jsx"));
+                script && (in_test_folder || name.contains(".test.") || name.contains(".spec."))
+            })
+            .collect();
+        listed.sort();
+        samples.extend(listed.iter().take(3).filter_map(|path| files.read(path)));
+    }
+    samples
+}
+
+/// The relative module specifiers existing tests import (`'../src/x.js'`), and whether they
+/// import them with `require`.
+fn relative_imports(samples: &[String]) -> Vec<(String, bool)> {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        regex::Regex::new(r#"(?:\bfrom\s*|\brequire\(\s*|\bimport\s*\(?\s*)['"](\.{1,2}/[^'"]+)['"]"#).unwrap()
+    });
+    samples
+        .iter()
+        .flat_map(|text| {
+            pattern.captures_iter(text).map(|captures| {
+                let whole = captures.get(0).map_or("", |whole| whole.as_str());
+                (captures[1].to_string(), whole.starts_with("require"))
+            })
+        })
+        .collect()
+}
+
+fn has_script_extension(specifier: &str) -> bool {
+    let last = specifier.rsplit('/').next().unwrap_or(specifier);
+    last.rsplit_once('.')
+        .is_some_and(|(_, ext)| matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "tsx" | "jsx"))
+}
+
+/// Whether the nearest `tsconfig.json` resolves modules as Node does (`node16`/`nodenext`),
+/// where a relative import must name the emitted `.js` file.
+fn typescript_needs_extensions(up: &Ancestors) -> bool {
+    let Some(dir) = up.nearest_with(&["tsconfig.json"]) else {
+        return false;
+    };
+    let text = up.files.read(&dir.join("tsconfig.json")).unwrap_or_default().to_lowercase();
+    let setting = |key: &str| {
+        regex::Regex::new(&format!(r#""{key}"\s*:\s*"([a-z0-9]+)""#))
+            .ok()
+            .and_then(|pattern| pattern.captures(&text).map(|captures| captures[1].to_string()))
+    };
+    let node = |value: &str| matches!(value, "node16" | "nodenext");
+    match setting("moduleresolution") {
+        Some(resolution) => node(&resolution),
+        None => setting("module").is_some_and(|module| node(&module)),
+    }
 }
 
 fn plan_java(
