@@ -1,6 +1,7 @@
 //! `--verify` judges a parametrized test by its cases, as the runner reports them (issue 20,
-//! item 5): real pytest reports `test_x[1-2-3]`; the test is kept when every case passes and
-//! dropped, naming the failing case, when one fails — never called "did not run".
+//! item 5): real pytest reports `test_x[1-2-3]`, real `node --test` reports each title a
+//! template string fills in; the test is kept when every case passes and dropped, naming the
+//! failing case, when one fails — never called "did not run".
 
 use glm_lsp_e2e::harness::TempProject;
 use glm_lsp_e2e::mock_glm::{MockGlm, Reply};
@@ -101,4 +102,42 @@ async fn a_collection_error_is_reported_by_its_error_line() {
         ),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn table_driven_node_tests_with_template_titles_are_selected_and_kept_by_their_cases() {
+    let slug = "function slug(text) {\n  return text.trim().toLowerCase().replace(/\\s+/g, '-');\n}\n\nmodule.exports = { slug };\n";
+    // An existing test file: the new tests are selected by name, so the title pattern must
+    // reach the filled-in titles inside the describe block.
+    let existing = "const { describe, it } = require('node:test');\nconst assert = require('node:assert/strict');\nconst { slug } = require('./slug');\n\ndescribe('slug', () => {\n  it('is a function', () => {\n    assert.equal(typeof slug, 'function');\n  });\n});\n";
+    let answer = "const { describe, it } = require('node:test');\nconst assert = require('node:assert/strict');\nconst { slug } = require('./slug');\n\ndescribe('slug', () => {\n  it('is a function', () => {\n    assert.equal(typeof slug, 'function');\n  });\n\n  for (const [input, want] of [[' Hello World ', 'hello-world'], ['a  b', 'a-b']]) {\n    it(`slugs ${input}`, () => {\n      assert.equal(slug(input), want);\n    });\n  }\n\n  for (const input of ['a_b', 'x']) {\n    it(`replaces underscores in ${input}`, () => {\n      assert.equal(slug(input), input.replace('_', '-'));\n    });\n  }\n});\n";
+    let project = TempProject::new(
+        "testgen-verify-node-cases",
+        &[("package.json", r#"{"name": "slug"}"#), ("lib/slug.js", slug), ("lib/slug.test.js", existing)],
+    );
+    let mock = MockGlm::start().await;
+    mock.add_rule("I ran these tests", Reply::text(format!("```javascript\n{answer}```")));
+    mock.add_rule("Task: write unit tests", Reply::text(format!("```javascript\n{answer}```")));
+    let (code, stdout, stderr) =
+        cli(&project, &mock, &["lib/slug.js", "--function", "slug", "--verify", "--json"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let result: Value = serde_json::from_str(&stdout).unwrap();
+    let statuses: Vec<(String, String)> = result["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|test| (test["name"].as_str().unwrap().to_string(), test["status"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("slugs ${input}".to_string(), "passed".to_string()),
+            ("replaces underscores in ${input}".to_string(), "dropped".to_string())
+        ],
+        "{stdout}"
+    );
+    let reason = result["tests"][1]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("slug replaces underscores in a_b: "), "{reason}");
+    let content = result["content"].as_str().unwrap();
+    assert!(content.contains("it(`slugs ${input}`") && !content.contains("replaces underscores"), "{content}");
 }
