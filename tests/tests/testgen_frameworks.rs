@@ -110,7 +110,9 @@ async fn a_qunit_project_without_a_command_line_runner_gets_qunit_tests_added_un
 #[tokio::test]
 async fn tap_and_mocha_come_from_the_test_script_and_the_config_files() {
     let add = "'use strict';\n\nmodule.exports = function add (a, b) {\n  return a + b;\n};\n";
-    let cases: [(&str, Vec<(&str, &str)>, &str, &[&str]); 3] = [
+    /// A label, the project's files, the framework stderr names, and lines the prompt holds.
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, &'a [&'a str]);
+    let cases: [Case; 3] = [
         (
             "tap",
             vec![

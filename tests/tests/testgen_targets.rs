@@ -158,7 +158,7 @@ async fn every_kind_of_definition_is_targeted_from_any_line_of_its_statement_and
         assert_eq!(requests.len(), 2, "{}", case.file);
         for request in requests {
             let prompt = request.prompt_text();
-            assert!(prompt.contains(&format!("Task: write unit tests for")), "{prompt}");
+            assert!(prompt.contains("Task: write unit tests for"), "{prompt}");
             assert!(prompt.contains(&format!("`{}`", case.name)), "{}: {prompt}", case.file);
             assert!(prompt.contains(case.body), "{}: the prompt shows the definition: {prompt}", case.file);
         }
