@@ -159,3 +159,28 @@ async fn tap_and_mocha_come_from_the_test_script_and_the_config_files() {
         }
     }
 }
+
+#[tokio::test]
+async fn go_tests_use_testify_only_where_the_package_already_does() {
+    let code = "package render\n\n// Text renders text.\nfunc Text(s string) string {\n\treturn s\n}\n";
+    let testify_test = "package render\n\nimport (\n\t\"testing\"\n\n\t\"github.com/stretchr/testify/assert\"\n)\n\nfunc TestJSON(t *testing.T) {\n\tassert.Equal(t, 1, 1)\n}\n";
+    let plain_test = "package render\n\nimport \"testing\"\n\nfunc TestJSON(t *testing.T) {}\n";
+    for (label, existing, testify) in [("testify", testify_test, true), ("plain", plain_test, false)] {
+        let project = TempProject::new(
+            &format!("testgen-fw-go-{label}"),
+            &[
+                // go.mod names testify in both: the package's own tests decide.
+                ("go.mod", "module example.com/r\n\ngo 1.21\n\nrequire github.com/stretchr/testify v1.9.0\n"),
+                ("render/text.go", code),
+                ("render/json_test.go", existing),
+            ],
+        );
+        let mock = MockGlm::start().await;
+        mock.add_rule("Task: write unit tests", Reply::text("```go\nplaceholder\n```"));
+        let (_, _, stderr) = cli(&project, &mock, &["render/text.go", "--line", "3"]).await;
+        assert!(stderr.contains("generating tests for `Text` in render/text_test.go"), "{stderr}");
+        let prompt = mock.requests()[0].prompt_text();
+        assert_eq!(prompt.contains("    import \"github.com/stretchr/testify/assert\""), testify, "{label}: {prompt}");
+        assert_eq!(prompt.contains("This project's tests use testify"), testify, "{label}: {prompt}");
+    }
+}
