@@ -409,7 +409,8 @@ fn plan_javascript(
     let existing = std::iter::once(dir.to_path_buf())
         .chain(folders.iter().cloned())
         .flat_map(|folder| names.iter().map(move |name| folder.join(name)))
-        .find(|path| files.is_file(path));
+        .find(|path| files.is_file(path))
+        .or_else(|| existing_test_named_after(files, source_path, &package_dir, &folders, stem));
     plan.test_path = existing.unwrap_or_else(|| match folders.iter().find(|folder| files.is_dir(folder)) {
         Some(folder) => folder.join(&names[0]),
         None => dir.join(&names[0]),
@@ -573,6 +574,67 @@ fn javascript_framework(
         folder = dir.parent();
     }
     Framework::NodeTest
+}
+
+/// An existing test file named after the module anywhere in the package's test folders
+/// (`test/unit/suite.spec.cjs` for `lib/suite.js`, `test/unit/tween.js` for
+/// `src/effects/Tween.js`): `<stem>.test.*`/`<stem>.spec.*`, or `<stem>.*` holding tests. Of
+/// several, the one whose folders mirror the module's most.
+fn existing_test_named_after(
+    files: &dyn ProjectFiles,
+    source_path: &Path,
+    package_dir: &Path,
+    folders: &[PathBuf],
+    stem: &str,
+) -> Option<PathBuf> {
+    const SCRIPT: [&str; 8] = ["js", "mjs", "cjs", "ts", "mts", "cts", "tsx", "jsx"];
+    const NOT_TESTS: [&str; 6] = ["node_modules", "fixtures", "fixture", "__fixtures__", "data", "snapshots"];
+    let stem = stem.to_lowercase();
+    let is_candidate = |path: &Path| {
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default().to_lowercase();
+        let Some((base, ext)) = name.rsplit_once('.') else { return false };
+        if !SCRIPT.contains(&ext) {
+            return false;
+        }
+        let named = base == format!("{stem}.test") || base == format!("{stem}.spec");
+        named
+            || base == stem
+                && files.read(path).is_some_and(|text| {
+                    ["QUnit.test(", "test(", "it(", "describe("].iter().any(|call| text.contains(call))
+                })
+    };
+    let mut found = Vec::new();
+    let mut pending: Vec<(PathBuf, usize)> = folders.iter().map(|folder| (folder.clone(), 0)).collect();
+    let mut visited = 0;
+    while let Some((folder, depth)) = pending.pop() {
+        visited += 1;
+        if visited > 400 {
+            break; // a bounded look: test trees are shallow
+        }
+        for path in files.list(&folder) {
+            let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+            if files.is_dir(&path) {
+                if depth < 4 && !NOT_TESTS.contains(&name) && !name.starts_with('.') {
+                    pending.push((path, depth + 1));
+                }
+            } else if is_candidate(&path) {
+                found.push(path);
+            }
+        }
+    }
+    // Mirroring: how many of the module's folder names (under the package) the test's path has.
+    let module_folders: Vec<String> = source_path
+        .parent()
+        .and_then(|parent| parent.strip_prefix(package_dir).ok())
+        .map(|relative| relative.iter().map(|part| part.to_string_lossy().to_lowercase()).collect())
+        .unwrap_or_default();
+    found.sort();
+    found.dedup();
+    found.into_iter().max_by_key(|path| {
+        let parts: Vec<String> = path.iter().map(|part| part.to_string_lossy().to_lowercase()).collect();
+        let shared = module_folders.iter().filter(|folder| parts.contains(folder)).count();
+        (shared, std::cmp::Reverse(parts.len()))
+    })
 }
 
 /// The existing tests that set the precedent: the test file itself, else up to three test
