@@ -66,3 +66,73 @@ async fn a_qunit_file_named_after_the_module_in_another_case_is_the_test_file() 
     assert!(prompt.contains("Existing tests in test/unit/tween.js"), "{prompt}");
     assert!(!prompt.contains("Import the code under test"), "{prompt}");
 }
+
+async fn run_cli(project: &TempProject, mock: &MockGlm, args: &[&str]) -> (i32, String, String) {
+    let output = tokio::process::Command::new(glm_lsp_e2e::lsp_client::server_binary())
+        .arg("generate-tests")
+        .args(args)
+        .current_dir(&project.dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .env("XDG_CONFIG_HOME", project.dir.join(".no-config"))
+        .env("GLM_BASE_URL", mock.base_url())
+        .env("GLM_API_KEY", glm_lsp_e2e::harness::TEST_KEY)
+        .output()
+        .await
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn python_tests_kept_in_a_test_module_package_go_inside_it_and_pytest_collects_them() {
+    let project = TempProject::new(
+        "testgen-precedent-py-package",
+        &[
+            ("pyproject.toml", "[project]\nname = \"cli\"\n"),
+            ("cli.py", "def greet(name):\n    return f\"hello {name}\"\n"),
+            ("tests/test_cli/__init__.py", ""),
+            (
+                "tests/test_cli/test_commands.py",
+                "from cli import greet\n\n\ndef test_greets():\n    assert greet(\"a\") == \"hello a\"\n",
+            ),
+        ],
+    );
+    let answer = "from cli import greet\n\n\ndef test_greets_empty_name():\n    assert greet(\"\") == \"hello \"\n";
+    let mock = MockGlm::start().await;
+    mock.add_rule("Task: write unit tests", Reply::text(format!("```python\n{answer}```")));
+    let (code, stdout, stderr) =
+        run_cli(&project, &mock, &["cli.py", "--line", "1", "--verify", "--json", "--write"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("in tests/test_cli/test_cli.py (pytest)"), "{stderr}");
+    let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(result["file"], "tests/test_cli/test_cli.py");
+    assert_eq!(result["tests"][0]["status"], "passed", "{stdout}");
+    assert!(!project.path("tests/test_cli.py").exists());
+    assert_eq!(project.read("tests/test_cli/test_cli.py").unwrap(), answer);
+}
+
+#[tokio::test]
+async fn a_private_python_module_is_tested_where_its_public_name_is() {
+    let existing = "from httpx._utils import URLPattern\n\n\ndef test_url_matches():\n    assert URLPattern(\"all://\").matches(None) is None or True\n";
+    let project = TempProject::new(
+        "testgen-precedent-py-private",
+        &[
+            ("pyproject.toml", "[project]\nname = \"httpx\"\n"),
+            ("httpx/__init__.py", ""),
+            ("httpx/_utils.py", "def is_ipv4_hostname(hostname):\n    return hostname.count(\".\") == 3\n"),
+            ("tests/test_utils.py", existing),
+            ("tests/models/test_url.py", "def test_url():\n    pass\n"),
+        ],
+    );
+    let mock = MockGlm::start().await;
+    mock.add_rule("Task: write unit tests", Reply::text("```python\nplaceholder\n```"));
+    let (_, _, stderr) = run_cli(&project, &mock, &["httpx/_utils.py", "--line", "1"]).await;
+    assert!(stderr.contains("generating tests for `is_ipv4_hostname` in tests/test_utils.py (pytest)"), "{stderr}");
+    let prompt = mock.requests()[0].prompt_text();
+    assert!(prompt.contains("Existing tests in tests/test_utils.py"), "{prompt}");
+}

@@ -322,7 +322,11 @@ fn plan_python(
         }
     }
     let module = module_parts.join(".");
-    let test_name = format!("test_{stem}.py");
+    // A private module `_utils.py` is tested in `test_utils.py` (or `test__utils.py`).
+    let public_stem = stem.trim_start_matches('_');
+    let public_stem = if public_stem.is_empty() { stem } else { public_stem };
+    let test_name = format!("test_{public_stem}.py");
+    let test_names = [test_name.clone(), format!("test_{stem}.py"), format!("{stem}_test.py")];
 
     let mut test_dirs = vec![project.join("tests")];
     if let Some(root) = root {
@@ -330,10 +334,16 @@ fn plan_python(
     }
     let existing = test_dirs
         .iter()
-        .map(|tests| tests.join(&test_name))
-        .chain([dir.join(&test_name), dir.join("tests").join(&test_name), dir.join(format!("{stem}_test.py"))])
-        .find(|path| files.is_file(path));
+        .chain([dir.to_path_buf(), dir.join("tests")].iter())
+        .flat_map(|folder| test_names.iter().map(move |name| folder.join(name)))
+        .find(|path| files.is_file(path))
+        .or_else(|| python_test_in_subfolders(files, &test_dirs, &test_names));
     plan.test_path = existing.unwrap_or_else(|| match test_dirs.iter().find(|tests| files.is_dir(tests)) {
+        // Tests kept in a package `tests/test_<module>/`: a file inside it, never a
+        // `tests/test_<module>.py` beside it (pytest refuses the clashing module name).
+        Some(tests) if files.is_dir(&tests.join(test_name.trim_end_matches(".py"))) => {
+            tests.join(test_name.trim_end_matches(".py")).join(&test_name)
+        }
         Some(tests) => tests.join(&test_name),
         None => dir.join(&test_name),
     });
@@ -574,6 +584,36 @@ fn javascript_framework(
         folder = dir.parent();
     }
     Framework::NodeTest
+}
+
+/// `test_<module>.py` in a subfolder of the test folders (`tests/models/test_url.py`,
+/// `tests/test_cli/test_cli.py`), nearest first.
+fn python_test_in_subfolders(files: &dyn ProjectFiles, test_dirs: &[PathBuf], names: &[String]) -> Option<PathBuf> {
+    let mut pending: std::collections::VecDeque<(PathBuf, usize)> =
+        test_dirs.iter().map(|dir| (dir.clone(), 0)).collect();
+    let mut visited = 0;
+    while let Some((folder, depth)) = pending.pop_front() {
+        visited += 1;
+        if visited > 200 {
+            break;
+        }
+        let mut listed = files.list(&folder);
+        listed.sort();
+        for path in listed {
+            let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default().to_string();
+            if depth > 0 && names.contains(&name) && files.is_file(&path) {
+                return Some(path);
+            }
+            if depth < 3
+                && files.is_dir(&path)
+                && !name.starts_with('.')
+                && !matches!(name.as_str(), "fixtures" | "data" | "__pycache__")
+            {
+                pending.push_back((path, depth + 1));
+            }
+        }
+    }
+    None
 }
 
 /// An existing test file named after the module anywhere in the package's test folders
