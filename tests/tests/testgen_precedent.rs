@@ -136,3 +136,30 @@ async fn a_private_python_module_is_tested_where_its_public_name_is() {
     let prompt = mock.requests()[0].prompt_text();
     assert!(prompt.contains("Existing tests in tests/test_utils.py"), "{prompt}");
 }
+
+#[tokio::test]
+async fn a_module_without_tests_gets_a_new_file_where_its_siblings_tests_are() {
+    let project = TempProject::new(
+        "testgen-precedent-sibling",
+        &[
+            ("package.json", r#"{"devDependencies": {"vitest": "^3"}}"#),
+            ("src/node/plugins/css.ts", "export function css(): string {\n  return 'css';\n}\n"),
+            ("src/node/plugins/alias.ts", "export function alias(name: string): string {\n  return name;\n}\n"),
+            (
+                "src/node/__tests__/plugins/css.spec.ts",
+                "import { expect, test } from 'vitest';\nimport { css } from '../../plugins/css';\n\ntest('css', () => expect(css()).toBe('css'));\n",
+            ),
+            ("lib/nodejs/serializer.js", "module.exports = { serialize: (v) => v };\n"),
+            ("lib/nodejs/unloader.cjs", "exports.unload = (file) => file;\n"),
+            ("test/node-unit/serializer.spec.js", "const { serialize } = require('../../lib/nodejs/serializer.js');\n\ndescribe('serialize', () => {});\n"),
+        ],
+    );
+    let (prompt, stderr) = plan_of(&project, "src/node/plugins/alias.ts", 1).await;
+    assert!(stderr.contains("in src/node/__tests__/plugins/alias.spec.ts (Vitest)"), "{stderr}");
+    assert!(prompt.contains("a new test file src/node/__tests__/plugins/alias.spec.ts"), "{prompt}");
+    assert!(prompt.contains("    import { alias } from '../../plugins/alias';"), "{prompt}");
+    // The sibling's test had its module's extension, so this one has this module's: `.cjs`.
+    let (prompt, stderr) = plan_of(&project, "lib/nodejs/unloader.cjs", 1).await;
+    assert!(stderr.contains("in test/node-unit/unloader.spec.cjs"), "{stderr}");
+    assert!(prompt.contains("    const { unload } = require('../../lib/nodejs/unloader.cjs');"), "{prompt}");
+}

@@ -416,11 +416,22 @@ fn plan_javascript(
     let package_dir = package_root.clone().unwrap_or(dir.to_path_buf());
     let folders =
         [dir.join("__tests__"), package_dir.join("__tests__"), package_dir.join("test"), package_dir.join("tests")];
+    // Deeper searches also look in the `__tests__` folders between the module and the package.
+    let mut search_folders = folders.to_vec();
+    search_folders.extend(
+        dir.ancestors()
+            .skip(1)
+            .take_while(|folder| folder.starts_with(&package_dir))
+            .map(|folder| folder.join("__tests__"))
+            .filter(|folder| files.is_dir(folder)),
+    );
     let existing = std::iter::once(dir.to_path_buf())
         .chain(folders.iter().cloned())
         .flat_map(|folder| names.iter().map(move |name| folder.join(name)))
         .find(|path| files.is_file(path))
-        .or_else(|| existing_test_named_after(files, source_path, &package_dir, &folders, stem));
+        .or_else(|| existing_test_named_after(files, source_path, &package_dir, &search_folders, stem));
+    // No test of this module yet: a new file where a sibling module's test is.
+    let existing = existing.or_else(|| test_path_like_a_sibling(files, source_path, &package_dir, &search_folders));
     plan.test_path = existing.unwrap_or_else(|| match folders.iter().find(|folder| files.is_dir(folder)) {
         Some(folder) => folder.join(&names[0]),
         None => dir.join(&names[0]),
@@ -614,6 +625,54 @@ fn python_test_in_subfolders(files: &dyn ProjectFiles, test_dirs: &[PathBuf], na
         }
     }
     None
+}
+
+/// Where a new test file goes by the pattern of a sibling module's test: `node/plugins/css.ts`
+/// is tested in `node/__tests__/plugins/css.spec.ts`, so `node/plugins/alias.ts` in
+/// `node/__tests__/plugins/alias.spec.ts`. The sibling's test extension follows the module's
+/// when it matched the sibling's (`x.js` → `x.spec.js`, so `y.cjs` → `y.spec.cjs`).
+fn test_path_like_a_sibling(
+    files: &dyn ProjectFiles,
+    source_path: &Path,
+    package_dir: &Path,
+    folders: &[PathBuf],
+) -> Option<PathBuf> {
+    let dir = source_path.parent()?;
+    let extension = source_path.extension()?.to_str()?;
+    let stem = source_path.file_stem()?.to_str()?;
+    let mut siblings: Vec<PathBuf> = files
+        .list(dir)
+        .into_iter()
+        .filter(|path| {
+            let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+            let ext = path.extension().and_then(|ext| ext.to_str()).unwrap_or_default();
+            matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "tsx" | "jsx")
+                && !name.contains(".test.")
+                && !name.contains(".spec.")
+                && !name.ends_with(".d.ts")
+                && path.as_path() != source_path
+        })
+        .collect();
+    siblings.sort();
+    siblings.into_iter().take(12).find_map(|sibling| {
+        let sibling_stem = sibling.file_stem()?.to_str()?.to_string();
+        let sibling_ext = sibling.extension()?.to_str()?.to_string();
+        let dir_folders: Vec<PathBuf> = [dir.join("__tests__")].into_iter().chain(folders.iter().cloned()).collect();
+        let test = ["test", "spec"]
+            .iter()
+            .map(|kind| dir.join(format!("{sibling_stem}.{kind}.{sibling_ext}")))
+            .find(|path| files.is_file(path))
+            .or_else(|| existing_test_named_after(files, &sibling, package_dir, &dir_folders, &sibling_stem))?;
+        let test_name = test.file_name()?.to_str()?;
+        // Only a test named after its module tells the pattern (`css.spec.ts`, not `misc.ts`).
+        let (prefix, rest) = test_name.split_at(test_name.to_lowercase().find(&sibling_stem.to_lowercase())?);
+        let suffix = &rest[sibling_stem.len()..];
+        let suffix = match suffix.strip_suffix(&format!(".{sibling_ext}")) {
+            Some(kind) => format!("{kind}.{extension}"),
+            None => suffix.to_string(),
+        };
+        Some(test.with_file_name(format!("{prefix}{stem}{suffix}")))
+    })
 }
 
 /// An existing test file named after the module anywhere in the package's test folders
