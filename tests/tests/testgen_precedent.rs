@@ -163,3 +163,26 @@ async fn a_module_without_tests_gets_a_new_file_where_its_siblings_tests_are() {
     assert!(stderr.contains("in test/node-unit/unloader.spec.cjs"), "{stderr}");
     assert!(prompt.contains("    const { unload } = require('../../lib/nodejs/unloader.cjs');"), "{prompt}");
 }
+
+#[tokio::test]
+async fn python_tests_that_import_the_package_whole_get_the_same_import() {
+    let project = TempProject::new(
+        "testgen-precedent-py-package-import",
+        &[
+            ("pyproject.toml", "[project]\nname = \"flask\"\n"),
+            ("src/flask/__init__.py", "from .app import Flask as Flask\n"),
+            ("src/flask/app.py", "class Flask:\n    def make_response(self, value):\n        return str(value)\n"),
+            ("tests/test_app.py", "import flask\n\n\ndef test_app():\n    assert flask.Flask()\n"),
+        ],
+    );
+    let mock = MockGlm::start().await;
+    mock.add_rule("Task: write unit tests", Reply::text("```python\nplaceholder\n```"));
+    let (_, _, stderr) = run_cli(&project, &mock, &["src/flask/app.py", "--line", "2"]).await;
+    assert!(stderr.contains("generating tests for `Flask.make_response` in tests/test_app.py"), "{stderr}");
+    let prompt = mock.requests()[0].prompt_text();
+    assert!(
+        prompt.contains("Import the code under test with exactly these lines (already present lines stay as they are):\n    import flask\n"),
+        "{prompt}"
+    );
+    assert!(prompt.contains("reach it as `flask.Flask`"), "{prompt}");
+}

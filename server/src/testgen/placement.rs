@@ -379,8 +379,42 @@ fn plan_python(
     } else {
         format!("from {module} import {subject}")
     }];
+    if let Some(line) = python_package_import(files, &import_root, &module, subject, &samples) {
+        if line.starts_with("import ") {
+            let package = line.trim_start_matches("import ");
+            plan.notes
+                .push(format!("The existing tests use the package as a whole: reach it as `{package}.{subject}`."));
+        }
+        plan.subject_imports = vec![line];
+    }
     plan.run_dir = project;
     plan.import_root = Some(import_root);
+}
+
+/// The existing tests' way to import a name the package re-exports: `import flask` (then
+/// `flask.Flask`) or `from flask import Flask`, when they never import from the module itself.
+fn python_package_import(
+    files: &dyn ProjectFiles,
+    import_root: &Path,
+    module: &str,
+    subject: &str,
+    samples: &[String],
+) -> Option<String> {
+    let (package, _) = module.split_once('.')?;
+    if samples.is_empty() || samples.iter().any(|text| text.contains(&format!("from {module} import"))) {
+        return None;
+    }
+    let init = files.read(&import_root.join(package).join("__init__.py"))?;
+    if crate::text::whole_word_positions(&init, subject).next().is_none() {
+        return None;
+    }
+    let lines = || samples.iter().flat_map(|text| text.lines().map(str::trim));
+    if lines().any(|line| line == format!("import {package}")) {
+        return Some(format!("import {package}"));
+    }
+    lines()
+        .any(|line| line.starts_with(&format!("from {package} import ")))
+        .then(|| format!("from {package} import {subject}"))
 }
 
 #[allow(clippy::too_many_arguments)]
