@@ -405,9 +405,8 @@ fn python_package_import(
         return None;
     }
     let init = files.read(&import_root.join(package).join("__init__.py"))?;
-    if crate::text::whole_word_positions(&init, subject).next().is_none() {
-        return None;
-    }
+    // The package must re-export the name.
+    crate::text::whole_word_positions(&init, subject).next()?;
     let lines = || samples.iter().flat_map(|text| text.lines().map(str::trim));
     if lines().any(|line| line == format!("import {package}")) {
         return Some(format!("import {package}"));
