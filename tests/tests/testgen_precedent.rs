@@ -186,3 +186,33 @@ async fn python_tests_that_import_the_package_whole_get_the_same_import() {
     );
     assert!(prompt.contains("reach it as `flask.Flask`"), "{prompt}");
 }
+
+#[tokio::test]
+async fn a_rust_test_file_that_already_imports_the_item_gets_no_second_use_and_builds() {
+    let existing = "use calc::{Number, Sign};\n\n#[test]\nfn makes_a_number() {\n    assert_eq!(Number::new(2).value(), 2);\n    let _ = Sign::Plus;\n}\n";
+    let project = TempProject::new(
+        "testgen-precedent-rust-dup",
+        &[
+            ("Cargo.toml", "[package]\nname = \"calc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n"),
+            ("src/lib.rs", "mod number;\n\npub use number::{Number, Sign};\n"),
+            (
+                "src/number.rs",
+                "pub enum Sign {\n    Plus,\n}\n\npub struct Number(i32);\n\nimpl Number {\n    pub fn new(value: i32) -> Number {\n        Number(value)\n    }\n\n    pub fn value(&self) -> i32 {\n        self.0\n    }\n}\n",
+            ),
+            ("tests/number.rs", existing),
+        ],
+    );
+    let answer = format!(
+        "{existing}\n#[test]\nfn keeps_negative_values() {{\n    assert_eq!(Number::new(-3).value(), -3);\n}}\n"
+    );
+    let mock = MockGlm::start().await;
+    mock.add_rule("Task: write unit tests", Reply::text(format!("```rust\n{answer}```")));
+    let (code, stdout, stderr) =
+        run_cli(&project, &mock, &["src/number.rs", "--function", "Number.new", "--verify", "--json"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("in tests/number.rs"), "{stderr}");
+    let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(result["content"], answer.as_str(), "no second `use` of Number: {stdout}");
+    assert_eq!(result["tests"][0]["name"], "keeps_negative_values");
+    assert_eq!(result["tests"][0]["status"], "passed", "{stdout}");
+}

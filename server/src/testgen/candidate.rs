@@ -124,15 +124,41 @@ fn imports_same_module(language: Language, answer: &str, import_line: &str) -> b
         Language::JavaScript | Language::TypeScript | Language::Tsx => {
             import_line.split(['\'', '"']).nth(1).unwrap_or_default().to_string()
         }
-        Language::Rust => import_line
-            .trim_start_matches("use ")
-            .trim_end_matches(';')
-            .rsplit_once("::")
-            .map(|(path, _)| path.to_string())
-            .unwrap_or_default(),
+        Language::Rust => {
+            // The item already in scope under its name (`use calc::{Number, Sign};`): a second
+            // `use` of it, by any path, is a compile error.
+            let item = import_line.trim_start_matches("use ").trim_end_matches(';').rsplit("::").next().unwrap_or("");
+            if item != "*"
+                && !item.is_empty()
+                && rust_use_statements(answer).any(|statement| {
+                    crate::text::whole_word_positions(statement, item)
+                        .any(|index| !statement[index + item.len()..].starts_with("::"))
+                })
+            {
+                return true;
+            }
+            import_line
+                .trim_start_matches("use ")
+                .trim_end_matches(';')
+                .rsplit_once("::")
+                .map(|(path, _)| path.to_string())
+                .unwrap_or_default()
+        }
         _ => import_line.trim().to_string(),
     };
     !module.is_empty() && answer.lines().any(|line| is_import_line(language, line) && line.contains(&module))
+}
+
+/// The `use …;` statements of Rust code, each whole (they may span lines).
+fn rust_use_statements(code: &str) -> impl Iterator<Item = &str> {
+    code.match_indices("use ").filter_map(move |(start, _)| {
+        let at_line_start = code[..start].rsplit('\n').next().is_some_and(|before| {
+            let before = before.trim();
+            before.is_empty() || before == "pub" || before.starts_with("pub(")
+        });
+        let end = code[start..].find(';')?;
+        at_line_start.then(|| &code[start..start + end])
+    })
 }
 
 /// Lines compare equal when only trailing whitespace differs.
@@ -367,6 +393,21 @@ mod tests {
         );
         let js = "const { add } = require('./math');\n\ntest('a', () => {});\n";
         assert_eq!(with_imports(Language::JavaScript, js, &["import { add } from './math';".to_string()]), js);
+    }
+
+    #[test]
+    fn a_rust_item_already_in_scope_is_not_imported_again() {
+        let import = ["use calc::number::Number;".to_string()];
+        // Through a re-export, in a grouped, multi-line `use`.
+        let grouped = "use calc::{\n    Number,\n    Sign,\n};\n\n#[test]\nfn t() {}\n";
+        assert_eq!(with_imports(Language::Rust, grouped, &import), grouped);
+        let plain = "use calc::Number;\n\n#[test]\nfn t() {}\n";
+        assert_eq!(with_imports(Language::Rust, plain, &import), plain);
+        // A path through a module of that name is not the item.
+        let module_only = "use calc::Number::parse;\n\n#[test]\nfn t() {}\n";
+        assert!(with_imports(Language::Rust, module_only, &import).contains("use calc::number::Number;"));
+        let none = "#[test]\nfn t() {}\n";
+        assert!(with_imports(Language::Rust, none, &import).starts_with("use calc::number::Number;\n"));
     }
 
     #[test]
