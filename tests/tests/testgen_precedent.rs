@@ -216,3 +216,41 @@ async fn a_rust_test_file_that_already_imports_the_item_gets_no_second_use_and_b
     assert_eq!(result["tests"][0]["name"], "keeps_negative_values");
     assert_eq!(result["tests"][0]["status"], "passed", "{stdout}");
 }
+
+#[tokio::test]
+async fn rust_integration_tests_import_the_public_re_export_not_the_private_module() {
+    let number = "pub struct Number(i32);\n\nimpl Number {\n    pub fn new(value: i32) -> Number {\n        Number(value)\n    }\n}\n";
+    let cases = [
+        // Re-exported at the root: the public path.
+        ("reexport", "mod number;\n\npub use number::Number;\n", Some("use calc::Number;")),
+        // A public module: its path.
+        ("pubmod", "pub mod number;\n", Some("use calc::number::Number;")),
+        // Private and not re-exported: `tests/` cannot reach it, so the tests go inline.
+        ("private", "mod number;\n", None),
+    ];
+    for (label, lib, import) in cases {
+        let project = TempProject::new(
+            &format!("testgen-precedent-rust-path-{label}"),
+            &[
+                ("Cargo.toml", "[package]\nname = \"calc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+                ("src/lib.rs", lib),
+                ("src/number.rs", number),
+                ("tests/other.rs", "#[test]\nfn other() {}\n"),
+            ],
+        );
+        let mock = MockGlm::start().await;
+        mock.add_rule("Task: write unit tests", Reply::text("```rust\nplaceholder\n```"));
+        let (_, _, stderr) = run_cli(&project, &mock, &["src/number.rs", "--function", "Number.new"]).await;
+        let prompt = mock.requests()[0].prompt_text();
+        match import {
+            Some(import) => {
+                assert!(stderr.contains("in tests/number.rs"), "{label}: {stderr}");
+                assert!(prompt.contains(&format!("\n    {import}\n")), "{label}: {prompt}");
+            }
+            None => {
+                assert!(stderr.contains("in src/number.rs"), "{label}: {stderr}");
+                assert!(prompt.contains("#[cfg(test)]"), "{label}: {prompt}");
+            }
+        }
+    }
+}

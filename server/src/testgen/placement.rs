@@ -185,7 +185,10 @@ fn plan_rust(
     let integration_path = crate_root
         .join("tests")
         .join(format!("{}.rs", if module_path.is_empty() { crate_name.as_str() } else { stem }));
-    let can_integrate = target.public && has_library && !is_binary && relative.is_some();
+    // The path integration tests can name: through `pub mod`s, or a `pub use` re-export; a
+    // public item in a private module with no re-export cannot be reached from `tests/`.
+    let public_path = rust_public_path(files, &src, &module_path, subject);
+    let can_integrate = target.public && has_library && !is_binary && relative.is_some() && public_path.is_some();
     let keeps_integration_tests = can_integrate
         && existing_module.is_none()
         && (files.is_file(&integration_path)
@@ -193,7 +196,7 @@ fn plan_rust(
     plan.framework = Framework::RustTest;
     if keeps_integration_tests {
         let mut path = vec![crate_name.clone()];
-        path.extend(module_path.iter().cloned());
+        path.extend(public_path.unwrap_or_default());
         path.push(subject.to_string());
         plan.subject_imports = vec![format!("use {};", path.join("::"))];
         plan.cargo_selector =
@@ -224,6 +227,44 @@ fn plan_rust(
 }
 
 /// `a/b.rs` → `a::b`; `a/mod.rs` → `a`; `lib.rs`, `main.rs` and `bin/x.rs` → the crate root.
+/// The shortest module path from the crate root under which `item` (defined in the module
+/// at `module_path`) is public: the module path itself when every module on it is `pub mod`,
+/// or the module that re-exports it (`pub use number::Number;`, `pub use number::{Number, …}`,
+/// `pub use number::*`). `None` when it is reachable by neither.
+fn rust_public_path(files: &dyn ProjectFiles, src: &Path, module_path: &[String], item: &str) -> Option<Vec<String>> {
+    let module_file = |prefix: &[String]| -> Option<String> {
+        if prefix.is_empty() {
+            return files.read(&src.join("lib.rs"));
+        }
+        let dir: PathBuf = prefix.iter().collect();
+        files.read(&src.join(&dir).with_extension("rs")).or_else(|| files.read(&src.join(dir).join("mod.rs")))
+    };
+    let is_public_mod = |parent: &str, name: &str| {
+        regex::Regex::new(&format!(r"(?m)^\s*pub(\([^)]*\))?\s+mod\s+{}\b", regex::escape(name)))
+            .is_ok_and(|pattern| pattern.captures(parent).is_some_and(|captures| captures.get(1).is_none()))
+    };
+    for depth in 0..=module_path.len() {
+        let prefix = &module_path[..depth];
+        let Some(text) = module_file(prefix) else { break };
+        if depth == module_path.len() {
+            return Some(prefix.to_vec());
+        }
+        let next = &module_path[depth];
+        let reexports = text.match_indices("pub use ").any(|(start, _)| {
+            let statement = text[start..].split(';').next().unwrap_or_default();
+            let word = |word: &str| crate::text::whole_word_positions(statement, word).next().is_some();
+            word(next) && (word(item) || statement.contains('*')) && !statement.contains(&format!("{item} as "))
+        });
+        if reexports {
+            return Some(prefix.to_vec());
+        }
+        if !is_public_mod(&text, next) {
+            return None;
+        }
+    }
+    None
+}
+
 fn rust_module_path(relative: &Path) -> Vec<String> {
     if relative.starts_with("bin") {
         return Vec::new();
