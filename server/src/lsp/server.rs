@@ -136,7 +136,7 @@ impl Backend {
     }
 
     async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
-        super::actions::cancel(self, params);
+        guarded_notification("window/workDoneProgress/cancel", async { super::actions::cancel(self, params) }).await;
     }
 
     /// Sends background notices (a rejected key, an empty balance) to the user.
@@ -365,8 +365,13 @@ impl IndexHold {
 }
 
 fn test_hooks_enabled() -> bool {
-    std::env::var_os("GLM_LSP_TEST_HOOKS").is_some()
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var_os("GLM_LSP_TEST_HOOKS").is_some())
 }
+
+/// Test hook: an incremental `didChange` inserting this text panics after the change is
+/// applied (the full text that resynchronises the document may hold it).
+const PANIC_MARKER: &str = "glm-lsp:test-panic";
 
 /// The server's view of a document, with its incremental tree and a fresh parse to compare.
 fn debug_document(document: &Document) -> Value {
@@ -392,16 +397,13 @@ pub(super) fn invalid_params(message: impl Into<String>) -> Error {
     Error { code: ErrorCode::InvalidParams, message: message.into().into(), data: None }
 }
 
-/// A panic inside a handler becomes an error response instead of taking the server down.
+/// A panic inside a request handler becomes an error response instead of taking the server
+/// down.
 async fn guarded<T>(method: &'static str, handler: impl Future<Output = Result<T>>) -> Result<T> {
     match AssertUnwindSafe(handler).catch_unwind().await {
         Ok(result) => result,
         Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let message = panic_message(&*panic);
             tracing::error!(method, "handler panicked: {message}");
             Err(Error {
                 code: ErrorCode::InternalError,
@@ -410,6 +412,26 @@ async fn guarded<T>(method: &'static str, handler: impl Future<Output = Result<T
             })
         }
     }
+}
+
+/// A panic inside a notification handler is logged and the session goes on (a notification
+/// has no response to carry it); returns whether the handler finished.
+async fn guarded_notification(method: &'static str, handler: impl Future<Output = ()>) -> bool {
+    match AssertUnwindSafe(handler).catch_unwind().await {
+        Ok(()) => true,
+        Err(panic) => {
+            tracing::error!(method, "handler panicked: {}", panic_message(&*panic));
+            false
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 fn client_support(capabilities: &ClientCapabilities) -> ClientSupport {
@@ -521,6 +543,70 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        guarded_notification("initialized", self.on_initialized()).await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        guarded_notification("textDocument/didOpen", async { self.on_did_open(params) }).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = from_proto::uri(&params.text_document.uri);
+        let version = params.text_document.version;
+        if !guarded_notification("textDocument/didChange", self.on_did_change(params)).await {
+            // The change may be half applied: the document waits for the editor's full text.
+            self.session.documents.mark_out_of_sync(&uri, version);
+            self.session.completions.document_changed(&uri, version);
+            self.client
+                .show_message(
+                    MessageType::WARNING,
+                    format!("glm-lsp: {uri} is out of sync with the editor after an internal error. Reopen the file."),
+                )
+                .await;
+        }
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        guarded_notification("textDocument/didSave", async { self.on_did_save(params) }).await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        guarded_notification("textDocument/didClose", async { self.on_did_close(params) }).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        guarded_notification("workspace/didChangeWatchedFiles", async { self.on_did_change_watched_files(params) })
+            .await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        guarded_notification("workspace/didChangeConfiguration", self.on_did_change_configuration(params)).await;
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        guarded("textDocument/completion", super::completion::completion(self, params)).await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        guarded("textDocument/codeAction", async { super::actions::code_action(self, params) }).await
+    }
+
+    async fn code_action_resolve(&self, params: CodeAction) -> Result<CodeAction> {
+        guarded("codeAction/resolve", super::actions::resolve(self, params)).await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        guarded("workspace/executeCommand", self.on_execute_command(params)).await
+    }
+}
+
+/// The handlers the table above calls, each under its panic guard.
+impl Backend {
+    async fn on_initialized(&self) {
         self.forward_notices();
         self.build_index();
         self.watch_files();
@@ -545,11 +631,7 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn shutdown(&self) -> Result<()> {
-        Ok(())
-    }
-
-    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+    fn on_did_open(&self, params: DidOpenTextDocumentParams) {
         let item = params.text_document;
         if let Some(path) = from_proto::file_path(&item.uri) {
             // Before the parse below, so the index never parses this file beside it.
@@ -558,11 +640,16 @@ impl LanguageServer for Backend {
         self.session.open_text(from_proto::uri(&item.uri), item.language_id, item.version, &item.text);
     }
 
-    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+    async fn on_did_change(&self, params: DidChangeTextDocumentParams) {
         // Applied synchronously, before any await, so changes keep their arrival order.
         let uri = from_proto::uri(&params.text_document.uri);
         let changes: Vec<_> = params.content_changes.into_iter().map(from_proto::content_change).collect();
         let result = self.session.change_document(&uri, params.text_document.version, &changes);
+        if test_hooks_enabled()
+            && changes.iter().any(|change| change.range.is_some() && change.text.contains(PANIC_MARKER))
+        {
+            panic!("test hook: deliberate panic in didChange");
+        }
         // Whatever became of the change, a completion held for an older text is stale now.
         self.session.completions.document_changed(&uri, params.text_document.version);
         match result {
@@ -582,13 +669,13 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+    fn on_did_save(&self, params: DidSaveTextDocumentParams) {
         if let Some(path) = from_proto::file_path(&params.text_document.uri) {
             self.reindex(path);
         }
     }
 
-    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+    fn on_did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri.as_str();
         self.session.documents.close(uri);
         self.session.index.open_documents().remove(uri);
@@ -601,7 +688,7 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+    fn on_did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         for change in params.changes {
             if let Some(path) = from_proto::file_path(&change.uri) {
                 // Created, changed or deleted: the index reads what is on disk now.
@@ -610,19 +697,7 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        guarded("textDocument/completion", super::completion::completion(self, params)).await
-    }
-
-    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        guarded("textDocument/codeAction", async { super::actions::code_action(self, params) }).await
-    }
-
-    async fn code_action_resolve(&self, params: CodeAction) -> Result<CodeAction> {
-        guarded("codeAction/resolve", super::actions::resolve(self, params)).await
-    }
-
-    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+    async fn on_did_change_configuration(&self, params: DidChangeConfigurationParams) {
         // Pull-model clients (VS Code's) send an empty notification and expect the server to
         // ask for the section.
         let pushed = params.settings.as_object().is_some_and(|settings| !settings.is_empty());
@@ -634,36 +709,33 @@ impl LanguageServer for Backend {
         self.report_config_errors(errors).await;
     }
 
-    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        guarded("workspace/executeCommand", async {
-            match params.command.as_str() {
-                STATUS_COMMAND => Ok(Some(self.status())),
-                SHOW_STATUS_COMMAND => {
-                    let status = self.status();
-                    self.client.show_message(MessageType::INFO, status_line(&status)).await;
-                    Ok(Some(status))
-                }
-                super::actions::RUN_ACTION_COMMAND => super::actions::run_command(self, &params.arguments),
-                super::testgen::GENERATE_TESTS_COMMAND => super::testgen::command(self, &params.arguments),
-                "glm-lsp.debug.releaseIndex" if test_hooks_enabled() => {
-                    self.index_hold.release();
-                    Ok(None)
-                }
-                "glm-lsp.debug.panic" if test_hooks_enabled() => {
-                    panic!("test hook: deliberate panic")
-                }
-                "glm-lsp.debug.document" if test_hooks_enabled() => {
-                    let uri = params.arguments.first().and_then(Value::as_str).unwrap_or_default();
-                    let document = self
-                        .session
-                        .documents
-                        .get_parsed(uri)
-                        .ok_or_else(|| invalid_params(format!("document {uri} is not open")))?;
-                    Ok(Some(debug_document(&document)))
-                }
-                other => Err(invalid_params(format!("unknown command {other}"))),
+    async fn on_execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        match params.command.as_str() {
+            STATUS_COMMAND => Ok(Some(self.status())),
+            SHOW_STATUS_COMMAND => {
+                let status = self.status();
+                self.client.show_message(MessageType::INFO, status_line(&status)).await;
+                Ok(Some(status))
             }
-        })
-        .await
+            super::actions::RUN_ACTION_COMMAND => super::actions::run_command(self, &params.arguments),
+            super::testgen::GENERATE_TESTS_COMMAND => super::testgen::command(self, &params.arguments),
+            "glm-lsp.debug.releaseIndex" if test_hooks_enabled() => {
+                self.index_hold.release();
+                Ok(None)
+            }
+            "glm-lsp.debug.panic" if test_hooks_enabled() => {
+                panic!("test hook: deliberate panic")
+            }
+            "glm-lsp.debug.document" if test_hooks_enabled() => {
+                let uri = params.arguments.first().and_then(Value::as_str).unwrap_or_default();
+                let document = self
+                    .session
+                    .documents
+                    .get_parsed(uri)
+                    .ok_or_else(|| invalid_params(format!("document {uri} is not open")))?;
+                Ok(Some(debug_document(&document)))
+            }
+            other => Err(invalid_params(format!("unknown command {other}"))),
+        }
     }
 }
