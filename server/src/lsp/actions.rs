@@ -14,7 +14,8 @@ use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
 use tower_lsp_server::ls_types::request::WorkDoneProgressCreate;
 use tower_lsp_server::ls_types::*;
 
-use super::server::{invalid_params, Backend, ClientSupport};
+use super::capabilities::ClientSupport;
+use super::server::{invalid_params, Backend};
 use super::{from_proto, to_proto};
 use crate::actions::{self, ActionData, ActionEdit, ActionError};
 use crate::context::{gather, ContextInput};
@@ -65,7 +66,8 @@ pub fn code_action(backend: &Backend, params: CodeActionParams) -> Result<Option
         .collect();
     let config = session.config();
     let plain: Vec<actions::Diagnostic> = diagnostics.iter().map(|(plain, _)| plain.clone()).collect();
-    let resolve = config.actions.resolve && backend.support().code_action_resolve;
+    let support = backend.support();
+    let resolve = support.resolves_actions(config.actions.resolve);
     let only = params.context.only.unwrap_or_default();
     let response = actions::offers(&document, range, &plain, &config)
         .into_iter()
@@ -79,18 +81,21 @@ pub fn code_action(backend: &Backend, params: CodeActionParams) -> Result<Option
                     .map(|(_, original)| vec![original.clone()]),
                 _ => None,
             };
-            CodeActionOrCommand::CodeAction(CodeAction {
-                title: offer.title.clone(),
-                kind: Some(CodeActionKind::from(offer.kind.clone())),
-                diagnostics: fixed,
-                command: (!resolve).then(|| Command {
+            to_proto::code_action_or_command(
+                &support,
+                CodeAction {
                     title: offer.title.clone(),
-                    command: RUN_ACTION_COMMAND.to_string(),
-                    arguments: Some(vec![data.clone()]),
-                }),
-                data: Some(data),
-                ..CodeAction::default()
-            })
+                    kind: Some(CodeActionKind::from(offer.kind.clone())),
+                    diagnostics: fixed,
+                    command: (!resolve).then(|| Command {
+                        title: offer.title.clone(),
+                        command: RUN_ACTION_COMMAND.to_string(),
+                        arguments: Some(vec![data.clone()]),
+                    }),
+                    data: Some(data),
+                    ..CodeAction::default()
+                },
+            )
         })
         .collect();
     Ok(Some(response))
@@ -112,7 +117,7 @@ fn parse_data(value: Option<&Value>) -> Result<ActionData> {
 /// action back unchanged (its command does the work).
 pub async fn resolve(backend: &Backend, mut action: CodeAction) -> Result<CodeAction> {
     let config = backend.session().config();
-    if !config.actions.resolve || action.edit.is_some() {
+    if !backend.support().resolves_actions(config.actions.resolve) || action.edit.is_some() {
         return Ok(action);
     }
     let data = parse_data(action.data.as_ref())?;

@@ -10,6 +10,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
+use super::capabilities::ClientSupport;
 use super::{from_proto, to_proto};
 use crate::config::{ConfigError, Sources};
 use crate::document::{ChangeError, Document};
@@ -20,21 +21,6 @@ pub const STATUS_COMMAND: &str = "glm-lsp.status";
 /// The status for editors that do not show a command's result (Helix's
 /// `:lsp-workspace-command`): the same answer, also sent as a one-line message.
 pub const SHOW_STATUS_COMMAND: &str = "glm-lsp.showStatus";
-
-/// What the client told us it can do, reduced to what the server branches on.
-#[derive(Debug, Clone, Default)]
-pub struct ClientSupport {
-    pub work_done_progress: bool,
-    pub apply_edit: bool,
-    pub document_changes: bool,
-    /// `workspace.workspaceEdit.resourceOperations` includes `create`.
-    pub create_files: bool,
-    pub change_annotations: bool,
-    pub code_action_resolve: bool,
-    pub inline_completion: bool,
-    pub configuration: bool,
-    pub watched_files_registration: bool,
-}
 
 pub struct Backend {
     client: Client,
@@ -434,31 +420,6 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn client_support(capabilities: &ClientCapabilities) -> ClientSupport {
-    let workspace = capabilities.workspace.as_ref();
-    let text_document = capabilities.text_document.as_ref();
-    let edit = workspace.and_then(|w| w.workspace_edit.as_ref());
-    ClientSupport {
-        work_done_progress: capabilities.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false),
-        apply_edit: workspace.and_then(|w| w.apply_edit).unwrap_or(false),
-        document_changes: edit.and_then(|e| e.document_changes).unwrap_or(false),
-        create_files: edit
-            .and_then(|e| e.resource_operations.as_ref())
-            .is_some_and(|operations| operations.contains(&ResourceOperationKind::Create)),
-        change_annotations: edit.and_then(|e| e.change_annotation_support.as_ref()).is_some(),
-        code_action_resolve: text_document
-            .and_then(|t| t.code_action.as_ref())
-            .and_then(|c| c.resolve_support.as_ref())
-            .is_some_and(|r| r.properties.iter().any(|p| p == "edit")),
-        inline_completion: text_document.and_then(|t| t.inline_completion.as_ref()).is_some(),
-        configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
-        watched_files_registration: workspace
-            .and_then(|w| w.did_change_watched_files.as_ref())
-            .and_then(|w| w.dynamic_registration)
-            .unwrap_or(false),
-    }
-}
-
 fn workspace_roots(params: &InitializeParams) -> Vec<std::path::PathBuf> {
     let mut roots: Vec<_> =
         params.workspace_folders.iter().flatten().filter_map(|folder| from_proto::file_path(&folder.uri)).collect();
@@ -481,7 +442,7 @@ impl LanguageServer for Backend {
                 .unwrap_or_default();
             let encoding = PositionEncoding::negotiate(offered.iter().map(String::as_str));
             self.session.set_encoding(encoding);
-            let support = client_support(&params.capabilities);
+            let support = ClientSupport::from_capabilities(&params.capabilities);
             let _ = self.support.set(support.clone());
 
             let roots = workspace_roots(&params);

@@ -16,7 +16,8 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 
 use super::actions::{self as lsp_actions, JobEdit, JobError, StatusSender};
-use super::server::{invalid_params, Backend, ClientSupport};
+use super::capabilities::ClientSupport;
+use super::server::{invalid_params, Backend};
 use super::{from_proto, to_proto};
 use crate::actions::{self, ActionData, ActionKind};
 use crate::context::{gather, path_to_uri, uri_to_path, ContextInput};
