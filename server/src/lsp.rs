@@ -7,6 +7,7 @@ mod actions;
 mod capabilities;
 mod completion;
 pub mod from_proto;
+mod jobs;
 pub mod server;
 mod testgen;
 pub mod to_proto;

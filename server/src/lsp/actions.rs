@@ -3,18 +3,14 @@
 //! `codeAction/resolve` when the user prefers it (`actions.resolve`).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
-use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
-use tower_lsp_server::ls_types::request::WorkDoneProgressCreate;
 use tower_lsp_server::ls_types::*;
 
 use super::capabilities::ClientSupport;
+use super::jobs::{describe, snapshot, spawn_job, JobEdit, JobError};
 use super::server::{invalid_params, Backend};
 use super::{from_proto, to_proto};
 use crate::actions::{self, ActionData, ActionEdit, ActionError};
@@ -168,110 +164,6 @@ pub fn run_command(backend: &Backend, arguments: &[Value]) -> Result<Option<Valu
     Ok(None)
 }
 
-/// What a job hands back to be applied.
-pub(super) struct JobEdit {
-    pub edit: WorkspaceEdit,
-    /// The progress's end message once the editor applied the edit.
-    pub applied: String,
-    /// Also show `applied` as a message (outcomes the user must read, like dropped tests).
-    pub announce: bool,
-}
-
-/// Why a job changed nothing; `show`: tell the user in a message, not only in the progress.
-pub(super) struct JobError {
-    pub message: String,
-    pub show: bool,
-}
-
-impl JobError {
-    pub fn shown(error: impl std::fmt::Display) -> JobError {
-        JobError { message: error.to_string(), show: true }
-    }
-}
-
-/// Progress lines sent by a job's work while it runs.
-pub(super) type StatusSender = mpsc::UnboundedSender<String>;
-
-/// Runs `work` as a job: work-done progress (token `glm-lsp/<kind>/N`) with cancel, the
-/// status lines it sends as reports, then `workspace/applyEdit` of its edit. A cancel drops
-/// the work (and the model's stream, and any test run) before anything is applied.
-pub(super) fn spawn_job<Work, Done>(backend: &Backend, kind: &'static str, title: String, work: Work)
-where
-    Work: FnOnce(StatusSender) -> Done + Send + 'static,
-    Done: std::future::Future<Output = std::result::Result<JobEdit, JobError>> + Send + 'static,
-{
-    let client = backend.client().clone();
-    let support = backend.support();
-    let jobs = backend.action_jobs();
-    tokio::spawn(async move {
-        let token = format!("glm-lsp/{kind}/{}", NEXT_JOB.fetch_add(1, Ordering::Relaxed));
-        let (cancel_sender, cancel) = oneshot::channel();
-        jobs.lock().unwrap().insert(token.clone(), cancel_sender);
-        let progress = Progress::start(&client, &support, &token, title.clone()).await;
-        let (status, mut statuses) = mpsc::unbounded_channel::<String>();
-        let report = async {
-            let mut last_report = Instant::now() - Duration::from_secs(1);
-            let mut last_stage = String::new();
-            while let Some(message) = statuses.recv().await {
-                // Streaming counts are throttled; a new stage ("running 4 tests…") shows at once.
-                let stage = message.split_whitespace().next().unwrap_or_default().to_string();
-                if last_report.elapsed() >= Duration::from_millis(250) || stage != last_stage {
-                    last_report = Instant::now();
-                    last_stage = stage;
-                    progress.report(&message).await;
-                }
-            }
-        };
-        let outcome = tokio::select! {
-            (outcome, ()) = async { tokio::join!(work(status), report) } => Some(outcome),
-            _ = cancel => None,
-        };
-        jobs.lock().unwrap().remove(&token);
-        let message = match outcome {
-            None => "cancelled; nothing was changed".to_string(),
-            Some(Err(error)) => {
-                if error.show {
-                    client.show_message(MessageType::WARNING, format!("glm-lsp: {}", error.message)).await;
-                }
-                error.message
-            }
-            Some(Ok(job)) => match client.apply_edit(job.edit).await {
-                Ok(response) if response.applied => {
-                    if job.announce {
-                        client.show_message(MessageType::INFO, format!("glm-lsp: {}", job.applied)).await;
-                    }
-                    job.applied
-                }
-                Ok(response) => {
-                    let reason = response.failure_reason.unwrap_or_else(|| "the editor declined the edit".into());
-                    client
-                        .show_message(MessageType::WARNING, format!("glm-lsp: the edit was not applied: {reason}"))
-                        .await;
-                    format!("not applied: {reason}")
-                }
-                Err(error) => format!("not applied: {}", error.message),
-            },
-        };
-        tracing::info!(%token, "{title}: {message}");
-        progress.finish(&message).await;
-    });
-}
-
-static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
-
-/// Cancels a running action from the editor's progress UI.
-pub fn cancel(backend: &Backend, params: WorkDoneProgressCancelParams) {
-    let token = match params.token {
-        NumberOrString::String(token) => token,
-        NumberOrString::Number(number) => number.to_string(),
-    };
-    if let Some(cancel) = backend.action_jobs().lock().unwrap().remove(&token) {
-        let _ = cancel.send(());
-    }
-}
-
-pub type ActionJobs = Arc<std::sync::Mutex<HashMap<String, oneshot::Sender<()>>>>;
-
 fn title_of(data: &ActionData) -> String {
     match &data.action {
         actions::ActionKind::Fix { .. } => "GLM: Fix".into(),
@@ -280,24 +172,6 @@ fn title_of(data: &ActionData) -> String {
         actions::ActionKind::Custom { title, .. } => format!("GLM: {title}"),
         actions::ActionKind::GenerateTests { name } => format!("GLM: Generate tests for `{name}`"),
     }
-}
-
-pub(super) fn describe(event: &ModelEvent) -> String {
-    match event {
-        ModelEvent::Queued => "waiting for a free slot…".into(),
-        ModelEvent::Thinking { tokens } => format!("thinking… {tokens} tokens"),
-        ModelEvent::Writing { tokens } => format!("writing… {tokens} tokens"),
-        ModelEvent::Retrying { attempt, reason } => format!("retrying ({attempt}): {reason}"),
-    }
-}
-
-/// The document as the action was offered on, or why it cannot be used.
-pub(super) fn snapshot(session: &Session, data: &ActionData) -> std::result::Result<Document, ActionError> {
-    let document = session.documents.get_parsed_around(&data.uri, data.target.clone()).ok_or(ActionError::Closed)?;
-    if document.version != data.version || document.rope.len_bytes() < data.target.end {
-        return Err(ActionError::Stale);
-    }
-    Ok(document)
 }
 
 /// Asks the model about `document` and turns its answer into an edit of the document as it
@@ -406,63 +280,4 @@ fn workspace_edit(session: &Session, support: &ClientSupport, uri: &str, edit: &
         change_annotations: annotate.then(|| HashMap::from([annotation(session)])),
         ..WorkspaceEdit::default()
     })
-}
-
-/// Work-done progress for one job, when the client supports it.
-pub(super) struct Progress {
-    client: tower_lsp_server::Client,
-    token: Option<ProgressToken>,
-}
-
-impl Progress {
-    async fn start(client: &tower_lsp_server::Client, support: &ClientSupport, token: &str, title: String) -> Progress {
-        let mut progress = Progress { client: client.clone(), token: None };
-        if !support.work_done_progress {
-            return progress;
-        }
-        let token = NumberOrString::String(token.to_string());
-        // Asked from the spawned job, never from a request handler: waiting on the client
-        // inside a handler can deadlock tower-lsp's message loop.
-        if client
-            .send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams { token: token.clone() })
-            .await
-            .is_err()
-        {
-            return progress;
-        }
-        progress.token = Some(token);
-        progress
-            .send(WorkDoneProgress::Begin(WorkDoneProgressBegin {
-                title,
-                cancellable: Some(true),
-                message: Some("asking the model…".into()),
-                percentage: None,
-            }))
-            .await;
-        progress
-    }
-
-    async fn send(&self, value: WorkDoneProgress) {
-        if let Some(token) = &self.token {
-            self.client
-                .send_notification::<ProgressNotification>(ProgressParams {
-                    token: token.clone(),
-                    value: ProgressParamsValue::WorkDone(value),
-                })
-                .await;
-        }
-    }
-
-    async fn report(&self, message: &str) {
-        self.send(WorkDoneProgress::Report(WorkDoneProgressReport {
-            cancellable: Some(true),
-            message: Some(message.to_string()),
-            percentage: None,
-        }))
-        .await;
-    }
-
-    async fn finish(&self, message: &str) {
-        self.send(WorkDoneProgress::End(WorkDoneProgressEnd { message: Some(message.to_string()) })).await;
-    }
 }

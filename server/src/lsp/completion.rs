@@ -5,12 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
-use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
-use tower_lsp_server::ls_types::request::WorkDoneProgressCreate;
-
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
+use super::jobs::Progress;
 use super::server::{invalid_params, Backend};
 use super::to_proto;
 use crate::completion::{self, present, Settings, Surroundings};
@@ -168,28 +166,13 @@ async fn with_progress<T>(backend: &Backend, completing: impl std::future::Futur
 fn start_progress(backend: &Backend) -> oneshot::Sender<()> {
     let (finished_sender, finished) = oneshot::channel::<()>();
     let client = backend.client().clone();
-    let token = NumberOrString::String(format!("glm-lsp/completion/{}", NEXT_PROGRESS.fetch_add(1, Ordering::Relaxed)));
+    let support = backend.support();
+    let token = format!("glm-lsp/completion/{}", NEXT_PROGRESS.fetch_add(1, Ordering::Relaxed));
     tokio::spawn(async move {
-        let created =
-            client.send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams { token: token.clone() });
-        if created.await.is_err() {
-            return;
-        }
-        let send = |value| {
-            client.send_notification::<ProgressNotification>(ProgressParams {
-                token: token.clone(),
-                value: ProgressParamsValue::WorkDone(value),
-            })
-        };
-        send(WorkDoneProgress::Begin(WorkDoneProgressBegin {
-            title: "GLM".into(),
-            cancellable: Some(false),
-            message: Some("thinking about a completion…".into()),
-            percentage: None,
-        }))
-        .await;
+        let progress =
+            Progress::start(&client, &support, &token, "GLM".into(), false, "thinking about a completion…").await;
         let _ = finished.await;
-        send(WorkDoneProgress::End(WorkDoneProgressEnd { message: None })).await;
+        progress.finish(None).await;
     });
     finished_sender
 }

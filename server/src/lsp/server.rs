@@ -30,7 +30,7 @@ pub struct Backend {
     pending_config_errors: std::sync::Mutex<Vec<ConfigError>>,
     /// The pending prefetch per document: a new keystroke replaces (aborts) it.
     prefetches: dashmap::DashMap<String, tokio::task::AbortHandle>,
-    action_jobs: super::actions::ActionJobs,
+    action_jobs: super::jobs::ActionJobs,
     /// Saved and watched paths waiting to be indexed again, in arrival order.
     index_updates: OnceLock<tokio::sync::mpsc::UnboundedSender<std::path::PathBuf>>,
     index_updates_pending: Arc<std::sync::atomic::AtomicUsize>,
@@ -97,7 +97,7 @@ impl Backend {
         &self.client
     }
 
-    pub(super) fn action_jobs(&self) -> super::actions::ActionJobs {
+    pub(super) fn action_jobs(&self) -> super::jobs::ActionJobs {
         self.action_jobs.clone()
     }
 
@@ -122,7 +122,7 @@ impl Backend {
     }
 
     async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
-        guarded_notification("window/workDoneProgress/cancel", async { super::actions::cancel(self, params) }).await;
+        guarded_notification("window/workDoneProgress/cancel", async { super::jobs::cancel(self, params) }).await;
     }
 
     /// Sends background notices (a rejected key, an empty balance) to the user.

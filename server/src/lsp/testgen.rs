@@ -15,8 +15,9 @@ use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 
-use super::actions::{self as lsp_actions, JobEdit, JobError, StatusSender};
+use super::actions as lsp_actions;
 use super::capabilities::ClientSupport;
+use super::jobs::{self, JobEdit, JobError, StatusSender};
 use super::server::{invalid_params, Backend};
 use super::{from_proto, to_proto};
 use crate::actions::{self, ActionData, ActionKind};
@@ -66,7 +67,7 @@ pub fn start(backend: &Backend, data: ActionData) {
     let session = backend.session_arc();
     let support = backend.support();
     // The text the model sees is the text when the user picked the action.
-    let document = lsp_actions::snapshot(&session, &data);
+    let document = jobs::snapshot(&session, &data);
     let ActionKind::GenerateTests { name } = &data.action else { return };
     let title = format!("GLM: Generate tests for `{name}`");
     backend_spawn(backend, title, move |status| async move {
@@ -84,7 +85,7 @@ where
     Work: FnOnce(StatusSender) -> Done + Send + 'static,
     Done: std::future::Future<Output = std::result::Result<JobEdit, JobError>> + Send + 'static,
 {
-    lsp_actions::spawn_job(backend, "tests", title, work);
+    jobs::spawn_job(backend, "tests", title, work);
 }
 
 /// `codeAction/resolve` with `actions.resolve`: the same work inside the request (dropping
@@ -96,7 +97,7 @@ pub async fn resolve_edit(backend: &Backend, data: &ActionData) -> Result<Worksp
         message: format!("glm-lsp: {}", error.message).into(),
         data: None,
     };
-    let document = lsp_actions::snapshot(&session, data).map_err(|error| invalid_params(error.to_string()))?;
+    let document = jobs::snapshot(&session, data).map_err(|error| invalid_params(error.to_string()))?;
     let prepared = prepare(&session, document, data).await.map_err(failed)?;
     let generated = generate(&session, &prepared, Arc::new(|_| {})).await.map_err(failed)?;
     workspace_edit(&session, &backend.support(), &generated).map_err(failed)
@@ -105,7 +106,7 @@ pub async fn resolve_edit(backend: &Backend, data: &ActionData) -> Result<Worksp
 fn stage_sink(status: StatusSender) -> StageSink {
     Arc::new(move |stage: Stage| {
         let message = match stage {
-            Stage::Model(event) => lsp_actions::describe(&event),
+            Stage::Model(event) => jobs::describe(&event),
             Stage::Running { tests } => format!("running {tests} test{}…", if tests == 1 { "" } else { "s" }),
             Stage::Repairing { failing } => {
                 format!("repairing {failing} failing test{}…", if failing == 1 { "" } else { "s" })
