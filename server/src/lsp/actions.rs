@@ -2,7 +2,6 @@
 //! reports progress and ends in `workspace/applyEdit` (works in every editor), or through
 //! `codeAction/resolve` when the user prefers it (`actions.resolve`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -10,7 +9,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 
 use super::capabilities::ClientSupport;
-use super::jobs::{describe, snapshot, spawn_job, JobEdit, JobError};
+use super::jobs::{describe, edit_annotation, snapshot, spawn_job, JobEdit, JobError};
 use super::server::{invalid_params, Backend};
 use super::{from_proto, to_proto};
 use crate::actions::{self, ActionData, ActionEdit, ActionError};
@@ -21,7 +20,6 @@ use crate::session::Session;
 use crate::text::{offset_of, PositionEncoding};
 
 pub const RUN_ACTION_COMMAND: &str = "glm-lsp.runAction";
-pub(super) const ANNOTATION_ID: &str = "glm-edit";
 
 pub fn code_action(backend: &Backend, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
     let session = backend.session();
@@ -235,49 +233,19 @@ async fn run_model(
     actions::apply_answer(&base, data, &answer, &current)
 }
 
-/// The change annotation every AI edit carries, when the client supports them.
-pub(super) fn annotation(session: &Session) -> (String, ChangeAnnotation) {
-    (
-        ANNOTATION_ID.to_string(),
-        ChangeAnnotation {
-            label: "GLM edit".into(),
-            needs_confirmation: Some(session.config().actions.confirm),
-            description: Some(format!("Suggested by {}", Model::name(&session.glm))),
-        },
-    )
-}
-
-/// The LSP edit: versioned `documentChanges` (and an annotation) when the client supports
-/// them, so an editor never applies it to text that changed meanwhile.
+/// The LSP edit of the document at the version the edits were made for.
 fn workspace_edit(session: &Session, support: &ClientSupport, uri: &str, edit: &ActionEdit) -> Result<WorkspaceEdit> {
     let document = session.documents.get(uri).ok_or_else(|| invalid_params("the document was closed"))?;
     if document.version != edit.version {
         return Err(invalid_params("the document changed while the edit was prepared; run the action again"));
     }
-    let encoding = session.encoding();
-    let text_edits: Vec<TextEdit> =
-        edit.edits.iter().map(|edit| to_proto::text_edit(&document.rope, edit, encoding)).collect();
-    let lsp_uri: Uri = uri.parse().map_err(|_| invalid_params("bad document URI"))?;
-    if !support.document_changes {
-        return Ok(WorkspaceEdit { changes: Some(HashMap::from([(lsp_uri, text_edits)])), ..WorkspaceEdit::default() });
-    }
-    let annotate = support.change_annotations;
-    let edits = text_edits
-        .into_iter()
-        .map(|text_edit| {
-            if annotate {
-                OneOf::Right(AnnotatedTextEdit { text_edit, annotation_id: ANNOTATION_ID.to_string() })
-            } else {
-                OneOf::Left(text_edit)
-            }
-        })
-        .collect();
-    Ok(WorkspaceEdit {
-        document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
-            text_document: OptionalVersionedTextDocumentIdentifier { uri: lsp_uri, version: Some(edit.version) },
-            edits,
-        }])),
-        change_annotations: annotate.then(|| HashMap::from([annotation(session)])),
-        ..WorkspaceEdit::default()
-    })
+    let file = to_proto::FileEdit {
+        uri,
+        version: Some(edit.version),
+        rope: &document.rope,
+        edits: &edit.edits,
+        create: false,
+    };
+    to_proto::workspace_edit(support, session.encoding(), &edit_annotation(session), file)
+        .map_err(|error| invalid_params(error.to_string()))
 }

@@ -16,9 +16,10 @@ use tower_lsp_server::Client;
 
 use super::capabilities::ClientSupport;
 use super::server::Backend;
+use super::to_proto;
 use crate::actions::{ActionData, ActionError};
 use crate::document::Document;
-use crate::model::ModelEvent;
+use crate::model::{Model, ModelEvent};
 use crate::session::Session;
 
 /// What a job hands back to be applied.
@@ -124,6 +125,14 @@ pub fn cancel(backend: &Backend, params: WorkDoneProgressCancelParams) {
 }
 
 pub type ActionJobs = Arc<std::sync::Mutex<HashMap<String, oneshot::Sender<()>>>>;
+
+/// The edit annotation of the session's model.
+pub fn edit_annotation(session: &Session) -> to_proto::EditAnnotation {
+    to_proto::EditAnnotation {
+        needs_confirmation: session.config().actions.confirm,
+        model: Model::name(&session.glm).to_string(),
+    }
+}
 
 /// A model event as a progress line.
 pub fn describe(event: &ModelEvent) -> String {
