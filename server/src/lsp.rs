@@ -4,6 +4,7 @@
 //! protocol types and the server's own (byte offsets, `Edit`s, plain strings for URIs).
 
 mod actions;
+mod backend;
 mod capabilities;
 mod completion;
 pub mod from_proto;

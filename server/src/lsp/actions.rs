@@ -8,9 +8,9 @@ use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 
+use super::backend::{invalid_params, Backend};
 use super::capabilities::ClientSupport;
 use super::jobs::{describe, edit_annotation, snapshot, spawn_job, JobEdit, JobError};
-use super::server::{invalid_params, Backend};
 use super::{from_proto, to_proto};
 use crate::actions::{self, ActionData, ActionEdit, ActionError};
 use crate::context::{gather, ContextInput};

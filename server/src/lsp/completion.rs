@@ -8,8 +8,8 @@ use tokio::sync::oneshot;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
+use super::backend::{invalid_params, Backend};
 use super::jobs::Progress;
-use super::server::{invalid_params, Backend};
 use super::to_proto;
 use crate::completion::{self, present, Settings, Surroundings};
 use crate::config::{Config, Trigger};

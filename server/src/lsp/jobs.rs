@@ -3,9 +3,7 @@
 //! `workspace/applyEdit` of its edit, or a message saying why nothing changed. Also the one
 //! work-done progress implementation, used by held completions too.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
@@ -14,8 +12,8 @@ use tower_lsp_server::ls_types::request::WorkDoneProgressCreate;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::Client;
 
+use super::backend::Backend;
 use super::capabilities::ClientSupport;
-use super::server::Backend;
 use super::to_proto;
 use crate::actions::{ActionData, ActionError};
 use crate::document::Document;
@@ -123,8 +121,6 @@ pub fn cancel(backend: &Backend, params: WorkDoneProgressCancelParams) {
         let _ = cancel.send(());
     }
 }
-
-pub type ActionJobs = Arc<std::sync::Mutex<HashMap<String, oneshot::Sender<()>>>>;
 
 /// The edit annotation of the session's model.
 pub fn edit_annotation(session: &Session) -> to_proto::EditAnnotation {

@@ -14,9 +14,9 @@ use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 
+use super::backend::{invalid_params, Backend};
 use super::capabilities::ClientSupport;
 use super::jobs::{self, JobEdit, JobError, StatusSender};
-use super::server::{invalid_params, Backend};
 use super::{from_proto, to_proto};
 use crate::actions::{self, ActionData, ActionKind};
 use crate::context::{gather, path_to_uri, uri_to_path, ContextInput};
