@@ -762,13 +762,13 @@ mod tests {
         }
         // Refused as parse errors, with the id when it can be read.
         for (body, id) in [
-            (format!(r#"{{"jsonrpc":"2.0","id":4,"method":"x","params":{{"n":1e400}}}}"#), serde_json::json!(4)),
+            (r#"{"jsonrpc":"2.0","id":4,"method":"x","params":{"n":1e400}}"#.to_string(), serde_json::json!(4)),
             (
                 format!(r#"{{"jsonrpc":"2.0","id":"five","method":"x","params":{}}}"#, depth(100_000)),
                 serde_json::json!("five"),
             ),
             (format!(r#"{{"jsonrpc":"2.0","method":"x","params":{}}}"#, depth(129)), Value::Null),
-            (format!(r#"{{"jsonrpc":"2.0","id":-6,"method":"x","params":[-1e309]}}"#), serde_json::json!(-6)),
+            (r#"{"jsonrpc":"2.0","id":-6,"method":"x","params":[-1e309]}"#.to_string(), serde_json::json!(-6)),
         ] {
             let reply = refusal(&body);
             assert_eq!(reply["error"]["code"], -32700, "{reply}");
