@@ -6,9 +6,12 @@
 mod actions;
 mod backend;
 mod capabilities;
+mod commands;
 mod completion;
+mod document_sync;
 pub mod from_proto;
 mod jobs;
+mod lifecycle;
 pub mod server;
 mod testgen;
 pub mod to_proto;

@@ -9,17 +9,11 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{LanguageServer, LspService, Server};
 
-use super::backend::{debug_document, invalid_params, status_line, test_hooks_enabled, Backend};
+use super::backend::Backend;
 use super::capabilities::ClientSupport;
 use super::{from_proto, to_proto};
 use crate::config::Sources;
-use crate::document::ChangeError;
 use crate::text::PositionEncoding;
-
-pub const STATUS_COMMAND: &str = "glm-lsp.status";
-/// The status for editors that do not show a command's result (Helix's
-/// `:lsp-workspace-command`): the same answer, also sent as a one-line message.
-pub const SHOW_STATUS_COMMAND: &str = "glm-lsp.showStatus";
 
 /// Serves LSP on stdin/stdout until the client sends `exit` or closes the pipe.
 pub async fn serve_stdio() {
@@ -59,10 +53,6 @@ impl Backend {
         guarded_notification("window/workDoneProgress/cancel", async { super::jobs::cancel(self, params) }).await;
     }
 }
-
-/// Test hook: an incremental `didChange` inserting this text panics after the change is
-/// applied (the full text that resynchronises the document may hold it).
-const PANIC_MARKER: &str = "glm-lsp:test-panic";
 
 /// A panic inside a request handler becomes an error response instead of taking the server
 /// down.
@@ -150,8 +140,8 @@ impl LanguageServer for Backend {
                     })),
                     execute_command_provider: Some(ExecuteCommandOptions {
                         commands: vec![
-                            STATUS_COMMAND.to_string(),
-                            SHOW_STATUS_COMMAND.to_string(),
+                            super::commands::STATUS_COMMAND.to_string(),
+                            super::commands::SHOW_STATUS_COMMAND.to_string(),
                             super::actions::RUN_ACTION_COMMAND.to_string(),
                             super::testgen::GENERATE_TESTS_COMMAND.to_string(),
                         ],
@@ -185,7 +175,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        guarded_notification("initialized", self.on_initialized()).await;
+        guarded_notification("initialized", super::lifecycle::initialized(self)).await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -193,13 +183,13 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        guarded_notification("textDocument/didOpen", async { self.on_did_open(params) }).await;
+        guarded_notification("textDocument/didOpen", async { super::document_sync::did_open(self, params) }).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = from_proto::uri(&params.text_document.uri);
         let version = params.text_document.version;
-        if !guarded_notification("textDocument/didChange", self.on_did_change(params)).await {
+        if !guarded_notification("textDocument/didChange", super::document_sync::did_change(self, params)).await {
             // The change may be half applied: the document waits for the editor's full text.
             self.session.documents.mark_out_of_sync(&uri, version);
             self.session.completions.document_changed(&uri, version);
@@ -213,20 +203,26 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        guarded_notification("textDocument/didSave", async { self.on_did_save(params) }).await;
+        guarded_notification("textDocument/didSave", async { super::document_sync::did_save(self, params) }).await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        guarded_notification("textDocument/didClose", async { self.on_did_close(params) }).await;
+        guarded_notification("textDocument/didClose", async { super::document_sync::did_close(self, params) }).await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        guarded_notification("workspace/didChangeWatchedFiles", async { self.on_did_change_watched_files(params) })
-            .await;
+        guarded_notification("workspace/didChangeWatchedFiles", async {
+            super::document_sync::did_change_watched_files(self, params)
+        })
+        .await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        guarded_notification("workspace/didChangeConfiguration", self.on_did_change_configuration(params)).await;
+        guarded_notification(
+            "workspace/didChangeConfiguration",
+            super::lifecycle::did_change_configuration(self, params),
+        )
+        .await;
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
@@ -242,142 +238,6 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        guarded("workspace/executeCommand", self.on_execute_command(params)).await
-    }
-}
-
-/// The handlers the table above calls, each under its panic guard.
-impl Backend {
-    async fn on_initialized(&self) {
-        self.forward_notices();
-        self.build_index();
-        self.watch_files();
-        if self.support().configuration {
-            self.pull_configuration();
-        }
-        let errors = std::mem::take(&mut *self.pending_config_errors.lock().unwrap());
-        self.report_config_errors(errors).await;
-        let config = self.session.config();
-        if config.api_key.is_none() {
-            let variables = config.provider.key_variables().join(" or ");
-            self.client
-                .show_message(
-                    MessageType::WARNING,
-                    format!(
-                        "glm-lsp: no API key for provider {}. Set {variables} in the environment or `apiKey` in the \
-                         glm-lsp settings.",
-                        config.provider.id()
-                    ),
-                )
-                .await;
-        }
-    }
-
-    fn on_did_open(&self, params: DidOpenTextDocumentParams) {
-        let item = params.text_document;
-        if let Some(path) = from_proto::file_path(&item.uri) {
-            // Before the parse below, so the index never parses this file beside it.
-            self.session.index.document_opened(&path);
-        }
-        self.session.open_text(from_proto::uri(&item.uri), item.language_id, item.version, &item.text);
-    }
-
-    async fn on_did_change(&self, params: DidChangeTextDocumentParams) {
-        // Applied synchronously, before any await, so changes keep their arrival order.
-        let uri = from_proto::uri(&params.text_document.uri);
-        let changes: Vec<_> = params.content_changes.into_iter().map(from_proto::content_change).collect();
-        let result = self.session.change_document(&uri, params.text_document.version, &changes);
-        if test_hooks_enabled()
-            && changes.iter().any(|change| change.range.is_some() && change.text.contains(PANIC_MARKER))
-        {
-            panic!("test hook: deliberate panic in didChange");
-        }
-        // Whatever became of the change, a completion held for an older text is stale now.
-        self.session.completions.document_changed(&uri, params.text_document.version);
-        match result {
-            None => tracing::warn!(%uri, "didChange for a document that is not open; ignored"),
-            Some(Ok(())) => super::completion::after_typing_pause(self, &uri),
-            Some(Err(error @ ChangeError::StaleVersion { .. })) => tracing::warn!(%uri, "{error}"),
-            Some(Err(error @ ChangeError::OutOfSync)) => tracing::debug!(%uri, "{error}"),
-            Some(Err(error @ ChangeError::RangeOutOfBounds { .. })) => {
-                tracing::error!(%uri, "{error}");
-                self.client
-                    .show_message(
-                        MessageType::WARNING,
-                        format!("glm-lsp: {uri} is out of sync with the editor ({error}). Reopen the file."),
-                    )
-                    .await;
-            }
-        }
-    }
-
-    fn on_did_save(&self, params: DidSaveTextDocumentParams) {
-        if let Some(path) = from_proto::file_path(&params.text_document.uri) {
-            self.reindex(path);
-        }
-    }
-
-    fn on_did_close(&self, params: DidCloseTextDocumentParams) {
-        let uri = params.text_document.uri.as_str();
-        self.session.documents.close(uri);
-        self.session.index.open_documents().remove(uri);
-        super::completion::forget(self, uri);
-        if let Some(path) = from_proto::file_path(&params.text_document.uri) {
-            // The index left the file alone while it was open: it reads what is on disk now.
-            if self.session.index.document_closed(&path) {
-                self.reindex(path);
-            }
-        }
-    }
-
-    fn on_did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        for change in params.changes {
-            if let Some(path) = from_proto::file_path(&change.uri) {
-                // Created, changed or deleted: the index reads what is on disk now.
-                self.reindex(path);
-            }
-        }
-    }
-
-    async fn on_did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        // Pull-model clients (VS Code's) send an empty notification and expect the server to
-        // ask for the section.
-        let pushed = params.settings.as_object().is_some_and(|settings| !settings.is_empty());
-        if !pushed && self.support().configuration {
-            self.pull_configuration();
-            return;
-        }
-        let (_, errors) = self.session.update_sources(|sources| sources.client_settings = params.settings);
-        self.report_config_errors(errors).await;
-    }
-
-    async fn on_execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        match params.command.as_str() {
-            STATUS_COMMAND => Ok(Some(self.status())),
-            SHOW_STATUS_COMMAND => {
-                let status = self.status();
-                self.client.show_message(MessageType::INFO, status_line(&status)).await;
-                Ok(Some(status))
-            }
-            super::actions::RUN_ACTION_COMMAND => super::actions::run_command(self, &params.arguments),
-            super::testgen::GENERATE_TESTS_COMMAND => super::testgen::command(self, &params.arguments),
-            "glm-lsp.debug.releaseIndex" if test_hooks_enabled() => {
-                self.index_hold.release();
-                Ok(None)
-            }
-            "glm-lsp.debug.panic" if test_hooks_enabled() => {
-                panic!("test hook: deliberate panic")
-            }
-            "glm-lsp.debug.document" if test_hooks_enabled() => {
-                let uri = params.arguments.first().and_then(Value::as_str).unwrap_or_default();
-                let document = self
-                    .session
-                    .documents
-                    .get_parsed(uri)
-                    .ok_or_else(|| invalid_params(format!("document {uri} is not open")))?;
-                Ok(Some(debug_document(&document)))
-            }
-            other => Err(invalid_params(format!("unknown command {other}"))),
-        }
+        guarded("workspace/executeCommand", super::commands::execute_command(self, params)).await
     }
 }
