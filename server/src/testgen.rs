@@ -5,12 +5,15 @@
 //! The pieces: [`target`] (what to test), [`placement`] (where the tests go), [`prompt`],
 //! [`candidate`] (the answer checked against the existing tests), [`items`] (test functions
 //! found with tree-sitter), [`run`] (commands and runner output, as data) and [`workbench`]
-//! (the rim that writes files and runs processes). The editor and the command line both go
-//! through [`generate`].
+//! (the rim that writes files and runs processes, with [`hidden_env`] deciding what the child
+//! may not see and [`inflight`] knowing what to put back when the process ends). The editor
+//! and the command line both go through [`generate`].
 
 pub mod candidate;
 pub mod cli;
 pub mod framework;
+pub mod hidden_env;
+pub mod inflight;
 pub mod items;
 pub mod patch;
 pub mod placement;
@@ -26,6 +29,7 @@ use std::time::Duration;
 use crate::language::Language;
 use crate::model::{Finish, Model, ModelError, ModelEvent, ModelRequest, Urgency};
 pub use candidate::Candidate;
+pub use inflight::restore_all;
 pub use placement::{Destination, Plan};
 pub use target::{Target, TargetKind};
 pub use workbench::{DiskWorkbench, Workbench};
@@ -56,6 +60,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub repair_rounds: u32,
     pub command: Option<String>,
+    /// `tests.hideEnv`: variables hidden from runs beside the key variables.
+    pub hide_env: Vec<String>,
     pub thinking: bool,
     pub max_tokens: u32,
 }
@@ -443,6 +449,7 @@ async fn run_candidate(
         command,
         cwd: job.plan.run_dir.clone(),
         env,
+        hide_env: job.settings.hide_env.clone(),
         timeout: job.settings.timeout,
     };
     tracing::info!(command = %test_run.command, cwd = %test_run.cwd.display(), "running the generated tests");

@@ -35,6 +35,9 @@ pub struct TestRun {
     pub command: CommandLine,
     pub cwd: PathBuf,
     pub env: Vec<(String, String)>,
+    /// The user's `tests.hideEnv`: names or globs of variables the run must not see, beside
+    /// the key variables that are always hidden.
+    pub hide_env: Vec<String>,
     pub timeout: Duration,
 }
 

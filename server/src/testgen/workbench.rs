@@ -1,13 +1,16 @@
 //! The rim where tests really run: candidate files go on disk, the test command runs in its
-//! own process group under a timeout, and every file is put back as it was however the run
-//! ends: success, failure, timeout, cancellation (the future dropped) or a panic.
+//! own process group under a timeout, with the provider keys (and the user's `tests.hideEnv`)
+//! out of its environment, and every file is put back as it was however the run ends:
+//! success, failure, timeout, cancellation (the future dropped), a panic, or the process
+//! ending (through [`super::inflight::restore_all`]).
 
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use futures::future::BoxFuture;
 use tokio::io::AsyncReadExt;
 
+use super::hidden_env::HiddenEnv;
+use super::inflight;
 use super::run::{CommandLine, RunOutput, TestRun};
 
 /// Runs a candidate; the core only sees this trait, so its logic is tested with a fake.
@@ -24,16 +27,16 @@ static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// Output beyond this is dropped while reading: a runaway test must not fill the memory.
 const MAX_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
 
-/// Environment variables a test process never sees: model-written code must not read keys.
-const HIDDEN_VARIABLES: [&str; 3] = ["GLM_API_KEY", "ZHIPUAI_API_KEY", "ZAI_API_KEY"];
-
 impl Workbench for DiskWorkbench {
     fn run(&self, run: TestRun) -> BoxFuture<'static, Result<RunOutput, String>> {
         Box::pin(async move {
             let _one_at_a_time = RUN_LOCK.lock().await;
-            let mut restore = Restore::default();
+            // Registered before the first write, so every exit path knows what to put back.
+            let guard = inflight::begin().map_err(|stopping| stopping.to_string())?;
             for (path, content) in &run.files {
-                restore.write(path, content).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+                guard
+                    .write(path, content.as_bytes())
+                    .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
             }
             let mut command = match &run.command {
                 CommandLine::Program(words) => {
@@ -48,20 +51,25 @@ impl Workbench for DiskWorkbench {
                     command
                 }
             };
+            let hidden = HiddenEnv::new(&run.hide_env);
             command
                 .current_dir(&run.cwd)
-                .envs(run.env.iter().map(|(key, value)| (key, value)))
+                .envs(run.env.iter().filter(|(key, _)| !hidden.hides(key)).map(|(key, value)| (key, value)))
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .kill_on_drop(true);
-            for name in HIDDEN_VARIABLES {
+            for name in hidden.names_to_remove(std::env::vars_os().map(|(name, _)| name)) {
                 command.env_remove(name);
             }
             #[cfg(unix)]
             command.process_group(0);
             let mut child = command.spawn().map_err(|error| format!("cannot start `{}`: {error}", run.command))?;
-            restore.process_group = child.id();
+            if let Some(group) = child.id() {
+                if !guard.set_process_group(group) {
+                    return Err(inflight::Stopping.to_string());
+                }
+            }
             let mut stdout = child.stdout.take().expect("piped");
             let mut stderr = child.stderr.take().expect("piped");
             let work = async {
@@ -73,7 +81,7 @@ impl Workbench for DiskWorkbench {
             let result = match tokio::time::timeout(run.timeout, work).await {
                 Ok((out, err, status)) => {
                     // The runner is done; anything it left running in its group goes too.
-                    restore.kill_group();
+                    guard.kill_group();
                     RunOutput {
                         exit_code: status.ok().and_then(|status| status.code()),
                         stdout: String::from_utf8_lossy(&out).into_owned(),
@@ -82,11 +90,11 @@ impl Workbench for DiskWorkbench {
                     }
                 }
                 Err(_) => {
-                    restore.kill_group();
+                    guard.kill_group();
                     RunOutput { timed_out: true, ..RunOutput::default() }
                 }
             };
-            drop(restore);
+            drop(guard);
             Ok(result)
         })
     }
@@ -106,79 +114,9 @@ async fn read_capped(reader: &mut (impl AsyncReadExt + Unpin), into: &mut Vec<u8
     }
 }
 
-/// Puts files back on drop: the previous bytes, or no file (and no new folders) where there
-/// was none. Kills the test's process group first, so nothing writes after the restore.
-#[derive(Default)]
-struct Restore {
-    originals: Vec<(PathBuf, Option<Vec<u8>>)>,
-    created_dirs: Vec<PathBuf>,
-    process_group: Option<u32>,
-}
-
-impl Restore {
-    fn write(&mut self, path: &Path, content: &str) -> std::io::Result<()> {
-        if !self.originals.iter().any(|(known, _)| known == path) {
-            let original = match std::fs::read(path) {
-                Ok(bytes) => Some(bytes),
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-                Err(error) => return Err(error),
-            };
-            self.originals.push((path.to_path_buf(), original));
-        }
-        if let Some(parent) = path.parent() {
-            let mut missing = Vec::new();
-            let mut dir = parent;
-            while !dir.exists() {
-                missing.push(dir.to_path_buf());
-                match dir.parent() {
-                    Some(up) => dir = up,
-                    None => break,
-                }
-            }
-            std::fs::create_dir_all(parent)?;
-            self.created_dirs.extend(missing);
-        }
-        std::fs::write(path, content)
-    }
-
-    fn kill_group(&mut self) {
-        #[cfg(unix)]
-        if let Some(group) = self.process_group.take() {
-            // SAFETY: killpg only sends a signal; the group is the one the child leads.
-            unsafe {
-                libc::killpg(group as libc::pid_t, libc::SIGKILL);
-            }
-        }
-    }
-}
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        self.kill_group();
-        for (path, original) in self.originals.drain(..).rev() {
-            let restored = match original {
-                Some(bytes) => std::fs::write(&path, bytes),
-                None => std::fs::remove_file(&path).or_else(|error| {
-                    if error.kind() == std::io::ErrorKind::NotFound {
-                        Ok(())
-                    } else {
-                        Err(error)
-                    }
-                }),
-            };
-            if let Err(error) = restored {
-                tracing::error!(path = %path.display(), "could not restore the file after a test run: {error}");
-            }
-        }
-        // Innermost first; a folder something else put files in stays.
-        for dir in self.created_dirs.drain(..) {
-            let _ = std::fs::remove_dir(&dir);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
     use std::time::Duration;
 
     use super::*;
@@ -199,6 +137,7 @@ mod tests {
             command: CommandLine::Shell("cat kept.txt new/deep/file.txt; echo oops >&2; exit 3".into()),
             cwd: dir.clone(),
             env: vec![],
+            hide_env: vec![],
             timeout: Duration::from_secs(20),
         };
         let output = DiskWorkbench.run(run).await.unwrap();
@@ -220,6 +159,7 @@ mod tests {
             command: CommandLine::Shell("(sleep 1; echo late > a.txt) & sleep 30".into()),
             cwd: dir.clone(),
             env: vec![],
+            hide_env: vec![],
             timeout: Duration::from_millis(300),
         };
         let started = std::time::Instant::now();
@@ -240,6 +180,7 @@ mod tests {
             command: CommandLine::Shell("sleep 30".into()),
             cwd: dir.clone(),
             env: vec![],
+            hide_env: vec![],
             timeout: Duration::from_secs(60),
         };
         let future = DiskWorkbench.run(run);
@@ -249,18 +190,25 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_api_key_is_not_passed_to_tests() {
+    async fn no_key_variable_nor_a_listed_one_is_passed_to_tests() {
         let dir = scratch("env");
-        std::env::set_var("ZAI_API_KEY", "secret-for-the-test");
+        for name in ["ZAI_API_KEY", "RUNAPI_KEY", "COMETAPI_KEY", "GLM_LSP_WORKBENCH_TOKEN"] {
+            std::env::set_var(name, "secret-for-the-test");
+        }
+        std::env::set_var("GLM_LSP_WORKBENCH_VISIBLE", "shown");
         let run = TestRun {
             files: vec![],
-            command: CommandLine::Shell("echo \"[$ZAI_API_KEY]\"".into()),
+            command: CommandLine::Shell(
+                "echo \"[$ZAI_API_KEY$RUNAPI_KEY$COMETAPI_KEY$GLM_LSP_WORKBENCH_TOKEN$OURS][$GLM_LSP_WORKBENCH_VISIBLE]\""
+                    .into(),
+            ),
             cwd: dir.clone(),
-            env: vec![],
+            env: vec![("OURS".into(), "x".into())],
+            hide_env: vec!["GLM_LSP_WORKBENCH_T*".into(), "OURS".into()],
             timeout: Duration::from_secs(20),
         };
         let output = DiskWorkbench.run(run).await.unwrap();
-        assert_eq!(output.stdout, "[]\n");
+        assert_eq!(output.stdout, "[][shown]\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
