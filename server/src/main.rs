@@ -114,7 +114,7 @@ fn main() -> std::process::ExitCode {
             let signal = runtime.block_on(async {
                 let stop = stop_signal();
                 tokio::select! {
-                    () = glm_lsp::lsp::serve_stdio() => None,
+                    () = glm_lsp::lsp::serve(EditorInput::new(tokio::io::stdin()), tokio::io::stdout()) => None,
                     signal = stop => Some(signal),
                 }
             });
@@ -228,6 +228,42 @@ fn stop_signal() -> impl std::future::Future<Output = i32> {
     async {
         let _ = tokio::signal::ctrl_c().await;
         2
+    }
+}
+
+/// The server's stdin, which stops every test run when it ends: the editor is gone, and a
+/// request still verifying (`codeAction/resolve`) would otherwise hold the server loop, and the
+/// candidate on disk, until the test's timeout.
+struct EditorInput<R> {
+    input: R,
+    ended: bool,
+}
+
+impl<R> EditorInput<R> {
+    fn new(input: R) -> EditorInput<R> {
+        EditorInput { input, ended: false }
+    }
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for EditorInput<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+        buffer: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let filled_before = buffer.filled().len();
+        let had_room = buffer.remaining() > 0;
+        let poll = std::pin::Pin::new(&mut self.input).poll_read(context, buffer);
+        let ended = match &poll {
+            std::task::Poll::Ready(Ok(())) => had_room && buffer.filled().len() == filled_before,
+            std::task::Poll::Ready(Err(_)) => true,
+            std::task::Poll::Pending => false,
+        };
+        if ended && !self.ended {
+            self.ended = true;
+            glm_lsp::testgen::restore_all();
+        }
+        poll
     }
 }
 

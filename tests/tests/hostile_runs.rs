@@ -288,3 +288,38 @@ async fn an_edit_made_during_the_run_is_kept_when_the_run_is_cancelled() {
     setup.client.take_notifications("window/showMessage");
     setup.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_editor_that_closes_the_pipe_while_a_resolve_request_verifies_leaves_the_disk_as_it_was() {
+    let marks = TempProject::new("runs-resolve-eof-marks", &[]);
+    let project = TempProject::new("runs-resolve-eof", &[("calc.py", CALC_PY), ("test_calc.py", EXISTING_TESTS)]);
+    let options = ClientOptions {
+        root: Some(project.dir.clone()),
+        initialization_options: json!({ "tests": { "verify": true }, "actions": { "resolve": true } }),
+        ..ClientOptions::default()
+    };
+    let mut setup = Setup::with_options(options).await;
+    setup.mock.add_rule("Task: write unit tests", fenced(&hanging_answer(&marks.path("pids"))));
+    let uri = project.uri("calc.py");
+    setup.client.open(&uri, "python", CALC_PY).await.unwrap();
+    let position = setup.client.position_after(&uri, "return a +");
+    let actions = setup.code_actions(&uri, json!({ "start": position, "end": position })).await;
+    let action = actions
+        .iter()
+        .find(|action| action["title"] == "GLM: Generate tests for `add`")
+        .unwrap_or_else(|| panic!("{actions:#?}"))
+        .clone();
+    // The run happens inside this request; the editor quits before it is answered.
+    setup.client.send_request("codeAction/resolve", action).await.unwrap();
+    for _ in 0..600 {
+        if marks.path("pids").exists() {
+            break;
+        }
+        setup.client.idle(Duration::from_millis(100)).await;
+    }
+    let pids = running_test_pids(&marks.path("pids")).await;
+    let code = setup.client.disconnect(Duration::from_secs(30)).await;
+    assert!(code.is_some(), "the server ended when its input closed");
+    assert_restored(&project);
+    assert_none_running(&pids).await;
+}
