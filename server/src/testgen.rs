@@ -60,8 +60,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub repair_rounds: u32,
     pub command: Option<String>,
-    /// `tests.hideEnv`: variables hidden from runs beside the key variables.
-    pub hide_env: Vec<String>,
+    /// What runs hide beside the key variables (`tests.hideEnv`, the key's value).
+    pub hidden: hidden_env::Hidden,
     pub thinking: bool,
     pub max_tokens: u32,
 }
@@ -449,7 +449,7 @@ async fn run_candidate(
         command,
         cwd: job.plan.run_dir.clone(),
         env,
-        hide_env: job.settings.hide_env.clone(),
+        hidden: job.settings.hidden.clone(),
         timeout: job.settings.timeout,
     };
     tracing::info!(command = %test_run.command, cwd = %test_run.cwd.display(), "running the generated tests");

@@ -174,6 +174,8 @@ async fn a_model_written_test_reads_no_provider_key_nor_a_hidden_variable() {
     ];
     let mut env = secrets.to_vec();
     env.push(("GLM_LSP_E2E_VISIBLE", "shown"));
+    // The key in use, also under a name no preset knows (as an editor's own variable).
+    env.push(("SOME_GATEWAY_TOKEN", TEST_KEY));
     let child = spawn_cli(&project, &mock, &config_home, &["calc.py", "--function", "add", "--verify", "--json"], &env);
     let output = finish(child).await;
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
@@ -182,7 +184,7 @@ async fn a_model_written_test_reads_no_provider_key_nor_a_hidden_variable() {
     let seen = std::fs::read_to_string(&dump).expect("the test ran and wrote its environment");
     let seen: serde_json::Map<String, Value> = serde_json::from_str(&seen).unwrap();
     assert_eq!(seen.get("GLM_LSP_E2E_VISIBLE"), Some(&json!("shown")), "the dump holds the environment");
-    for (name, value) in secrets.iter().chain([&("GLM_API_KEY", TEST_KEY)]) {
+    for (name, value) in secrets.iter().chain([&("GLM_API_KEY", TEST_KEY), &("SOME_GATEWAY_TOKEN", TEST_KEY)]) {
         assert!(!seen.contains_key(*name), "{name} reached the test");
         assert!(!seen.values().any(|seen| seen.as_str().is_some_and(|seen| seen.contains(value))), "{name}'s value");
     }

@@ -171,7 +171,7 @@ async fn prepare(
             timeout: Duration::from_secs(config.tests.timeout_secs),
             repair_rounds: config.tests.repair_rounds,
             command: config.tests.command.clone(),
-            hide_env: config.tests.hide_env.clone(),
+            hidden: testgen::hidden_env::Hidden::from_config(&config),
             thinking: config.thinking,
             max_tokens: config.actions.max_tokens,
         };

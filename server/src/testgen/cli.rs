@@ -91,7 +91,7 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
         timeout: Duration::from_secs(config.tests.timeout_secs),
         repair_rounds: config.tests.repair_rounds,
         command: options.test_command.clone().or_else(|| config.tests.command.clone()),
-        hide_env: config.tests.hide_env.clone(),
+        hidden: super::hidden_env::Hidden::from_config(config),
         thinking: config.thinking,
         max_tokens: config.actions.max_tokens,
     };

@@ -35,9 +35,8 @@ pub struct TestRun {
     pub command: CommandLine,
     pub cwd: PathBuf,
     pub env: Vec<(String, String)>,
-    /// The user's `tests.hideEnv`: names or globs of variables the run must not see, beside
-    /// the key variables that are always hidden.
-    pub hide_env: Vec<String>,
+    /// What the run must not see beside the key variables, which are always hidden.
+    pub hidden: super::hidden_env::Hidden,
     pub timeout: Duration,
 }
 

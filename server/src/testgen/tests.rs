@@ -93,7 +93,7 @@ fn python_job(verify: bool, repair_rounds: u32) -> Job {
         timeout: Duration::from_secs(5),
         repair_rounds,
         command: None,
-        hide_env: vec![],
+        hidden: Default::default(),
         thinking: true,
         max_tokens: 4096,
     };
@@ -201,7 +201,7 @@ fn a_rust_module_is_appended_to_the_source() {
         timeout: Duration::from_secs(5),
         repair_rounds: 1,
         command: None,
-        hide_env: vec![],
+        hidden: Default::default(),
         thinking: true,
         max_tokens: 4096,
     };

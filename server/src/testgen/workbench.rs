@@ -51,15 +51,20 @@ impl Workbench for DiskWorkbench {
                     command
                 }
             };
-            let hidden = HiddenEnv::new(&run.hide_env);
+            let hidden = HiddenEnv::new(&run.hidden);
             command
                 .current_dir(&run.cwd)
-                .envs(run.env.iter().filter(|(key, _)| !hidden.hides(key)).map(|(key, value)| (key, value)))
+                .envs(
+                    run.env
+                        .iter()
+                        .filter(|(key, value)| !hidden.hides(key, value.as_ref()))
+                        .map(|(key, value)| (key, value)),
+                )
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .kill_on_drop(true);
-            for name in hidden.names_to_remove(std::env::vars_os().map(|(name, _)| name)) {
+            for name in hidden.names_to_remove(std::env::vars_os()) {
                 command.env_remove(name);
             }
             #[cfg(unix)]
@@ -137,7 +142,7 @@ mod tests {
             command: CommandLine::Shell("cat kept.txt new/deep/file.txt; echo oops >&2; exit 3".into()),
             cwd: dir.clone(),
             env: vec![],
-            hide_env: vec![],
+            hidden: Default::default(),
             timeout: Duration::from_secs(20),
         };
         let output = DiskWorkbench.run(run).await.unwrap();
@@ -159,7 +164,7 @@ mod tests {
             command: CommandLine::Shell("(sleep 1; echo late > a.txt) & sleep 30".into()),
             cwd: dir.clone(),
             env: vec![],
-            hide_env: vec![],
+            hidden: Default::default(),
             timeout: Duration::from_millis(300),
         };
         let started = std::time::Instant::now();
@@ -180,7 +185,7 @@ mod tests {
             command: CommandLine::Shell("sleep 30".into()),
             cwd: dir.clone(),
             env: vec![],
-            hide_env: vec![],
+            hidden: Default::default(),
             timeout: Duration::from_secs(60),
         };
         let future = DiskWorkbench.run(run);
@@ -204,7 +209,10 @@ mod tests {
             ),
             cwd: dir.clone(),
             env: vec![("OURS".into(), "x".into())],
-            hide_env: vec!["GLM_LSP_WORKBENCH_T*".into(), "OURS".into()],
+            hidden: super::super::hidden_env::Hidden {
+                patterns: vec!["GLM_LSP_WORKBENCH_T*".into(), "OURS".into()],
+                key: None,
+            },
             timeout: Duration::from_secs(20),
         };
         let output = DiskWorkbench.run(run).await.unwrap();
