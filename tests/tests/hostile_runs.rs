@@ -1,7 +1,7 @@
 //! Test runs a hostile answer cannot abuse, through the built binary and the mock GLM server:
 //! a model-written test cannot read any provider key (nor a variable the user hides), and a
 //! run that hangs is killed with its whole process group, and the disk put back byte for
-//! byte, however glm-lsp ends — Ctrl-C or SIGTERM during `generate-tests --verify`, and in
+//! byte, however glm-lsp ends — Ctrl-C, SIGTERM or SIGHUP during `generate-tests --verify`, in
 //! the server `shutdown`, `exit`, SIGTERM or the editor closing the pipe.
 
 use std::path::{Path, PathBuf};
@@ -108,25 +108,36 @@ async fn finish(child: tokio::process::Child) -> std::process::Output {
         .unwrap()
 }
 
-#[tokio::test]
-async fn ctrl_c_during_cli_verify_restores_the_test_file_and_kills_the_tests() {
-    let marks = TempProject::new("runs-int-marks", &[]);
-    let project = TempProject::new("runs-int", &[("calc.py", CALC_PY), ("test_calc.py", EXISTING_TESTS)]);
+/// Sends `signal` to `generate-tests --verify` while the model's test hangs in a file that
+/// already had tests; glm-lsp must exit with `code` and leave the project as it was.
+async fn signal_during_cli_verify(name: &str, signal: &str, code: i32) {
+    let marks = TempProject::new(&format!("{name}-marks"), &[]);
+    let project = TempProject::new(name, &[("calc.py", CALC_PY), ("test_calc.py", EXISTING_TESTS)]);
     let mock = MockGlm::start().await;
     mock.add_rule("Task: write unit tests", fenced(&hanging_answer(&marks.path("pids"))));
     let config_home = user_config(&marks, "");
     let child = spawn_cli(&project, &mock, &config_home, &["calc.py", "--function", "add", "--verify"], &[]);
     let pids = running_test_pids(&marks.path("pids")).await;
     assert!(project.read("test_calc.py").unwrap().contains("def test_hangs"), "the candidate is on disk meanwhile");
-    send_signal(child.id().unwrap(), "INT");
+    send_signal(child.id().unwrap(), signal);
     let output = finish(child).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
     assert!(stderr.contains("restored"), "{stderr}");
     assert_eq!(std::fs::read(project.path("test_calc.py")).unwrap(), EXISTING_TESTS.as_bytes());
     assert_eq!(std::fs::read(project.path("calc.py")).unwrap(), CALC_PY.as_bytes());
     assert_eq!(project.files(), ["calc.py", "test_calc.py"]);
     assert_none_running(&pids).await;
+}
+
+#[tokio::test]
+async fn ctrl_c_during_cli_verify_restores_the_test_file_and_kills_the_tests() {
+    signal_during_cli_verify("runs-int", "INT", 130).await;
+}
+
+#[tokio::test]
+async fn a_closed_terminal_during_cli_verify_restores_the_test_file_and_kills_the_tests() {
+    signal_during_cli_verify("runs-hup", "HUP", 129).await;
 }
 
 #[tokio::test]
