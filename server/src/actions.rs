@@ -9,6 +9,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::context::privacy::REDACTED;
 use crate::document::Document;
 use crate::model::{ChatMessage, Finish, ModelAnswer};
 use crate::rewrite::{self, IndentStyle};
@@ -232,6 +233,10 @@ pub enum ActionError {
         "the model's answer would not parse in place (a syntax error at line {line}); nothing was changed. Try again"
     )]
     WouldNotParse { line: usize },
+    #[error(
+        "the model changed a line holding a credential it was shown only as [REDACTED], so its change was not applied"
+    )]
+    Redacted,
     /// The model could not be asked (key, account, network…): its words say why.
     #[error("{0}; nothing was changed")]
     Failed(String),
@@ -264,7 +269,12 @@ pub fn apply_answer(
     if code.trim().is_empty() {
         return Err(ActionError::NoCode);
     }
-    base.get(data.target.clone()).ok_or(ActionError::Stale)?;
+    let original = base.get(data.target.clone()).ok_or(ActionError::Stale)?;
+    // `model::ask` put the user's credentials back on the lines the answer repeats; one left
+    // is on a line the model changed, and writing the placeholder would lose the secret.
+    if code.matches(REDACTED).count() > original.matches(REDACTED).count() {
+        return Err(ActionError::Redacted);
+    }
     // Lines the answer repeats from around the target are aligned on, not inserted twice.
     let target_range = rewrite::widen_over_repeated_lines(base, data.target.clone(), &code);
     let target = &base[target_range.clone()];

@@ -21,3 +21,4 @@ pub mod session;
 pub mod testgen;
 pub mod text;
 pub mod windowed;
+pub mod workspace_path;

@@ -51,6 +51,9 @@ pub struct Job {
     pub display_source: String,
     pub display_test: String,
     pub settings: Settings,
+    /// What every prompt of the job applies: the user's exclusions, judged from `root`.
+    pub exclude: Arc<crate::context::Exclude>,
+    pub root: Option<PathBuf>,
 }
 
 /// The `tests.*` settings and the model options a run uses.
@@ -117,6 +120,11 @@ pub fn prepare(
     settings: Settings,
 ) -> Result<Job, String> {
     let plan = placement::plan(files, root, source_path, source, language, &target)?;
+    // Checked before anything is read: the test path is built from repository text and may
+    // be a link to a secret or lead out of the workspace.
+    if let Some(refused) = files.refuse_write(&plan.test_path) {
+        return Err(format!("glm-lsp will not put tests there: {refused}; nothing was read or written"));
+    }
     let existing_tests = match &plan.destination {
         Destination::InlineModule { existing } => existing.clone().map(|range| source[range].to_string()),
         Destination::File => open_text(&plan.test_path).or_else(|| files.read(&plan.test_path)),
@@ -136,6 +144,8 @@ pub fn prepare(
         existing_tests,
         context,
         settings,
+        exclude: files.exclude(),
+        root: root.map(Path::to_path_buf),
     })
 }
 
@@ -380,6 +390,9 @@ async fn ask(
     messages: Vec<crate::model::ChatMessage>,
     stages: &StageSink,
 ) -> Result<Candidate, TestgenError> {
+    let quoted = [job.source_path.as_path(), job.plan.test_path.as_path()];
+    let messages = crate::model::Prompt::assemble(messages, &quoted, &job.exclude, job.root.as_deref())
+        .map_err(|excluded| TestgenError::Model(excluded.to_string()))?;
     let request = ModelRequest {
         messages,
         urgency: Urgency::Background,
@@ -387,7 +400,7 @@ async fn ask(
         max_tokens: Some(job.settings.max_tokens),
     };
     let sink = stages.clone();
-    let answer = model.chat(request, Box::new(move |event| sink(Stage::Model(event)))).await?;
+    let answer = crate::model::ask(model, request, Box::new(move |event| sink(Stage::Model(event)))).await?;
     match answer.finish {
         Finish::Complete => {}
         Finish::Truncated => return Err(TestgenError::Truncated),

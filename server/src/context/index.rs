@@ -129,11 +129,17 @@ impl WorkspaceIndex {
     /// removed when it is no longer indexable), a folder is walked, a path that is gone is
     /// removed with everything under it. Held to the walk's rules (`.gitignore`, skipped
     /// folders), so an event cannot bring in a file the build would have left out; a changed
-    /// `.gitignore` or `.ignore` re-walks its folder.
+    /// `.gitignore` or `.ignore` re-walks its folder. Links are not followed, as the walk
+    /// does not follow them: a watched link to `/` must not bring the disk into prompts.
     pub fn update_path(&self, path: &Path) {
         let Some(root) = self.root_of(path) else {
             return; // outside the workspace folders
         };
+        let is_link = std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_symlink());
+        if is_link || (path.exists() && !crate::workspace_path::is_inside(&root, path)) {
+            self.remove_path(path);
+            return;
+        }
         let is_rules_file = path.file_name().is_some_and(|name| name == ".gitignore" || name == ".ignore");
         if is_rules_file {
             if let Some(folder) = path.parent() {

@@ -79,6 +79,12 @@ impl placement::ProjectFiles for NoFiles {
     fn read(&self, _: &Path) -> Option<String> {
         None
     }
+    fn refuse_write(&self, _: &Path) -> Option<String> {
+        None
+    }
+    fn exclude(&self) -> Arc<crate::context::Exclude> {
+        Arc::default()
+    }
     fn list(&self, _: &Path) -> Vec<std::path::PathBuf> {
         Vec::new()
     }

@@ -18,8 +18,11 @@ pub trait Workbench: Send + Sync {
     fn run(&self, run: TestRun) -> BoxFuture<'static, Result<RunOutput, String>>;
 }
 
-/// The real one: the disk and a child process.
-pub struct DiskWorkbench;
+/// The real one: the disk and a child process. Candidates are written only where `guard`
+/// allows.
+pub struct DiskWorkbench {
+    pub guard: crate::workspace_path::PathGuard,
+}
 
 /// One run at a time: two runs writing the same file would restore each other's candidate.
 static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -29,11 +32,13 @@ const MAX_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
 
 impl Workbench for DiskWorkbench {
     fn run(&self, run: TestRun) -> BoxFuture<'static, Result<RunOutput, String>> {
+        let path_guard = self.guard.clone();
         Box::pin(async move {
             let _one_at_a_time = RUN_LOCK.lock().await;
             // Registered before the first write, so every exit path knows what to put back.
             let guard = inflight::begin().map_err(|stopping| stopping.to_string())?;
             for (path, content) in &run.files {
+                let path = &path_guard.check_write(path).map_err(|refused| refused.to_string())?;
                 guard
                     .write(path, content.as_bytes())
                     .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
@@ -133,6 +138,31 @@ mod tests {
         dir
     }
 
+    fn bench(dir: &Path) -> DiskWorkbench {
+        DiskWorkbench { guard: crate::workspace_path::PathGuard::new(dir, std::sync::Arc::default()).unwrap() }
+    }
+
+    #[tokio::test]
+    async fn candidates_are_not_written_through_a_link_out_of_the_workspace() {
+        let dir = scratch("link");
+        let outside = scratch("link-outside");
+        std::fs::write(outside.join("victim.py"), "before").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.join("victim.py"), dir.join("test_link.py")).unwrap();
+        let run = TestRun {
+            files: vec![(dir.join("test_link.py"), "during".into())],
+            command: CommandLine::Shell("true".into()),
+            cwd: dir.clone(),
+            env: vec![],
+            timeout: Duration::from_secs(20),
+        };
+        let refused = bench(&dir).run(run).await.unwrap_err();
+        assert!(refused.contains("outside the workspace"), "{refused}");
+        assert_eq!(std::fs::read_to_string(outside.join("victim.py")).unwrap(), "before");
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&outside).unwrap();
+    }
+
     #[tokio::test]
     async fn files_are_restored_after_a_run_and_new_ones_removed() {
         let dir = scratch("restore");
@@ -145,7 +175,7 @@ mod tests {
             hidden: Default::default(),
             timeout: Duration::from_secs(20),
         };
-        let output = DiskWorkbench.run(run).await.unwrap();
+        let output = bench(&dir).run(run).await.unwrap();
         assert_eq!(output.stdout, "duringnew");
         assert_eq!(output.stderr, "oops\n");
         assert_eq!(output.exit_code, Some(3));
@@ -168,7 +198,7 @@ mod tests {
             timeout: Duration::from_millis(300),
         };
         let started = std::time::Instant::now();
-        let output = DiskWorkbench.run(run).await.unwrap();
+        let output = bench(&dir).run(run).await.unwrap();
         assert!(output.timed_out);
         assert!(started.elapsed() < Duration::from_secs(5));
         tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -188,7 +218,7 @@ mod tests {
             hidden: Default::default(),
             timeout: Duration::from_secs(60),
         };
-        let future = DiskWorkbench.run(run);
+        let future = bench(&dir).run(run);
         let _ = tokio::time::timeout(Duration::from_millis(300), future).await;
         assert_eq!(std::fs::read_to_string(dir.join("a.txt")).unwrap(), "before");
         std::fs::remove_dir_all(&dir).unwrap();
@@ -215,7 +245,7 @@ mod tests {
             },
             timeout: Duration::from_secs(20),
         };
-        let output = DiskWorkbench.run(run).await.unwrap();
+        let output = bench(&dir).run(run).await.unwrap();
         assert_eq!(output.stdout, "[][shown]\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }
