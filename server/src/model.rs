@@ -86,6 +86,10 @@ impl Prompt {
             .flat_map(|message| redact_recording(&message.content).secrets)
             .map(|(_, secret)| secret)
             .collect();
+        if known.is_empty() {
+            // Nothing looked like a credential: the usual case, one scan per message.
+            return Ok(Prompt { messages, redacted_lines: Arc::default() });
+        }
         let mut redacted_lines = Vec::new();
         let messages = messages
             .into_iter()

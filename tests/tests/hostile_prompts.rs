@@ -211,3 +211,21 @@ async fn the_command_line_sends_no_literal() {
     let written = project.read("tests/test_calc.py").unwrap();
     assert_eq!(written, answer.replace("[REDACTED]", TEST_SECRET));
 }
+
+#[tokio::test]
+async fn an_excluded_file_is_not_sent_by_an_action() {
+    let secrets = format!("def connect():\n    return \"{SECRET}\"\n");
+    let project = TempProject::new("hostile-excluded-action", &[("secrets.py", &secrets)]);
+    let mut setup = start(&project, json!({})).await;
+    setup.mock.set_default_reply(Reply::text("```python\ndef connect():\n    return None\n```"));
+    let uri = project.uri("secrets.py");
+    setup.client.open(&uri, "python", &secrets).await.unwrap();
+    let position = setup.client.position_after(&uri, "return");
+    let actions = actions_at(&mut setup, &uri, &position, json!([])).await;
+    let message = run(&mut setup, &actions, "GLM: Improve this code").await;
+    assert!(message.contains("secrets.py matches context.exclude"), "{message}");
+    setup.take_messages();
+    assert!(setup.mock.requests().is_empty(), "the model was not asked");
+    assert_eq!(setup.client.text(&uri), secrets);
+    setup.shutdown().await;
+}
