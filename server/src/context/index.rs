@@ -515,4 +515,22 @@ mod tests {
         assert_eq!((index.file_count(), index.stats()), (0, IndexStats::default()));
         std::fs::remove_dir_all(&root).ok();
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn watched_links_out_of_the_root_are_not_followed() {
+        let outside = project("outside", &[("leak.py", "def leaked():\n    return 1\n")]);
+        let root = project("links", &[("a.py", "def kept():\n    return 1\n")]);
+        std::os::unix::fs::symlink(&outside, root.join("linked")).unwrap();
+        std::os::unix::fs::symlink(outside.join("leak.py"), root.join("leak_link.py")).unwrap();
+        let index = WorkspaceIndex::new(&Exclude::none());
+        index.build(std::slice::from_ref(&root));
+        for path in ["linked", "linked/leak.py", "leak_link.py"] {
+            index.update_path(&root.join(path));
+        }
+        assert!(definitions(&index, "leaked").is_empty());
+        assert_eq!(index.file_count(), 1);
+        std::fs::remove_dir_all(&root).ok();
+        std::fs::remove_dir_all(&outside).ok();
+    }
 }
