@@ -119,7 +119,12 @@ impl Prompt {
         let mut restored = String::with_capacity(answer.len());
         for line in answer.split_inclusive('\n') {
             let trimmed = line.trim();
-            match self.redacted_lines.iter().find(|redacted| redacted.text == trimmed) {
+            let mut same_text = self.redacted_lines.iter().filter(|redacted| redacted.text == trimmed);
+            let first = same_text.next();
+            // Two lines that read the same but hid different credentials: which one the
+            // answer means is a guess, so neither is put back.
+            let unambiguous = first.filter(|first| same_text.all(|other| other.secrets == first.secrets));
+            match unambiguous {
                 Some(redacted) => {
                     let indent = &line[..line.len() - line.trim_start().len()];
                     let ending = &line[indent.len() + trimmed.len()..];
@@ -287,6 +292,15 @@ mod tests {
         );
         // A changed line keeps its placeholder: which secret it meant is a guess.
         assert_eq!(prompt.restore("PASSWORD: str = \"[REDACTED]\"\n"), "PASSWORD: str = \"[REDACTED]\"\n");
+    }
+
+    #[test]
+    fn lines_that_read_the_same_but_hid_different_credentials_are_not_guessed() {
+        let code = format!("PASSWORD = \"{SECRET}\"\n");
+        let other = "PASSWORD = \"another-credential-0000-1111\"\n";
+        let messages = vec![ChatMessage::user(code), ChatMessage::user(other)];
+        let prompt = Prompt::assemble(messages, &[], &Exclude::default(), None).unwrap();
+        assert_eq!(prompt.restore("PASSWORD = \"[REDACTED]\"\n"), "PASSWORD = \"[REDACTED]\"\n");
     }
 
     #[test]
