@@ -261,7 +261,8 @@ pub enum ModelErrorKind {
 pub type EventSink = Box<dyn FnMut(ModelEvent) + Send>;
 
 pub trait Model: Send + Sync + 'static {
-    /// Runs one chat request. Dropping the future cancels it, upstream included.
+    /// Runs one chat request. Dropping the future cancels it, upstream included. Features
+    /// call [`ask`], which also restores the answer's redacted lines.
     fn chat(&self, request: ModelRequest, events: EventSink) -> BoxFuture<'static, Result<ModelAnswer, ModelError>>;
 
     /// The model id, for item details and logs.
