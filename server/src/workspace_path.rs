@@ -241,7 +241,8 @@ mod tests {
     }
 
     /// The guard is only "the one place" while nothing else writes: a new write must come here
-    /// (the workbench writes only paths it got from the guard, and puts them back).
+    /// (the workbench writes only paths it got from the guard, through the in-flight registry,
+    /// which puts them back).
     #[test]
     fn no_other_module_writes_files() {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -267,7 +268,7 @@ mod tests {
             }
         }
         writers.sort();
-        assert_eq!(writers, ["testgen/workbench.rs", "workspace_path.rs"]);
+        assert_eq!(writers, ["testgen/inflight.rs", "workspace_path.rs"]);
     }
 
     #[cfg(unix)]

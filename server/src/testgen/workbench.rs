@@ -126,7 +126,7 @@ async fn read_capped(reader: &mut (impl AsyncReadExt + Unpin), into: &mut Vec<u8
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::time::Duration;
 
     use super::*;
@@ -154,6 +154,7 @@ mod tests {
             command: CommandLine::Shell("true".into()),
             cwd: dir.clone(),
             env: vec![],
+            hidden: Default::default(),
             timeout: Duration::from_secs(20),
         };
         let refused = bench(&dir).run(run).await.unwrap_err();
