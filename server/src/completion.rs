@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::context::{gather, ContextInput, Exclude, WorkspaceIndex};
 use crate::document::Document;
 use crate::model::{ChatMessage, Prompt, Role};
-use crate::rewrite::IndentStyle;
+use crate::rewrite;
 use crate::text::{ceil_rope_boundary, floor_char_boundary, floor_rope_boundary};
 
 pub use engine::{Answer, CompletionEngine, Notice, Settings, Site};
@@ -64,7 +64,15 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
     let before: Arc<str> = Arc::from(document.rope.byte_slice(window_start..offset).to_string());
     let after: Arc<str> = Arc::from(document.rope.byte_slice(offset..window_end).to_string());
     let language = document.language;
-    let indent = IndentStyle::detect(&format!("{before}{after}"));
+    // The style of the code around the cursor, not of the strings and comments in the window:
+    // a Go file's raw strings of space-indented shell must not make its tab-indented code spaces.
+    let cursor_in_window = before.len();
+    let indent = rewrite::style_of_code_around(
+        &format!("{before}{after}"),
+        window_start,
+        cursor_in_window..cursor_in_window,
+        document.tree.as_ref(),
+    );
     let before_window_start = floor_char_boundary(&before, before.len().saturating_sub(BEFORE_WINDOW));
     let before_window = before[before_window_start..].to_string();
     let clean = move |raw: &str| {
