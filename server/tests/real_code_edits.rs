@@ -4,7 +4,8 @@
 //! way models answer, and the file afterwards compared with the one expected, byte for byte.
 //!
 //! - Action "Improve this code", the answer being the function with one line changed, as it
-//!   stands and dedented to column 0: the file is the original with that line changed.
+//!   stands, dedented to column 0, and (tab-indented code) with its tabs as spaces: the file is
+//!   the original with that line changed.
 //! - Completion with the body's first lines erased and the cursor there, the model answering
 //!   the erased lines back (plain, fenced, repeating the line before, dedented): the file is the
 //!   original again.
@@ -31,7 +32,7 @@ use glm_lsp::rewrite::literal_lines;
 use glm_lsp::text::apply_edits;
 
 /// Functions taken from each repository (spread over its files).
-const FUNCTIONS_PER_REPOSITORY: usize = 7;
+const FUNCTIONS_PER_REPOSITORY: usize = 8;
 /// Lines a function may have to be taken: long enough to have a body, short enough to read.
 const FUNCTION_LINES: std::ops::RangeInclusive<usize> = 4..=80;
 /// How many of the body's first lines a completion case erases.
@@ -177,8 +178,13 @@ fn functions(root: &Path, count: usize) -> Vec<Function> {
     files.sort();
     let mut per_file: Vec<Vec<Function>> = files.iter().map(|path| functions_of_file(root, path)).collect();
     for functions in &mut per_file {
-        // Raw strings first (the case the issue found), then the file's order.
-        functions.sort_by_key(|function| !(function.language == Language::Go && has_raw_string(function)));
+        // Go with raw strings first (the case the issue found), then methods (indented: a
+        // dedented answer moves them), then the file's order.
+        functions.sort_by_key(|function| {
+            let raw_string = function.language == Language::Go && has_raw_string(function);
+            let method = function.text[function.target.clone()].starts_with([' ', '\t']);
+            (!raw_string, !method)
+        });
         functions.reverse();
     }
     let mut chosen = Vec::new();
@@ -312,6 +318,16 @@ fn split_ending(line: &str) -> (&str, &str) {
     (content, &line[content.len()..])
 }
 
+/// Leading tabs as four spaces each.
+fn tabs_as_spaces(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let content = line.trim_start_matches('\t');
+            format!("{}{content}", "    ".repeat(line.len() - content.len()))
+        })
+        .collect()
+}
+
 /// Removes the indentation all non-blank lines share, as models return methods.
 fn dedent(text: &str) -> String {
     let common = text
@@ -369,7 +385,12 @@ fn check_action(function: &Function, case: &str, tally: &mut Tally) {
     else {
         return tally.record("action", function.language, case.to_string(), &expected, Err("no action".into()));
     };
-    for (variant, code) in [("as-is", new_target.clone()), ("dedented", dedent(&new_target))] {
+    let mut variants = vec![("as-is", new_target.clone()), ("dedented", dedent(&new_target))];
+    if new_target.lines().any(|line| line.starts_with('\t')) {
+        // Tabs turned into spaces, as models often return tab-indented code.
+        variants.push(("tabs as spaces", dedent(&tabs_as_spaces(&new_target))));
+    }
+    for (variant, code) in variants {
         let answer = ModelAnswer {
             content: format!(
                 "Here is the improved code:\n\n```{}\n{}\n```\n",
