@@ -390,6 +390,7 @@ proptest::proptest! {
         let answer = respaced(&target, respacing, style, trim_trailing, empty_blanks);
         let fitted = replacement_for(&target, &answer, style, &[]);
         proptest::prop_assert_eq!(&fitted, &target, "answer {:?}", answer);
+        proptest::prop_assert!(crate::diff::edits(&target, &fitted).is_empty());
 
         // One content line changed in the answer: that line alone changes, indented as before.
         let content_lines: Vec<usize> = (0..lines.len()).filter(|&index| !lines[index].1.is_empty()).collect();
@@ -408,5 +409,11 @@ proptest::proptest! {
         };
         let fitted = replacement_for(&target, &replace_content(&answer), style, &[]);
         proptest::prop_assert_eq!(&fitted, &replace_content(&target), "answer {:?}", replace_content(&answer));
+        // The edits stay inside that line.
+        let line_start: usize = target.split_inclusive('\n').take(line).map(str::len).sum();
+        let line_end = line_start + target.split_inclusive('\n').nth(line).map_or(0, str::len);
+        let edits = crate::diff::edits(&target, &fitted);
+        proptest::prop_assert!(!edits.is_empty());
+        proptest::prop_assert!(edits.iter().all(|edit| line_start <= edit.range.start && edit.range.end <= line_end));
     }
 }
