@@ -417,3 +417,18 @@ proptest::proptest! {
         proptest::prop_assert!(edits.iter().all(|edit| line_start <= edit.range.start && edit.range.end <= line_end));
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn fitting_any_answer_over_any_target_is_total(
+        target in "[a-c{}\t \n\r`]{0,60}",
+        code in "[a-c{}\t \n\r`]{0,60}",
+        literal in proptest::collection::vec(proptest::prelude::any::<bool>(), 0..12),
+        style in style_strategy(),
+    ) {
+        let fitted = replacement_for(&target, &code, style, &literal);
+        // Actions refuse an answer without code before fitting it.
+        proptest::prop_assume!(!code.trim().is_empty());
+        proptest::prop_assert_eq!(fitted.ends_with('\n'), target.ends_with('\n'));
+    }
+}
