@@ -144,10 +144,11 @@ struct Layout<'a> {
     style: IndentStyle,
     /// Columns of one level in the answer (a tab in the answer counts as one level).
     answer_unit: usize,
-    /// Answer columns minus the original's, read in answer units, for lines the model left at
-    /// their level.
+    /// Answer columns minus the original's (read in the answer's unit) for the lines the model
+    /// left at their level.
     shift: isize,
-    /// An indentation of the target's code for each level (in answer columns, unshifted).
+    /// An indentation of the target's code for each depth, keyed by its columns in the answer's
+    /// unit (before the shift): new lines at that depth take these very characters.
     existing: HashMap<usize, &'a str>,
 }
 
