@@ -9,9 +9,9 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::context::privacy::REDACTED;
 use crate::document::Document;
 use crate::model::{ChatMessage, Finish, ModelAnswer};
+use crate::privacy::REDACTED;
 use crate::rewrite;
 use crate::text::Edit;
 

@@ -126,8 +126,10 @@ fn main() -> std::process::ExitCode {
             signal.map_or(std::process::ExitCode::SUCCESS, killed_by)
         }
         Some(Command::Context { file, line, character, root, open, json, budget }) => {
-            let budget = budget.unwrap_or_else(|| load_config(&root, serde_json::Value::Null).context.budget_tokens);
-            match glm_lsp::context::cli::run(&file, line, character, &root, &open, json, budget) {
+            let config = load_config(&root, serde_json::Value::Null);
+            let options =
+                glm_lsp::cli::context::Options { file, line, character, root, open, json, budget_tokens: budget };
+            match glm_lsp::cli::context::run(&options, &config) {
                 Ok(output) => {
                     print(output.trim_end());
                     std::process::ExitCode::SUCCESS
@@ -141,11 +143,11 @@ fn main() -> std::process::ExitCode {
         Some(Command::GenerateTests { file, line, function, root, write, verify, test_command, json }) => {
             let config = load_config(&root, serde_json::Value::Null);
             let options =
-                glm_lsp::testgen::cli::Options { file, line, function, root, write, verify, test_command, json };
+                glm_lsp::cli::generate_tests::Options { file, line, function, root, write, verify, test_command, json };
             let result = runtime.block_on(async {
                 let stop = stop_signal();
                 tokio::select! {
-                    result = glm_lsp::testgen::cli::run(&options, &config) => Ok(result),
+                    result = glm_lsp::cli::generate_tests::run(&options, &config) => Ok(result),
                     signal = stop => Err(signal),
                 }
             });

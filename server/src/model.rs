@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use crate::context::privacy::{redact_recording, redact_recording_known, REDACTED};
 use crate::context::Exclude;
+use crate::privacy::{redact_recording, redact_recording_known, REDACTED};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ChatMessage {

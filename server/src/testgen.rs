@@ -10,7 +10,6 @@
 //! and the command line both go through [`generate`].
 
 pub mod candidate;
-pub mod cli;
 pub mod framework;
 pub mod hidden_env;
 pub mod inflight;

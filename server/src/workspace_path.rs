@@ -12,7 +12,7 @@ use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::context::Exclude;
+use crate::privacy::Exclude;
 
 /// Why a path may not be used; the message is for the user and names the path as given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

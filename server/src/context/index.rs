@@ -17,9 +17,9 @@ use std::sync::{Arc, RwLock};
 use dashmap::{DashMap, DashSet};
 
 pub use self::walk::{DEFAULT_MAX_FILE_BYTES, SKIPPED_FOLDERS};
-use super::privacy::Exclude;
 use super::symbols::{self, Symbol, SymbolCache};
 use crate::language::{large_parse_turn, with_parser, Language};
+use crate::privacy::Exclude;
 
 /// A definition found in a workspace file.
 #[derive(Debug, Clone, PartialEq, Eq)]

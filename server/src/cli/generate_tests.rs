@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 
-use super::placement::Disk;
-use super::{generate, patch, prepare, render_context, Generated, Settings, Stage, TestStatus};
 use crate::config::Config;
 use crate::context::{gather, path_to_uri, ContextInput, Exclude, WorkspaceIndex};
 use crate::document::Document;
 use crate::language::Language;
+use crate::testgen::placement::Disk;
+use crate::testgen::{generate, patch, prepare, render_context, Generated, Settings, Stage, TestStatus};
 use crate::workspace_path::PathGuard;
 
 /// The command line's choices.
@@ -50,7 +50,7 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
     let mut document = Document::new(path_to_uri(&file), language.name().to_string(), 0, &text);
     document.tree.as_ref().context("the file could not be parsed")?;
     let target = match (&options.function, options.line) {
-        (Some(name), _) => super::find_by_name(language, &text, name)
+        (Some(name), _) => crate::testgen::find_by_name(language, &text, name)
             .with_context(|| format!("no function, method or type named `{name}` in {}", file.display()))?,
         (None, Some(line)) => {
             let rope = &document.rope;
@@ -63,7 +63,7 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
             let offset = start + (line_text.len() - line_text.trim_start().len()).min(line_text.trim_end().len());
             document.parse_around(offset..offset);
             let tree = document.tree.as_ref().context("the file could not be parsed")?;
-            super::target::targets_at(language, &text, tree, offset..offset)
+            crate::testgen::target::targets_at(language, &text, tree, offset..offset)
                 .into_iter()
                 .next()
                 .with_context(|| format!("no function, method or type at {}:{line}", file.display()))?
@@ -93,7 +93,7 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
         timeout: Duration::from_secs(config.tests.timeout_secs),
         repair_rounds: config.tests.repair_rounds,
         command: options.test_command.clone().or_else(|| config.tests.command.clone()),
-        hidden: super::hidden_env::Hidden::from_config(config),
+        hidden: crate::testgen::hidden_env::Hidden::from_config(config),
         thinking: config.thinking,
         max_tokens: config.actions.max_tokens,
     };
@@ -117,8 +117,8 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
     );
 
     let model = crate::glm::GlmClient::new(config.glm_settings());
-    let workbench = super::DiskWorkbench { guard: guard.clone() };
-    let workbench: Option<&dyn super::Workbench> = options.verify.then_some(&workbench as _);
+    let workbench = crate::testgen::DiskWorkbench { guard: guard.clone() };
+    let workbench: Option<&dyn crate::testgen::Workbench> = options.verify.then_some(&workbench as _);
     let generated = match generate(&model, workbench, &job, progress_on_stderr()).await {
         Ok(generated) => generated,
         Err(error) => {
@@ -184,7 +184,7 @@ fn json(generated: &Generated, relative: &str, diff: &str) -> serde_json::Value 
 
 /// One status line on stderr, rewritten in place at most four times a second on a terminal;
 /// in a CI log, one line per stage.
-fn progress_on_stderr() -> super::StageSink {
+fn progress_on_stderr() -> crate::testgen::StageSink {
     use std::io::IsTerminal as _;
     let terminal = std::io::stderr().is_terminal();
     let last = Arc::new(Mutex::new((Instant::now() - Duration::from_secs(1), String::new())));
