@@ -535,4 +535,89 @@ mod tests {
         let error = client.chat(ChatRequest::new(vec![Message::user("x")]), |_| {}).await.unwrap_err();
         assert!(matches!(error, GlmError::Connect(_)), "{error:?}");
     }
+
+    /// A loopback server that answers every request with `head` and then chunks of `unit`
+    /// until the client goes away; its base URL.
+    async fn endless_server(head: &'static str, unit: &'static [u8]) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut request = [0u8; 4096];
+                    let _ = socket.read(&mut request).await;
+                    let mut frame = format!("{:x}\r\n", unit.len()).into_bytes();
+                    frame.extend_from_slice(unit);
+                    frame.extend_from_slice(b"\r\n");
+                    if socket.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    while socket.write_all(&frame).await.is_ok() {}
+                });
+            }
+        });
+        format!("http://{address}")
+    }
+
+    fn client_for(base_url: String) -> GlmClient {
+        GlmClient::with_retry_policy(
+            GlmSettings { api_key: Some(ApiKey::new("key")), base_url, ..GlmSettings::default() },
+            RetryPolicy { max_retries: 0, ..RetryPolicy::default() },
+        )
+    }
+
+    const ENDLESS_TEXT: &[u8] = &[b'x'; 16 << 10];
+
+    #[tokio::test]
+    async fn an_endless_error_body_is_read_only_as_far_as_its_message() {
+        let base_url =
+            endless_server("HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n", ENDLESS_TEXT)
+                .await;
+        let client = client_for(base_url);
+        let chat = client.chat(ChatRequest::new(vec![Message::user("x")]), |_| {});
+        let error = tokio::time::timeout(Duration::from_secs(20), chat).await.expect("bounded").unwrap_err();
+        let GlmError::Api(api) = &error else { panic!("{error:?}") };
+        assert_eq!(api.status, Some(500));
+        assert!(api.message.chars().count() <= 301, "{}", api.message.len());
+    }
+
+    #[tokio::test]
+    async fn an_endless_models_list_is_cut_at_its_cap() {
+        let base_url = endless_server(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+            ENDLESS_TEXT,
+        )
+        .await;
+        let error = tokio::time::timeout(Duration::from_secs(20), client_for(base_url.clone()).list_models())
+            .await
+            .expect("bounded")
+            .unwrap_err();
+        assert_eq!(
+            error,
+            GlmError::ResponseTooLarge {
+                endpoint: format!("{base_url}/models"),
+                limit_bytes: MODELS_LIST_BYTES as u64,
+                max_tokens: None
+            }
+        );
+        assert!(error.to_string().contains("larger than 8 MiB"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn an_endless_stream_is_cut_at_the_cap_of_its_max_tokens() {
+        let base_url = endless_server(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b": keep-alive\n\n",
+        )
+        .await;
+        let mut request = ChatRequest::new(vec![Message::user("x")]);
+        request.max_tokens = Some(4096);
+        let client = client_for(base_url.clone());
+        let chat = client.chat(request, |_| {});
+        let error = tokio::time::timeout(Duration::from_secs(20), chat).await.expect("bounded").unwrap_err();
+        let expected = ResponseCap::for_chat(format!("{base_url}/chat/completions"), Some(4096)).exceeded();
+        assert_eq!(error, expected);
+        assert!(error.to_string().contains("more than 2 MiB"), "{error}");
+    }
 }

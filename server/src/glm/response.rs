@@ -155,11 +155,8 @@ pub fn human_bytes(bytes: u64) -> String {
     const KIB: u64 = 1 << 10;
     const MIB: u64 = 1 << 20;
     if bytes >= MIB {
-        if bytes % MIB == 0 {
-            format!("{} MiB", bytes / MIB)
-        } else {
-            format!("{:.1} MiB", bytes as f64 / MIB as f64)
-        }
+        let mebibytes = format!("{:.1}", bytes as f64 / MIB as f64);
+        format!("{} MiB", mebibytes.trim_end_matches(".0"))
     } else if bytes >= KIB {
         format!("{} KiB", bytes / KIB)
     } else {
@@ -259,6 +256,14 @@ mod tests {
                 assert!(reader.stream_len() <= limit as usize, "{name}");
             }
         }
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(human_bytes(4 << 20), "4 MiB");
+        assert_eq!(human_bytes(3 << 19), "1.5 MiB");
+        assert_eq!(human_bytes(64 << 10), "64 KiB");
+        assert_eq!(human_bytes(100), "100 bytes");
     }
 
     #[test]
