@@ -67,6 +67,7 @@ async fn an_endless_completion_answer_is_cut_at_the_cap_and_the_session_goes_on(
     setup.wait_idle(Duration::from_millis(200)).await;
     assert!(setup.take_messages().is_empty());
     let growth = peak_kib(&setup).saturating_sub(peak_before);
+    eprintln!("peak memory (VmHWM) {peak_before} KiB before, grew by {growth} KiB");
     assert!(growth < PEAK_GROWTH_LIMIT_KIB, "peak memory grew by {growth} KiB");
 
     // The session goes on: the next answer is used.
@@ -97,6 +98,7 @@ async fn an_endless_action_answer_fails_the_job_with_the_cap_and_changes_nothing
         assert_eq!(setup.client.text(uri), source, "{shape:?}: nothing applied");
     }
     let growth = peak_kib(&setup).saturating_sub(peak_before);
+    eprintln!("peak memory (VmHWM) {peak_before} KiB before, grew by {growth} KiB");
     assert!(growth < PEAK_GROWTH_LIMIT_KIB, "peak memory grew by {growth} KiB");
 
     // The next action works.
