@@ -67,7 +67,9 @@ fn main() {
     for piece in [1, 16 << 10] {
         let (elapsed, events) = read(&body, piece);
         let rate = body.len() as f64 / elapsed.as_secs_f64() / (1 << 20) as f64;
-        println!("response reader, {piece:>5}-byte pieces: {elapsed:>10.1?} ({rate:.0} MiB/s, {events} progress events)");
+        println!(
+            "response reader, {piece:>5}-byte pieces: {elapsed:>10.1?} ({rate:.0} MiB/s, {events} progress events)"
+        );
     }
     // GLM streams a token or a few per chunk: 4 characters a chunk is the realistic shape.
     for kilobytes in [250, 500, 1000] {

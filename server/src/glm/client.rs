@@ -539,6 +539,11 @@ mod tests {
     /// A loopback server that answers every request with `head` and then chunks of `unit`
     /// until the client goes away; its base URL.
     async fn endless_server(head: &'static str, unit: &'static [u8]) -> String {
+        paced_endless_server(head, unit, Duration::ZERO).await
+    }
+
+    /// The same, with `pause` between chunks: an endpoint that trickles.
+    async fn paced_endless_server(head: &'static str, unit: &'static [u8], pause: Duration) -> String {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -553,7 +558,11 @@ mod tests {
                     if socket.write_all(head.as_bytes()).await.is_err() {
                         return;
                     }
-                    while socket.write_all(&frame).await.is_ok() {}
+                    while socket.write_all(&frame).await.is_ok() {
+                        if !pause.is_zero() {
+                            tokio::time::sleep(pause).await;
+                        }
+                    }
                 });
             }
         });
@@ -602,6 +611,24 @@ mod tests {
             }
         );
         assert!(error.to_string().contains("larger than 8 MiB"), "{error}");
+    }
+
+    /// Keep-alives far below the cap do not keep an attempt alive past `timeoutSecs`.
+    #[tokio::test]
+    async fn a_trickling_stream_is_cut_by_the_attempt_timeout() {
+        let base_url = paced_endless_server(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b": keep-alive\n\n",
+            Duration::from_millis(20),
+        )
+        .await;
+        let client = client_for(base_url);
+        client.update_settings(GlmSettings { timeout: Duration::from_millis(800), ..(*client.settings()).clone() });
+        let started = Instant::now();
+        let chat = client.chat(ChatRequest::new(vec![Message::user("x")]), |_| {});
+        let error = tokio::time::timeout(Duration::from_secs(20), chat).await.expect("bounded").unwrap_err();
+        assert_eq!(error, GlmError::Timeout);
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     }
 
     #[tokio::test]
