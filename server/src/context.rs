@@ -6,9 +6,7 @@
 //! index) and cut to a token budget that is never exceeded. Pure: text and trees in, plain
 //! data out; the only I/O is the workspace index reading files when it is built.
 
-pub mod cli;
 pub mod index;
-pub mod privacy;
 pub mod queries;
 pub mod receivers;
 pub mod symbols;
@@ -19,10 +17,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub use crate::privacy::{redact, Exclude, DEFAULT_EXCLUDE};
 pub use index::{IndexStats, IndexedSymbol, WorkspaceIndex, DEFAULT_MAX_FILE_BYTES};
-pub use privacy::{redact, Exclude, DEFAULT_EXCLUDE};
 use symbols::ReferenceKind;
 pub use symbols::{Symbol, SymbolKind};
+use tree_sitter::Node;
 
 use crate::document::Document;
 use crate::language::Language;
@@ -180,25 +179,7 @@ pub fn gather(input: &ContextInput) -> Context {
         let mut builder = SectionBuilder { sections: Vec::new(), remaining };
         let enclosing = symbols::enclosing(language, text, tree, offset);
 
-        // Headers of the scopes around the cursor that the window does not show.
-        for node in &enclosing {
-            if node.start_byte() >= window.start {
-                continue;
-            }
-            let header = symbols::header(text, *node);
-            let start_line = node.start_position().row;
-            builder.push(Section {
-                kind: SectionKind::Enclosing,
-                file: file.clone(),
-                start_line,
-                end_line: start_line + header.matches('\n').count(),
-                symbol: node
-                    .child_by_field_name("name")
-                    .and_then(|name| text.get(name.byte_range()))
-                    .map(str::to_string),
-                text: redact(&header).into_owned(),
-            });
-        }
+        push_enclosing_headers(&mut builder, text, &enclosing, &window, &file);
 
         // Imports, capped so that a file with hundreds of imports leaves room for definitions.
         let import_budget = builder.remaining.min(input.budget_tokens * 3 / 20);
@@ -219,37 +200,9 @@ pub fn gather(input: &ContextInput) -> Context {
             facts.imports.iter().filter_map(|range| text.get(range.clone())).collect::<Vec<_>>().join("\n");
         let imports = ImportNames::read(&import_text);
         let receivers = receivers::receiver_types(text, &enclosing);
-        let bindings = {
-            let generics = receivers::generic_bounds(text, &enclosing);
-            let locals = match enclosing.last() {
-                Some(innermost) if innermost.byte_range().len() <= 64 * 1024 => {
-                    receivers::binding_types(text, *innermost)
-                }
-                _ => HashMap::new(),
-            };
-            // A local of a generic type (`value: &F`) has the generic's bounds; the generic
-            // itself (`F::MAX_EXPONENT`) too. A call's result has the type its function's
-            // definition says it returns.
-            let mut bindings: HashMap<String, Vec<String>> = locals
-                .into_iter()
-                .filter_map(|(name, binding)| {
-                    let bound = match binding {
-                        receivers::Binding::Type(bound) => bound,
-                        receivers::Binding::ResultOf(function) => {
-                            returned_type(input, &facts.symbols, language, &function)?
-                        }
-                    };
-                    let types = generics.get(&bound).cloned().unwrap_or_else(|| vec![bound]);
-                    Some((name, types))
-                })
-                .collect();
-            for (generic, bounds) in generics {
-                bindings.entry(generic).or_insert(bounds);
-            }
-            bindings
-        };
+        let bindings = binding_types(input, &facts.symbols, language, text, &enclosing);
         let wanted = wanted_definitions(&references, offset, &imports, &receivers, &bindings);
-        let mut candidates = resolve(
+        let candidates = resolve(
             input,
             &facts.symbols,
             &wanted,
@@ -263,22 +216,7 @@ pub fn gather(input: &ContextInput) -> Context {
                 language,
             },
         );
-        candidates.sort_by(|a, b| a.rank.cmp(&b.rank));
-        let mut included: Vec<(String, Range<usize>)> = Vec::new();
-        for candidate in candidates {
-            let nested = included.iter().any(|(file, range)| {
-                *file == candidate.section.file
-                    && range.start <= candidate.range.start
-                    && candidate.range.end <= range.end
-            });
-            if nested {
-                continue;
-            }
-            let (file, range) = (candidate.section.file.clone(), candidate.range.clone());
-            if builder.push(candidate.section) {
-                included.push((file, range));
-            }
-        }
+        push_candidates(&mut builder, candidates);
         context.sections = builder.sections;
     }
 
@@ -286,25 +224,105 @@ pub fn gather(input: &ContextInput) -> Context {
         let key = |section: &Section| (section.kind, section.file.clone(), section.start_line, section.symbol.clone());
         key(a).cmp(&key(b))
     });
-    // Redaction and rendering only ever shrink or keep what was measured, but the budget is
-    // a promise: drop from the least stable end until it holds.
-    while context.estimate() > input.budget_tokens {
+    keep_within_budget(&mut context, input.budget_tokens);
+    context.estimated_tokens = context.estimate();
+    context
+}
+
+/// Headers of the scopes around the cursor that the window does not show.
+fn push_enclosing_headers(
+    builder: &mut SectionBuilder,
+    text: &str,
+    enclosing: &[Node],
+    window: &Range<usize>,
+    file: &str,
+) {
+    for node in enclosing {
+        if node.start_byte() >= window.start {
+            continue;
+        }
+        let header = symbols::header(text, *node);
+        let start_line = node.start_position().row;
+        builder.push(Section {
+            kind: SectionKind::Enclosing,
+            file: file.to_string(),
+            start_line,
+            end_line: start_line + header.matches('\n').count(),
+            symbol: node.child_by_field_name("name").and_then(|name| text.get(name.byte_range())).map(str::to_string),
+            text: redact(&header).into_owned(),
+        });
+    }
+}
+
+/// The types the names of the innermost function have: a local of a generic type
+/// (`value: &F`) has the generic's bounds, the generic itself (`F::MAX_EXPONENT`) too, and a
+/// call's result has the type its function's definition says it returns.
+fn binding_types(
+    input: &ContextInput,
+    current_symbols: &[Symbol],
+    language: Language,
+    text: &str,
+    enclosing: &[Node],
+) -> HashMap<String, Vec<String>> {
+    let generics = receivers::generic_bounds(text, enclosing);
+    let locals = match enclosing.last() {
+        Some(innermost) if innermost.byte_range().len() <= 64 * 1024 => receivers::binding_types(text, *innermost),
+        _ => HashMap::new(),
+    };
+    let mut bindings: HashMap<String, Vec<String>> = locals
+        .into_iter()
+        .filter_map(|(name, binding)| {
+            let bound = match binding {
+                receivers::Binding::Type(bound) => bound,
+                receivers::Binding::ResultOf(function) => returned_type(input, current_symbols, language, &function)?,
+            };
+            let types = generics.get(&bound).cloned().unwrap_or_else(|| vec![bound]);
+            Some((name, types))
+        })
+        .collect();
+    for (generic, bounds) in generics {
+        bindings.entry(generic).or_insert(bounds);
+    }
+    bindings
+}
+
+/// Adds the resolved definitions in rank order, skipping one nested in a definition already
+/// included (a method inside its included class).
+fn push_candidates(builder: &mut SectionBuilder, mut candidates: Vec<Candidate>) {
+    candidates.sort_by(|a, b| a.rank.cmp(&b.rank));
+    let mut included: Vec<(String, Range<usize>)> = Vec::new();
+    for candidate in candidates {
+        let nested = included.iter().any(|(file, range)| {
+            *file == candidate.section.file && range.start <= candidate.range.start && candidate.range.end <= range.end
+        });
+        if nested {
+            continue;
+        }
+        let (file, range) = (candidate.section.file.clone(), candidate.range.clone());
+        if builder.push(candidate.section) {
+            included.push((file, range));
+        }
+    }
+}
+
+/// Redaction and rendering only ever shrink or keep what was measured, but the budget is a
+/// promise: drops from the least stable end until it holds.
+fn keep_within_budget(context: &mut Context, budget_tokens: usize) {
+    while context.estimate() > budget_tokens {
         if context.sections.pop().is_none() {
-            let excess_bytes = (context.estimate() - input.budget_tokens) * 7 / 2 + 4;
+            let excess_bytes = (context.estimate() - budget_tokens) * 7 / 2 + 4;
             let keep = context.prefix.len().saturating_sub(excess_bytes);
             let cut = ceil_char_boundary(&context.prefix, context.prefix.len() - keep);
             context.prefix.drain(..cut);
-            if context.estimate() > input.budget_tokens {
+            if context.estimate() > budget_tokens {
                 context.suffix.clear();
-                if context.estimate() > input.budget_tokens {
+                if context.estimate() > budget_tokens {
                     context.prefix.clear();
                 }
             }
             break;
         }
     }
-    context.estimated_tokens = context.estimate();
-    context
 }
 
 /// The type `function` returns, from the first of its definitions that writes one: in the
@@ -495,7 +513,7 @@ fn wanted_definitions(
 /// Whether `path` is a test, an example or a benchmark: a definition there ranks below one
 /// in the source.
 fn is_test_or_example(path: &Path) -> bool {
-    crate::testgen::is_test_file(path)
+    crate::language::is_test_file(path)
         || path.components().any(|part| {
             matches!(
                 part.as_os_str().to_str(),
@@ -526,220 +544,286 @@ fn same_package(language: Language, current: Option<&Path>, other: &Path) -> boo
         && current.and_then(Path::parent).is_some_and(|folder| other.parent() == Some(folder))
 }
 
+/// The definitions `wanted` asks for, in tiers: the current file, the open files, then the
+/// workspace index (members of a known type before bare names in the last two).
 fn resolve(
     input: &ContextInput,
     current_symbols: &[Symbol],
     wanted: &BTreeMap<Wanted, Use>,
     resolving: &Resolving,
 ) -> Vec<Candidate> {
-    let Resolving { current_file, current_path, window, offset, import_text, imports, language } = *resolving;
-    let visible = |range: &Range<usize>| {
-        range.start < window.end && range.end > window.start || (range.start <= offset && offset < range.end)
-    };
-    // A member asked for through a type matches only definitions of that type.
-    // In languages with type names of their own, a name used only as a type is not a function.
-    let typed_language = !matches!(language, Language::Python | Language::JavaScript);
-    let fits = |want: &Wanted, usage: &Use, symbol: &Symbol| {
-        *symbol.name == *want.name
-            && want.container.as_ref().is_none_or(|container| symbol.container.as_deref() == Some(container.as_str()))
-            && !(typed_language
-                && usage.kind == ReferenceKind::Type
-                && matches!(symbol.kind, SymbolKind::Function | SymbolKind::Method))
-    };
-    let mut candidates = Vec::new();
-    // What is settled: a wanted definition found, and (for bare names) the name itself.
-    let mut settled: HashSet<&Wanted> = HashSet::new();
-    let mut shown: HashSet<(String, usize)> = HashSet::new();
-
+    let mut state = ResolveState::default();
     // Symbols are looked up by name: a 20,000-line file has thousands, the code at the
     // cursor uses a few hundred names.
     let wanted_names: HashSet<&str> = wanted.keys().map(|want| want.name.as_str()).collect();
-    let mut current_by_name: HashMap<&str, Vec<&Symbol>> = HashMap::new();
-    for symbol in current_symbols.iter().filter(|symbol| wanted_names.contains(&*symbol.name)) {
-        current_by_name.entry(&*symbol.name).or_default().push(symbol);
-    }
-    // Names settled by a member or typed lookup, and by any lookup: a bare name is not looked
-    // up again once either settled it (a member lookup only after a member or typed one).
-    let mut settled_strongly: HashSet<String> = HashSet::new();
-    let mut settled_names: HashSet<String> = HashSet::new();
-    let settle = |want: &Wanted, settled_strongly: &mut HashSet<String>, settled_names: &mut HashSet<String>| {
-        if want.member || want.container.is_some() {
-            settled_strongly.insert(want.name.clone());
-        }
-        settled_names.insert(want.name.clone());
-    };
-    let is_settled =
-        |want: &Wanted, settled: &HashSet<&Wanted>, strongly: &HashSet<String>, names: &HashSet<String>| {
-            settled.contains(want)
-                || want.container.is_none()
-                    && (strongly.contains(&want.name) || !want.member && names.contains(&want.name))
-        };
 
     // 1. The same file.
-    for (want, usage) in wanted.iter().filter(|(want, _)| !want.member) {
-        let symbols = current_by_name.get(want.name.as_str()).map_or(&[][..], Vec::as_slice);
-        for symbol in symbols.iter().filter(|symbol| fits(want, usage, symbol)) {
-            settled.insert(want);
-            settle(want, &mut settled_strongly, &mut settled_names);
-            if visible(&symbol.range) || !shown.insert((current_file.to_string(), symbol.range.start)) {
-                continue;
-            }
-            candidates.push(candidate(
-                SectionKind::CurrentFile,
-                current_file.to_string(),
-                symbol,
-                (0, 0, usage.distance),
-            ));
-        }
-    }
+    resolve_in_current_file(current_symbols, wanted, &wanted_names, resolving, &mut state);
 
     // 2. Open documents, most recently edited first, preferring a file the imports name.
-    let mut open_paths: HashSet<PathBuf> = HashSet::new();
-    let mut open_files = Vec::new();
-    for (recency, open) in input.open_documents.iter().enumerate() {
-        if open.uri == input.document.uri {
-            continue;
-        }
-        let path = uri_to_path(&open.uri);
-        if let Some(path) = &path {
-            open_paths.insert(path.clone());
-            if input.exclude.is_excluded(path, input.root) {
-                continue;
-            }
-        }
-        if open.tree.is_none() {
-            continue;
-        }
-        let facts = input.workspace.open_documents().facts(open);
-        let file = display_path(path.as_deref(), &open.uri, input.root);
-        let vouched = is_imported(import_text, path.as_deref())
-            || path.as_deref().is_some_and(|path| same_package(language, current_path, path));
-        open_files.push((!vouched, recency, file, facts));
-    }
-    open_files.sort_by_key(|(not_vouched, recency, _, _)| (*not_vouched, *recency));
-    // In file order, so the first fitting symbol is the one of the preferred file.
+    let open = OpenFiles::read(input, resolving);
     let mut open_by_name: HashMap<&str, Vec<(usize, &Symbol)>> = HashMap::new();
-    for (file_index, (_, _, _, facts)) in open_files.iter().enumerate() {
-        for symbol in facts.symbols.iter().filter(|symbol| wanted_names.contains(&*symbol.name)) {
+    for (file_index, file) in open.files.iter().enumerate() {
+        for symbol in file.facts.symbols.iter().filter(|symbol| wanted_names.contains(&*symbol.name)) {
             open_by_name.entry(&*symbol.name).or_default().push((file_index, symbol));
         }
     }
     // Members of a known type are looked up in open files and then the workspace before any
     // bare name is: `one.area()` with `one: S` and `S extends Shape` means `Shape`'s `area`
     // even when only another type's `area` is open.
-    let same_exclude = input.exclude.patterns() == input.workspace.exclude().patterns();
     type Pass<'a> = Vec<(&'a Wanted, &'a Use)>;
     let (typed, bare): (Pass, Pass) = wanted.iter().partition(|(want, _)| want.container.is_some());
     for pass in [typed, bare] {
         for &(want, usage) in &pass {
-            if is_settled(want, &settled, &settled_strongly, &settled_names) {
+            if state.settled.contains(want) {
                 continue;
             }
             let symbols = open_by_name.get(want.name.as_str()).map_or(&[][..], Vec::as_slice);
-            let Some((file_index, symbol)) = symbols.iter().find(|(_, symbol)| fits(want, usage, symbol)) else {
+            let fits = |symbol: &Symbol| fits(resolving.language, want, usage, symbol);
+            let Some((file_index, symbol)) = symbols.iter().find(|(_, symbol)| fits(symbol)) else {
                 continue;
             };
-            let (_, recency, file, _) = &open_files[*file_index];
-            settled.insert(want);
-            settle(want, &mut settled_strongly, &mut settled_names);
-            if shown.insert((file.clone(), symbol.range.start)) {
-                candidates.push(candidate(SectionKind::OpenFile, file.clone(), symbol, (1, *recency, usage.distance)));
+            let file = &open.files[*file_index];
+            state.settled.settle(want);
+            if state.shown.insert((file.display.clone(), symbol.range.start)) {
+                let rank = (1, file.recency, usage.distance);
+                state.candidates.push(candidate(SectionKind::OpenFile, file.display.clone(), symbol, rank));
             }
         }
 
-        // 3. The workspace index. A bare name with many definitions (`new`, `get`) is noise
-        // unless the imports, the package or its type single one out; a name used only as a
-        // value is most often a local, so it needs the imports or the package to vouch for it.
+        // 3. The workspace index.
         for &(want, usage) in &pass {
-            if is_settled(want, &settled, &settled_strongly, &settled_names) {
+            if state.settled.contains(want) {
                 continue;
             }
-            let imported_name = imports.words.contains(&want.name);
-            // A bare value nothing vouches for is a local: not worth a lookup (common names have
-            // thousands of definitions).
-            let package_language = matches!(language, Language::Go | Language::Java);
-            if usage.kind == ReferenceKind::Variable
-                && want.container.is_none()
-                && !imported_name
-                && !package_language
-                && !usage.in_crate
-            {
-                continue;
-            }
-            let best = input.workspace.lookup_with(&want.name, |hits| {
-                let usable = hits.iter().filter(|hit| {
-                    Some(&*hit.path) != current_path
-                        && !open_paths.contains(&*hit.path)
-                        && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
-                        && want
-                            .container
-                            .as_ref()
-                            .is_none_or(|container| hit.symbol.container.as_deref() == Some(container.as_str()))
-                });
-                // Which hits the imports or the package vouch for is cheap to know; the rest of
-                // the ranking is computed only among the hits that can still win, since a common
-                // name can have thousands.
-                let usable: Vec<(bool, &IndexedSymbol)> = usable
-                    .map(|hit| {
-                        let vouched = is_imported(import_text, Some(&hit.path))
-                            || same_package(language, current_path, &hit.path);
-                        (vouched, hit)
-                    })
-                    .collect();
-                let count = usable.len();
-                let any_vouched = usable.iter().any(|(vouched, _)| *vouched);
-                if !any_vouched && count > 3 && !imported_name && want.container.is_none() && !usage.in_crate {
-                    return None;
-                }
-                // Lower is better: (not vouched for, in tests or examples, fewer folders shared
-                // with the current file, path, position).
-                // A name used bare means a top-level definition, not a member of some type
-                // (`crate::Item` is the enum, not an iterator's `type Item`).
-                type Key = (bool, bool, bool, std::cmp::Reverse<usize>);
-                let mut best: Option<(Key, &IndexedSymbol)> = None;
-                for (vouched, hit) in usable.into_iter().filter(|(vouched, _)| *vouched || !any_vouched) {
-                    let relative = hit.path.strip_prefix(input.root.unwrap_or(Path::new(""))).unwrap_or(&hit.path);
-                    let key = (
-                        !vouched,
-                        !want.member && want.container.is_none() && hit.symbol.container.is_some(),
-                        is_test_or_example(relative),
-                        std::cmp::Reverse(shared_folders(current_path, &hit.path)),
-                    );
-                    let better = match &best {
-                        None => true,
-                        Some((best_key, best_hit)) => {
-                            (key, &hit.path, hit.symbol.range.start)
-                                < (*best_key, &best_hit.path, best_hit.symbol.range.start)
-                        }
-                    };
-                    if better {
-                        best = Some((key, hit));
-                    }
-                }
-                let ((not_vouched, _, _, _), hit) = best?;
-                let vouched = !not_vouched;
-                // `crate::Item`: the definition in this crate, wherever it is re-exported from.
-                let in_this_crate = usage.in_crate
-                    && crate_source_root(current_path).is_some_and(|source_root| hit.path.starts_with(source_root));
-                let accepted = if usage.kind == ReferenceKind::Variable {
-                    vouched && (imported_name || same_package(language, current_path, &hit.path))
-                        || (imported_name || want.container.is_some()) && count <= 3
-                        || in_this_crate
-                } else {
-                    vouched || imported_name || count <= 3 || want.container.is_some() || in_this_crate
-                };
-                accepted.then(|| hit.clone())
-            });
-            let Some(best) = best else { continue };
-            settled.insert(want);
-            settle(want, &mut settled_strongly, &mut settled_names);
+            let Some(best) = workspace_definition(input, resolving, &open.paths, want, usage) else { continue };
+            state.settled.settle(want);
             let file = display_path(Some(&best.path), "", input.root);
-            if shown.insert((file.clone(), best.symbol.range.start)) {
-                candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, usage.distance)));
+            if state.shown.insert((file.clone(), best.symbol.range.start)) {
+                state.candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, usage.distance)));
             }
         }
     }
-    candidates
+    state.candidates
+}
+
+/// Whether `symbol` is a definition `want` can mean. A member asked for through a type
+/// matches only definitions of that type; in languages with type names of their own, a
+/// name used only as a type is not a function.
+fn fits(language: Language, want: &Wanted, usage: &Use, symbol: &Symbol) -> bool {
+    let typed_language = !matches!(language, Language::Python | Language::JavaScript);
+    *symbol.name == *want.name
+        && want.container.as_ref().is_none_or(|container| symbol.container.as_deref() == Some(container.as_str()))
+        && !(typed_language
+            && usage.kind == ReferenceKind::Type
+            && matches!(symbol.kind, SymbolKind::Function | SymbolKind::Method))
+}
+
+/// What resolving has found so far.
+#[derive(Default)]
+struct ResolveState<'w> {
+    candidates: Vec<Candidate>,
+    settled: Settled<'w>,
+    /// (file, start) of every definition already a candidate.
+    shown: HashSet<(String, usize)>,
+}
+
+/// What is settled: a wanted definition found, and (for bare names) the name itself.
+#[derive(Default)]
+struct Settled<'w> {
+    wanted: HashSet<&'w Wanted>,
+    /// Names settled by a member or typed lookup, and by any lookup: a bare name is not looked
+    /// up again once either settled it (a member lookup only after a member or typed one).
+    strongly: HashSet<String>,
+    names: HashSet<String>,
+}
+
+impl<'w> Settled<'w> {
+    fn settle(&mut self, want: &'w Wanted) {
+        self.wanted.insert(want);
+        if want.member || want.container.is_some() {
+            self.strongly.insert(want.name.clone());
+        }
+        self.names.insert(want.name.clone());
+    }
+
+    fn contains(&self, want: &Wanted) -> bool {
+        self.wanted.contains(want)
+            || want.container.is_none()
+                && (self.strongly.contains(&want.name) || !want.member && self.names.contains(&want.name))
+    }
+}
+
+/// Tier 1: definitions of the current file that the window does not already show.
+fn resolve_in_current_file<'w>(
+    current_symbols: &[Symbol],
+    wanted: &'w BTreeMap<Wanted, Use>,
+    wanted_names: &HashSet<&str>,
+    resolving: &Resolving,
+    state: &mut ResolveState<'w>,
+) {
+    let Resolving { current_file, window, offset, language, .. } = *resolving;
+    let visible = |range: &Range<usize>| {
+        range.start < window.end && range.end > window.start || (range.start <= offset && offset < range.end)
+    };
+    let mut current_by_name: HashMap<&str, Vec<&Symbol>> = HashMap::new();
+    for symbol in current_symbols.iter().filter(|symbol| wanted_names.contains(&*symbol.name)) {
+        current_by_name.entry(&*symbol.name).or_default().push(symbol);
+    }
+    for (want, usage) in wanted.iter().filter(|(want, _)| !want.member) {
+        let symbols = current_by_name.get(want.name.as_str()).map_or(&[][..], Vec::as_slice);
+        for symbol in symbols.iter().filter(|symbol| fits(language, want, usage, symbol)) {
+            state.settled.settle(want);
+            if visible(&symbol.range) || !state.shown.insert((current_file.to_string(), symbol.range.start)) {
+                continue;
+            }
+            let section = candidate(SectionKind::CurrentFile, current_file.to_string(), symbol, (0, 0, usage.distance));
+            state.candidates.push(section);
+        }
+    }
+}
+
+/// The open documents other than the current one, in the order their definitions are
+/// preferred: those the imports or the package vouch for first, then by recency.
+struct OpenFiles {
+    /// Every open file's path, excluded ones too: the index never answers for an open file.
+    paths: HashSet<PathBuf>,
+    files: Vec<OpenFile>,
+}
+
+struct OpenFile {
+    recency: usize,
+    display: String,
+    facts: symbols::FileFacts,
+}
+
+impl OpenFiles {
+    fn read(input: &ContextInput, resolving: &Resolving) -> OpenFiles {
+        let mut paths: HashSet<PathBuf> = HashSet::new();
+        let mut files = Vec::new();
+        for (recency, open) in input.open_documents.iter().enumerate() {
+            if open.uri == input.document.uri {
+                continue;
+            }
+            let path = uri_to_path(&open.uri);
+            if let Some(path) = &path {
+                paths.insert(path.clone());
+                if input.exclude.is_excluded(path, input.root) {
+                    continue;
+                }
+            }
+            if open.tree.is_none() {
+                continue;
+            }
+            let facts = input.workspace.open_documents().facts(open);
+            let display = display_path(path.as_deref(), &open.uri, input.root);
+            let vouched = is_imported(resolving.import_text, path.as_deref())
+                || path.as_deref().is_some_and(|path| same_package(resolving.language, resolving.current_path, path));
+            files.push((!vouched, OpenFile { recency, display, facts }));
+        }
+        files.sort_by_key(|(not_vouched, file)| (*not_vouched, file.recency));
+        OpenFiles { paths, files: files.into_iter().map(|(_, file)| file).collect() }
+    }
+}
+
+/// Tier 3: the workspace index's definition of `want`, if one is vouched for. A bare name
+/// with many definitions (`new`, `get`) is noise unless the imports, the package or its type
+/// single one out; a name used only as a value is most often a local, so it needs the imports
+/// or the package to vouch for it.
+fn workspace_definition(
+    input: &ContextInput,
+    resolving: &Resolving,
+    open_paths: &HashSet<PathBuf>,
+    want: &Wanted,
+    usage: &Use,
+) -> Option<IndexedSymbol> {
+    let Resolving { current_path, import_text, imports, language, .. } = *resolving;
+    let imported_name = imports.words.contains(&want.name);
+    // A bare value nothing vouches for is a local: not worth a lookup (common names have
+    // thousands of definitions).
+    let package_language = matches!(language, Language::Go | Language::Java);
+    if usage.kind == ReferenceKind::Variable
+        && want.container.is_none()
+        && !imported_name
+        && !package_language
+        && !usage.in_crate
+    {
+        return None;
+    }
+    let same_exclude = input.exclude.patterns() == input.workspace.exclude().patterns();
+    input.workspace.lookup_with(&want.name, |hits| {
+        let usable = hits.iter().filter(|hit| {
+            Some(&*hit.path) != current_path
+                && !open_paths.contains(&*hit.path)
+                && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
+                && want
+                    .container
+                    .as_ref()
+                    .is_none_or(|container| hit.symbol.container.as_deref() == Some(container.as_str()))
+        });
+        // Which hits the imports or the package vouch for is cheap to know; the rest of
+        // the ranking is computed only among the hits that can still win, since a common
+        // name can have thousands.
+        let usable: Vec<(bool, &IndexedSymbol)> = usable
+            .map(|hit| {
+                let vouched =
+                    is_imported(import_text, Some(&hit.path)) || same_package(language, current_path, &hit.path);
+                (vouched, hit)
+            })
+            .collect();
+        let count = usable.len();
+        let any_vouched = usable.iter().any(|(vouched, _)| *vouched);
+        if !any_vouched && count > 3 && !imported_name && want.container.is_none() && !usage.in_crate {
+            return None;
+        }
+        let (vouched, hit) = best_workspace_hit(input, current_path, want, usable, any_vouched)?;
+        // `crate::Item`: the definition in this crate, wherever it is re-exported from.
+        let in_this_crate = usage.in_crate
+            && crate_source_root(current_path).is_some_and(|source_root| hit.path.starts_with(source_root));
+        let accepted = if usage.kind == ReferenceKind::Variable {
+            vouched && (imported_name || same_package(language, current_path, &hit.path))
+                || (imported_name || want.container.is_some()) && count <= 3
+                || in_this_crate
+        } else {
+            vouched || imported_name || count <= 3 || want.container.is_some() || in_this_crate
+        };
+        accepted.then(|| hit.clone())
+    })
+}
+
+/// The best of the usable hits (with whether it is vouched for). Lower is better: (not
+/// vouched for, a member where a bare name is meant, in tests or examples, fewer folders
+/// shared with the current file, path, position). A name used bare means a top-level
+/// definition, not a member of some type (`crate::Item` is the enum, not an iterator's
+/// `type Item`).
+fn best_workspace_hit<'h>(
+    input: &ContextInput,
+    current_path: Option<&Path>,
+    want: &Wanted,
+    usable: Vec<(bool, &'h IndexedSymbol)>,
+    any_vouched: bool,
+) -> Option<(bool, &'h IndexedSymbol)> {
+    type Key = (bool, bool, bool, std::cmp::Reverse<usize>);
+    let mut best: Option<(Key, &IndexedSymbol)> = None;
+    for (vouched, hit) in usable.into_iter().filter(|(vouched, _)| *vouched || !any_vouched) {
+        let relative = hit.path.strip_prefix(input.root.unwrap_or(Path::new(""))).unwrap_or(&hit.path);
+        let key = (
+            !vouched,
+            !want.member && want.container.is_none() && hit.symbol.container.is_some(),
+            is_test_or_example(relative),
+            std::cmp::Reverse(shared_folders(current_path, &hit.path)),
+        );
+        let better = match &best {
+            None => true,
+            Some((best_key, best_hit)) => {
+                (key, &hit.path, hit.symbol.range.start) < (*best_key, &best_hit.path, best_hit.symbol.range.start)
+            }
+        };
+        if better {
+            best = Some((key, hit));
+        }
+    }
+    best.map(|((not_vouched, _, _, _), hit)| (!not_vouched, hit))
 }
 
 fn candidate(

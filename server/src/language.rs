@@ -165,6 +165,22 @@ pub fn parse_str(language: Language, text: &str) -> Option<tree_sitter::Tree> {
     with_parser_for(language, text.len(), |parser| parser.parse(text, None))
 }
 
+/// Whether `path` names a test file by its ecosystem's conventions (no "Generate tests" there).
+pub fn is_test_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+    let stem = name.split('.').next().unwrap_or_default();
+    let in_test_tree = path.components().any(|part| matches!(part.as_os_str().to_str(), Some("__tests__")))
+        || path.to_string_lossy().replace('\\', "/").contains("src/test/");
+    in_test_tree
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.ends_with("_test.go")
+        || (name.ends_with(".py") && (stem.starts_with("test_") || stem.ends_with("_test") || stem == "conftest"))
+        || (name.ends_with("Test.java"))
+        || ((name.ends_with(".c") || name.ends_with(".cc") || name.ends_with(".cpp"))
+            && (stem.starts_with("test_") || stem.ends_with("_test")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,8 +133,12 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
     // The project keeps its tests in tests/, so that is where generated ones go.
     write(&project.join("tests/conftest.py"), "");
     let tests_file = project.join("tests/test_compute.py");
-    // A workspace setting, to see that VS Code's settings reach the server.
-    write(&project.join(".vscode/settings.json"), &json!({ "glm-lsp.model": "glm-4.6" }).to_string());
+    // A workspace setting, to see that VS Code's settings reach the server (`model` is
+    // user-only, so a workspace's is not sent).
+    write(
+        &project.join(".vscode/settings.json"),
+        &json!({ "glm-lsp.temperature": 0.25, "glm-lsp.model": "attacker/model" }).to_string(),
+    );
     // A fresh profile per run. `serverPath` and `baseUrl` may be set only by the user, never a
     // workspace; in code-server (a remote window) that is the remote machine's settings.
     let user_data = root.join("user-data");
@@ -246,7 +250,7 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
     // The status bar's tooltip shows the session's usage, asked for when the request ended.
     let tooltip = event("tooltip").unwrap()["text"].as_str().unwrap().to_string();
     assert!(
-        tooltip.starts_with("glm-4.6 · ") && tooltip.contains(" request") && !tooltip.contains(" 0 requests"),
+        tooltip.starts_with("glm-4.7 · ") && tooltip.contains(" request") && !tooltip.contains(" 0 requests"),
         "{tooltip}"
     );
     let applied = event("action applied").unwrap();
@@ -266,7 +270,8 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
         requests.iter().all(|request| request.header("authorization") == Some(&format!("Bearer {TEST_KEY}"))),
         "every request carries the key set with GLM: Set API Key"
     );
-    assert!(requests.iter().all(|request| request.body["model"] == "glm-4.6"), "the workspace's model setting");
+    assert!(requests.iter().all(|request| request.body["model"] == "glm-4.7"), "not the workspace's model setting");
+    assert!(requests.iter().all(|request| request.body["temperature"] == 0.25), "the workspace's temperature");
     let (doctor, requests): (Vec<_>, Vec<_>) =
         requests.iter().partition(|request| request.prompt_text().contains("Reply with the single word: ok"));
     assert_eq!(doctor.len(), 1, "the doctor reached the endpoint set in VS Code's settings");

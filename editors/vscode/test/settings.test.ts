@@ -20,15 +20,16 @@ test("the server's settings are the generated ones, without the extension's own 
       .filter((setting) => setting.userOnly)
       .map((setting) => setting.key)
       .sort(),
-    ['baseUrl', 'http.caFile', 'http.proxy', 'provider', 'tests.command', 'tests.verify'],
+    ['baseUrl', 'http.caFile', 'http.proxy', 'model', 'price', 'provider', 'tests.command', 'tests.verify'],
   );
 });
 
 test('only values the user set are sent, nested; a workspace cannot set a user-only one', () => {
   const values: Record<string, Inspected> = {
-    model: { globalValue: 'glm-4.6', workspaceValue: 'glm-4.7-flash' },
+    model: { globalValue: 'glm-4.6', workspaceValue: 'attacker/model' },
     baseUrl: { globalValue: 'https://api.z.ai/api/paas/v4', workspaceValue: 'https://evil.example' },
     'completion.debounceMs': { globalValue: 50 },
+    'completion.style': { globalValue: 'list', workspaceValue: 'both' },
     'completion.maxWaitMs': {},
     'context.exclude': { workspaceValue: ['*.secret'] },
   };
@@ -37,8 +38,8 @@ test('only values the user set are sent, nested; a workspace cannot set a user-o
     explicitSettings(settings, (key) => values[key]),
     {
       baseUrl: 'https://api.z.ai/api/paas/v4',
-      model: 'glm-4.7-flash',
-      completion: { debounceMs: 50 },
+      model: 'glm-4.6',
+      completion: { debounceMs: 50, style: 'both' },
       context: { exclude: ['*.secret'] },
     },
   );

@@ -1,18 +1,20 @@
 //! Every setting the server accepts, as data: its key path, type and bounds, description,
-//! and whether only the user may set it. This table is the one list of settings:
-//! `Config::apply` accepts a key only through it (anything else is reported as unknown), a
-//! workspace `glm-lsp.toml` is checked against it, and the VS Code extension's settings are
+//! and what a workspace file may do with it. This table is the one list of settings:
+//! `Config::apply` accepts a key only through it (`normalise`; anything else is reported as
+//! unknown), a workspace `glm-lsp.toml` is held to each setting's `workspace` rule
+//! (`config/workspace.rs`), and the VS Code extension's settings are
 //! generated from it (`vscode_configuration`; a test keeps `editors/vscode/package.json` in
 //! step). Defaults are not repeated here: a setting's default is its value in
 //! `Config::default()`, read back with `Setting::read`.
 //!
-//! Adding a setting: add the field to `Config` (and its default), then one `Setting` below.
+//! Adding a setting: add the field to `Config` (and its default), then one `Setting` below,
+//! with its `workspace` rule (a test finds settings that reach out or spend and are not flagged).
 
 use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
-use super::{is_empty_lua_table, CompletionStyle, Config, CustomAction, Price, Provider, Trigger};
+use super::{is_empty_lua_table, CompletionStyle, Config, CustomAction, Price, Provider, Trigger, SECTION};
 
 /// One setting, addressed by its camelCase key path under the `glm-lsp` section.
 pub struct Setting {
@@ -21,12 +23,65 @@ pub struct Setting {
     /// One or two sentences for users (Markdown).
     pub description: &'static str,
     pub kind: Kind,
-    /// A workspace file (or VS Code workspace settings) may not set it: a cloned repository
-    /// must not be able to redirect the user's key or run commands of its choosing.
-    pub user_only: bool,
+    /// What a workspace `glm-lsp.toml` may do with it (VS Code's workspace settings follow
+    /// `UserOnly` too). Every setting says, so a new one cannot slip past the workspace rules.
+    pub workspace: Workspace,
     /// The setting's current value in `config`, as JSON (`null`: unset). The default users
     /// see is `read(&Config::default())`.
     pub read: fn(&Config) -> Value,
+}
+
+impl Setting {
+    /// Only the user's own sources may set it.
+    pub fn user_only(&self) -> bool {
+        self.workspace == Workspace::UserOnly
+    }
+}
+
+/// What a workspace `glm-lsp.toml` may do with a setting. A cloned repository is not the user:
+/// it must not send the user's key or code elsewhere, run a program, spend more of the user's
+/// money or put more of the workspace into prompts than the user allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workspace {
+    /// It may set it like any other source.
+    May,
+    /// It may not (ignored with a warning): the setting decides where the key or the code
+    /// goes, what runs, or what the user is told they pay.
+    UserOnly,
+    /// It may make it stricter than the user's own value, never looser (a looser value is
+    /// clamped to the user's, with a warning).
+    Tighten(Tighten),
+}
+
+/// How a workspace may tighten a setting, against the user's own effective value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tighten {
+    /// A number it may lower, not raise: tokens, requests in flight, rounds, time.
+    AtMost,
+    /// A number it may raise, not lower: the pause before the model is asked.
+    AtLeast,
+    /// It may set only this value (the cheaper or more careful one), or repeat the user's.
+    Only(Strict),
+    /// A list it may add to: the user's entries (and so the defaults) always stay.
+    Add,
+    /// A list it may narrow to part of the user's (any list when the user set none).
+    Within,
+}
+
+/// The strict value of a `Tighten::Only` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strict {
+    Bool(bool),
+    Choice(&'static str),
+}
+
+impl Strict {
+    pub fn to_json(self) -> Value {
+        match self {
+            Strict::Bool(value) => json!(value),
+            Strict::Choice(name) => json!(name),
+        }
+    }
 }
 
 /// The JSON type and constraints of a setting, with the setter that stores a valid value.
@@ -73,7 +128,7 @@ pub static SETTINGS: &[Setting] = &[
         key: "apiKey",
         description: "API key. Prefer the environment (`GLM_API_KEY`) or your editor's secret storage.",
         kind: Kind::Secret(|c, v| c.explicit.api_key = v),
-        user_only: true,
+        workspace: Workspace::UserOnly,
         read: |c| json!(c.api_key),
     },
     Setting {
@@ -92,7 +147,7 @@ pub static SETTINGS: &[Setting] = &[
             ],
             set: |c, v| c.explicit.provider = Provider::parse(v),
         },
-        user_only: true,
+        workspace: Workspace::UserOnly,
         read: |c| json!(c.provider.id()),
     },
     Setting {
@@ -100,42 +155,42 @@ pub static SETTINGS: &[Setting] = &[
         description: "Any OpenAI-compatible endpoint: Zhipu (the default), Z.ai (`https://api.z.ai/api/paas/v4`), \
                       resellers, llama.cpp, vLLM, Ollama. Overrides the provider's URL.",
         kind: Kind::Url(|c, v| c.explicit.base_url = Some(v)),
-        user_only: true,
+        workspace: Workspace::UserOnly,
         read: |c| json!(c.base_url),
     },
     Setting {
         key: "model",
         description: "Model id.",
         kind: Kind::Text(|c, v| c.explicit.model = Some(v)),
-        user_only: false,
+        workspace: Workspace::UserOnly,
         read: |c| json!(c.model),
     },
     Setting {
         key: "thinking",
         description: "Send `thinking: {\"type\": \"enabled\"}`: the model reasons before it answers.",
         kind: Kind::Bool(|c, v| c.thinking = v),
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::Only(Strict::Bool(false))),
         read: |c| json!(c.thinking),
     },
     Setting {
         key: "temperature",
         description: "Sampling temperature; the provider's default when unset.",
         kind: Kind::Number { min: 0.0, max: 2.0, set: |c, v| c.temperature = Some(v as f32) },
-        user_only: false,
+        workspace: Workspace::May,
         read: |c| json!(c.temperature.map(round_f32)),
     },
     Setting {
         key: "topP",
         description: "Nucleus sampling; the provider's default when unset.",
         kind: Kind::Number { min: 0.0, max: 1.0, set: |c, v| c.top_p = Some(v as f32) },
-        user_only: false,
+        workspace: Workspace::May,
         read: |c| json!(c.top_p.map(round_f32)),
     },
     Setting {
         key: "maxTokens",
         description: "Default `max_tokens` of a request when a feature sets none; the provider's default when unset.",
         kind: Kind::Integer { min: 1, max: 131_072, set: |c, v| c.max_tokens = Some(v as u32) },
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::AtMost),
         read: |c| json!(c.max_tokens),
     },
     Setting {
@@ -143,14 +198,14 @@ pub static SETTINGS: &[Setting] = &[
         description: "Requests to the model in flight at once; the rest queue, completions first. The default is \
                       the provider's (1 on the coding plans, else 5).",
         kind: Kind::Integer { min: 1, max: 64, set: |c, v| c.explicit.max_concurrency = Some(v as usize) },
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::AtMost),
         read: |c| json!(c.max_concurrency),
     },
     Setting {
         key: "timeoutSecs",
         description: "Longest time one request to the model may take, thinking included.",
         kind: Kind::Integer { min: 1, max: 3600, set: |c, v| c.timeout_secs = v },
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::AtMost),
         read: |c| json!(c.timeout_secs),
     },
     Setting {
@@ -158,7 +213,7 @@ pub static SETTINGS: &[Setting] = &[
         description: "USD per million tokens (`{\"input\", \"output\", \"cachedInput\"}`) for models missing from the \
                       built-in price table, so the session's cost can be shown.",
         kind: Kind::Price(|c, v| c.price = Some(v)),
-        user_only: false,
+        workspace: Workspace::UserOnly,
         read: |c| {
             c.price
                 .map_or(Value::Null, |p| json!({"input": p.input, "output": p.output, "cachedInput": p.cached_input}))
@@ -169,7 +224,7 @@ pub static SETTINGS: &[Setting] = &[
         description: "Proxy for every request to the model (`http://[user:password@]host:port`); `HTTPS_PROXY` and \
                       `NO_PROXY` apply when unset.",
         kind: Kind::Proxy(|c, v| c.http.proxy = v),
-        user_only: true,
+        workspace: Workspace::UserOnly,
         read: |c| json!(c.http.proxy),
     },
     Setting {
@@ -177,14 +232,14 @@ pub static SETTINGS: &[Setting] = &[
         description: "A PEM file of extra CA certificates to trust (a private or corporate CA), by absolute path or \
                       `~/…`; the operating system's store and the built-in roots are trusted too.",
         kind: Kind::PemFile(|c, v| c.http.ca_file = v),
-        user_only: true,
+        workspace: Workspace::UserOnly,
         read: |c| json!(c.http.ca_file),
     },
     Setting {
         key: "completion.enabled",
         description: "Offer completions.",
         kind: Kind::Bool(|c, v| c.completion.enabled = v),
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::Only(Strict::Bool(false))),
         read: |c| json!(c.completion.enabled),
     },
     Setting {
@@ -197,7 +252,7 @@ pub static SETTINGS: &[Setting] = &[
             ],
             set: |c, v| c.completion.trigger = if v == "manual" { Trigger::Manual } else { Trigger::Auto },
         },
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::Only(Strict::Choice("manual"))),
         read: |c| {
             json!(match c.completion.trigger {
                 Trigger::Auto => "auto",
@@ -217,7 +272,7 @@ pub static SETTINGS: &[Setting] = &[
             ],
             set: |c, v| c.completion.style = CompletionStyle::from_name(v),
         },
-        user_only: false,
+        workspace: Workspace::May,
         read: |c| {
             json!(match c.completion.style {
                 CompletionStyle::Auto => "auto",
@@ -231,7 +286,7 @@ pub static SETTINGS: &[Setting] = &[
         key: "completion.debounceMs",
         description: "Pause in typing, in milliseconds, before the model is asked.",
         kind: Kind::Integer { min: 0, max: 10_000, set: |c, v| c.completion.debounce_ms = v },
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::AtLeast),
         read: |c| json!(c.completion.debounce_ms),
     },
     Setting {
@@ -240,70 +295,70 @@ pub static SETTINGS: &[Setting] = &[
                       the answer is empty and the model's answer is kept for the next request there. Unset: held \
                       until the answer, a keystroke, a cancel or `timeoutSecs`.",
         kind: Kind::Integer { min: 0, max: 3_600_000, set: |c, v| c.completion.max_wait_ms = Some(v) },
-        user_only: false,
+        workspace: Workspace::May,
         read: |c| json!(c.completion.max_wait_ms),
     },
     Setting {
         key: "completion.thinking",
         description: "Let the model think before a completion (slower, better); `false` asks for the answer at once.",
         kind: Kind::Bool(|c, v| c.completion.thinking = v),
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::Only(Strict::Bool(false))),
         read: |c| json!(c.completion.thinking),
     },
     Setting {
         key: "completion.maxTokens",
         description: "Room for a completion's thinking as well as its answer.",
         kind: Kind::Integer { min: 16, max: 131_072, set: |c, v| c.completion.max_tokens = v as u32 },
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::AtMost),
         read: |c| json!(c.completion.max_tokens),
     },
     Setting {
         key: "completion.languages",
         description: "Language ids that get completions (e.g. `[\"rust\", \"python\"]`); all when unset.",
         kind: Kind::Strings(|c, v| c.completion.languages = Some(v)),
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::Within),
         read: |c| json!(c.completion.languages),
     },
     Setting {
         key: "context.budgetTokens",
         description: "Size, in tokens, of the context sent with a completion.",
         kind: Kind::Integer { min: 256, max: 150_000, set: |c, v| c.context.budget_tokens = v as usize },
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::AtMost),
         read: |c| json!(c.context.budget_tokens),
     },
     Setting {
         key: "context.exclude",
         description: "Globs of files that never enter a prompt (secrets, keys, certificates).",
         kind: Kind::Globs(|c, v| c.context.exclude = v),
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::Add),
         read: |c| json!(c.context.exclude),
     },
     Setting {
         key: "context.maxFileBytes",
         description: "Workspace files larger than this (in bytes) are not indexed.",
         kind: Kind::Integer { min: 1024, max: 64 << 20, set: |c, v| c.context.max_file_bytes = v },
-        user_only: false,
+        workspace: Workspace::May,
         read: |c| json!(c.context.max_file_bytes),
     },
     Setting {
         key: "actions.resolve",
         description: "Fill a code action's edit in `codeAction/resolve` instead of running a command with progress.",
         kind: Kind::Bool(|c, v| c.actions.resolve = v),
-        user_only: false,
+        workspace: Workspace::May,
         read: |c| json!(c.actions.resolve),
     },
     Setting {
         key: "actions.confirm",
         description: "Mark AI edits as needing confirmation (editors that can preview show the diff first).",
         kind: Kind::Bool(|c, v| c.actions.confirm = v),
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::Only(Strict::Bool(true))),
         read: |c| json!(c.actions.confirm),
     },
     Setting {
         key: "actions.maxTokens",
         description: "Room for a code action's thinking and the rewritten code.",
         kind: Kind::Integer { min: 256, max: 131_072, set: |c, v| c.actions.max_tokens = v as u32 },
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::AtMost),
         read: |c| json!(c.actions.max_tokens),
     },
     Setting {
@@ -311,7 +366,7 @@ pub static SETTINGS: &[Setting] = &[
         description: "Your own code actions: `[{\"title\", \"prompt\", \"kind\"}]`; `{code}` and `{language}` in the \
                       prompt are filled in. (`actions` may also be this list itself.)",
         kind: Kind::CustomActions(|c, v| c.actions.custom = v),
-        user_only: false,
+        workspace: Workspace::May,
         read: |c| {
             Value::Array(
                 c.actions
@@ -326,29 +381,37 @@ pub static SETTINGS: &[Setting] = &[
         key: "tests.verify",
         description: "Run generated tests and keep only those that pass (runs the project's test command).",
         kind: Kind::Bool(|c, v| c.tests.verify = v),
-        user_only: true,
+        workspace: Workspace::UserOnly,
         read: |c| json!(c.tests.verify),
     },
     Setting {
         key: "tests.timeoutSecs",
         description: "Longest time one test run may take; then its process group is killed.",
         kind: Kind::Integer { min: 1, max: 86_400, set: |c, v| c.tests.timeout_secs = v },
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::AtMost),
         read: |c| json!(c.tests.timeout_secs),
     },
     Setting {
         key: "tests.repairRounds",
         description: "How often failing tests go back to the model with the runner's output.",
         kind: Kind::Integer { min: 0, max: 5, set: |c, v| c.tests.repair_rounds = v as u32 },
-        user_only: false,
+        workspace: Workspace::Tighten(Tighten::AtMost),
         read: |c| json!(c.tests.repair_rounds),
     },
     Setting {
         key: "tests.command",
         description: "Replaces the default test command; `{file}` and `{names}` are filled in.",
         kind: Kind::OptionalText(|c, v| c.tests.command = v),
-        user_only: true,
+        workspace: Workspace::UserOnly,
         read: |c| json!(c.tests.command),
+    },
+    Setting {
+        key: "tests.hideEnv",
+        description: "Environment variables (names or globs such as `AWS_*`) that test runs never see; the \
+                      provider key variables are always hidden.",
+        kind: Kind::Globs(|c, v| c.tests.hide_env = v),
+        workspace: Workspace::UserOnly,
+        read: |c| json!(c.tests.hide_env),
     },
 ];
 
@@ -369,18 +432,32 @@ fn is_group(prefix: &str) -> bool {
     SETTINGS.iter().any(|setting| setting.key.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.')))
 }
 
-/// What `walk` found at a key path.
-pub enum Entry<'v> {
-    Setting(&'static Setting, &'v Value),
-    /// A group given something other than an object (`"completion": 5`).
-    NotAnObject(String),
-    Unknown(String),
+/// A source's settings in the one shape `Config::apply` applies: each known setting found
+/// in it, however written, with its value, and what could not be read. Every spelling the
+/// loader accepts is resolved here and nowhere else, so a rule over `settings` (the workspace's
+/// user-only and tighten-only rules) sees exactly what would be applied.
+#[derive(Clone, Default)]
+pub struct Normalised {
+    pub settings: Vec<(&'static Setting, Value)>,
+    /// `(key, message)`: an unknown key (with the closest known one) or a group that is not an object.
+    pub problems: Vec<(String, String)>,
 }
 
-/// Visits every setting in a layer object, nested (`{"completion": {"debounceMs": 0}}`) or
-/// dotted (`{"completion.debounceMs": 0}`). `null` values are skipped: a layer may leave a
-/// setting to the layers below it.
-pub fn walk<'v>(object: &'v Map<String, Value>, prefix: &str, visit: &mut dyn FnMut(Entry<'v>)) {
+/// Reads one source's object (already inside its `glm-lsp` section): nested
+/// (`{"completion": {"debounceMs": 0}}`), dotted (`{"completion.debounceMs": 0}`) or a mix,
+/// and `actions` given as a list. `null` values are skipped: a layer may leave a setting to
+/// the layers below it.
+pub fn normalise(layer: &Value) -> Normalised {
+    let mut normalised = Normalised::default();
+    match layer.as_object() {
+        Some(object) => walk(object, "", &mut normalised),
+        None if layer.is_null() || is_empty_lua_table(layer) => {}
+        None => normalised.problems.push((SECTION.into(), "expected an object of settings".into())),
+    }
+    normalised
+}
+
+fn walk(object: &Map<String, Value>, prefix: &str, normalised: &mut Normalised) {
     for (key, value) in object {
         if value.is_null() {
             continue;
@@ -388,34 +465,21 @@ pub fn walk<'v>(object: &'v Map<String, Value>, prefix: &str, visit: &mut dyn Fn
         let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
         let alias = ALIASES.iter().find(|(from, _)| *from == path).filter(|_| value.is_array());
         if let Some(setting) = alias.and_then(|(_, to)| find(to)).or_else(|| find(&path)) {
-            visit(Entry::Setting(setting, value));
+            normalised.settings.push((setting, value.clone()));
         } else if is_group(&path) {
             match value.as_object() {
-                Some(inner) => walk(inner, &path, visit),
+                Some(inner) => walk(inner, &path, normalised),
                 None if is_empty_lua_table(value) => {}
-                None => visit(Entry::NotAnObject(path)),
+                None => normalised.problems.push((path, "expected an object".into())),
             }
         } else {
-            visit(Entry::Unknown(path));
+            let hint = match suggestion(&path) {
+                Some(known) => format!("unknown setting; did you mean `{known}`?"),
+                None => "unknown setting (the README's Configuration section lists them all)".to_string(),
+            };
+            normalised.problems.push((path, hint));
         }
     }
-}
-
-/// Removes the user-only settings from a workspace file's object; returns their keys.
-pub fn remove_user_only(value: &mut Value) -> Vec<&'static str> {
-    SETTINGS.iter().filter(|setting| setting.user_only && remove_path(value, setting.key)).map(|s| s.key).collect()
-}
-
-/// Removes `path` from a layer, whether written nested, dotted, or a mix of both.
-fn remove_path(value: &mut Value, path: &str) -> bool {
-    let Some(object) = value.as_object_mut() else { return false };
-    let mut removed = object.remove(path).is_some();
-    for (index, _) in path.match_indices('.') {
-        if let Some(inner) = object.get_mut(&path[..index]) {
-            removed |= remove_path(inner, &path[index + 1..]);
-        }
-    }
-    removed
 }
 
 /// The closest known key to a mistyped one, when it is close enough to be a typo.
@@ -660,7 +724,7 @@ fn vscode_property(setting: &Setting, default: Value, order: usize) -> Value {
     object.insert("default".into(), default);
     object.insert("markdownDescription".into(), json!(setting.description));
     object.insert("order".into(), json!(order));
-    if setting.user_only {
+    if setting.user_only() {
         // Not settable in a workspace's `.vscode/settings.json`, as in `glm-lsp.toml`.
         object.insert("scope".into(), json!("machine"));
     }

@@ -911,8 +911,68 @@ fn update(
     previous: &CacheEntry,
     edits: &[InputEdit],
 ) -> (Vec<Symbol>, Vec<Range<usize>>, Vec<Range<usize>>) {
-    // Map the old symbols and imports through each edit. Those touching an edit keep their
-    // (stretched) extent only to widen the region that is read again.
+    let Moved { mut symbols, imports, mut regions, mut provisional } = move_through_edits(previous, edits);
+    // A reparse since the cached tree: what it changed in the syntax is read again too.
+    let old_tree = (parse_id != previous.parse_id).then(|| {
+        let mut edited = previous.tree.clone();
+        for edit in edits {
+            edited.edit(edit);
+        }
+        regions.extend(edited.changed_ranges(tree).map(|changed| changed.start_byte..changed.end_byte));
+        regions.append(&mut provisional);
+        edited
+    });
+    // A tree of a window knows nothing outside it: what lies there is kept as it was, moved
+    // (the edits since its parse are inside the next window, which reads them again).
+    if let Some(window) = window {
+        regions = regions
+            .into_iter()
+            .filter_map(|region| {
+                let clipped = region.start.max(window.start)..region.end.min(window.end);
+                (clipped.start <= clipped.end).then_some(clipped)
+            })
+            .collect();
+    }
+    // A member's container is read from the header around it (`impl Point`, the callee of
+    // `jQuery.extend({…})`), which no definition's range covers: an edit there re-reads the
+    // members.
+    let containers: Vec<Range<usize>> =
+        regions.iter().filter_map(|region| container_header_around(tree, region.clone())).collect();
+    regions.extend(containers);
+    let (fresh, mut regions) = read_regions_again(language, text, tree, &symbols, merge_regions(regions));
+    let outside_every_region =
+        |range: &Range<usize>| regions.iter().all(|region| range.end < region.start || range.start > region.end);
+    // What lies outside a window's tree was not read again: kept, whatever region touches it.
+    let outside_window =
+        |range: &Range<usize>| window.is_some_and(|window| range.end <= window.start || range.start >= window.end);
+    symbols.retain(|symbol| outside_every_region(&symbol.range) || outside_window(&symbol.range));
+    symbols.extend(fresh);
+    symbols.sort_by(|a, b| {
+        (a.range.start, std::cmp::Reverse(a.range.end)).cmp(&(b.range.start, std::cmp::Reverse(b.range.end)))
+    });
+    symbols.dedup_by(|later, earlier| later.range == earlier.range && later.name == earlier.name);
+    let imports = imports_after_update(language, text, tree, window, old_tree.as_ref(), imports, &regions);
+    // Still provisional after the same parse: what was, and what was read now.
+    regions.append(&mut provisional);
+    (symbols, imports, merge_regions(regions))
+}
+
+/// The cached facts carried through a run of edits.
+struct Moved {
+    /// Symbols the edits did not touch, moved to their new place.
+    symbols: Vec<Symbol>,
+    /// Imports the edits did not touch, moved.
+    imports: Vec<Range<usize>>,
+    /// What must be read again: each edit's new text and the (stretched) extent of every
+    /// symbol it touched.
+    regions: Vec<Range<usize>>,
+    /// The cache's provisional regions, moved.
+    provisional: Vec<Range<usize>>,
+}
+
+/// Maps the old symbols and imports through each edit. Those touching an edit keep their
+/// (stretched) extent only to widen the region that is read again.
+fn move_through_edits(previous: &CacheEntry, edits: &[InputEdit]) -> Moved {
     let mut symbols: Vec<Symbol> = previous.facts.symbols.as_ref().clone();
     let mut imports: Vec<Range<usize>> = previous.facts.imports.as_ref().clone();
     let mut regions: Vec<Range<usize>> = Vec::with_capacity(edits.len() + 2);
@@ -961,41 +1021,22 @@ fn update(
             }
         });
     }
-    // A reparse since the cached tree: what it changed in the syntax is read again too.
-    let same_parse = parse_id == previous.parse_id;
-    let mut old_tree = None;
-    if !same_parse {
-        let mut edited = previous.tree.clone();
-        for edit in edits {
-            edited.edit(edit);
-        }
-        regions.extend(edited.changed_ranges(tree).map(|changed| changed.start_byte..changed.end_byte));
-        regions.append(&mut provisional);
-        old_tree = Some(edited);
-    }
-    // A tree of a window knows nothing outside it: what lies there is kept as it was, moved
-    // (the edits since its parse are inside the next window, which reads them again).
-    if let Some(window) = window {
-        regions = regions
-            .into_iter()
-            .filter_map(|region| {
-                let clipped = region.start.max(window.start)..region.end.min(window.end);
-                (clipped.start <= clipped.end).then_some(clipped)
-            })
-            .collect();
-    }
-    // A member's container is read from the header around it (`impl Point`, the callee of
-    // `jQuery.extend({…})`), which no definition's range covers: an edit there re-reads the
-    // members.
-    let containers: Vec<Range<usize>> =
-        regions.iter().filter_map(|region| container_header_around(tree, region.clone())).collect();
-    regions.extend(containers);
-    let mut regions = merge_regions(regions);
-    // Read the regions again; grow them until no old or new definition straddles an edge, so
-    // every definition is either reused whole or re-extracted whole.
-    let fresh = loop {
-        let intersects =
-            |range: &Range<usize>, region: &Range<usize>| range.start <= region.end && range.end >= region.start;
+    Moved { symbols, imports, regions, provisional }
+}
+
+/// Reads the definitions in `regions` again, growing the regions until no old (`kept`) or
+/// new definition straddles an edge, so every definition is either reused whole or
+/// re-extracted whole. Returns the fresh definitions and the final regions.
+fn read_regions_again(
+    language: Language,
+    text: &str,
+    tree: &Tree,
+    kept: &[Symbol],
+    mut regions: Vec<Range<usize>>,
+) -> (Vec<Symbol>, Vec<Range<usize>>) {
+    let intersects =
+        |range: &Range<usize>, region: &Range<usize>| range.start <= region.end && range.end >= region.start;
+    loop {
         let mut fresh: Vec<Symbol> = Vec::new();
         let mut grown_regions: Vec<Range<usize>> = Vec::with_capacity(regions.len());
         for region in &regions {
@@ -1011,30 +1052,36 @@ fn update(
         }
         for region in grown_regions.iter_mut() {
             let reach = region.clone();
-            for symbol in symbols.iter().filter(|symbol| intersects(&symbol.range, &reach)) {
+            for symbol in kept.iter().filter(|symbol| intersects(&symbol.range, &reach)) {
                 region.start = region.start.min(symbol.range.start);
                 region.end = region.end.max(symbol.range.end);
             }
         }
         let grown_regions = merge_regions(grown_regions);
         if grown_regions == regions {
-            break fresh;
+            return (fresh, regions);
         }
         regions = grown_regions;
-    };
+    }
+}
+
+/// The imports after an update: `moved` holds the previous ones the edits did not touch,
+/// `regions` what was read again, `old_tree` the previous parse edited (when there was a
+/// reparse).
+fn imports_after_update(
+    language: Language,
+    text: &str,
+    tree: &Tree,
+    window: Option<&Range<usize>>,
+    old_tree: Option<&Tree>,
+    mut imports: Vec<Range<usize>>,
+    regions: &[Range<usize>],
+) -> Vec<Range<usize>> {
     let outside_every_region =
         |range: &Range<usize>| regions.iter().all(|region| range.end < region.start || range.start > region.end);
-    // What lies outside a window's tree was not read again: kept, whatever region touches it.
     let outside_window =
         |range: &Range<usize>| window.is_some_and(|window| range.end <= window.start || range.start >= window.end);
-    symbols.retain(|symbol| outside_every_region(&symbol.range) || outside_window(&symbol.range));
-    symbols.extend(fresh);
-    symbols.sort_by(|a, b| {
-        (a.range.start, std::cmp::Reverse(a.range.end)).cmp(&(b.range.start, std::cmp::Reverse(b.range.end)))
-    });
-    symbols.dedup_by(|later, earlier| later.range == earlier.range && later.name == earlier.name);
-
-    let imports = match (old_tree, window) {
+    match (old_tree, window) {
         // A window's new parse: its imports are read again whole (a query of its top-level
         // statements); error recovery can move a statement to the top level outside the
         // changed ranges.
@@ -1049,7 +1096,7 @@ fn update(
         // outside the regions are those of before, moved.
         (None, _) => {
             imports.retain(|range| outside_every_region(range) || outside_window(range));
-            for region in &regions {
+            for region in regions {
                 // One byte wider on each side: a node that only touches the region counts.
                 let query = region.start.saturating_sub(1)..(region.end + 1).min(text.len());
                 let found = imports_in(language, text, tree, Some(query));
@@ -1059,11 +1106,8 @@ fn update(
             imports.dedup();
             imports
         }
-        (Some(old_tree), None) => update_imports(language, text, tree, &old_tree, imports, &regions),
-    };
-    // Still provisional after the same parse: what was, and what was read now.
-    regions.append(&mut provisional);
-    (symbols, imports, merge_regions(regions))
+        (Some(old_tree), None) => update_imports(language, text, tree, old_tree, imports, regions),
+    }
 }
 
 /// Imports are captured on top-level nodes, so after a reparse only the top-level nodes that

@@ -275,6 +275,10 @@ fn request_failure(error: &GlmError, settings: &GlmSettings) -> Check {
         ),
         GlmError::Timeout => ("timed out", "the endpoint accepted the connection but did not answer; try again or raise `timeoutSecs`".to_owned()),
         GlmError::InvalidResponse(_) => ("not a chat-completions API", "check `baseUrl`".to_owned()),
+        GlmError::ResponseTooLarge { .. } => (
+            "the answer did not end",
+            "check `baseUrl` (or `provider`): the endpoint must end its answers".to_owned(),
+        ),
         _ => ("failed", "see the message; try again later if it is a server or rate problem".to_owned()),
     };
     // Transport errors already say what failed, with which host or proxy.

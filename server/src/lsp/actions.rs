@@ -15,7 +15,7 @@ use super::{from_proto, to_proto};
 use crate::actions::{self, ActionData, ActionEdit, ActionError};
 use crate::context::{gather, ContextInput};
 use crate::document::Document;
-use crate::model::{Model, ModelErrorKind, ModelEvent, ModelRequest, Urgency};
+use crate::model::{ModelErrorKind, ModelEvent, ModelRequest, Prompt, Urgency};
 use crate::session::Session;
 use crate::text::{offset_of, PositionEncoding};
 
@@ -204,12 +204,20 @@ async fn run_model(
             .filter(|section| section.kind < crate::context::SectionKind::CurrentFile)
             .map(|section| section.render())
             .collect::<String>();
-        let file = crate::context::display_uri(&document.uri, roots.first().map(|root| root.as_path()));
-        actions::prompt(&document, &file, &base, data, &context)
+        let root = roots.first().map(|root| root.as_path());
+        let file = crate::context::display_uri(&document.uri, root);
+        let quoted = crate::context::uri_to_path(&document.uri);
+        Prompt::assemble(
+            actions::prompt(&document, &file, &base, data, &context),
+            quoted.as_deref().as_slice(),
+            &exclude,
+            root,
+        )
+        .map_err(|excluded| ActionError::Failed(excluded.to_string()))
     };
     let budget_tokens = config.context.budget_tokens / 2;
     let request = ModelRequest {
-        messages: messages_for_budget(budget_tokens),
+        messages: messages_for_budget(budget_tokens)?,
         urgency: Urgency::Background,
         thinking: config.thinking,
         max_tokens: Some(config.actions.max_tokens),
@@ -221,12 +229,12 @@ async fn run_model(
         let events = events.clone();
         Box::new(move |event| (events.lock().unwrap_or_else(|poison| poison.into_inner()))(event))
     };
-    let mut result = Model::chat(&session.glm, request.clone(), sink(&events)).await;
+    let mut result = crate::model::ask(&session.glm, request.clone(), sink(&events)).await;
     if matches!(&result, Err(error) if error.kind == ModelErrorKind::PromptTooLong) {
         // The provider found the prompt too long (1261): once more, from half the context.
         tracing::info!(uri = %data.uri, "the prompt was too long for the model; asking once more with half the context");
-        let request = ModelRequest { messages: messages_for_budget(budget_tokens / 2), ..request };
-        result = Model::chat(&session.glm, request, sink(&events)).await;
+        let request = ModelRequest { messages: messages_for_budget(budget_tokens / 2)?, ..request };
+        result = crate::model::ask(&session.glm, request, sink(&events)).await;
     }
     let answer = result.map_err(|error| ActionError::Failed(error.message))?;
     let current = session.documents.get(&data.uri).ok_or(ActionError::Closed)?;

@@ -179,6 +179,8 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        // No test run may outlive the session; later runs are refused.
+        crate::testgen::restore_all();
         Ok(())
     }
 

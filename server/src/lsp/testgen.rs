@@ -24,6 +24,7 @@ use crate::document::Document;
 use crate::session::Session;
 use crate::testgen::{self, placement::Disk, Generated, Job, Stage, StageSink};
 use crate::text::{offset_of, Edit};
+use crate::workspace_path::PathGuard;
 
 pub const GENERATE_TESTS_COMMAND: &str = "glm-lsp.generateTests";
 
@@ -73,7 +74,7 @@ pub fn start(backend: &Backend, data: ActionData) {
         let prepared = prepare(&session, document, &data).await?;
         let stages = stage_sink(status);
         let generated = generate(&session, &prepared, stages).await?;
-        let edit = workspace_edit(&session, &support, &generated)?;
+        let edit = workspace_edit(&session, &support, &generated, &prepared.guard)?;
         Ok(JobEdit { edit, applied: prepared.outcome_message(&generated), announce: true })
     });
 }
@@ -98,7 +99,7 @@ pub async fn resolve_edit(backend: &Backend, data: &ActionData) -> Result<Worksp
     let document = jobs::snapshot(&session, data).map_err(|error| invalid_params(error.to_string()))?;
     let prepared = prepare(&session, document, data).await.map_err(failed)?;
     let generated = generate(&session, &prepared, Arc::new(|_| {})).await.map_err(failed)?;
-    workspace_edit(&session, &backend.support(), &generated).map_err(failed)
+    workspace_edit(&session, &backend.support(), &generated, &prepared.guard).map_err(failed)
 }
 
 fn stage_sink(status: StatusSender) -> StageSink {
@@ -117,6 +118,8 @@ fn stage_sink(status: StatusSender) -> StageSink {
 /// A job ready to run, and whether its tests can be verified.
 struct Prepared {
     job: Job,
+    /// Where the job may read and write.
+    guard: PathGuard,
     /// Why verification is off although the user asked for it (unsaved files).
     not_verified: Option<String>,
 }
@@ -150,6 +153,12 @@ async fn prepare(
     let open_documents = session.documents.snapshot_all();
     let roots = session.roots();
     let root = roots.iter().find(|root| source_path.starts_with(root)).or(roots.first()).cloned();
+    let guard = match &root {
+        Some(root) => PathGuard::new(root, session.exclude()),
+        None => PathGuard::around_file(&source_path, session.exclude()),
+    }
+    .map_err(|refused| JobError::shown(refused.to_string()))?;
+    let guard_for_blocking = guard.clone();
     let session_for_blocking = session.clone();
     let document_for_blocking = document.clone();
     // Placement reads the project (a few files); context reads the index. Off the runtime.
@@ -171,11 +180,12 @@ async fn prepare(
             timeout: Duration::from_secs(config.tests.timeout_secs),
             repair_rounds: config.tests.repair_rounds,
             command: config.tests.command.clone(),
+            hidden: testgen::hidden_env::Hidden::from_config(&config),
             thinking: config.thinking,
             max_tokens: config.actions.max_tokens,
         };
         testgen::prepare(
-            &Disk,
+            &Disk::new(guard_for_blocking),
             root.as_deref(),
             &source_path,
             &text,
@@ -209,7 +219,7 @@ async fn prepare(
                 Some(format!("not run: glm-lsp cannot verify unsaved files (save {} first)", unsaved.join(", ")));
         }
     }
-    Ok(Prepared { job, not_verified })
+    Ok(Prepared { job, guard, not_verified })
 }
 
 fn display(job: &Job, path: &Path) -> String {
@@ -230,7 +240,7 @@ async fn generate(
     prepared: &Prepared,
     stages: StageSink,
 ) -> std::result::Result<Generated, JobError> {
-    let workbench = testgen::DiskWorkbench;
+    let workbench = testgen::DiskWorkbench { guard: prepared.guard.clone() };
     let workbench: Option<&dyn testgen::Workbench> = prepared.job.settings.verify.then_some(&workbench as _);
     testgen::generate(&session.glm, workbench, &prepared.job, stages).await.map_err(JobError::shown)
 }
@@ -241,10 +251,13 @@ fn workspace_edit(
     session: &Session,
     support: &ClientSupport,
     generated: &Generated,
+    guard: &PathGuard,
 ) -> std::result::Result<WorkspaceEdit, JobError> {
     let path = &generated.test_path;
     let shown = path.display().to_string();
-    let target = test_file_now(session, generated, &shown)?;
+    // The one check of every edit this builds: the file may have become a link meanwhile.
+    guard.check_write(path).map_err(|refused| JobError::shown(format!("{refused}; nothing was changed")))?;
+    let target = test_file_now(session, generated, &shown, guard)?;
     let edits = match &target.base {
         None => vec![Edit { range: 0..0, new_text: generated.after.clone() }],
         Some(base) => rebase(base, &target.rope.to_string(), &generated.after, &shown)?,
@@ -280,7 +293,12 @@ struct TestFileNow {
     base: Option<String>,
 }
 
-fn test_file_now(session: &Session, generated: &Generated, shown: &str) -> std::result::Result<TestFileNow, JobError> {
+fn test_file_now(
+    session: &Session,
+    generated: &Generated,
+    shown: &str,
+    guard: &PathGuard,
+) -> std::result::Result<TestFileNow, JobError> {
     let path = &generated.test_path;
     let open = session
         .documents
@@ -295,8 +313,7 @@ fn test_file_now(session: &Session, generated: &Generated, shown: &str) -> std::
             base: Some(before.clone().unwrap_or_default()),
         }),
         (None, Some(before)) => {
-            let now = std::fs::read_to_string(path)
-                .map_err(|error| JobError::shown(format!("cannot read {shown}: {error}")))?;
+            let now = guard.read(path, u64::MAX).map_err(|refused| JobError::shown(refused.to_string()))?;
             Ok(TestFileNow {
                 uri: path_to_uri(path),
                 version: None,

