@@ -48,18 +48,14 @@ fn benches(c: &mut Criterion) {
     std::fs::write(root.join("src/shop/cart.py"), cart).unwrap();
     let tree = glm_lsp::language::parse_str(Language::Python, cart).unwrap();
     let function = target::targets_at(Language::Python, cart, &tree, 30..30).remove(0);
+    let disk = placement::Disk::new(
+        glm_lsp::workspace_path::PathGuard::new(&root, std::sync::Arc::default()).expect("the bench folder exists"),
+    );
     c.bench_function("place: a Python src layout on disk", |b| {
         b.iter(|| {
             black_box(
-                placement::plan(
-                    &placement::Disk,
-                    Some(&root),
-                    &root.join("src/shop/cart.py"),
-                    cart,
-                    Language::Python,
-                    &function,
-                )
-                .unwrap(),
+                placement::plan(&disk, Some(&root), &root.join("src/shop/cart.py"), cart, Language::Python, &function)
+                    .unwrap(),
             )
         })
     });

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::document::Document;
 use crate::model::{ChatMessage, Finish, ModelAnswer};
-use crate::rewrite::{self, IndentStyle};
+use crate::privacy::REDACTED;
+use crate::rewrite;
 use crate::text::Edit;
 
 /// A diagnostic from any language server, as sent in the code-action request's context.
@@ -232,6 +233,10 @@ pub enum ActionError {
         "the model's answer would not parse in place (a syntax error at line {line}); nothing was changed. Try again"
     )]
     WouldNotParse { line: usize },
+    #[error(
+        "the model changed a line holding a credential it was shown only as [REDACTED], so its change was not applied"
+    )]
+    Redacted,
     /// The model could not be asked (key, account, network…): its words say why.
     #[error("{0}; nothing was changed")]
     Failed(String),
@@ -264,11 +269,24 @@ pub fn apply_answer(
     if code.trim().is_empty() {
         return Err(ActionError::NoCode);
     }
-    base.get(data.target.clone()).ok_or(ActionError::Stale)?;
+    let original = base.get(data.target.clone()).ok_or(ActionError::Stale)?;
+    // `model::ask` put the user's credentials back on the lines the answer repeats; one left
+    // is on a line the model changed, and writing the placeholder would lose the secret.
+    if code.matches(REDACTED).count() > original.matches(REDACTED).count() {
+        return Err(ActionError::Redacted);
+    }
     // Lines the answer repeats from around the target are aligned on, not inserted twice.
     let target_range = rewrite::widen_over_repeated_lines(base, data.target.clone(), &code);
     let target = &base[target_range.clone()];
-    let replacement = rewrite::replacement_for(target, &code, IndentStyle::detect(base));
+    // One parse of the text the model saw: which lines are strings or comments (their
+    // indentation is data, not style), and the baseline for the syntax check.
+    let base_tree = current
+        .language
+        .filter(|_| base.len() <= crate::document::MAX_PARSED_BYTES)
+        .and_then(|language| crate::language::parse_str(language, base));
+    let literal = rewrite::literal_lines(target, target_range.start, base_tree.as_ref());
+    let style = rewrite::style_of_code_around(base, 0, target_range.clone(), base_tree.as_ref());
+    let replacement = rewrite::replacement_for(target, &code, style, &literal);
     let mut ours = String::with_capacity(base.len() + replacement.len());
     ours.push_str(&base[..target_range.start]);
     ours.push_str(&replacement);
@@ -276,9 +294,9 @@ pub fn apply_answer(
     if ours == base {
         return Err(ActionError::Unchanged);
     }
-    if let Some(language) = current.language {
+    if let (Some(language), Some(base_tree)) = (current.language, base_tree.as_ref()) {
         let replaced = target_range.start..target_range.start + replacement.len();
-        if let Some(error_at) = new_syntax_error(language, base, target_range, &ours, replaced) {
+        if let Some(error_at) = new_syntax_error(language, base_tree, target_range, &ours, replaced) {
             return Err(ActionError::WouldNotParse { line: ours[..error_at].matches('\n').count() + 1 });
         }
     }
@@ -295,13 +313,13 @@ pub fn apply_answer(
     Ok(ActionEdit { version: current.version, edits })
 }
 
-/// Where the rewritten text `ours` has a syntax error that `base` had not: an error in the
+/// Where the rewritten text `ours` has a syntax error that the base text (parsed: `before`) had not: an error in the
 /// replaced region where the original region had none, or any error in a file that had none
 /// (an unbalanced bracket shows up far from where it was written). `None` when it parses as
 /// well as before, or when the file is too large to check.
 fn new_syntax_error(
     language: crate::language::Language,
-    base: &str,
+    before: &tree_sitter::Tree,
     original: Range<usize>,
     ours: &str,
     replaced: Range<usize>,
@@ -309,7 +327,6 @@ fn new_syntax_error(
     if ours.len() > crate::document::MAX_PARSED_BYTES {
         return None;
     }
-    let before = crate::language::parse_str(language, base)?;
     let after = crate::language::parse_str(language, ours)?;
     if !after.root_node().has_error() {
         return None;

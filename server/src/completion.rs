@@ -11,8 +11,8 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::context::{gather, ContextInput, Exclude, WorkspaceIndex};
 use crate::document::Document;
-use crate::model::{ChatMessage, Role};
-use crate::rewrite::IndentStyle;
+use crate::model::{ChatMessage, Prompt, Role};
+use crate::rewrite;
 use crate::text::{ceil_rope_boundary, floor_char_boundary, floor_rope_boundary};
 
 pub use engine::{Answer, CompletionEngine, Notice, Settings, Site};
@@ -33,13 +33,8 @@ const CLEAN_WINDOW: usize = 32 * 1024;
 /// The site of a completion at byte `offset`, or `None` when the document must not be sent
 /// (it matches `context.exclude`).
 pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &Config) -> Option<Site> {
-    if let Some(path) = crate::context::uri_to_path(&document.uri) {
-        if around.exclude.is_excluded(&path, around.root) {
-            return None;
-        }
-    }
     let budget_tokens = config.context.budget_tokens;
-    let prompt = completion_prompt(document, offset, around, budget_tokens);
+    let prompt = completion_prompt(document, offset, around, budget_tokens).ok()?;
     // For one retry when the provider finds the prompt too long (1261): the same site from
     // half the budget. It owns a snapshot of what it needs (documents are cheap to clone: a
     // rope and a tree share their data).
@@ -49,6 +44,7 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
         let workspace = around.workspace.clone();
         let root = around.root.map(Path::to_path_buf);
         let exclude = around.exclude.clone();
+        let first = prompt.clone();
         Arc::new(move || {
             let around = Surroundings {
                 open_documents: &open_documents,
@@ -56,7 +52,8 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
                 root: root.as_deref(),
                 exclude: &exclude,
             };
-            completion_prompt(&document, offset, &around, budget_tokens / 2)
+            // The same document was accepted for the first prompt.
+            completion_prompt(&document, offset, &around, budget_tokens / 2).unwrap_or_else(|_| first.clone())
         })
     };
     // Post-processing looks at the lines around the cursor (its syntax check stops at the
@@ -67,7 +64,15 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
     let before: Arc<str> = Arc::from(document.rope.byte_slice(window_start..offset).to_string());
     let after: Arc<str> = Arc::from(document.rope.byte_slice(offset..window_end).to_string());
     let language = document.language;
-    let indent = IndentStyle::detect(&format!("{before}{after}"));
+    // The style of the code around the cursor, not of the strings and comments in the window:
+    // a Go file's raw strings of space-indented shell must not make its tab-indented code spaces.
+    let cursor_in_window = before.len();
+    let indent = rewrite::style_of_code_around(
+        &format!("{before}{after}"),
+        window_start,
+        cursor_in_window..cursor_in_window,
+        document.tree.as_ref(),
+    );
     let before_window_start = floor_char_boundary(&before, before.len().saturating_sub(BEFORE_WINDOW));
     let before_window = before[before_window_start..].to_string();
     let clean = move |raw: &str| {
@@ -90,7 +95,8 @@ fn completion_prompt(
     offset: usize,
     around: &Surroundings,
     budget_tokens: usize,
-) -> Vec<ChatMessage> {
+) -> Result<Prompt, crate::model::Excluded> {
+    let path = crate::context::uri_to_path(&document.uri);
     let context = gather(&ContextInput {
         document,
         offset,
@@ -101,13 +107,14 @@ fn completion_prompt(
         exclude: around.exclude,
     });
     let file = crate::context::display_uri(&document.uri, around.root);
-    crate::prompt::completion_messages(&context, crate::context::language_name(document), &file)
+    let messages = crate::prompt::completion_messages(&context, crate::context::language_name(document), &file)
         .into_iter()
         .map(|message| ChatMessage {
             role: if message.role == "system" { Role::System } else { Role::User },
             content: message.content,
         })
-        .collect()
+        .collect();
+    Prompt::assemble(messages, path.as_deref().as_slice(), around.exclude, around.root)
 }
 
 /// A suggestion as the editor inserts it.

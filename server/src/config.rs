@@ -190,6 +190,8 @@ pub struct TestsConfig {
     pub repair_rounds: u32,
     /// Replaces the default test command; `{file}` and `{names}` are filled in.
     pub command: Option<String>,
+    /// Environment variables (names or globs) test runs never see, beside the key variables.
+    pub hide_env: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -233,7 +235,13 @@ impl Default for Config {
                 max_file_bytes: crate::context::DEFAULT_MAX_FILE_BYTES,
             },
             actions: ActionsConfig { resolve: false, confirm: false, max_tokens: 32768, custom: Vec::new() },
-            tests: TestsConfig { verify: false, timeout_secs: 300, repair_rounds: 1, command: None },
+            tests: TestsConfig {
+                verify: false,
+                timeout_secs: 300,
+                repair_rounds: 1,
+                command: None,
+                hide_env: Vec::new(),
+            },
             http: HttpSettings::default(),
             explicit: Explicit::default(),
         }

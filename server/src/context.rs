@@ -6,9 +6,7 @@
 //! index) and cut to a token budget that is never exceeded. Pure: text and trees in, plain
 //! data out; the only I/O is the workspace index reading files when it is built.
 
-pub mod cli;
 pub mod index;
-pub mod privacy;
 pub mod queries;
 pub mod receivers;
 pub mod symbols;
@@ -19,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub use crate::privacy::{redact, Exclude, DEFAULT_EXCLUDE};
 pub use index::{IndexStats, IndexedSymbol, WorkspaceIndex, DEFAULT_MAX_FILE_BYTES};
-pub use privacy::{redact, Exclude, DEFAULT_EXCLUDE};
 use symbols::ReferenceKind;
 pub use symbols::{Symbol, SymbolKind};
 use tree_sitter::Node;

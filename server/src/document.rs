@@ -463,6 +463,16 @@ impl DocumentStore {
         Some(document.apply_changes(version, changes, encoding))
     }
 
+    /// After a `didChange` whose handler failed part way (a panic): its text can no longer be
+    /// trusted, so the document refuses requests until the editor sends its full text, as
+    /// after a change that does not fit.
+    pub fn mark_out_of_sync(&self, uri: &str, version: i32) {
+        if let Some(mut document) = self.documents.get_mut(uri) {
+            let version = version.max(document.version);
+            document.mark_out_of_sync(version);
+        }
+    }
+
     /// Reparses a document whose tree is behind its text; returns whether it did. The parse
     /// runs on a snapshot, outside the map's lock, so requests and changes never wait for
     /// it; changes that arrived meanwhile are replayed onto its tree.

@@ -5,6 +5,7 @@
 #![deny(clippy::print_stdout)]
 
 pub mod actions;
+pub mod cli;
 pub mod completion;
 pub mod config;
 pub mod context;
@@ -15,9 +16,11 @@ pub mod language;
 pub mod lsp;
 pub mod memory;
 pub mod model;
+pub mod privacy;
 pub mod prompt;
 pub mod rewrite;
 pub mod session;
 pub mod testgen;
 pub mod text;
 pub mod windowed;
+pub mod workspace_path;

@@ -4,8 +4,14 @@
 //! protocol types and the server's own (byte offsets, `Edit`s, plain strings for URIs).
 
 mod actions;
+mod backend;
+mod capabilities;
+mod commands;
 mod completion;
+mod document_sync;
 pub mod from_proto;
+mod jobs;
+mod lifecycle;
 pub mod server;
 mod testgen;
 pub mod to_proto;

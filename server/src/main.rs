@@ -111,15 +111,25 @@ fn main() -> std::process::ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match cli.command {
         None | Some(Command::Serve) => {
-            runtime.block_on(glm_lsp::lsp::serve_stdio());
+            let signal = runtime.block_on(async {
+                let stop = stop_signal();
+                tokio::select! {
+                    () = glm_lsp::lsp::serve(EditorInput::new(tokio::io::stdin()), tokio::io::stdout()) => None,
+                    signal = stop => Some(signal),
+                }
+            });
+            // `exit`, the editor closing the pipe, or a signal: no test run outlives the server.
+            glm_lsp::testgen::restore_all();
             // The stdin reader is a blocking thread that may never return (clients often keep
             // the pipe open after `exit`), so do not wait for it.
             runtime.shutdown_background();
-            std::process::ExitCode::SUCCESS
+            signal.map_or(std::process::ExitCode::SUCCESS, killed_by)
         }
         Some(Command::Context { file, line, character, root, open, json, budget }) => {
-            let budget = budget.unwrap_or_else(|| load_config(&root, serde_json::Value::Null).context.budget_tokens);
-            match glm_lsp::context::cli::run(&file, line, character, &root, &open, json, budget) {
+            let config = load_config(&root, serde_json::Value::Null);
+            let options =
+                glm_lsp::cli::context::Options { file, line, character, root, open, json, budget_tokens: budget };
+            match glm_lsp::cli::context::run(&options, &config) {
                 Ok(output) => {
                     print(output.trim_end());
                     std::process::ExitCode::SUCCESS
@@ -133,8 +143,26 @@ fn main() -> std::process::ExitCode {
         Some(Command::GenerateTests { file, line, function, root, write, verify, test_command, json }) => {
             let config = load_config(&root, serde_json::Value::Null);
             let options =
-                glm_lsp::testgen::cli::Options { file, line, function, root, write, verify, test_command, json };
-            match runtime.block_on(glm_lsp::testgen::cli::run(&options, &config)) {
+                glm_lsp::cli::generate_tests::Options { file, line, function, root, write, verify, test_command, json };
+            let result = runtime.block_on(async {
+                let stop = stop_signal();
+                tokio::select! {
+                    result = glm_lsp::cli::generate_tests::run(&options, &config) => Ok(result),
+                    signal = stop => Err(signal),
+                }
+            });
+            // Ctrl-C during `--verify`: the candidate must not stay in the user's files, nor
+            // the test process run on.
+            glm_lsp::testgen::restore_all();
+            let result = match result {
+                Ok(result) => result,
+                Err(signal) => {
+                    eprintln!("\nstopped; files written for the test run were restored");
+                    runtime.shutdown_background();
+                    return killed_by(signal);
+                }
+            };
+            match result {
                 Ok(outcome) => {
                     if !outcome.stdout.is_empty() {
                         print(outcome.stdout.trim_end());
@@ -169,6 +197,81 @@ fn main() -> std::process::ExitCode {
             }
         }
     }
+}
+
+/// The first SIGINT, SIGTERM or SIGHUP, by number. The handlers are installed when this is
+/// called (not when it is first polled), so a signal that comes early is not missed; from
+/// then on these signals no longer end the process by themselves: the caller restores and exits.
+fn stop_signal() -> impl std::future::Future<Output = i32> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let kinds = [
+            (SignalKind::interrupt(), libc::SIGINT),
+            (SignalKind::terminate(), libc::SIGTERM),
+            (SignalKind::hangup(), libc::SIGHUP),
+        ];
+        let streams: Vec<_> =
+            kinds.into_iter().filter_map(|(kind, number)| signal(kind).ok().map(|stream| (stream, number))).collect();
+        async move {
+            if streams.is_empty() {
+                return std::future::pending().await;
+            }
+            let waits = streams.into_iter().map(|(mut stream, number)| {
+                Box::pin(async move {
+                    stream.recv().await;
+                    number
+                })
+            });
+            futures::future::select_all(waits).await.0
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        2
+    }
+}
+
+/// The server's stdin, which stops every test run when it ends: the editor is gone, and a
+/// request still verifying (`codeAction/resolve`) would otherwise hold the server loop, and the
+/// candidate on disk, until the test's timeout.
+struct EditorInput<R> {
+    input: R,
+    ended: bool,
+}
+
+impl<R> EditorInput<R> {
+    fn new(input: R) -> EditorInput<R> {
+        EditorInput { input, ended: false }
+    }
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for EditorInput<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+        buffer: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let filled_before = buffer.filled().len();
+        let had_room = buffer.remaining() > 0;
+        let poll = std::pin::Pin::new(&mut self.input).poll_read(context, buffer);
+        let ended = match &poll {
+            std::task::Poll::Ready(Ok(())) => had_room && buffer.filled().len() == filled_before,
+            std::task::Poll::Ready(Err(_)) => true,
+            std::task::Poll::Pending => false,
+        };
+        if ended && !self.ended {
+            self.ended = true;
+            glm_lsp::testgen::restore_all();
+        }
+        poll
+    }
+}
+
+/// The exit status a shell gives a process ended by `signal`.
+fn killed_by(signal: i32) -> std::process::ExitCode {
+    std::process::ExitCode::from((128 + signal) as u8)
 }
 
 /// Command output goes to stdout; in `serve` mode stdout belongs to the protocol alone.

@@ -1,9 +1,15 @@
-//! Turning a model's answer into replacement code: the code out of its Markdown, re-indented
-//! to where it goes, in the document's indentation style and line endings.
+//! Turning a model's answer into replacement code: the code out of its Markdown, fitted over
+//! the lines it replaces (a line the answer did not change keeps the original; others get the
+//! indentation characters of the code around them) in the document's line endings.
 //!
 //! All functions are pure and total: any input string gives an answer, never a panic.
 
+mod fit;
+mod literals;
+
 use std::ops::Range;
+
+pub use literals::{literal_lines, style_of_code_around, NEARBY_LINES};
 
 /// How a document indents: with tabs, or with a number of spaces per level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,12 +34,17 @@ impl IndentStyle {
 
     /// Like [`IndentStyle::detect`], but `None` when no line shows how the text indents.
     pub fn detect_with_evidence(text: &str) -> Option<IndentStyle> {
+        Self::detect_in_lines(text.lines())
+    }
+
+    /// Like [`IndentStyle::detect_with_evidence`], over chosen lines (code lines only, say).
+    pub fn detect_in_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Option<IndentStyle> {
         let mut tab_lines = 0usize;
         let mut space_lines = 0usize;
         // How often each step (2..=8 spaces) occurs between consecutive indented lines.
         let mut steps = [0usize; 9];
         let mut previous_spaces: Option<usize> = None;
-        for line in text.lines().take(10_000) {
+        for line in lines.take(10_000) {
             if line.trim().is_empty() {
                 continue;
             }
@@ -172,25 +183,14 @@ pub fn reindent_as(code: &str, target_indent: &str, style: IndentStyle) -> Strin
     result
 }
 
-/// The code as it should replace `target` (whole lines of the document): re-indented to the
-/// target's least-indented line in `style`, with the target's line ending (`\r\n` or `\n`),
-/// ending with a line break exactly when the target does.
-pub fn replacement_for(target: &str, code: &str, style: IndentStyle) -> String {
-    let target_indent = target
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(leading_whitespace)
-        .min_by_key(|indent| indent_columns(indent))
-        .unwrap_or("");
-    let normalized = code.replace("\r\n", "\n");
-    let mut replacement = reindent_as(trim_blank_lines(&normalized).trim_end(), target_indent, style);
-    if target.ends_with('\n') {
-        replacement.push('\n');
-    }
-    if target.contains("\r\n") {
-        replacement = replacement.replace('\n', "\r\n");
-    }
-    replacement
+/// The code as it should replace `target` (whole lines of a document indented in `style`):
+/// the one place an answer is fitted before it is diffed. Every line the answer did not change
+/// (equal but for whitespace) keeps the original exactly; changed and new lines get the
+/// indentation characters of the target's code (see [`fit`]). `literal[i]` says whether the
+/// target's line `i` lies inside a string or comment ([`literal_lines`]). The result has the
+/// target's line endings and ends with a line break exactly when the target does.
+pub fn replacement_for(target: &str, code: &str, style: IndentStyle, literal: &[bool]) -> String {
+    fit::fit(target, code, style, literal)
 }
 
 /// The target widened over the lines that `code` (the model's answer for `target`, whole

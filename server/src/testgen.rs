@@ -5,12 +5,14 @@
 //! The pieces: [`target`] (what to test), [`placement`] (where the tests go), [`prompt`],
 //! [`candidate`] (the answer checked against the existing tests), [`items`] (test functions
 //! found with tree-sitter), [`run`] (commands and runner output, as data) and [`workbench`]
-//! (the rim that writes files and runs processes). The editor and the command line both go
-//! through [`generate`].
+//! (the rim that writes files and runs processes, with [`hidden_env`] deciding what the child
+//! may not see and [`inflight`] knowing what to put back when the process ends). The editor
+//! and the command line both go through [`generate`].
 
 pub mod candidate;
-pub mod cli;
 pub mod framework;
+pub mod hidden_env;
+pub mod inflight;
 pub mod items;
 pub mod patch;
 pub mod placement;
@@ -26,6 +28,7 @@ use std::time::Duration;
 use crate::language::Language;
 use crate::model::{Finish, Model, ModelError, ModelEvent, ModelRequest, Urgency};
 pub use candidate::Candidate;
+pub use inflight::restore_all;
 pub use placement::{Destination, Plan};
 pub use target::{Target, TargetKind};
 pub use workbench::{DiskWorkbench, Workbench};
@@ -47,6 +50,9 @@ pub struct Job {
     pub display_source: String,
     pub display_test: String,
     pub settings: Settings,
+    /// What every prompt of the job applies: the user's exclusions, judged from `root`.
+    pub exclude: Arc<crate::context::Exclude>,
+    pub root: Option<PathBuf>,
 }
 
 /// The `tests.*` settings and the model options a run uses.
@@ -56,6 +62,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub repair_rounds: u32,
     pub command: Option<String>,
+    /// What runs hide beside the key variables (`tests.hideEnv`, the key's value).
+    pub hidden: hidden_env::Hidden,
     pub thinking: bool,
     pub max_tokens: u32,
 }
@@ -111,6 +119,11 @@ pub fn prepare(
     settings: Settings,
 ) -> Result<Job, String> {
     let plan = placement::plan(files, root, source_path, source, language, &target)?;
+    // Checked before anything is read: the test path is built from repository text and may
+    // be a link to a secret or lead out of the workspace.
+    if let Some(refused) = files.refuse_write(&plan.test_path) {
+        return Err(format!("glm-lsp will not put tests there: {refused}; nothing was read or written"));
+    }
     let existing_tests = match &plan.destination {
         Destination::InlineModule { existing } => existing.clone().map(|range| source[range].to_string()),
         Destination::File => open_text(&plan.test_path).or_else(|| files.read(&plan.test_path)),
@@ -130,6 +143,8 @@ pub fn prepare(
         existing_tests,
         context,
         settings,
+        exclude: files.exclude(),
+        root: root.map(Path::to_path_buf),
     })
 }
 
@@ -374,6 +389,9 @@ async fn ask(
     messages: Vec<crate::model::ChatMessage>,
     stages: &StageSink,
 ) -> Result<Candidate, TestgenError> {
+    let quoted = [job.source_path.as_path(), job.plan.test_path.as_path()];
+    let messages = crate::model::Prompt::assemble(messages, &quoted, &job.exclude, job.root.as_deref())
+        .map_err(|excluded| TestgenError::Model(excluded.to_string()))?;
     let request = ModelRequest {
         messages,
         urgency: Urgency::Background,
@@ -381,7 +399,7 @@ async fn ask(
         max_tokens: Some(job.settings.max_tokens),
     };
     let sink = stages.clone();
-    let answer = model.chat(request, Box::new(move |event| sink(Stage::Model(event)))).await?;
+    let answer = crate::model::ask(model, request, Box::new(move |event| sink(Stage::Model(event)))).await?;
     match answer.finish {
         Finish::Complete => {}
         Finish::Truncated => return Err(TestgenError::Truncated),
@@ -443,6 +461,7 @@ async fn run_candidate(
         command,
         cwd: job.plan.run_dir.clone(),
         env,
+        hidden: job.settings.hidden.clone(),
         timeout: job.settings.timeout,
     };
     tracing::info!(command = %test_run.command, cwd = %test_run.cwd.display(), "running the generated tests");

@@ -504,10 +504,20 @@ fn cli_prints_the_prompt_context_and_json() {
     }
     let main = std::fs::read_to_string(fixture.join("main.go")).unwrap().replace("$0", "");
     let main_path = scratch.write("main.go", &main);
-    let text = glm_lsp::context::cli::run(&main_path, 5, 2, &scratch.0, &[], false, 6000).unwrap();
+    let config = glm_lsp::config::Config::default();
+    let options = |line: u32, json: bool, budget_tokens: Option<usize>| glm_lsp::cli::context::Options {
+        file: main_path.clone(),
+        line,
+        character: 2,
+        root: scratch.0.clone(),
+        open: Vec::new(),
+        json,
+        budget_tokens,
+    };
+    let text = glm_lsp::cli::context::run(&options(5, false, None), &config).unwrap();
     assert!(text.contains("func Distance(a Point, b Point) float64"), "{text}");
     assert!(text.contains("<|CURSOR|>"));
-    let json = glm_lsp::context::cli::run(&main_path, 5, 2, &scratch.0, &[], true, 300).unwrap();
+    let json = glm_lsp::cli::context::run(&options(5, true, Some(300)), &config).unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["budget_tokens"], 300);
     assert!(value["estimated_tokens"].as_u64().unwrap() <= 300);
@@ -516,5 +526,10 @@ fn cli_prints_the_prompt_context_and_json() {
         assert!(sections.iter().all(|section| section.get(key).is_some()), "{key}");
     }
     assert!(sections.iter().any(|section| section["kind"] == "workspace" && section["file"] == "mathutil.go"));
-    assert!(glm_lsp::context::cli::run(&main_path, 500, 0, &scratch.0, &[], false, 6000).is_err());
+    assert!(glm_lsp::cli::context::run(&options(500, false, None), &config).is_err());
+    // The configuration's exclusions apply, as they do in the server.
+    let mut private = config.clone();
+    private.context.exclude.push("mathutil.go".into());
+    let json = glm_lsp::cli::context::run(&options(5, true, None), &private).unwrap();
+    assert!(!json.contains("mathutil.go"), "{json}");
 }

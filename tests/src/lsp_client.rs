@@ -642,6 +642,21 @@ impl TestClient {
         }
         Ok(status.code().unwrap_or(-1))
     }
+
+    /// Closes the server's stdin as an editor that quits does (no `shutdown`, no `exit`)
+    /// and waits up to `timeout` for the process to end: its exit code, `None` if it did not.
+    pub async fn disconnect(self, timeout: Duration) -> Option<i32> {
+        let TestClient { mut child, stdin, .. } = self;
+        drop(stdin);
+        let status = tokio::time::timeout(timeout, child.wait()).await.ok()?.ok()?;
+        Some(status.code().unwrap_or(-1))
+    }
+
+    /// Waits up to `timeout` for the server process to end (after a signal or `exit`): its
+    /// exit status, `None` if it is still running.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        tokio::time::timeout(timeout, self.child.wait()).await.ok()?.ok()
+    }
 }
 
 /// Reads the server's stdout strictly, as the most pedantic editor would: every frame is

@@ -79,6 +79,33 @@ pub enum Reply {
         #[serde(default, with = "millis")]
         event_delay: Duration,
     },
+    /// A 200 stream that does not end: `shape` again and again until the client closes the
+    /// connection (a broken or hostile endpoint), e.g. `{"kind":"endless","shape":"line"}`.
+    Endless {
+        #[serde(default)]
+        shape: EndlessShape,
+        /// The mock gives up and drops the connection after this many body bytes, so that a
+        /// client without a cap fails its test instead of exhausting the machine.
+        #[serde(default)]
+        give_up_after_bytes: Option<u64>,
+    },
+}
+
+/// What an [`Reply::Endless`] stream sends forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndlessShape {
+    /// Well-formed content chunks, never a `finish_reason` or `[DONE]`.
+    #[default]
+    Chunks,
+    /// Reasoning chunks: a model that thinks forever.
+    Reasoning,
+    /// One `data:` line that never gets its newline.
+    Line,
+    /// Keep-alive comments (`: keep-alive`), nothing else.
+    Comments,
+    /// Empty events (`data: ` and a blank line), nothing else.
+    EmptyEvents,
 }
 
 /// A normal answer. Every field has a default; see the builder helpers on [`Reply`].
@@ -190,6 +217,11 @@ impl Reply {
     /// Replays an SSE body byte for byte.
     pub fn replay(body: impl Into<String>) -> Reply {
         Reply::Replay { body: body.into(), file: None, event_delay: Duration::ZERO }
+    }
+
+    /// A stream that never ends (see [`Reply::Endless`]), given up after 256 MiB.
+    pub fn endless(shape: EndlessShape) -> Reply {
+        Reply::Endless { shape, give_up_after_bytes: Some(256 << 20) }
     }
 
     /// Sets a `Replay` reply's wait between events (no-op for other kinds).
@@ -893,6 +925,22 @@ async fn answer_inner(
             let _ = writer.shutdown().await;
             Ok(Ending::Close)
         }
+        Reply::Endless { shape, give_up_after_bytes } => {
+            write_sse_head(writer).await?;
+            let (opening, repeated) = endless_pieces(shape);
+            let mut sent = opening.len() as u64;
+            write_chunk(writer, &opening).await?;
+            // One HTTP chunk per write, about 64 KiB each: fast, and a closed client shows
+            // as a failed write.
+            let unit = repeated.repeat((64 << 10) / repeated.len());
+            let frame = chunk_frame(&unit);
+            while give_up_after_bytes.is_none_or(|limit| sent < limit) {
+                writer.write_all(&frame).await?;
+                sent += unit.len() as u64;
+            }
+            let _ = writer.shutdown().await;
+            Ok(Ending::Close)
+        }
         Reply::Stall { send_headers } => {
             if send_headers {
                 write_sse_head(writer).await?;
@@ -972,6 +1020,24 @@ async fn write_stream(
     writer.write_all(b"0\r\n\r\n").await?;
     writer.flush().await?;
     Ok(Ending::KeepAlive)
+}
+
+/// The bytes an endless stream starts with, and those it then repeats.
+fn endless_pieces(shape: EndlessShape) -> (Vec<u8>, Vec<u8>) {
+    let event =
+        |delta: serde_json::Value| format!("data: {}\n\n", chunk_json(&delta, None, None, "glm-4.7")).into_bytes();
+    match shape {
+        EndlessShape::Chunks => (Vec::new(), event(serde_json::json!({"role": "assistant", "content": "x = 1\n"}))),
+        EndlessShape::Reasoning => {
+            (Vec::new(), event(serde_json::json!({"role": "assistant", "reasoning_content": "Let me think. "})))
+        }
+        EndlessShape::Line => {
+            let opening = br#"data: {"id":"mock-chatcmpl-1","choices":[{"index":0,"delta":{"content":""#.to_vec();
+            (opening, b"a".to_vec())
+        }
+        EndlessShape::Comments => (Vec::new(), b": keep-alive\n\n".to_vec()),
+        EndlessShape::EmptyEvents => (Vec::new(), b"data: \n\n".to_vec()),
+    }
 }
 
 /// The body cut after each blank line (`\n\n`, `\r\n\r\n` or `\r\r`): one piece per event, the
@@ -1160,12 +1226,15 @@ mod tests {
             Reply::cut("partial"),
             Reply::stall(),
             Reply::replay_file("fixtures/wire/event_error_1302.sse").with_event_delay(Duration::from_millis(20)),
+            Reply::endless(EndlessShape::Line),
         ];
         let json = serde_json::to_string(&replies).unwrap();
         let back: Vec<Reply> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, replies);
         let minimal: Reply = serde_json::from_str(r#"{"kind":"stream","content":"x"}"#).unwrap();
         assert_eq!(minimal, Reply::text("x"));
+        let endless: Reply = serde_json::from_str(r#"{"kind":"endless","shape":"empty_events"}"#).unwrap();
+        assert_eq!(endless, Reply::Endless { shape: EndlessShape::EmptyEvents, give_up_after_bytes: None });
     }
 
     #[test]

@@ -89,6 +89,116 @@ async fn well_formed_json_that_is_not_json_rpc_gets_invalid_request_and_the_sess
     assert_eq!(client.shutdown().await.unwrap(), 0);
 }
 
+async fn debug_document(client: &mut TestClient, uri: &str) -> Value {
+    client
+        .request("workspace/executeCommand", json!({ "command": "glm-lsp.debug.document", "arguments": [uri] }))
+        .await
+        .unwrap()
+}
+
+/// A JavaScript client that cuts a string inside an emoji sends each half as a lone
+/// surrogate escape. The session goes on, and each half becomes U+FFFD — one UTF-16 unit,
+/// like the half it replaces — so later edits land where the editor put them.
+#[tokio::test]
+async fn lone_surrogates_become_replacement_characters_and_positions_stay_the_editors() {
+    let mock = MockGlm::start().await;
+    let mut client =
+        TestClient::initialized(ClientOptions { encodings: vec!["utf-16"], ..hooks(&mock) }).await.unwrap();
+    let uri = "file:///project/emoji.js";
+    client.open(uri, "javascript", "let a = 1;\n").await.unwrap();
+    let change = |version: i32, character: u32, text: &str| {
+        format!(
+            r#"{{"jsonrpc":"2.0","method":"textDocument/didChange","params":{{"textDocument":{{"uri":"{uri}","version":{version}}},"contentChanges":[{{"range":{{"start":{{"line":0,"character":{character}}},"end":{{"line":0,"character":{character}}}}},"text":"{text}"}}]}}}}"#
+        )
+    };
+    // The editor inserts 😀 in two changes, one half each, then types after the `1`.
+    client.send_raw(&change(2, 8, r"\ud83d")).await.unwrap();
+    client.send_raw(&change(3, 9, r"\ude00")).await.unwrap();
+    client.send_raw(&change(4, 11, "X")).await.unwrap();
+    // A lone surrogate in a request's method and in its params.
+    client
+        .send_raw(r#"{"jsonrpc":"2.0","id":950,"method":"workspace/executeCommand\udc00","params":{}}"#)
+        .await
+        .unwrap();
+    let reply = client.raw_response(950, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(reply["error"]["code"], -32601, "{reply}");
+    client
+        .send_raw(r#"{"jsonrpc":"2.0","id":951,"method":"workspace/executeCommand","params":{"command":"glm-lsp.status","arguments":["\ud800"]}}"#)
+        .await
+        .unwrap();
+    let reply = client.raw_response(951, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(reply["result"]["openDocuments"], 1, "{reply}");
+    let document = debug_document(&mut client, uri).await;
+    assert_eq!(document["text"], "let a = \u{FFFD}\u{FFFD}1X;\n", "{document}");
+    assert_eq!(document["outOfSync"], false);
+    assert!(client.stdout_violations().is_empty(), "{:?}", client.stdout_violations());
+    assert_eq!(client.shutdown().await.unwrap(), 0);
+}
+
+/// Not UTF-8, `1e400`, nesting past serde_json's limit: each request gets `-32700` with its
+/// own id (the editor stops waiting), and the session goes on.
+#[tokio::test]
+async fn bodies_the_decoder_refuses_get_parse_errors_with_their_ids() {
+    let mock = MockGlm::start().await;
+    let mut client = TestClient::initialized(hooks(&mock)).await.unwrap();
+    client.open("file:///project/a.py", "python", "x = 1\n").await.unwrap();
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let bodies: Vec<(i64, Vec<u8>)> = vec![
+        (960, b"{\"jsonrpc\":\"2.0\",\"id\":960,\"method\":\"workspace/executeCommand\",\"params\":{\"command\":\"\xff\"}}".to_vec()),
+        (961, br#"{"jsonrpc":"2.0","id":961,"method":"textDocument/completion","params":{"position":{"line":1e400}}}"#.to_vec()),
+        (962, format!(r#"{{"jsonrpc":"2.0","id":962,"method":"textDocument/completion","params":{nested}}}"#).into_bytes()),
+    ];
+    for (id, body) in bodies {
+        let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        frame.extend_from_slice(&body);
+        client.send_bytes(&frame).await.unwrap();
+        let reply = client.raw_response(id, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(reply["error"]["code"], -32700, "{id}: {reply}");
+        let status = client.request("workspace/executeCommand", json!({ "command": "glm-lsp.status" })).await;
+        assert_eq!(status.unwrap()["openDocuments"], 1, "alive after {id}");
+    }
+    assert_eq!(debug_document(&mut client, "file:///project/a.py").await["text"], "x = 1\n");
+    assert_eq!(client.shutdown().await.unwrap(), 0);
+}
+
+/// A panic in a notification handler is logged and the session goes on; a `didChange`
+/// that panicked leaves its document out of sync (requests on it are refused) until the
+/// editor sends the full text, as after a change that does not fit.
+#[tokio::test]
+async fn a_panic_in_a_notification_handler_is_logged_and_the_document_waits_for_full_text() {
+    let mock = MockGlm::start().await;
+    let mut client = TestClient::initialized(hooks(&mock)).await.unwrap();
+    let uri = "file:///project/p.py";
+    client.open(uri, "python", "def f():\n    return 1\n").await.unwrap();
+    client.type_at(uri, "return 1", " # glm-lsp:test-panic").await.unwrap();
+    let warning = client.expect_notification("window/showMessage", Duration::from_secs(5)).await.unwrap();
+    assert!(warning["message"].as_str().unwrap().contains("out of sync"), "{warning}");
+    let status = client.request("workspace/executeCommand", json!({ "command": "glm-lsp.status" })).await;
+    assert_eq!(status.unwrap()["openDocuments"], 1);
+    assert_eq!(debug_document(&mut client, uri).await["outOfSync"], true);
+    let completion = client
+        .request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 0 } }),
+        )
+        .await;
+    assert!(completion.is_err(), "a request on an out-of-sync document is refused: {completion:?}");
+    assert!(client.stderr().contains("handler panicked"), "{}", client.stderr());
+    // The editor's full text brings it back.
+    let text = client.text(uri);
+    let version = client.version(uri) + 1;
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": text }] }),
+        )
+        .await
+        .unwrap();
+    let document = debug_document(&mut client, uri).await;
+    assert_eq!((document["outOfSync"].as_bool(), document["text"].as_str()), (Some(false), Some(text.as_str())));
+    assert_eq!(client.shutdown().await.unwrap(), 0);
+}
+
 // ---- the fuzz ------------------------------------------------------------------------------
 
 /// Documents the editor tracks (its copy must equal the server's); every generated message
@@ -114,6 +224,13 @@ enum Op {
     Edit { document: usize, at: f64, delete: u8, text: String },
     /// A change with an old version for a tracked document: must be ignored.
     StaleChange { document: usize },
+    /// A body that `serde_json::Value` refuses while a skim of the JSON accepts it, or that
+    /// stretches what JSON-RPC allows (lone surrogates, bytes that are not UTF-8, NaN-like
+    /// tokens, huge numbers and ids, deep nesting), framed correctly.
+    Hazard(Vec<u8>),
+    /// A method the server handles with params of the wrong shape, as a request or a
+    /// notification.
+    WrongParams { method: &'static str, params: Value, notification: bool },
 }
 
 const METHODS: &[&str] = &[
@@ -251,6 +368,160 @@ fn bad_frames() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// The requests and notifications the server handles (not `shutdown` and `exit`, which end
+/// the session by design).
+const HANDLED: &[(&str, bool)] = &[
+    ("initialize", false),
+    ("textDocument/completion", false),
+    ("textDocument/inlineCompletion", false),
+    ("textDocument/codeAction", false),
+    ("codeAction/resolve", false),
+    ("workspace/executeCommand", false),
+    ("initialized", true),
+    ("textDocument/didOpen", true),
+    ("textDocument/didChange", true),
+    ("textDocument/didClose", true),
+    ("textDocument/didSave", true),
+    ("workspace/didChangeConfiguration", true),
+    ("workspace/didChangeWatchedFiles", true),
+    ("window/workDoneProgress/cancel", true),
+    ("$/cancelRequest", true),
+    ("$/setTrace", true),
+];
+
+/// Params no handler accepts (none names a tracked document: `didClose` would take any
+/// object with a `textDocument.uri`).
+fn wrong_params() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        Just(json!([])),
+        Just(json!([1, 2, 3])),
+        Just(json!("params")),
+        Just(json!(42)),
+        Just(json!(-1.5)),
+        Just(json!(true)),
+        Just(json!({})),
+        Just(json!({ "textDocument": 5 })),
+        Just(json!({ "textDocument": { "uri": 5 } })),
+        Just(json!({ "textDocument": { "uri": null }, "position": "start" })),
+        Just(json!({ "textDocument": { "uri": "file:///fuzz/w.py" }, "position": { "line": -1, "character": 0 } })),
+        Just(json!({ "textDocument": { "uri": "file:///fuzz/w.py" }, "range": [0, 1], "context": {} })),
+        Just(json!({ "textDocument": { "uri": "file:///fuzz/w.py", "version": "one" }, "contentChanges": "text" })),
+        Just(json!({ "changes": [{ "uri": "file:///fuzz/w.py", "type": 9 }] })),
+        Just(json!({ "changes": "all" })),
+        Just(json!({ "id": 1.5 })),
+        Just(json!({ "id": [1] })),
+        Just(json!({ "value": "loud" })),
+        Just(json!({ "token": { "a": 1 } })),
+        Just(json!({ "command": 7, "arguments": "x" })),
+        Just(json!({ "command": "glm-lsp.runAction", "arguments": [{ "uri": 1 }] })),
+        Just(json!({ "command": "glm-lsp.generateTests", "arguments": [[]] })),
+        Just(json!({ "title": 5, "data": { "uri": "file:///fuzz/w.py" } })),
+        Just(json!({ "capabilities": "all", "processId": "me" })),
+    ]
+}
+
+/// A `didChange` for a tracked document that must change nothing: its version is text, or
+/// its range has no `character`.
+fn tracked_wrong_change(document: usize, version_is_text: bool) -> Value {
+    if version_is_text {
+        json!({ "textDocument": { "uri": TRACKED[document], "version": "two" }, "contentChanges": [{ "text": "WRONG" }] })
+    } else {
+        json!({ "textDocument": { "uri": TRACKED[document], "version": 99999 },
+                "contentChanges": [{ "range": { "start": { "line": 0 }, "end": { "line": 0 } }, "text": "WRONG" }] })
+    }
+}
+
+/// JSON text that stretches the decoder, built as text because `serde_json::Value` cannot
+/// hold most of it.
+fn hazards() -> impl Strategy<Value = Vec<u8>> {
+    let surrogate = prop_oneof![Just(r"\ud800"), Just(r"\udbff"), Just(r"\udc00"), Just(r"\udfff"), Just(r"\ud83d")];
+    let odd_number = prop_oneof![
+        Just("NaN"),
+        Just("Infinity"),
+        Just("-Infinity"),
+        Just("nan"),
+        Just("1e400"),
+        Just("-1e400"),
+        Just("1e-400"),
+        Just("1.7976931348623157e308"),
+        Just("18446744073709551616"),
+        Just("-9223372036854775809"),
+        Just("123456789012345678901234567890"),
+        Just("-0"),
+        Just("0.000"),
+        Just("1E+2"),
+        Just("01"),
+        Just("+1"),
+        Just(".5"),
+    ];
+    let odd_id = prop_oneof![
+        Just("9223372036854775807".to_string()),
+        Just("-9223372036854775808".to_string()),
+        Just("-7".to_string()),
+        Just("0".to_string()),
+        Just("9223372036854775808".to_string()),
+        Just("18446744073709551616".to_string()),
+        Just("1.5".to_string()),
+        Just("-0.5".to_string()),
+        Just("1e3".to_string()),
+        Just("1e400".to_string()),
+        Just("NaN".to_string()),
+        Just(r#""""#.to_string()),
+        Just(r#""\ud800""#.to_string()),
+        Just(format!(r#""{}""#, "i".repeat(100_000))),
+    ];
+    let nesting = prop_oneof![Just(127usize), Just(128), Just(129), Just(1_000), Just(100_000),];
+    let method = proptest::sample::select(HANDLED);
+    prop_oneof![
+        // A lone surrogate in the method.
+        (method.clone(), surrogate.clone()).prop_map(|((method, notification), surrogate)| {
+            message(&format!("{method}{surrogate}"), "{}", notification)
+        }),
+        // In a string inside the params: a text, a URI, a command.
+        (method.clone(), surrogate.clone(), 0..3usize).prop_map(|((method, notification), surrogate, at)| {
+            let params = match at {
+                0 => format!(r#"{{"textDocument":{{"uri":"file:///fuzz/s.py","languageId":"python","version":1,"text":"a{surrogate}b"}}}}"#),
+                1 => format!(r#"{{"textDocument":{{"uri":"file:///fuzz/{surrogate}.py"}},"position":{{"line":0,"character":0}}}}"#),
+                _ => format!(r#"{{"command":"glm-lsp.status{surrogate}","settings":{{"glm-lsp":"{surrogate}"}}}}"#),
+            };
+            message(method, &params, notification)
+        }),
+        // As a key, at the top and inside.
+        (method.clone(), surrogate).prop_map(|((method, notification), surrogate)| {
+            let params = format!(r#"{{"{surrogate}":1,"textDocument":{{"{surrogate}uri":"file:///fuzz/k.py"}}}}"#);
+            let mut body = message(method, &params, notification);
+            body.splice(1..1, format!(r#""{surrogate}":0,"#).into_bytes());
+            body
+        }),
+        // Bytes that are not UTF-8, anywhere in an otherwise good message.
+        (method.clone(), prop_oneof![Just(&b"\xff"[..]), Just(&b"\xc3\x28"[..]), Just(&b"\xed\xa0\x80"[..]), Just(&b"\xf0\x9f\x98"[..]), Just(&b"\x80"[..])], 0.0..1.0f64)
+            .prop_map(|((method, notification), bytes, at)| {
+                let mut body = message(method, r#"{"textDocument":{"uri":"file:///fuzz/u.py"},"text":"abc"}"#, notification);
+                let at = ((body.len() as f64) * at) as usize;
+                body.splice(at..at, bytes.iter().copied());
+                body
+            }),
+        // NaN-like tokens and huge numbers in the params.
+        (method.clone(), odd_number).prop_map(|((method, notification), number)| {
+            message(method, &format!(r#"{{"textDocument":{{"uri":"file:///fuzz/n.py","version":{number}}},"position":{{"line":{number},"character":0}},"id":{number}}}"#), notification)
+        }),
+        // Odd ids on a request the server answers.
+        odd_id.prop_map(|id| format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"workspace/executeCommand","params":{{"command":"glm-lsp.status"}}}}"#).into_bytes()),
+        // Deep nesting, closed or not.
+        (method, nesting, any::<bool>()).prop_map(|((method, notification), levels, closed)| {
+            let nested = format!("{}{}", "[".repeat(levels), if closed { "]".repeat(levels) } else { String::new() });
+            message(method, &nested, notification)
+        }),
+    ]
+}
+
+/// A JSON-RPC message with `params` given as text; requests get ids far from the client's.
+fn message(method: &str, params: &str, notification: bool) -> Vec<u8> {
+    let id = if notification { String::new() } else { r#""id":"hazard","#.to_string() };
+    format!(r#"{{"jsonrpc":"2.0",{id}"method":"{method}","params":{params}}}"#).into_bytes()
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (proptest::sample::select(METHODS), json_value(), any::<bool>())
@@ -264,6 +535,14 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0..TRACKED.len(), 0.0..1.0f64, 0u8..4, "[a-z (){}\n😀é]{0,6}")
             .prop_map(|(document, at, delete, text)| Op::Edit { document, at, delete, text }),
         1 => (0..TRACKED.len()).prop_map(|document| Op::StaleChange { document }),
+        4 => hazards().prop_map(Op::Hazard),
+        3 => (proptest::sample::select(HANDLED), wrong_params(), any::<bool>())
+            .prop_map(|((method, notification), params, flip)| Op::WrongParams { method, params, notification: notification != flip }),
+        1 => (0..TRACKED.len(), any::<bool>()).prop_map(|(document, version_is_text)| Op::WrongParams {
+            method: "textDocument/didChange",
+            params: tracked_wrong_change(document, version_is_text),
+            notification: true,
+        }),
     ]
 }
 
@@ -307,6 +586,14 @@ impl Fuzz {
                     }
                 }
                 self.client.edit(uri, start, end, text).await
+            }
+            Op::Hazard(body) => {
+                let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+                frame.extend_from_slice(body);
+                self.client.send_bytes(&frame).await
+            }
+            Op::WrongParams { method, params, notification } => {
+                self.message(method, params.clone(), *notification).await
             }
             Op::StaleChange { document } => {
                 let uri = TRACKED[*document];

@@ -20,7 +20,7 @@ test("the server's settings are the generated ones, without the extension's own 
       .filter((setting) => setting.userOnly)
       .map((setting) => setting.key)
       .sort(),
-    ['baseUrl', 'http.caFile', 'http.proxy', 'model', 'price', 'provider', 'tests.command', 'tests.verify'],
+    ['baseUrl', 'http.caFile', 'http.proxy', 'model', 'price', 'provider', 'tests.command', 'tests.hideEnv', 'tests.verify'],
   );
 });
 

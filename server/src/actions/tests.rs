@@ -104,3 +104,43 @@ fn a_deeply_nested_answer_is_checked_without_exhausting_the_stack() {
         .unwrap();
     assert!(matches!(error, ActionError::WouldNotParse { .. }), "{error}");
 }
+
+/// A Go file indented with tabs whose raw strings hold space-indented shell script: the whole
+/// file's indentation looks like spaces.
+const GO_INSTALLER: &str = "package setup\n\nconst script = `#!/bin/sh\nset -e\nfor dir in \"$@\"; do\n    if [ -d \"$dir\" ]; then\n        echo \"exists: $dir\"\n        continue\n    fi\n    mkdir -p \"$dir\"\n    chmod 755 \"$dir\"\n    echo \"made: $dir\"\ndone\n`\n\nfunc install(dirs []string) error {\n\tfor _, dir := range dirs {\n\t\tif dir == \"\" {\n\t\t\treturn errors.New(\"empty\")\n\t\t}\n\t}\n\t\n\treturn run(script, dirs)\n}\n";
+
+#[test]
+fn a_whitespace_only_answer_in_a_tab_indented_go_file_with_raw_strings_changes_nothing() {
+    let document = Document::new("file:///project/setup.go".into(), "go".into(), 1, GO_INSTALLER);
+    let at = GO_INSTALLER.find("for _, dir").unwrap();
+    let data = offers(&document, at..at, &[], &Config::default())
+        .into_iter()
+        .find(|offer| offer.title == "GLM: Improve this code")
+        .unwrap()
+        .data;
+    let function = &GO_INSTALLER[data.target.clone()];
+    assert!(function.starts_with("func install"));
+    let go_answer = |code: &str| ModelAnswer {
+        content: format!("```go\n{code}\n```"),
+        finish: Finish::Complete,
+        reasoning_chars: 0,
+    };
+    // Tabs written as spaces, the blank line's tab dropped: nothing to change.
+    let respaced = function.replace('\t', "    ").replace("    \n", "\n");
+    let error = apply_answer(GO_INSTALLER, &data, &go_answer(&respaced), &document).unwrap_err();
+    assert_eq!(error, ActionError::Unchanged);
+    // One line changed: that line alone, still indented with tabs.
+    let changed = respaced.replace("errors.New(\"empty\")", "errors.New(\"empty directory name\")");
+    let edit = apply_answer(GO_INSTALLER, &data, &go_answer(&changed), &document).unwrap();
+    assert_eq!(
+        crate::text::apply_edits(GO_INSTALLER, &edit.edits),
+        GO_INSTALLER.replace("errors.New(\"empty\")", "errors.New(\"empty directory name\")")
+    );
+    // A new line lands among the tabs too.
+    let added = respaced.replace("    return run", "    log.Println(\"installing\")\n    return run");
+    let edit = apply_answer(GO_INSTALLER, &data, &go_answer(&added), &document).unwrap();
+    assert_eq!(
+        crate::text::apply_edits(GO_INSTALLER, &edit.edits),
+        GO_INSTALLER.replace("\treturn run", "\tlog.Println(\"installing\")\n\treturn run")
+    );
+}

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
-use crate::model::{ChatMessage, Finish, Model, ModelError, ModelErrorKind, ModelRequest, Urgency};
+use crate::model::{ChatMessage, Finish, Model, ModelError, ModelErrorKind, ModelRequest, Prompt, Urgency};
 
 /// Where a completion is wanted, with everything needed to ask for it and clean the answer.
 #[derive(Clone)]
@@ -30,7 +30,7 @@ pub struct Site {
     /// The document version the site was computed on: a later change supersedes it.
     pub version: i32,
     pub offset: usize,
-    pub prompt: Vec<ChatMessage>,
+    pub prompt: Prompt,
     /// The text just before the cursor (a window of it), to recognise typing-through.
     pub before: String,
     /// Turns the model's raw answer into the exact text to insert, or `None`.
@@ -45,7 +45,7 @@ pub struct Site {
 pub type Cleaner = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// Builds a prompt for the same site on demand.
-pub type PromptBuilder = Arc<dyn Fn() -> Vec<ChatMessage> + Send + Sync>;
+pub type PromptBuilder = Arc<dyn Fn() -> Prompt + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -310,7 +310,7 @@ impl CompletionEngine {
                 engine.upstream_requests.fetch_add(1, Ordering::Relaxed);
             }
             let started = Instant::now();
-            let mut result = model.chat(request.clone(), Box::new(|_| {})).await;
+            let mut result = crate::model::ask(&*model, request.clone(), Box::new(|_| {})).await;
             if let (Err(error), Some(smaller_prompt)) = (&result, &smaller_prompt) {
                 if error.kind == ModelErrorKind::PromptTooLong {
                     tracing::info!(%uri, "the prompt was too long for the model; asking once more with half the context");
@@ -318,7 +318,7 @@ impl CompletionEngine {
                         engine.upstream_requests.fetch_add(1, Ordering::Relaxed);
                     }
                     let request = ModelRequest { messages: smaller_prompt(), ..request };
-                    result = model.chat(request, Box::new(|_| {})).await;
+                    result = crate::model::ask(&*model, request, Box::new(|_| {})).await;
                 }
             }
             let Some(engine) = engine.upgrade() else {
@@ -507,7 +507,8 @@ mod tests {
             uri: "file:///a.rs".into(),
             version: 1,
             offset: before.len(),
-            prompt: vec![ChatMessage::user(before)],
+            prompt: Prompt::assemble(vec![ChatMessage::user(before)], &[], &crate::context::Exclude::none(), None)
+                .unwrap(),
             before: before.into(),
             clean: Arc::new(|raw| Some(raw.to_string())),
             smaller_prompt: None,

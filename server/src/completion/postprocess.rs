@@ -436,8 +436,9 @@ fn place_whole_lines(code: &str, line_before: &str, style: IndentStyle) -> Optio
 
 /// Models write the lines after the first either as they stand in the file or relative to
 /// column 0 (as if the snippet stood alone). The second kind shows itself by a continuation
-/// less indented than the cursor's line, or by a block opened on the first line whose body
-/// is not indented past that line; such lines get the cursor line's indentation added.
+/// less indented than the cursor's line, or by a block opened on the first line (or a line
+/// continuing it with an operator or a declaration list) not indented past that line; such lines get the cursor
+/// line's indentation added.
 fn anchor_relative_continuation(code: &str, line_before: &str, style: IndentStyle) -> String {
     let Some((first, rest)) = code.split_once('\n') else {
         return code.to_string();
@@ -457,7 +458,14 @@ fn anchor_relative_continuation(code: &str, line_before: &str, style: IndentStyl
     };
     let next_columns = columns(rewrite::leading_whitespace(next));
     let opens_block = first.trim_end().ends_with(['{', ':', '(', '[']) || first.trim_end().ends_with("=>");
-    let relative = next_columns < base_columns || (opens_block && next_columns <= base_columns);
+    // A line that starts with an operator continues the first one (`.replace(…)`, `&& b`), so
+    // it stands deeper than it in the file.
+    // So does the next name of a declaration list (`var a, b,` then `c = 1`).
+    let continues_first = [".", "&&", "||", "?", ":"].iter().any(|operator| next.trim_start().starts_with(operator))
+        && !next.trim_start().starts_with("...")
+        || ["var ", "let ", "const "].iter().any(|keyword| first.trim_start().starts_with(keyword))
+            && first.trim_end().ends_with(',');
+    let relative = next_columns < base_columns || ((opens_block || continues_first) && next_columns <= base_columns);
     if !relative {
         return code.to_string();
     }

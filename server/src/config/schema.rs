@@ -405,6 +405,14 @@ pub static SETTINGS: &[Setting] = &[
         workspace: Workspace::UserOnly,
         read: |c| json!(c.tests.command),
     },
+    Setting {
+        key: "tests.hideEnv",
+        description: "Environment variables (names or globs such as `AWS_*`) that test runs never see; the \
+                      provider key variables are always hidden.",
+        kind: Kind::Globs(|c, v| c.tests.hide_env = v),
+        workspace: Workspace::UserOnly,
+        read: |c| json!(c.tests.hide_env),
+    },
 ];
 
 /// `actions` given as a list is `actions.custom`.

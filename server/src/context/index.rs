@@ -17,9 +17,9 @@ use std::sync::{Arc, RwLock};
 use dashmap::{DashMap, DashSet};
 
 pub use self::walk::{DEFAULT_MAX_FILE_BYTES, SKIPPED_FOLDERS};
-use super::privacy::Exclude;
 use super::symbols::{self, Symbol, SymbolCache};
 use crate::language::{large_parse_turn, with_parser, Language};
+use crate::privacy::Exclude;
 
 /// A definition found in a workspace file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,11 +129,17 @@ impl WorkspaceIndex {
     /// removed when it is no longer indexable), a folder is walked, a path that is gone is
     /// removed with everything under it. Held to the walk's rules (`.gitignore`, skipped
     /// folders), so an event cannot bring in a file the build would have left out; a changed
-    /// `.gitignore` or `.ignore` re-walks its folder.
+    /// `.gitignore` or `.ignore` re-walks its folder. Links are not followed, as the walk
+    /// does not follow them: a watched link to `/` must not bring the disk into prompts.
     pub fn update_path(&self, path: &Path) {
         let Some(root) = self.root_of(path) else {
             return; // outside the workspace folders
         };
+        let is_link = std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_symlink());
+        if is_link || (path.exists() && !crate::workspace_path::is_inside(&root, path)) {
+            self.remove_path(path);
+            return;
+        }
         let is_rules_file = path.file_name().is_some_and(|name| name == ".gitignore" || name == ".ignore");
         if is_rules_file {
             if let Some(folder) = path.parent() {
@@ -508,5 +514,23 @@ mod tests {
         index.update_path(&root.join("src"));
         assert_eq!((index.file_count(), index.stats()), (0, IndexStats::default()));
         std::fs::remove_dir_all(&root).ok();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn watched_links_out_of_the_root_are_not_followed() {
+        let outside = project("outside", &[("leak.py", "def leaked():\n    return 1\n")]);
+        let root = project("links", &[("a.py", "def kept():\n    return 1\n")]);
+        std::os::unix::fs::symlink(&outside, root.join("linked")).unwrap();
+        std::os::unix::fs::symlink(outside.join("leak.py"), root.join("leak_link.py")).unwrap();
+        let index = WorkspaceIndex::new(&Exclude::none());
+        index.build(std::slice::from_ref(&root));
+        for path in ["linked", "linked/leak.py", "leak_link.py"] {
+            index.update_path(&root.join(path));
+        }
+        assert!(definitions(&index, "leaked").is_empty());
+        assert_eq!(index.file_count(), 1);
+        std::fs::remove_dir_all(&root).ok();
+        std::fs::remove_dir_all(&outside).ok();
     }
 }

@@ -85,6 +85,9 @@ fn model_error(error: GlmError) -> ModelError {
             ModelErrorKind::Network
         }
         GlmError::StreamCut => ModelErrorKind::Cut,
+        // Not `Cut`: a cut stream is a one-off, but an endpoint that does not end its answers
+        // does it every time, and the user must hear which one it is.
+        GlmError::ResponseTooLarge { .. } => ModelErrorKind::Other,
         GlmError::InvalidResponse(_) | GlmError::InvalidSettings(_) => ModelErrorKind::Config,
     };
     ModelError { kind, cause: error.cause(), message: error.to_string() }

@@ -14,11 +14,11 @@ use super::connection;
 use super::cost::SessionTotals;
 use super::error::{ApiClass, GlmError};
 use super::queue::PriorityQueue;
+use super::response::{ResponseCap, ResponseReader, ERROR_BODY_BYTES, MODELS_LIST_BYTES};
 use super::retry::{parse_retry_after, RetryPolicy};
-use super::settings::{ApiKey, GlmSettings};
-use super::sse::SseParser;
-use super::stream::{parse_complete_response, ChatStream};
-use super::types::{approx_tokens, ChatEvent, ChatOutcome, ChatRequest, Message, Priority};
+use super::settings::{redact_url_password, ApiKey, GlmSettings};
+use super::stream::parse_complete_response;
+use super::types::{ChatEvent, ChatOutcome, ChatRequest, Message, Priority};
 
 /// The GLM client. Cheap to clone; every clone shares the connection pool, the queue and the
 /// totals. Dropping a `chat` future at any point drops its HTTP stream, which is how a
@@ -127,13 +127,23 @@ impl GlmClient {
                 .await
                 .map_err(|error| connection::classify(&error, &url, &settings.http, &api_key))?;
             let status = response.status().as_u16();
-            let text = response.text().await.map_err(|_| GlmError::StreamCut)?;
             if matches!(status, 404 | 405) {
                 return Ok(None);
             }
             if !(200..300).contains(&status) {
+                let text = read_error_body(response).await;
                 return Err(with_key_source(GlmError::from_status(status, &api_key.redact(&text), None), &settings));
             }
+            let body = read_body(response, MODELS_LIST_BYTES).await.map_err(|_| GlmError::StreamCut)?;
+            if !body.complete {
+                let endpoint = redact_url_password(&url);
+                return Err(GlmError::ResponseTooLarge {
+                    endpoint,
+                    limit_bytes: MODELS_LIST_BYTES as u64,
+                    max_tokens: None,
+                });
+            }
+            let text = String::from_utf8_lossy(&body.bytes);
             let json: serde_json::Value = serde_json::from_str(&text)
                 .map_err(|_| GlmError::InvalidResponse("the models list is not JSON".into()))?;
             let ids = json["data"]
@@ -186,6 +196,10 @@ impl GlmClient {
         }
         let body = build_body(&settings, &request).to_string();
         tracing::trace!(body_bytes = body.len(), "request body built");
+        let cap = ResponseCap::for_chat(
+            redact_url_password(&settings.chat_url()),
+            request.max_tokens.or(settings.max_tokens),
+        );
 
         let _permit = match self.inner.queue.try_acquire() {
             Some(permit) => permit,
@@ -205,7 +219,7 @@ impl GlmClient {
         let mut retries_done = 0;
         let outcome = loop {
             events(ChatEvent::Sent);
-            let attempt = attempt(&http, &settings, &api_key, &body, request.deadline, events);
+            let attempt = attempt(&http, &settings, &api_key, &body, &cap, request.deadline, events);
             match attempt.await {
                 Ok(outcome) => break outcome,
                 Err(error) => {
@@ -301,12 +315,14 @@ fn message_json(message: &Message) -> serde_json::Value {
     json
 }
 
-/// One HTTP exchange, bounded by the attempt timeout and the request's deadline.
+/// One HTTP exchange, bounded by the attempt timeout and the request's deadline: an endpoint
+/// that trickles bytes (within the cap) is cut by time, one that floods them by the cap.
 async fn attempt(
     http: &reqwest::Client,
     settings: &GlmSettings,
     api_key: &ApiKey,
     body: &str,
+    cap: &ResponseCap,
     deadline: Option<Instant>,
     events: &mut (impl FnMut(ChatEvent) + Send),
 ) -> Result<ChatOutcome, GlmError> {
@@ -315,7 +331,7 @@ async fn attempt(
         Some(deadline) => deadline.min(timeout_end),
         None => timeout_end,
     };
-    tokio::time::timeout_at(end.into(), exchange(http, settings, api_key, body, events))
+    tokio::time::timeout_at(end.into(), exchange(http, settings, api_key, body, cap, events))
         .await
         .map_err(|_| GlmError::Timeout)?
 }
@@ -325,6 +341,7 @@ async fn exchange(
     settings: &GlmSettings,
     api_key: &ApiKey,
     body: &str,
+    cap: &ResponseCap,
     events: &mut (impl FnMut(ChatEvent) + Send),
 ) -> Result<ChatOutcome, GlmError> {
     let mut authorization = HeaderValue::from_str(&format!("Bearer {}", api_key.expose())).map_err(|_| {
@@ -347,7 +364,7 @@ async fn exchange(
     if !status.is_success() {
         let retry_after =
             response.headers().get(RETRY_AFTER).and_then(|value| value.to_str().ok()).and_then(parse_retry_after);
-        let text = response.text().await.unwrap_or_default();
+        let text = read_error_body(response).await;
         return Err(GlmError::from_status(status.as_u16(), &api_key.redact(&text), retry_after));
     }
     let is_json = response
@@ -356,42 +373,26 @@ async fn exchange(
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/json"));
     if is_json {
-        // A server that ignored `stream: true` answers in one piece.
-        let text = response.text().await.map_err(|_| GlmError::StreamCut)?;
-        return parse_complete_response(&text);
+        // A server that ignored `stream: true` answers in one piece, under the same cap.
+        let body = read_body(response, usize::try_from(cap.limit_bytes).unwrap_or(usize::MAX))
+            .await
+            .map_err(|_| GlmError::StreamCut)?;
+        if !body.complete {
+            return Err(cap.exceeded());
+        }
+        return parse_complete_response(&String::from_utf8_lossy(&body.bytes));
     }
 
     let mut bytes = response.bytes_stream();
-    let mut parser = SseParser::new();
-    let mut stream = ChatStream::new();
-    let mut sse_events = Vec::new();
-    let mut reported_reasoning = 0;
-    let mut reported_content = 0;
+    let mut reader = ResponseReader::new(cap.clone());
     while let Some(chunk) = bytes.next().await {
         let chunk = chunk.map_err(|error| {
             tracing::debug!(error = %api_key.redact(&error.to_string()), "stream read failed");
             GlmError::StreamCut
         })?;
-        parser.feed(&chunk, &mut sse_events);
-        for event in sse_events.drain(..) {
-            tracing::trace!(event = event.event.as_deref(), data = %event.data, "sse event");
-            let progress = stream.apply_event(event.event.as_deref(), &event.data)?;
-            if progress.reasoning {
-                let tokens = approx_tokens(stream.reasoning());
-                if tokens != reported_reasoning {
-                    reported_reasoning = tokens;
-                    events(ChatEvent::Reasoning { approx_tokens: tokens });
-                }
-            }
-            if progress.content {
-                let tokens = approx_tokens(stream.content());
-                if tokens != reported_content {
-                    reported_content = tokens;
-                    events(ChatEvent::Content { approx_tokens: tokens });
-                }
-            }
-        }
-        if stream.is_done() {
+        // Past the cap the stream is dropped here, which closes the connection.
+        reader.feed(&chunk, events)?;
+        if reader.is_done() {
             // Read the chunked terminator so the connection goes back to the pool, but do
             // not wait for a server that keeps the body open after `[DONE]`.
             let drain = async { while bytes.next().await.is_some() {} };
@@ -399,11 +400,48 @@ async fn exchange(
             break;
         }
     }
-    parser.finish(&mut sse_events);
-    for event in sse_events.drain(..) {
-        stream.apply_event(event.event.as_deref(), &event.data)?;
+    reader.finish()
+}
+
+/// A body read up to a limit; `complete` is false when there was more (left unread).
+struct CappedBody {
+    bytes: Vec<u8>,
+    complete: bool,
+}
+
+/// Reads a whole body, but never more than `limit` bytes of it: a body that announces or
+/// sends more is left unread past the limit.
+async fn read_body(response: reqwest::Response, limit: usize) -> Result<CappedBody, reqwest::Error> {
+    if response.content_length().is_some_and(|length| length > limit as u64) {
+        return Ok(CappedBody { bytes: Vec::new(), complete: false });
     }
-    stream.finish()
+    let mut bytes = Vec::new();
+    let mut body = response.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        let room = limit - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok(CappedBody { bytes, complete: false });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(CappedBody { bytes, complete: true })
+}
+
+/// The start of an error status's body: enough for its code and message, however much the
+/// endpoint sends. A body that breaks off reads as what came.
+async fn read_error_body(response: reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    let mut body = response.bytes_stream();
+    while let Some(Ok(chunk)) = body.next().await {
+        let room = ERROR_BODY_BYTES - bytes.len();
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if chunk.len() >= room {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Names where the key came from in an auth error, so the user knows which one to fix.
@@ -496,5 +534,117 @@ mod tests {
         );
         let error = client.chat(ChatRequest::new(vec![Message::user("x")]), |_| {}).await.unwrap_err();
         assert!(matches!(error, GlmError::Connect(_)), "{error:?}");
+    }
+
+    /// A loopback server that answers every request with `head` and then chunks of `unit`
+    /// until the client goes away; its base URL.
+    async fn endless_server(head: &'static str, unit: &'static [u8]) -> String {
+        paced_endless_server(head, unit, Duration::ZERO).await
+    }
+
+    /// The same, with `pause` between chunks: an endpoint that trickles.
+    async fn paced_endless_server(head: &'static str, unit: &'static [u8], pause: Duration) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut request = [0u8; 4096];
+                    let _ = socket.read(&mut request).await;
+                    let mut frame = format!("{:x}\r\n", unit.len()).into_bytes();
+                    frame.extend_from_slice(unit);
+                    frame.extend_from_slice(b"\r\n");
+                    if socket.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    while socket.write_all(&frame).await.is_ok() {
+                        if !pause.is_zero() {
+                            tokio::time::sleep(pause).await;
+                        }
+                    }
+                });
+            }
+        });
+        format!("http://{address}")
+    }
+
+    fn client_for(base_url: String) -> GlmClient {
+        GlmClient::with_retry_policy(
+            GlmSettings { api_key: Some(ApiKey::new("key")), base_url, ..GlmSettings::default() },
+            RetryPolicy { max_retries: 0, ..RetryPolicy::default() },
+        )
+    }
+
+    const ENDLESS_TEXT: &[u8] = &[b'x'; 16 << 10];
+
+    #[tokio::test]
+    async fn an_endless_error_body_is_read_only_as_far_as_its_message() {
+        let base_url =
+            endless_server("HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n", ENDLESS_TEXT)
+                .await;
+        let client = client_for(base_url);
+        let chat = client.chat(ChatRequest::new(vec![Message::user("x")]), |_| {});
+        let error = tokio::time::timeout(Duration::from_secs(20), chat).await.expect("bounded").unwrap_err();
+        let GlmError::Api(api) = &error else { panic!("{error:?}") };
+        assert_eq!(api.status, Some(500));
+        assert!(api.message.chars().count() <= 301, "{}", api.message.len());
+    }
+
+    #[tokio::test]
+    async fn an_endless_models_list_is_cut_at_its_cap() {
+        let base_url = endless_server(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+            ENDLESS_TEXT,
+        )
+        .await;
+        let error = tokio::time::timeout(Duration::from_secs(20), client_for(base_url.clone()).list_models())
+            .await
+            .expect("bounded")
+            .unwrap_err();
+        assert_eq!(
+            error,
+            GlmError::ResponseTooLarge {
+                endpoint: format!("{base_url}/models"),
+                limit_bytes: MODELS_LIST_BYTES as u64,
+                max_tokens: None
+            }
+        );
+        assert!(error.to_string().contains("larger than 8 MiB"), "{error}");
+    }
+
+    /// Keep-alives far below the cap do not keep an attempt alive past `timeoutSecs`.
+    #[tokio::test]
+    async fn a_trickling_stream_is_cut_by_the_attempt_timeout() {
+        let base_url = paced_endless_server(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b": keep-alive\n\n",
+            Duration::from_millis(20),
+        )
+        .await;
+        let client = client_for(base_url);
+        client.update_settings(GlmSettings { timeout: Duration::from_millis(800), ..(*client.settings()).clone() });
+        let started = Instant::now();
+        let chat = client.chat(ChatRequest::new(vec![Message::user("x")]), |_| {});
+        let error = tokio::time::timeout(Duration::from_secs(20), chat).await.expect("bounded").unwrap_err();
+        assert_eq!(error, GlmError::Timeout);
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    }
+
+    #[tokio::test]
+    async fn an_endless_stream_is_cut_at_the_cap_of_its_max_tokens() {
+        let base_url = endless_server(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b": keep-alive\n\n",
+        )
+        .await;
+        let mut request = ChatRequest::new(vec![Message::user("x")]);
+        request.max_tokens = Some(4096);
+        let client = client_for(base_url.clone());
+        let chat = client.chat(request, |_| {});
+        let error = tokio::time::timeout(Duration::from_secs(20), chat).await.expect("bounded").unwrap_err();
+        let expected = ResponseCap::for_chat(format!("{base_url}/chat/completions"), Some(4096)).exceeded();
+        assert_eq!(error, expected);
+        assert!(error.to_string().contains("more than 2 MiB"), "{error}");
     }
 }

@@ -46,24 +46,57 @@ impl fmt::Display for DoctorReport {
     }
 }
 
-/// Runs the checks. Never panics and never prints the key.
+/// Runs the checks. Never panics and never prints the key. The request is made only when
+/// the checks before it (key, endpoint, network, model) pass.
 pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
-    let mut report = DoctorReport::default();
     let provider = settings.provider;
-
+    let url = settings.chat_url();
+    let mut report = DoctorReport::default();
     report.checks.push(Check {
         name: "Provider".into(),
         ok: true,
         detail: format!("{} ({})", provider.id(), provider.description()),
         fix: None,
     });
+    report.checks.push(key_check(settings));
+    report.checks.push(endpoint_check(settings, &url));
+    report.checks.push(network_check(settings, &url));
+    report.checks.push(model_check(settings));
+    if !report.is_ok() {
+        report.checks.push(Check {
+            name: "Request".into(),
+            ok: false,
+            detail: "skipped until the checks above pass".into(),
+            fix: None,
+        });
+        return report;
+    }
 
-    let variables = provider.key_variables().join(" or ");
-    let key_ok = match &settings.api_key {
+    let mut probe_settings = settings.clone();
+    probe_settings.max_concurrency = 1;
+    probe_settings.timeout = settings.timeout.min(Duration::from_secs(30));
+    let client = GlmClient::with_retry_policy(probe_settings, RetryPolicy { max_retries: 0, ..RetryPolicy::default() });
+    if provider.has_models_route() {
+        report.checks.push(models_check(&client, settings).await);
+    } else {
+        report.checks.push(Check {
+            name: "Models".into(),
+            ok: true,
+            detail: format!("{} has no models route; see the provider's model list", provider.description()),
+            fix: None,
+        });
+    }
+    report.checks.push(request_check(&client, settings).await);
+    report
+}
+
+/// Whether a key is set, by what, and whether it looks like one (no spaces, ASCII).
+fn key_check(settings: &GlmSettings) -> Check {
+    match &settings.api_key {
         Some(key) if !key.is_empty() => {
             let printable = key.expose().chars().all(|ch| ch.is_ascii_graphic());
             let source = settings.key_source.as_deref().unwrap_or("the configuration");
-            report.checks.push(Check {
+            Check {
                 name: "API key".into(),
                 ok: printable,
                 detail: if printable {
@@ -72,57 +105,46 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
                     format!("set by {source}, but it contains spaces or non-ASCII characters")
                 },
                 fix: (!printable).then(|| "copy the key again from the provider's console".into()),
-            });
-            printable
+            }
         }
-        _ => {
-            report.checks.push(Check {
-                name: "API key".into(),
-                ok: false,
-                detail: "not set".into(),
-                fix: Some(format!(
-                    "set {variables} in the environment (or `apiKey` in your user config or editor settings)"
-                )),
-            });
-            false
-        }
-    };
+        _ => Check {
+            name: "API key".into(),
+            ok: false,
+            detail: "not set".into(),
+            fix: Some(format!(
+                "set {} in the environment (or `apiKey` in your user config or editor settings)",
+                settings.provider.key_variables().join(" or ")
+            )),
+        },
+    }
+}
 
-    let url = settings.chat_url();
-    let url_ok = match reqwest::Url::parse(&url) {
+/// Whether the chat URL is an http(s) URL, and where it came from.
+fn endpoint_check(settings: &GlmSettings, url: &str) -> Check {
+    match reqwest::Url::parse(url) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
-            let origin = if provider.base_url() == Some(settings.base_url.trim_end_matches('/')) {
+            let origin = if settings.provider.base_url() == Some(settings.base_url.trim_end_matches('/')) {
                 "the preset's URL"
             } else {
                 "set by `baseUrl`"
             };
-            report.checks.push(Check {
-                name: "Endpoint".into(),
-                ok: true,
-                detail: format!("{url} ({origin})"),
-                fix: None,
-            });
-            true
+            Check { name: "Endpoint".into(), ok: true, detail: format!("{url} ({origin})"), fix: None }
         }
-        _ => {
-            report.checks.push(Check {
-                name: "Endpoint".into(),
-                ok: false,
-                detail: format!("`{}` is not an http(s) URL", settings.base_url),
-                fix: Some(
-                    "set `provider` (bigmodel, zai, …) or `baseUrl`, e.g. https://open.bigmodel.cn/api/paas/v4".into(),
-                ),
-            });
-            false
-        }
-    };
+        _ => Check {
+            name: "Endpoint".into(),
+            ok: false,
+            detail: format!("`{}` is not an http(s) URL", settings.base_url),
+            fix: Some(
+                "set `provider` (bigmodel, zai, …) or `baseUrl`, e.g. https://open.bigmodel.cn/api/paas/v4".into(),
+            ),
+        },
+    }
+}
 
-    let network = network_check(settings, &url);
-    let network_ok = network.ok;
-    report.checks.push(network);
-
+/// The model, and what its tokens cost (the `price` setting, a built-in price, or none).
+fn model_check(settings: &GlmSettings) -> Check {
     let model_ok = !settings.model.trim().is_empty();
-    report.checks.push(Check {
+    Check {
         name: "Model".into(),
         ok: model_ok,
         detail: if !model_ok {
@@ -142,34 +164,11 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
             }
         },
         fix: (!model_ok).then(|| "set `model`, e.g. glm-4.7".into()),
-    });
-
-    if !(key_ok && url_ok && model_ok && network_ok) {
-        report.checks.push(Check {
-            name: "Request".into(),
-            ok: false,
-            detail: "skipped until the checks above pass".into(),
-            fix: None,
-        });
-        return report;
     }
+}
 
-    let mut probe_settings = settings.clone();
-    probe_settings.max_concurrency = 1;
-    probe_settings.timeout = settings.timeout.min(Duration::from_secs(30));
-    let client = GlmClient::with_retry_policy(probe_settings, RetryPolicy { max_retries: 0, ..RetryPolicy::default() });
-
-    if provider.has_models_route() {
-        report.checks.push(models_check(&client, settings).await);
-    } else {
-        report.checks.push(Check {
-            name: "Models".into(),
-            ok: true,
-            detail: format!("{} has no models route; see the provider's model list", provider.description()),
-            fix: None,
-        });
-    }
-
+/// One tiny request without thinking: the endpoint, the key and the model together.
+async fn request_check(client: &GlmClient, settings: &GlmSettings) -> Check {
     let mut request = ChatRequest::new(vec![Message::user("Reply with the single word: ok")]);
     request.thinking = Some(false);
     request.max_tokens = Some(16);
@@ -178,7 +177,7 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
     let started = Instant::now();
     let result = client.chat(request, |_| {}).await;
     let elapsed_ms = started.elapsed().as_millis();
-    report.checks.push(match result {
+    match result {
         Ok(outcome) => Check {
             name: "Request".into(),
             ok: true,
@@ -190,8 +189,7 @@ pub async fn doctor(settings: &GlmSettings) -> DoctorReport {
             fix: None,
         },
         Err(error) => request_failure(&error, settings),
-    });
-    report
+    }
 }
 
 /// How requests leave this machine: directly or through which proxy, and which roots TLS
@@ -275,6 +273,10 @@ fn request_failure(error: &GlmError, settings: &GlmSettings) -> Check {
         ),
         GlmError::Timeout => ("timed out", "the endpoint accepted the connection but did not answer; try again or raise `timeoutSecs`".to_owned()),
         GlmError::InvalidResponse(_) => ("not a chat-completions API", "check `baseUrl`".to_owned()),
+        GlmError::ResponseTooLarge { .. } => (
+            "the answer did not end",
+            "check `baseUrl` (or `provider`): the endpoint must end its answers".to_owned(),
+        ),
         _ => ("failed", "see the message; try again later if it is a server or rate problem".to_owned()),
     };
     // Transport errors already say what failed, with which host or proxy.

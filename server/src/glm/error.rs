@@ -48,6 +48,10 @@ pub enum GlmError {
 
     #[error("invalid GLM settings: {0}")]
     InvalidSettings(String),
+
+    /// The endpoint sent more than one response may (see `response.rs`): it was cut.
+    #[error("{}", too_large_words(endpoint, *limit_bytes, *max_tokens))]
+    ResponseTooLarge { endpoint: String, limit_bytes: u64, max_tokens: Option<u32> },
 }
 
 /// How the provider's error table says to treat an error from the API.
@@ -159,6 +163,7 @@ impl GlmError {
             GlmError::Dns(_) => "dns".to_owned(),
             GlmError::InvalidResponse(_) => "invalid response".to_owned(),
             GlmError::InvalidSettings(_) => "invalid settings".to_owned(),
+            GlmError::ResponseTooLarge { endpoint, .. } => format!("response too large from {endpoint}"),
         }
     }
 
@@ -174,6 +179,22 @@ impl GlmError {
     pub fn from_stream(data: &str) -> GlmError {
         let (code, message) = parse_error_body(data);
         GlmError::Api(ApiError { status: None, code, message, retry_after: None, key_source: None })
+    }
+}
+
+fn too_large_words(endpoint: &str, limit_bytes: u64, max_tokens: Option<u32>) -> String {
+    let size = super::response::human_bytes(limit_bytes);
+    match max_tokens {
+        Some(max_tokens) => format!(
+            "the model endpoint {endpoint} sent more than {size} for one answer without finishing it (glm-lsp's cap \
+             for max_tokens {max_tokens}: {} bytes a token), so glm-lsp cut it and discarded the answer; an endpoint \
+             that streams without end is broken or not a chat-completions API: check `baseUrl` (or `provider`)",
+            super::response::WIRE_BYTES_PER_TOKEN
+        ),
+        None => format!(
+            "the model endpoint {endpoint} sent a response larger than {size} (glm-lsp's cap), so glm-lsp stopped \
+             reading it: check `baseUrl` (or `provider`)"
+        ),
     }
 }
 

@@ -57,6 +57,11 @@ impl SseParser {
         self.line.extend_from_slice(bytes);
     }
 
+    /// Bytes held for the current unterminated line and the event being gathered.
+    pub fn buffered(&self) -> usize {
+        self.line.len() + self.data.len()
+    }
+
     /// The stream ended. An event whose lines are complete but which lacks the final blank
     /// line is dispatched (some servers omit it); a half line is dropped: it was cut.
     pub fn finish(&mut self, out: &mut Vec<SseEvent>) {

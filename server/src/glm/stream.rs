@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::error::GlmError;
-use super::types::{ChatOutcome, FinishReason, ToolCall, Usage};
+use super::types::{ChatOutcome, FinishReason, TokenTally, ToolCall, Usage};
 
 /// What one payload added, so the caller can report progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,6 +21,9 @@ pub struct Progress {
 pub struct ChatStream {
     content: String,
     reasoning: String,
+    /// Running counts of `content` and `reasoning`, so progress costs the chunk, not the answer.
+    content_tally: TokenTally,
+    reasoning_tally: TokenTally,
     tool_calls: BTreeMap<usize, ToolCall>,
     finish_reason: Option<FinishReason>,
     usage: Option<Usage>,
@@ -44,6 +47,16 @@ impl ChatStream {
 
     pub fn reasoning(&self) -> &str {
         &self.reasoning
+    }
+
+    /// `approx_tokens(self.content())`, kept as the answer grows.
+    pub fn content_tokens(&self) -> usize {
+        self.content_tally.approx_tokens()
+    }
+
+    /// `approx_tokens(self.reasoning())`, kept as the thinking grows.
+    pub fn reasoning_tokens(&self) -> usize {
+        self.reasoning_tally.approx_tokens()
     }
 
     /// Applies one SSE event: its name (`event:`, when the server gave one) and its data.
@@ -83,10 +96,12 @@ impl ChatStream {
             if let Some(delta) = choice.delta.or(choice.message) {
                 if let Some(reasoning) = delta.reasoning_content.filter(|r| !r.is_empty()) {
                     self.reasoning.push_str(&reasoning);
+                    self.reasoning_tally.add(&reasoning);
                     progress.reasoning = true;
                 }
                 if let Some(content) = delta.content.filter(|c| !c.is_empty()) {
                     self.content.push_str(&content);
+                    self.content_tally.add(&content);
                     progress.content = true;
                 }
                 for fragment in delta.tool_calls.unwrap_or_default() {

@@ -163,16 +163,35 @@ pub struct ChatOutcome {
 /// A rough token count for progress messages: about 4 ASCII characters or 1.6 CJK
 /// characters per token. The exact count comes in `usage`.
 pub fn approx_tokens(text: &str) -> usize {
-    let mut ascii = 0usize;
-    let mut other = 0usize;
-    for ch in text.chars() {
-        if ch.is_ascii() {
-            ascii += 1;
-        } else {
-            other += 1;
+    let mut tally = TokenTally::default();
+    tally.add(text);
+    tally.approx_tokens()
+}
+
+/// The running counts behind [`approx_tokens`]: a text that grows piece by piece is counted
+/// once, each piece when it arrives, with the same result as counting the whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenTally {
+    ascii: usize,
+    other: usize,
+}
+
+impl TokenTally {
+    pub fn add(&mut self, text: &str) {
+        // Bytes, not chars: an ASCII character is one byte below 0x80, and every other
+        // character has exactly one leading byte at or above 0xC0.
+        for &byte in text.as_bytes() {
+            if byte < 0x80 {
+                self.ascii += 1;
+            } else if byte >= 0xC0 {
+                self.other += 1;
+            }
         }
     }
-    ascii.div_ceil(4) + (other * 5).div_ceil(8)
+
+    pub fn approx_tokens(&self) -> usize {
+        self.ascii.div_ceil(4) + (self.other * 5).div_ceil(8)
+    }
 }
 
 #[cfg(test)]
@@ -185,6 +204,19 @@ mod tests {
         assert_eq!(approx_tokens("abcd"), 1);
         assert_eq!(approx_tokens("abcdefgh"), 2);
         assert!(approx_tokens("你好世界你好世界") >= 4);
+    }
+
+    #[test]
+    fn a_tally_fed_in_pieces_counts_as_the_whole() {
+        let text = "fn add(a: i32) -> i32 { a } // 求和 🦀 é";
+        let mut tally = TokenTally::default();
+        for (start, ch) in text.char_indices() {
+            tally.add(&text[start..start + ch.len_utf8()]);
+            assert_eq!(tally.approx_tokens(), approx_tokens(&text[..start + ch.len_utf8()]));
+        }
+        let chars = text.chars();
+        let (ascii, other) = (chars.clone().filter(char::is_ascii).count(), chars.filter(|c| !c.is_ascii()).count());
+        assert_eq!(tally, TokenTally { ascii, other });
     }
 
     #[test]

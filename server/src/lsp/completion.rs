@@ -5,13 +5,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
-use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
-use tower_lsp_server::ls_types::request::WorkDoneProgressCreate;
-
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
-use super::server::{invalid_params, Backend};
+use super::backend::{invalid_params, Backend};
+use super::jobs::Progress;
 use super::to_proto;
 use crate::completion::{self, present, Settings, Surroundings};
 use crate::config::{Config, Trigger};
@@ -118,7 +116,8 @@ pub async fn completion(backend: &Backend, params: CompletionParams) -> Result<O
     let invoked = params.context.as_ref().is_none_or(|context| context.trigger_kind == CompletionTriggerKind::INVOKED);
     let (presented, _) =
         suggestion(backend, &position.text_document.uri, position.position, invoked, Surface::List).await?;
-    let listed = backend.session().config().completion.style.lists(backend.support().inline_completion);
+    let support = backend.support();
+    let listed = backend.session().config().completion.style.lists(support.inline_completion);
     let model = backend.session().completions.model_name();
     let language = backend
         .session()
@@ -132,10 +131,7 @@ pub async fn completion(backend: &Backend, params: CompletionParams) -> Result<O
             label: presented.label.clone(),
             kind: Some(CompletionItemKind::TEXT),
             detail: Some(format!("GLM ({model})")),
-            documentation: Some(Documentation::MarkupContent(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: fenced(&language, &presented.new_text),
-            })),
+            documentation: Some(to_proto::code_documentation(&support, &language, &presented.new_text)),
             filter_text: Some(presented.filter_text.clone()),
             insert_text_format: Some(InsertTextFormat::PLAIN_TEXT),
             text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(range, presented.new_text))),
@@ -146,13 +142,6 @@ pub async fn completion(backend: &Backend, params: CompletionParams) -> Result<O
     // Incomplete whenever glm-lsp lists suggestions: the editor asks again as the user types,
     // so the suggestion follows the text (the rest of it while typing through, a new one after).
     Ok(Some(CompletionResponse::List(CompletionList { is_incomplete: listed, items })))
-}
-
-/// The suggestion as a Markdown code block, fenced with more backticks than it contains.
-fn fenced(language: &str, code: &str) -> String {
-    let longest_run = code.split(|ch| ch != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest_run.max(2) + 1);
-    format!("{fence}{language}\n{code}\n{fence}")
 }
 
 /// How long a completion waits on the model before the editor is shown progress.
@@ -177,28 +166,13 @@ async fn with_progress<T>(backend: &Backend, completing: impl std::future::Futur
 fn start_progress(backend: &Backend) -> oneshot::Sender<()> {
     let (finished_sender, finished) = oneshot::channel::<()>();
     let client = backend.client().clone();
-    let token = NumberOrString::String(format!("glm-lsp/completion/{}", NEXT_PROGRESS.fetch_add(1, Ordering::Relaxed)));
+    let support = backend.support();
+    let token = format!("glm-lsp/completion/{}", NEXT_PROGRESS.fetch_add(1, Ordering::Relaxed));
     tokio::spawn(async move {
-        let created =
-            client.send_request::<WorkDoneProgressCreate>(WorkDoneProgressCreateParams { token: token.clone() });
-        if created.await.is_err() {
-            return;
-        }
-        let send = |value| {
-            client.send_notification::<ProgressNotification>(ProgressParams {
-                token: token.clone(),
-                value: ProgressParamsValue::WorkDone(value),
-            })
-        };
-        send(WorkDoneProgress::Begin(WorkDoneProgressBegin {
-            title: "GLM".into(),
-            cancellable: Some(false),
-            message: Some("thinking about a completion…".into()),
-            percentage: None,
-        }))
-        .await;
+        let progress =
+            Progress::start(&client, &support, &token, "GLM".into(), false, "thinking about a completion…").await;
         let _ = finished.await;
-        send(WorkDoneProgress::End(WorkDoneProgressEnd { message: None })).await;
+        progress.finish(None).await;
     });
     finished_sender
 }

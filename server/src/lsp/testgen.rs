@@ -5,7 +5,6 @@
 //! content with a null version (the editor opens it and applies the edit; saving is the
 //! user's call).
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,8 +14,9 @@ use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 
-use super::actions::{self as lsp_actions, JobEdit, JobError, StatusSender};
-use super::server::{invalid_params, Backend, ClientSupport};
+use super::backend::{invalid_params, Backend};
+use super::capabilities::ClientSupport;
+use super::jobs::{self, JobEdit, JobError, StatusSender};
 use super::{from_proto, to_proto};
 use crate::actions::{self, ActionData, ActionKind};
 use crate::context::{gather, path_to_uri, uri_to_path, ContextInput};
@@ -24,6 +24,7 @@ use crate::document::Document;
 use crate::session::Session;
 use crate::testgen::{self, placement::Disk, Generated, Job, Stage, StageSink};
 use crate::text::{offset_of, Edit};
+use crate::workspace_path::PathGuard;
 
 pub const GENERATE_TESTS_COMMAND: &str = "glm-lsp.generateTests";
 
@@ -65,7 +66,7 @@ pub fn start(backend: &Backend, data: ActionData) {
     let session = backend.session_arc();
     let support = backend.support();
     // The text the model sees is the text when the user picked the action.
-    let document = lsp_actions::snapshot(&session, &data);
+    let document = jobs::snapshot(&session, &data);
     let ActionKind::GenerateTests { name } = &data.action else { return };
     let title = format!("GLM: Generate tests for `{name}`");
     backend_spawn(backend, title, move |status| async move {
@@ -73,7 +74,7 @@ pub fn start(backend: &Backend, data: ActionData) {
         let prepared = prepare(&session, document, &data).await?;
         let stages = stage_sink(status);
         let generated = generate(&session, &prepared, stages).await?;
-        let edit = workspace_edit(&session, &support, &generated)?;
+        let edit = workspace_edit(&session, &support, &generated, &prepared.guard)?;
         Ok(JobEdit { edit, applied: prepared.outcome_message(&generated), announce: true })
     });
 }
@@ -83,7 +84,7 @@ where
     Work: FnOnce(StatusSender) -> Done + Send + 'static,
     Done: std::future::Future<Output = std::result::Result<JobEdit, JobError>> + Send + 'static,
 {
-    lsp_actions::spawn_job(backend, "tests", title, work);
+    jobs::spawn_job(backend, "tests", title, work);
 }
 
 /// `codeAction/resolve` with `actions.resolve`: the same work inside the request (dropping
@@ -95,16 +96,16 @@ pub async fn resolve_edit(backend: &Backend, data: &ActionData) -> Result<Worksp
         message: format!("glm-lsp: {}", error.message).into(),
         data: None,
     };
-    let document = lsp_actions::snapshot(&session, data).map_err(|error| invalid_params(error.to_string()))?;
+    let document = jobs::snapshot(&session, data).map_err(|error| invalid_params(error.to_string()))?;
     let prepared = prepare(&session, document, data).await.map_err(failed)?;
     let generated = generate(&session, &prepared, Arc::new(|_| {})).await.map_err(failed)?;
-    workspace_edit(&session, &backend.support(), &generated).map_err(failed)
+    workspace_edit(&session, &backend.support(), &generated, &prepared.guard).map_err(failed)
 }
 
 fn stage_sink(status: StatusSender) -> StageSink {
     Arc::new(move |stage: Stage| {
         let message = match stage {
-            Stage::Model(event) => lsp_actions::describe(&event),
+            Stage::Model(event) => jobs::describe(&event),
             Stage::Running { tests } => format!("running {tests} test{}…", if tests == 1 { "" } else { "s" }),
             Stage::Repairing { failing } => {
                 format!("repairing {failing} failing test{}…", if failing == 1 { "" } else { "s" })
@@ -117,6 +118,8 @@ fn stage_sink(status: StatusSender) -> StageSink {
 /// A job ready to run, and whether its tests can be verified.
 struct Prepared {
     job: Job,
+    /// Where the job may read and write.
+    guard: PathGuard,
     /// Why verification is off although the user asked for it (unsaved files).
     not_verified: Option<String>,
 }
@@ -150,6 +153,12 @@ async fn prepare(
     let open_documents = session.documents.snapshot_all();
     let roots = session.roots();
     let root = roots.iter().find(|root| source_path.starts_with(root)).or(roots.first()).cloned();
+    let guard = match &root {
+        Some(root) => PathGuard::new(root, session.exclude()),
+        None => PathGuard::around_file(&source_path, session.exclude()),
+    }
+    .map_err(|refused| JobError::shown(refused.to_string()))?;
+    let guard_for_blocking = guard.clone();
     let session_for_blocking = session.clone();
     let document_for_blocking = document.clone();
     // Placement reads the project (a few files); context reads the index. Off the runtime.
@@ -171,11 +180,12 @@ async fn prepare(
             timeout: Duration::from_secs(config.tests.timeout_secs),
             repair_rounds: config.tests.repair_rounds,
             command: config.tests.command.clone(),
+            hidden: testgen::hidden_env::Hidden::from_config(&config),
             thinking: config.thinking,
             max_tokens: config.actions.max_tokens,
         };
         testgen::prepare(
-            &Disk,
+            &Disk::new(guard_for_blocking),
             root.as_deref(),
             &source_path,
             &text,
@@ -209,7 +219,7 @@ async fn prepare(
                 Some(format!("not run: glm-lsp cannot verify unsaved files (save {} first)", unsaved.join(", ")));
         }
     }
-    Ok(Prepared { job, not_verified })
+    Ok(Prepared { job, guard, not_verified })
 }
 
 fn display(job: &Job, path: &Path) -> String {
@@ -230,7 +240,7 @@ async fn generate(
     prepared: &Prepared,
     stages: StageSink,
 ) -> std::result::Result<Generated, JobError> {
-    let workbench = testgen::DiskWorkbench;
+    let workbench = testgen::DiskWorkbench { guard: prepared.guard.clone() };
     let workbench: Option<&dyn testgen::Workbench> = prepared.job.settings.verify.then_some(&workbench as _);
     testgen::generate(&session.glm, workbench, &prepared.job, stages).await.map_err(JobError::shown)
 }
@@ -241,119 +251,93 @@ fn workspace_edit(
     session: &Session,
     support: &ClientSupport,
     generated: &Generated,
+    guard: &PathGuard,
 ) -> std::result::Result<WorkspaceEdit, JobError> {
     let path = &generated.test_path;
     let shown = path.display().to_string();
+    // The one check of every edit this builds: the file may have become a link meanwhile.
+    guard.check_write(path).map_err(|refused| JobError::shown(format!("{refused}; nothing was changed")))?;
+    let target = test_file_now(session, generated, &shown, guard)?;
+    let edits = match &target.base {
+        None => vec![Edit { range: 0..0, new_text: generated.after.clone() }],
+        Some(base) => rebase(base, &target.rope.to_string(), &generated.after, &shown)?,
+    };
+    if edits.is_empty() {
+        return Err(JobError::shown("the tests are already there; nothing was changed"));
+    }
+    let file = to_proto::FileEdit {
+        uri: &target.uri,
+        version: target.version,
+        rope: &target.rope,
+        edits: &edits,
+        create: target.base.is_none(),
+    };
+    to_proto::workspace_edit(support, session.encoding(), &jobs::edit_annotation(session), file).map_err(|error| {
+        match error {
+            to_proto::EditError::CannotCreateFiles => JobError::shown(format!(
+                "the tests belong in a new file, {shown}, and your editor does not let language servers create \
+                 files (workspace.workspaceEdit.resourceOperations \"create\"); nothing was written. \
+                 `glm-lsp generate-tests` on the command line can write it"
+            )),
+            other => JobError::shown(format!("{shown}: {other}")),
+        }
+    })
+}
+
+/// The test file as it is now: open in the editor (versioned), on disk, or not yet there.
+struct TestFileNow {
+    uri: String,
+    version: Option<i32>,
+    rope: Rope,
+    /// The text the model saw, to rebase from; `None`: the file is new.
+    base: Option<String>,
+}
+
+fn test_file_now(
+    session: &Session,
+    generated: &Generated,
+    shown: &str,
+    guard: &PathGuard,
+) -> std::result::Result<TestFileNow, JobError> {
+    let path = &generated.test_path;
     let open = session
         .documents
         .snapshot_all()
         .into_iter()
         .find(|document| uri_to_path(&document.uri).as_deref() == Some(path));
-    let encoding = session.encoding();
-    let annotate = support.change_annotations;
-    let text_edits = |rope: &Rope, edits: &[Edit]| -> Vec<OneOf<TextEdit, AnnotatedTextEdit>> {
-        edits
-            .iter()
-            .map(|edit| {
-                let text_edit = to_proto::text_edit(rope, edit, encoding);
-                if annotate {
-                    OneOf::Right(AnnotatedTextEdit { text_edit, annotation_id: lsp_actions::ANNOTATION_ID.to_string() })
-                } else {
-                    OneOf::Left(text_edit)
-                }
-            })
-            .collect()
-    };
-    let rebase = |base: &str, now: &str| -> std::result::Result<Vec<Edit>, JobError> {
-        let merged = if now == base {
-            generated.after.clone()
-        } else {
-            crate::diff::merge(base, &generated.after, now).map_err(|conflict| {
-                JobError::shown(format!(
-                    "{shown} changed in the same places while the model was thinking, so the tests were not added ({conflict})"
-                ))
-            })?
-        };
-        Ok(crate::diff::edits(now, &merged))
-    };
-    let (uri, version, rope, edits, create) = match (open, &generated.before) {
-        (Some(document), before) => {
-            let now = document.text();
-            let edits = rebase(before.as_deref().unwrap_or(""), &now)?;
-            (document.uri.clone(), Some(document.version), document.rope.clone(), edits, false)
-        }
+    match (open, &generated.before) {
+        (Some(document), before) => Ok(TestFileNow {
+            uri: document.uri.clone(),
+            version: Some(document.version),
+            rope: document.rope.clone(),
+            base: Some(before.clone().unwrap_or_default()),
+        }),
         (None, Some(before)) => {
-            let now = std::fs::read_to_string(path)
-                .map_err(|error| JobError::shown(format!("cannot read {shown}: {error}")))?;
-            let edits = rebase(before, &now)?;
-            (path_to_uri(path), None, Rope::from_str(&now), edits, false)
-        }
-        (None, None) => {
-            if path.exists() {
-                return Err(JobError::shown(format!(
-                    "{shown} was created while the model was thinking; run the action again"
-                )));
-            }
-            // Resource operations live in `documentChanges`: a client that offers `create`
-            // takes them even when it does not advertise `documentChanges` (Neovim).
-            if !support.create_files {
-                return Err(JobError::shown(format!(
-                    "the tests belong in a new file, {shown}, and your editor does not let language servers create \
-                     files (workspace.workspaceEdit.resourceOperations \"create\"); nothing was written. \
-                     `glm-lsp generate-tests` on the command line can write it"
-                )));
-            }
-            let edits = vec![Edit { range: 0..0, new_text: generated.after.clone() }];
-            (path_to_uri(path), None, Rope::new(), edits, true)
-        }
-    };
-    if edits.is_empty() {
-        return Err(JobError::shown("the tests are already there; nothing was changed"));
-    }
-    let lsp_uri: Uri = uri.parse().map_err(|_| JobError::shown(format!("cannot name {shown} as a URI")))?;
-    let mut lsp_edits = text_edits(&rope, &edits);
-    if create {
-        // The new file's text replaces "everything up to the line after the end" (the
-        // usual way to say the end of a document): Neovim and Helix read that as the end,
-        // and Neovim then drops the empty last line of the new buffer instead of keeping
-        // it as an extra blank line; VS Code clamps it to the end.
-        let whole = Range::new(Position::new(0, 0), Position::new(1, 0));
-        for edit in &mut lsp_edits {
-            match edit {
-                OneOf::Left(edit) => edit.range = whole,
-                OneOf::Right(annotated) => annotated.text_edit.range = whole,
-            }
-        }
-    }
-    if !support.document_changes && !create {
-        let plain = lsp_edits
-            .into_iter()
-            .map(|edit| match edit {
-                OneOf::Left(edit) => edit,
-                OneOf::Right(annotated) => annotated.text_edit,
+            let now = guard.read(path, u64::MAX).map_err(|refused| JobError::shown(refused.to_string()))?;
+            Ok(TestFileNow {
+                uri: path_to_uri(path),
+                version: None,
+                rope: Rope::from_str(&now),
+                base: Some(before.clone()),
             })
-            .collect();
-        return Ok(WorkspaceEdit { changes: Some(HashMap::from([(lsp_uri, plain)])), ..WorkspaceEdit::default() });
+        }
+        (None, None) if path.exists() => {
+            Err(JobError::shown(format!("{shown} was created while the model was thinking; run the action again")))
+        }
+        (None, None) => Ok(TestFileNow { uri: path_to_uri(path), version: None, rope: Rope::new(), base: None }),
     }
-    let text_document_edit = TextDocumentEdit {
-        text_document: OptionalVersionedTextDocumentIdentifier { uri: lsp_uri.clone(), version },
-        edits: lsp_edits,
-    };
-    let operations = if create {
-        DocumentChanges::Operations(vec![
-            DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
-                uri: lsp_uri,
-                options: Some(CreateFileOptions { overwrite: Some(false), ignore_if_exists: Some(false) }),
-                annotation_id: annotate.then(|| lsp_actions::ANNOTATION_ID.to_string()),
-            })),
-            DocumentChangeOperation::Edit(text_document_edit),
-        ])
+}
+
+/// The minimal edits from `now` to the generated text merged over what changed since `base`.
+fn rebase(base: &str, now: &str, after: &str, shown: &str) -> std::result::Result<Vec<Edit>, JobError> {
+    let merged = if now == base {
+        after.to_string()
     } else {
-        DocumentChanges::Edits(vec![text_document_edit])
+        crate::diff::merge(base, after, now).map_err(|conflict| {
+            JobError::shown(format!(
+                "{shown} changed in the same places while the model was thinking, so the tests were not added ({conflict})"
+            ))
+        })?
     };
-    Ok(WorkspaceEdit {
-        document_changes: Some(operations),
-        change_annotations: annotate.then(|| HashMap::from([lsp_actions::annotation(session)])),
-        ..WorkspaceEdit::default()
-    })
+    Ok(crate::diff::edits(now, &merged))
 }

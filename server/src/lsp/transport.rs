@@ -1,12 +1,22 @@
 //! A guard in front of the JSON-RPC framing.
 //!
 //! tower-lsp's reader stops for good after the first message it cannot decode (tokio-util's
-//! framed reader ends on a decoder error) — a body that is not JSON, but also well-formed JSON
-//! that is not a JSON-RPC message (`"id": 1.5`, `"method": 5`, `"jsonrpc": "1.0"`, `[]`,
-//! `null`) — so one bad message from a client would end the session. This guard reads the
-//! frames itself and passes on only what tower-lsp decodes (checked with tower-lsp's own
-//! message types, so the two never disagree):
-//! - a body that is not JSON gets `-32700 Parse error`, id `null`;
+//! framed reader ends on a decoder error) — a body that is not UTF-8 or not JSON, JSON that
+//! `serde_json::Value` refuses (a lone surrogate escape, `1e400`, arrays nested deeper than
+//! serde_json's recursion limit), but also well-formed JSON that is not a JSON-RPC message
+//! (`"id": 1.5`, `"method": 5`, `"jsonrpc": "1.0"`, `[]`, `null`) — so one bad message from a
+//! client would end the session. This guard reads the frames itself and passes on only what
+//! tower-lsp decodes, decided by one decoder: tower-lsp's own (UTF-8, then `serde_json` into
+//! its message types, or into a shape whose every field decodes as tower-lsp's does), so the
+//! two never disagree:
+//! - a lone UTF-16 surrogate escape (`"\ud83d"`: a JavaScript client's string cut inside an
+//!   emoji) is replaced by `"\ufffd"` before anything decodes it. U+FFFD has the length of
+//!   a lone surrogate in every position encoding (one UTF-16 unit, one code point, and three
+//!   bytes as WTF-8), so the document keeps every position the editor's copy has, and the
+//!   message goes on as the replacement character that a JavaScript UTF-8 encoder would
+//!   itself have sent;
+//! - a body that is not UTF-8 or not JSON gets `-32700 Parse error`, with the message's id
+//!   when it can still be read (so the editor's request does not wait forever), else `null`;
 //! - JSON that is not a JSON-RPC message gets `-32600 Invalid Request`, with the message's id
 //!   when it can be read and `null` otherwise; a batch (LSP has none) gets one error per
 //!   element, an empty batch a single error, as JSON-RPC 2.0 prescribes;
@@ -220,14 +230,15 @@ enum Incoming {
 
 /// What to do with one body.
 enum Verdict {
-    Forward,
+    /// Pass this body on (the one received, with any lone surrogate replaced).
+    Forward(Body),
     /// Reply with this error body instead.
     Refuse(Body),
 }
 
 /// A request or notification exactly as tower-lsp's `Request` accepts one, read without
-/// building its params: a 5 MB `didOpen` is checked in the time it takes to scan it (see
-/// the property test that holds this to tower-lsp's own types).
+/// building its params: a 5 MB `didOpen` is checked in the time it takes to scan it twice
+/// (see `is_request`, and the property tests that hold this to tower-lsp's own types).
 #[derive(serde::Deserialize)]
 #[allow(dead_code)]
 struct RequestShape<'a> {
@@ -241,6 +252,78 @@ struct RequestShape<'a> {
     id: Option<IdShape>,
 }
 
+/// Any JSON value that `serde_json::Value` decodes, checked by the same parser calls without
+/// building it: strings unescaped (a lone surrogate refused), numbers range-checked (`1e400`
+/// refused), the recursion limit kept. `IgnoredAny` skips all three checks, while tower-lsp's
+/// message type, an untagged enum, first reads the whole body with them.
+struct DecodesAsValue;
+
+impl<'de> serde::Deserialize<'de> for DecodesAsValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<DecodesAsValue, D::Error> {
+        deserializer.deserialize_any(DecodesAsValue)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DecodesAsValue {
+    type Value = DecodesAsValue;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<DecodesAsValue, E> {
+        Ok(DecodesAsValue)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<DecodesAsValue, E> {
+        Ok(DecodesAsValue)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<DecodesAsValue, E> {
+        Ok(DecodesAsValue)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<DecodesAsValue, E> {
+        Ok(DecodesAsValue)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<DecodesAsValue, E> {
+        Ok(DecodesAsValue)
+    }
+
+    fn visit_unit<E>(self) -> Result<DecodesAsValue, E> {
+        Ok(DecodesAsValue)
+    }
+
+    fn visit_none<E>(self) -> Result<DecodesAsValue, E> {
+        Ok(DecodesAsValue)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<DecodesAsValue, D::Error> {
+        serde::Deserialize::deserialize(deserializer)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<DecodesAsValue, A::Error> {
+        while items.next_element::<DecodesAsValue>()?.is_some() {}
+        Ok(DecodesAsValue)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<DecodesAsValue, A::Error> {
+        while entries.next_key::<DecodesAsValue>()?.is_some() {
+            entries.next_value::<DecodesAsValue>()?;
+        }
+        Ok(DecodesAsValue)
+    }
+}
+
+/// Only the id, everything else skipped unchecked: to answer a body that does not decode
+/// with the id its sender waits on.
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    #[serde(default)]
+    id: Option<IdShape>,
+}
+
 #[derive(serde::Deserialize)]
 #[serde(untagged)]
 #[allow(dead_code)]
@@ -250,18 +333,34 @@ enum IdShape {
     Null,
 }
 
-fn is_request(body: &[u8]) -> bool {
-    serde_json::from_slice::<RequestShape>(body).is_ok_and(|request| request.jsonrpc == "2.0")
+/// Two scans, no tree: the body reads as JSON the way tower-lsp's untagged message type reads
+/// it (every value, unknown fields included), and its fields have `Request`'s shape.
+fn is_request(body: &str) -> bool {
+    serde_json::from_str::<DecodesAsValue>(body).is_ok()
+        && serde_json::from_str::<RequestShape>(body).is_ok_and(|request| request.jsonrpc == "2.0")
 }
 
-fn check(body: &[u8]) -> Verdict {
+/// Decides one body as tower-lsp's codec would: UTF-8 first (`str::from_utf8`), then
+/// `serde_json::from_str` into its message types.
+fn check(mut body: Body) -> Verdict {
+    let replaced = replace_lone_surrogates(&mut body);
+    let Ok(text) = std::str::from_utf8(&body) else {
+        let id = id_of(&String::from_utf8_lossy(&body));
+        return Verdict::Refuse(error_reply(id, -32700, "Parse error: the body is not UTF-8"));
+    };
     // Requests and notifications take the fast path; responses (rare, small) and anything
     // refused are decided by tower-lsp's own types.
-    if is_request(body) || serde_json::from_slice::<Incoming>(body).is_ok() {
-        return Verdict::Forward;
+    if is_request(text) || serde_json::from_str::<Incoming>(text).is_ok() {
+        if replaced > 0 {
+            tracing::warn!("replaced {replaced} lone UTF-16 surrogate escape(s) with U+FFFD");
+        }
+        return Verdict::Forward(body);
     }
-    let Ok(json) = serde_json::from_slice::<Value>(body) else {
-        return Verdict::Refuse(error_reply(Value::Null, -32700, "Parse error: the body is not valid JSON"));
+    let json = match serde_json::from_str::<Value>(text) {
+        Ok(json) => json,
+        Err(error) => {
+            return Verdict::Refuse(error_reply(id_of(text), -32700, &format!("Parse error: {error}")));
+        }
     };
     let reply = match &json {
         Value::Array(items) if items.is_empty() => error_body(Value::Null, -32600, "Invalid Request: an empty batch"),
@@ -274,6 +373,64 @@ fn check(body: &[u8]) -> Verdict {
         other => error_body(readable_id(other), -32600, &format!("Invalid Request: {}", what_is_wrong(other))),
     };
     Verdict::Refuse(reply.to_string().into_bytes())
+}
+
+/// `check`, and should it ever panic, a parse error rather than the end of the session.
+fn checked(body: Body) -> Verdict {
+    std::panic::catch_unwind(|| check(body)).unwrap_or_else(|_| {
+        tracing::error!("the framing guard panicked on a message");
+        Verdict::Refuse(error_reply(Value::Null, -32700, "Parse error: internal error while reading the message"))
+    })
+}
+
+/// The id of a body that does not decode, when the rest of it can be skipped over.
+fn id_of(text: &str) -> Value {
+    match serde_json::from_str::<IdOnly>(text) {
+        Ok(IdOnly { id: Some(IdShape::Number(id)) }) => Value::from(id),
+        Ok(IdOnly { id: Some(IdShape::String(id)) }) => Value::String(id),
+        _ => Value::Null,
+    }
+}
+
+/// Replaces each `\uD800`–`\uDFFF` escape that is not half of a pair with `\uFFFD`, in
+/// place (the same six bytes); returns how many. A backslash means an escape only inside a
+/// string, and outside one the body is no JSON whatever its escapes say, so the scan needs
+/// no string state: it takes escapes left to right, `\\` as one.
+fn replace_lone_surrogates(body: &mut [u8]) -> usize {
+    fn unit_at(body: &[u8], at: usize) -> Option<u16> {
+        let escape = body.get(at..at + 6)?;
+        if escape[0] != b'\\' || escape[1] != b'u' {
+            return None;
+        }
+        let digits = &escape[2..];
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    }
+    let is_high = |unit: u16| (0xD800..0xDC00).contains(&unit);
+    let is_low = |unit: u16| (0xDC00..0xE000).contains(&unit);
+    let mut replaced = 0;
+    let mut at = 0;
+    while let Some(found) = memchr_backslash(&body[at..]) {
+        at += found;
+        match unit_at(body, at) {
+            Some(high) if is_high(high) && unit_at(body, at + 6).is_some_and(is_low) => at += 12,
+            Some(unit) if is_high(unit) || is_low(unit) => {
+                body[at + 2..at + 6].copy_from_slice(b"FFFD");
+                replaced += 1;
+                at += 6;
+            }
+            Some(_) => at += 6,
+            // `\\`, `\n`, …: the escaped character is never the start of another escape.
+            None => at = (at + 2).min(body.len()),
+        }
+    }
+    replaced
+}
+
+fn memchr_backslash(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&byte| byte == b'\\')
 }
 
 /// The request's id if it is one JSON-RPC allows (an integer or a string), else `null`.
@@ -335,16 +492,15 @@ pub async fn guard<In, Out, ToServer, FromServer>(
         let mut input = FrameReader::new(input);
         loop {
             match input.next().await {
-                Ok(Some(Frame::Body(body))) => match check(&body) {
-                    Verdict::Forward => {
+                Ok(Some(Frame::Body(body))) => match checked(body) {
+                    Verdict::Forward(body) => {
                         if to_server.write_all(&encode(&body)).await.is_err() {
                             break;
                         }
                     }
                     Verdict::Refuse(reply) => {
                         tracing::warn!(
-                            "refusing a message that is not JSON-RPC ({} bytes): {}",
-                            body.len(),
+                            "refusing a message tower-lsp cannot decode: {}",
                             String::from_utf8_lossy(&reply)
                         );
                         let _ = error_sender.send(reply);
@@ -439,8 +595,8 @@ mod tests {
     }
 
     fn refusal(body: &str) -> Value {
-        match check(body.as_bytes()) {
-            Verdict::Forward => panic!("{body} was forwarded"),
+        match check(body.as_bytes().to_vec()) {
+            Verdict::Forward(_) => panic!("{body} was forwarded"),
             Verdict::Refuse(reply) => serde_json::from_slice(&reply).unwrap(),
         }
     }
@@ -482,7 +638,10 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":5,"error":{"code":-32601,"message":"no"}}"#,
             r#"{"jsonrpc":"2.0","id":null,"method":"x"}"#,
         ] {
-            assert!(matches!(check(body.as_bytes()), Verdict::Forward), "{body}");
+            assert!(
+                matches!(check(body.as_bytes().to_vec()), Verdict::Forward(forwarded) if forwarded == body.as_bytes()),
+                "{body}"
+            );
         }
     }
 
@@ -528,7 +687,7 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":1.0,"method":"x"}"#,
             r#"{"jsonrpc":"2.0","id":true,"method":"x"}"#,
         ] {
-            assert!(!is_request(body.as_bytes()), "{body}");
+            assert!(!is_request(body), "{body}");
             assert!(serde_json::from_str::<Incoming>(body).is_err(), "{body}");
         }
     }
@@ -541,17 +700,165 @@ mod tests {
         #[test]
         fn the_guard_agrees_with_tower_lsp(value in json_value()) {
             let body = value.to_string();
-            if is_request(body.as_bytes()) {
+            if is_request(&body) {
                 prop_assert!(serde_json::from_str::<Incoming>(&body).is_ok(), "fast path accepted {}", body);
             }
-            match check(body.as_bytes()) {
-                Verdict::Forward => prop_assert!(serde_json::from_str::<Incoming>(&body).is_ok()),
+            match check(body.clone().into_bytes()) {
+                Verdict::Forward(forwarded) => {
+                    prop_assert_eq!(&forwarded, body.as_bytes());
+                    prop_assert!(serde_json::from_str::<Incoming>(&body).is_ok());
+                }
                 Verdict::Refuse(reply) => {
                     prop_assert!(serde_json::from_str::<Incoming>(&body).is_err());
                     let reply: Value = serde_json::from_slice(&reply).unwrap();
                     let replies = match reply { Value::Array(items) => items, single => vec![single] };
                     for reply in replies {
                         prop_assert_eq!(&reply["jsonrpc"], "2.0");
+                        prop_assert!(reply["error"]["code"] == -32600 || reply["error"]["code"] == -32700);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lone_surrogates_become_the_replacement_character_and_pairs_stay() {
+        let cases = [
+            (r#"{"a":"\ud83d"}"#, r#"{"a":"\uFFFD"}"#, 1),
+            (r#"{"a":"x\uDE00y"}"#, r#"{"a":"x\uFFFDy"}"#, 1),
+            (r#"{"a":"\ud83d\ude00"}"#, r#"{"a":"\ud83d\ude00"}"#, 0),
+            (r#"{"a":"\ude00\ud83d"}"#, r#"{"a":"\uFFFD\uFFFD"}"#, 2),
+            (r#"{"a":"\ud83d\ud83d\ude00"}"#, r#"{"a":"\uFFFD\ud83d\ude00"}"#, 1),
+            // An escaped backslash before `ud800` is text, not an escape.
+            (r#"{"a":"\\ud800"}"#, r#"{"a":"\\ud800"}"#, 0),
+            (r#"{"a":"\\\ud800"}"#, r#"{"a":"\\\uFFFD"}"#, 1),
+            (r#"{"a":"\u00e9\n\ud800"}"#, r#"{"a":"\u00e9\n\uFFFD"}"#, 1),
+            // Cut short at the end, or not hex digits: left for the decoder to refuse.
+            (r#"{"a":"\ud8"#, r#"{"a":"\ud8"#, 0),
+            (r#"{"a":"\"#, r#"{"a":"\"#, 0),
+            ("\\", "\\", 0),
+            (r#"{"a":"\u+d80\u-d80"}"#, r#"{"a":"\u+d80\u-d80"}"#, 0),
+        ];
+        for (body, expected, count) in cases {
+            let mut bytes = body.as_bytes().to_vec();
+            assert_eq!(replace_lone_surrogates(&mut bytes), count, "{body}");
+            assert_eq!(String::from_utf8(bytes).unwrap(), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn what_serde_json_values_refuse_is_refused_or_repaired_never_forwarded_broken() {
+        let depth = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        // Forwarded, with the surrogate replaced: the method, a key, a value.
+        for body in [
+            r#"{"jsonrpc":"2.0","method":"textDocument/didOpen\ud800","params":{}}"#,
+            r#"{"jsonrpc":"2.0","method":"x","params":{"\udc00key":1}}"#,
+            r#"{"jsonrpc":"2.0","id":3,"method":"x","params":{"text":"\ud83d"}}"#,
+        ] {
+            let Verdict::Forward(forwarded) = check(body.as_bytes().to_vec()) else { panic!("{body} was refused") };
+            let forwarded = String::from_utf8(forwarded).unwrap();
+            assert!(serde_json::from_str::<Incoming>(&forwarded).is_ok(), "{forwarded}");
+            assert!(forwarded.contains("\\uFFFD"), "{forwarded}");
+        }
+        // Refused as parse errors, with the id when it can be read.
+        for (body, id) in [
+            (r#"{"jsonrpc":"2.0","id":4,"method":"x","params":{"n":1e400}}"#.to_string(), serde_json::json!(4)),
+            (
+                format!(r#"{{"jsonrpc":"2.0","id":"five","method":"x","params":{}}}"#, depth(100_000)),
+                serde_json::json!("five"),
+            ),
+            (format!(r#"{{"jsonrpc":"2.0","method":"x","params":{}}}"#, depth(129)), Value::Null),
+            (r#"{"jsonrpc":"2.0","id":-6,"method":"x","params":[-1e309]}"#.to_string(), serde_json::json!(-6)),
+        ] {
+            let reply = refusal(&body);
+            assert_eq!(reply["error"]["code"], -32700, "{reply}");
+            assert_eq!(reply["id"], id, "{reply}");
+        }
+        // Nested as deep as serde_json allows: forwarded.
+        let deep = format!(r#"{{"jsonrpc":"2.0","method":"x","params":{}}}"#, depth(126));
+        assert!(serde_json::from_str::<Incoming>(&deep).is_ok());
+        assert!(matches!(check(deep.into_bytes()), Verdict::Forward(_)));
+        // Not UTF-8: inside a string, in a key, and where JSON has no string.
+        for body in [
+            &b"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\",\"params\":{\"t\":\"\xff\"}}"[..],
+            &b"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"\xc3\x28\":1}}"[..],
+            &b"\xef\xbb\xbf{\"jsonrpc\":\"2.0\",\"method\":\"x\"}\xed\xa0\x80"[..],
+        ] {
+            let Verdict::Refuse(reply) = check(body.to_vec()) else { panic!("{body:?} was forwarded") };
+            let reply: Value = serde_json::from_slice(&reply).unwrap();
+            assert_eq!(reply["error"]["code"], -32700, "{reply}");
+        }
+        let Verdict::Refuse(reply) =
+            check(b"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\",\"params\":\"\xff\"}".to_vec())
+        else {
+            panic!("forwarded")
+        };
+        assert_eq!(serde_json::from_slice::<Value>(&reply).unwrap()["id"], 7);
+    }
+
+    /// JSON text with what `Value` refuses and `IgnoredAny` skips, in every place.
+    fn hazardous_body() -> impl Strategy<Value = Vec<u8>> {
+        let hazard = prop_oneof![
+            Just(r#""\ud800""#.to_string()),
+            Just(r#""\udfff""#.to_string()),
+            Just(r#""a\ud83d\ude00b""#.to_string()),
+            Just(r#""\\ud800""#.to_string()),
+            Just("1e400".to_string()),
+            Just("-1e400".to_string()),
+            Just("1.7976931348623157e308".to_string()),
+            Just("18446744073709551616".to_string()),
+            Just("-9223372036854775809".to_string()),
+            Just("0.5".to_string()),
+            Just("NaN".to_string()),
+            Just("Infinity".to_string()),
+            (120usize..135).prop_map(|levels| format!("{}{}", "[".repeat(levels), "]".repeat(levels))),
+            Just("\u{1}".to_string()),
+            Just(r#""\x""#.to_string()),
+            Just("\u{fffd}".to_string()),
+            Just(r#"{"\udc00":1}"#.to_string()),
+        ];
+        let field =
+            prop_oneof![Just("params"), Just("id"), Just("method"), Just("jsonrpc"), Just("other"), Just("\\ud800")];
+        (proptest::collection::vec((field, hazard), 0..3), any::<bool>(), proptest::option::of(0usize..200)).prop_map(
+            |(fields, with_method, invalid_byte_at)| {
+                let mut body = String::from(r#"{"jsonrpc":"2.0""#);
+                if with_method {
+                    body.push_str(r#","method":"m""#);
+                }
+                for (name, value) in fields {
+                    body.push_str(&format!(r#","{name}":{value}"#));
+                }
+                body.push('}');
+                let mut bytes = body.into_bytes();
+                if let Some(at) = invalid_byte_at {
+                    let at = at.min(bytes.len());
+                    bytes.insert(at, 0xff);
+                }
+                bytes
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Whatever the guard forwards, tower-lsp's codec decodes (UTF-8, then its types);
+        /// whatever it refuses, tower-lsp could not have decoded even after the repair.
+        #[test]
+        fn the_guard_agrees_with_tower_lsp_on_hazardous_text(body in hazardous_body()) {
+            let decodes = |bytes: &[u8]| std::str::from_utf8(bytes).is_ok_and(|text| serde_json::from_str::<Incoming>(text).is_ok());
+            let mut repaired = body.clone();
+            replace_lone_surrogates(&mut repaired);
+            match check(body.clone()) {
+                Verdict::Forward(forwarded) => {
+                    prop_assert_eq!(&forwarded, &repaired);
+                    prop_assert!(decodes(&forwarded), "{}", String::from_utf8_lossy(&forwarded));
+                }
+                Verdict::Refuse(reply) => {
+                    prop_assert!(!decodes(&repaired), "{}", String::from_utf8_lossy(&body));
+                    let reply: Value = serde_json::from_slice(&reply).unwrap();
+                    let replies = match reply { Value::Array(items) => items, single => vec![single] };
+                    for reply in replies {
                         prop_assert!(reply["error"]["code"] == -32600 || reply["error"]["code"] == -32700);
                     }
                 }

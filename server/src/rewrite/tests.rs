@@ -1,3 +1,5 @@
+use proptest::strategy::Strategy as _;
+
 use super::*;
 
 #[test]
@@ -105,8 +107,8 @@ fn line_range_expands_to_whole_lines() {
 fn replacement_for_matches_the_target_layout() {
     let target = "\tfn old() {\r\n\t\tx();\r\n\t}\r\n";
     let code = "fn new() {\n    y();\n}";
-    assert_eq!(replacement_for(target, code, IndentStyle::Tabs), "\tfn new() {\r\n\t\ty();\r\n\t}\r\n");
-    assert_eq!(replacement_for("  a\n  b", "c\nd\n", IndentStyle::Spaces(2)), "  c\n  d");
+    assert_eq!(replacement_for(target, code, IndentStyle::Tabs, &[]), "\tfn new() {\r\n\t\ty();\r\n\t}\r\n");
+    assert_eq!(replacement_for("  a\n  b", "c\nd\n", IndentStyle::Spaces(2), &[]), "  c\n  d");
 }
 
 const COMPUTE: &str = "def compute():\n    total = add(1, )\n    return total\n";
@@ -173,5 +175,260 @@ proptest::proptest! {
         proptest::prop_assert!(widened.start <= start && end <= widened.end && widened.end <= text.len());
         proptest::prop_assert!(widened.start == 0 || text.as_bytes()[widened.start - 1] == b'\n');
         proptest::prop_assert!(widened.end == 0 || widened.end == text.len() || text.as_bytes()[widened.end - 1] == b'\n');
+    }
+}
+
+/// A Go function indented with tabs whose raw string holds a space-indented shell script.
+const GO_WITH_SCRIPT: &str = "func install(dir string) error {\n\tscript := `#!/bin/sh\nif [ -d \"$1\" ]; then\n    echo ok\n    for f in *; do\n        echo \"$f\"\n        touch \"$f\"\n    done\n    exit 0\nfi\n`\n\tif dir == \"\" {\n\t\treturn errors.New(\"no dir\")\n\t}\n\t\n\treturn run(script, dir)\n}\n";
+
+fn go_literal_lines(text: &str) -> Vec<bool> {
+    let tree = crate::language::parse_str(crate::language::Language::Go, text);
+    literal_lines(text, 0, tree.as_ref())
+}
+
+#[test]
+fn the_lines_of_a_raw_string_are_literal_and_not_evidence_of_style() {
+    let literal = go_literal_lines(GO_WITH_SCRIPT);
+    let literal_text: Vec<&str> = GO_WITH_SCRIPT
+        .split_inclusive('\n')
+        .zip(&literal)
+        .filter(|(_, literal)| **literal)
+        .map(|(line, _)| line)
+        .collect();
+    assert_eq!(literal_text.len(), 9);
+    assert_eq!((literal_text[0], literal_text[8]), ("if [ -d \"$1\" ]; then\n", "`\n"));
+    // The whole text guesses spaces; the code alone says tabs.
+    assert_eq!(IndentStyle::detect(GO_WITH_SCRIPT), IndentStyle::Spaces(4));
+    let tree = crate::language::parse_str(crate::language::Language::Go, GO_WITH_SCRIPT);
+    let focus = 0..GO_WITH_SCRIPT.len();
+    assert_eq!(style_of_code_around(GO_WITH_SCRIPT, 0, focus, tree.as_ref()), IndentStyle::Tabs);
+    // Without a tree nothing is known to be a string.
+    assert!(literal_lines(GO_WITH_SCRIPT, 0, None).iter().all(|literal| !literal));
+}
+
+#[test]
+fn an_answer_differing_only_in_whitespace_gives_back_the_target() {
+    let literal = go_literal_lines(GO_WITH_SCRIPT);
+    let fit = |answer: &str| replacement_for(GO_WITH_SCRIPT, answer, IndentStyle::Tabs, &literal);
+    // As the model often writes it: tabs turned into four spaces, the blank line's tab dropped.
+    let spaces = GO_WITH_SCRIPT.replace('\t', "    ").replace("    \n", "\n");
+    assert_eq!(fit(&spaces), GO_WITH_SCRIPT);
+    assert_eq!(fit(&GO_WITH_SCRIPT.replace(" {\n", " {   \n")), GO_WITH_SCRIPT);
+    // One line changed: only it changes, with its tabs.
+    let changed = spaces.replace("errors.New(\"no dir\")", "fmt.Errorf(\"no dir\")");
+    assert_eq!(fit(&changed), GO_WITH_SCRIPT.replace("errors.New(\"no dir\")", "fmt.Errorf(\"no dir\")"));
+}
+
+#[test]
+fn a_method_dedented_to_column_zero_keeps_its_indentation_and_blank_lines() {
+    let target = "    def total(self):\n        result = 0\n        \n        for item in self.items:\n            result += item  \n        return result\n";
+    let dedented =
+        "def total(self):\n    result = 0\n\n    for item in self.items:\n        result += item\n    return result";
+    assert_eq!(replacement_for(target, dedented, IndentStyle::Spaces(4), &[]), target);
+    let changed = dedented.replace("result = 0", "result: int = 0");
+    assert_eq!(
+        replacement_for(target, &changed, IndentStyle::Spaces(4), &[]),
+        target.replace("result = 0", "result: int = 0")
+    );
+    // A new line lands at its level among the original's.
+    let added = dedented.replace("    return result", "    assert result >= 0\n    return result");
+    assert_eq!(
+        replacement_for(target, &added, IndentStyle::Spaces(4), &[]),
+        target.replace("        return result", "        assert result >= 0\n        return result")
+    );
+}
+
+#[test]
+fn lines_the_model_moved_into_a_new_block_move() {
+    // Wrapping lines in a block changes Python code: those lines are not "only whitespace".
+    let target = "def load(path):\n    data = read(path)\n    return parse(data)\n";
+    let wrapped = "def load(path):\n    try:\n        data = read(path)\n        return parse(data)\n    except OSError:\n        return None";
+    assert_eq!(replacement_for(target, wrapped, IndentStyle::Spaces(4), &[]), format!("{wrapped}\n"));
+    // The same, with the whole answer dedented and written with two spaces.
+    let target = "\tdef load(path):\n\t\tdata = read(path)\n\t\treturn parse(data)\n";
+    let wrapped =
+        "def load(path):\n  try:\n    data = read(path)\n    return parse(data)\n  except OSError:\n    return None";
+    assert_eq!(
+        replacement_for(target, wrapped, IndentStyle::Tabs, &[]),
+        "\tdef load(path):\n\t\ttry:\n\t\t\tdata = read(path)\n\t\t\treturn parse(data)\n\t\texcept OSError:\n\t\t\treturn None\n"
+    );
+}
+
+#[test]
+fn blank_lines_around_the_target_are_not_lost() {
+    let target = "\n    a = 1\n    b = 2\n\n";
+    assert_eq!(replacement_for(target, "a = 1\nb = 3", IndentStyle::Spaces(4), &[]), "\n    a = 1\n    b = 3\n\n");
+}
+
+/// How a model may rewrite the whitespace of an answer without changing its code.
+#[derive(Debug, Clone, Copy)]
+enum Respacing {
+    AsIs,
+    Dedented,
+    /// Each leading tab as this many spaces (tab-indented targets).
+    TabsAsSpaces(usize),
+    /// Each level of spaces as a tab (space-indented targets).
+    SpacesAsTabs,
+}
+
+/// A function-like target: `(level, content, trailing whitespace)` per line, a blank line when
+/// the content is empty (its whitespace is then the line's whole text).
+fn target_text(lines: &[(usize, String, String)], style: IndentStyle, base: usize) -> String {
+    lines
+        .iter()
+        .map(|(level, content, trailing)| match content.is_empty() {
+            true => format!("{trailing}\n"),
+            false => format!("{}{content}{trailing}\n", style.unit().repeat(base + level)),
+        })
+        .collect()
+}
+
+fn respaced(target: &str, respacing: Respacing, style: IndentStyle, trim_trailing: bool, empty_blanks: bool) -> String {
+    let mut lines: Vec<String> = target.lines().map(str::to_string).collect();
+    match respacing {
+        Respacing::AsIs => {}
+        Respacing::Dedented => {
+            let common = lines
+                .iter()
+                .filter(|line| !line.trim().is_empty())
+                .map(|line| leading_whitespace(line).to_string())
+                .reduce(|common, indent| {
+                    common.chars().zip(indent.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
+                })
+                .unwrap_or_default();
+            for line in &mut lines {
+                if let Some(rest) = line.strip_prefix(common.as_str()) {
+                    *line = rest.to_string();
+                }
+            }
+        }
+        Respacing::TabsAsSpaces(width) => {
+            for line in &mut lines {
+                let indent = leading_whitespace(line).to_string();
+                *line = format!("{}{}", indent.replace('\t', &" ".repeat(width)), &line[indent.len()..]);
+            }
+        }
+        Respacing::SpacesAsTabs => {
+            let unit = style.unit();
+            for line in &mut lines {
+                let indent = leading_whitespace(line).to_string();
+                let levels = indent.len() / unit.len();
+                let rest = &indent[levels * unit.len()..];
+                *line = format!("{}{rest}{}", "\t".repeat(levels), &line[indent.len()..]);
+            }
+        }
+    }
+    for line in &mut lines {
+        if (trim_trailing && !line.trim().is_empty()) || (empty_blanks && line.trim().is_empty()) {
+            *line = line.trim_end().to_string();
+        }
+    }
+    lines.join("\n")
+}
+
+/// Levels that nest as code does: each line at most one deeper than the one before.
+fn function_lines() -> impl proptest::strategy::Strategy<Value = Vec<(usize, String, String)>> {
+    use proptest::prelude::*;
+    let line = (0usize..3, "[a-z]{1,6}( [a-z(){}=]{1,4}){0,2}", prop_oneof![Just(""), Just(" "), Just("\t  ")], 0u8..8);
+    proptest::collection::vec(line, 1..14).prop_map(|lines| {
+        let mut level = 0usize;
+        let mut result = vec![(0, "func head() {".to_string(), String::new())];
+        for (step, content, trailing, kind) in lines {
+            // Now and then a blank line, empty or holding whitespace; it opens no level.
+            if kind == 0 {
+                result.push((level, String::new(), trailing.to_string()));
+                continue;
+            }
+            level = match step {
+                0 => level.saturating_sub(1),
+                1 => level,
+                _ => level + 1,
+            }
+            .max(1);
+            result.push((level, content, trailing.to_string()));
+        }
+        result.push((0, "}".to_string(), String::new()));
+        result
+    })
+}
+
+fn respacing_for(style: IndentStyle) -> impl proptest::strategy::Strategy<Value = Respacing> {
+    use proptest::prelude::*;
+    match style {
+        IndentStyle::Tabs => prop_oneof![
+            Just(Respacing::AsIs),
+            Just(Respacing::Dedented),
+            Just(Respacing::TabsAsSpaces(2)),
+            Just(Respacing::TabsAsSpaces(4)),
+            Just(Respacing::TabsAsSpaces(8)),
+        ]
+        .boxed(),
+        IndentStyle::Spaces(_) => {
+            prop_oneof![Just(Respacing::AsIs), Just(Respacing::Dedented), Just(Respacing::SpacesAsTabs)].boxed()
+        }
+    }
+}
+
+fn style_strategy() -> impl proptest::strategy::Strategy<Value = IndentStyle> {
+    use proptest::prelude::*;
+    prop_oneof![Just(IndentStyle::Tabs), Just(IndentStyle::Spaces(2)), Just(IndentStyle::Spaces(4))]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(512))]
+
+    #[test]
+    fn whitespace_only_answers_change_nothing_and_a_changed_line_keeps_its_indentation(
+        (style, respacing) in style_strategy().prop_flat_map(|style| (proptest::strategy::Just(style), respacing_for(style))),
+        lines in function_lines(),
+        base in 0usize..3,
+        trim_trailing: bool,
+        empty_blanks: bool,
+        changed in proptest::prelude::any::<proptest::sample::Index>(),
+    ) {
+        let target = target_text(&lines, style, base);
+        let answer = respaced(&target, respacing, style, trim_trailing, empty_blanks);
+        let fitted = replacement_for(&target, &answer, style, &[]);
+        proptest::prop_assert_eq!(&fitted, &target, "answer {:?}", answer);
+        proptest::prop_assert!(crate::diff::edits(&target, &fitted).is_empty());
+
+        // One content line changed in the answer: that line alone changes, indented as before.
+        let content_lines: Vec<usize> = (0..lines.len()).filter(|&index| !lines[index].1.is_empty()).collect();
+        let line = content_lines[changed.index(content_lines.len())];
+        let replace_content = |text: &str| -> String {
+            text.split_inclusive('\n')
+                .enumerate()
+                .map(|(index, text_line)| {
+                    if index != line {
+                        return text_line.to_string();
+                    }
+                    let ending = if text_line.ends_with('\n') { "\n" } else { "" };
+                    format!("{}changed_line(){ending}", leading_whitespace(text_line))
+                })
+                .collect()
+        };
+        let fitted = replacement_for(&target, &replace_content(&answer), style, &[]);
+        proptest::prop_assert_eq!(&fitted, &replace_content(&target), "answer {:?}", replace_content(&answer));
+        // The edits stay inside that line.
+        let line_start: usize = target.split_inclusive('\n').take(line).map(str::len).sum();
+        let line_end = line_start + target.split_inclusive('\n').nth(line).map_or(0, str::len);
+        let edits = crate::diff::edits(&target, &fitted);
+        proptest::prop_assert!(!edits.is_empty());
+        proptest::prop_assert!(edits.iter().all(|edit| line_start <= edit.range.start && edit.range.end <= line_end));
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn fitting_any_answer_over_any_target_is_total(
+        target in "[a-c{}\t \n\r`]{0,60}",
+        code in "[a-c{}\t \n\r`]{0,60}",
+        literal in proptest::collection::vec(proptest::prelude::any::<bool>(), 0..12),
+        style in style_strategy(),
+    ) {
+        let fitted = replacement_for(&target, &code, style, &literal);
+        // Actions refuse an answer without code before fitting it.
+        proptest::prop_assume!(!code.trim().is_empty());
+        proptest::prop_assert_eq!(fitted.ends_with('\n'), target.ends_with('\n'));
     }
 }

@@ -5,22 +5,42 @@
 //! trees; the server and the CLI pass the disk.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use super::framework::{self, Framework, ModuleSystem};
 use super::target::{Target, TargetKind};
+use crate::context::Exclude;
 use crate::language::{parse_str, Language};
+use crate::workspace_path::PathGuard;
 
 /// Read-only access to the project on disk.
 pub trait ProjectFiles {
     fn is_file(&self, path: &Path) -> bool;
     fn is_dir(&self, path: &Path) -> bool;
+    /// The content of a file that may go into a prompt; `None` when it may not or is absent.
     fn read(&self, path: &Path) -> Option<String>;
     /// The entries of a directory (files and folders), in any order.
     fn list(&self, dir: &Path) -> Vec<PathBuf>;
+    /// Why the tests may not be written to `path` (and its text not shown to the model).
+    fn refuse_write(&self, path: &Path) -> Option<String>;
+    /// The user's `context.exclude`, which every prompt of the job applies.
+    fn exclude(&self) -> Arc<Exclude>;
 }
 
-/// The real file system.
-pub struct Disk;
+/// The largest file read for a prompt (a test file, a manifest).
+const MAX_READ_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The real file system, seen through the workspace's [`PathGuard`]: contents come only
+/// from regular files inside the root that `context.exclude` does not name.
+pub struct Disk {
+    guard: PathGuard,
+}
+
+impl Disk {
+    pub fn new(guard: PathGuard) -> Disk {
+        Disk { guard }
+    }
+}
 
 impl ProjectFiles for Disk {
     fn is_file(&self, path: &Path) -> bool {
@@ -32,7 +52,22 @@ impl ProjectFiles for Disk {
     }
 
     fn read(&self, path: &Path) -> Option<String> {
-        std::fs::read_to_string(path).ok()
+        match self.guard.read(path, MAX_READ_BYTES) {
+            Ok(text) => Some(text),
+            Err(crate::workspace_path::Refused::Io { .. }) => None,
+            Err(refused) => {
+                tracing::warn!(%refused, "not read");
+                None
+            }
+        }
+    }
+
+    fn refuse_write(&self, path: &Path) -> Option<String> {
+        self.guard.check_write(path).err().map(|refused| refused.to_string())
+    }
+
+    fn exclude(&self) -> Arc<Exclude> {
+        self.guard.exclude().clone()
     }
 
     fn list(&self, dir: &Path) -> Vec<PathBuf> {
@@ -990,6 +1025,12 @@ mod tests {
         }
         fn read(&self, path: &Path) -> Option<String> {
             self.0.get(path).cloned()
+        }
+        fn refuse_write(&self, _: &Path) -> Option<String> {
+            None
+        }
+        fn exclude(&self) -> Arc<crate::context::Exclude> {
+            Arc::default()
         }
         fn list(&self, dir: &Path) -> Vec<PathBuf> {
             let mut entries: Vec<PathBuf> = self

@@ -35,6 +35,8 @@ pub struct TestRun {
     pub command: CommandLine,
     pub cwd: PathBuf,
     pub env: Vec<(String, String)>,
+    /// What the run must not see beside the key variables, which are always hidden.
+    pub hidden: super::hidden_env::Hidden,
     pub timeout: Duration,
 }
 

@@ -79,6 +79,12 @@ impl placement::ProjectFiles for NoFiles {
     fn read(&self, _: &Path) -> Option<String> {
         None
     }
+    fn refuse_write(&self, _: &Path) -> Option<String> {
+        None
+    }
+    fn exclude(&self) -> Arc<crate::context::Exclude> {
+        Arc::default()
+    }
     fn list(&self, _: &Path) -> Vec<std::path::PathBuf> {
         Vec::new()
     }
@@ -93,6 +99,7 @@ fn python_job(verify: bool, repair_rounds: u32) -> Job {
         timeout: Duration::from_secs(5),
         repair_rounds,
         command: None,
+        hidden: Default::default(),
         thinking: true,
         max_tokens: 4096,
     };
@@ -200,6 +207,7 @@ fn a_rust_module_is_appended_to_the_source() {
         timeout: Duration::from_secs(5),
         repair_rounds: 1,
         command: None,
+        hidden: Default::default(),
         thinking: true,
         max_tokens: 4096,
     };

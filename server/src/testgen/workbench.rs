@@ -1,13 +1,16 @@
 //! The rim where tests really run: candidate files go on disk, the test command runs in its
-//! own process group under a timeout, and every file is put back as it was however the run
-//! ends: success, failure, timeout, cancellation (the future dropped) or a panic.
+//! own process group under a timeout, with the provider keys (and the user's `tests.hideEnv`)
+//! out of its environment, and every file is put back as it was however the run ends:
+//! success, failure, timeout, cancellation (the future dropped), a panic, or the process
+//! ending (through [`super::inflight::restore_all`]).
 
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use futures::future::BoxFuture;
 use tokio::io::AsyncReadExt;
 
+use super::hidden_env::HiddenEnv;
+use super::inflight;
 use super::run::{CommandLine, RunOutput, TestRun};
 
 /// Runs a candidate; the core only sees this trait, so its logic is tested with a fake.
@@ -15,8 +18,11 @@ pub trait Workbench: Send + Sync {
     fn run(&self, run: TestRun) -> BoxFuture<'static, Result<RunOutput, String>>;
 }
 
-/// The real one: the disk and a child process.
-pub struct DiskWorkbench;
+/// The real one: the disk and a child process. Candidates are written only where `guard`
+/// allows.
+pub struct DiskWorkbench {
+    pub guard: crate::workspace_path::PathGuard,
+}
 
 /// One run at a time: two runs writing the same file would restore each other's candidate.
 static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -24,16 +30,18 @@ static RUN_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// Output beyond this is dropped while reading: a runaway test must not fill the memory.
 const MAX_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
 
-/// Environment variables a test process never sees: model-written code must not read keys.
-const HIDDEN_VARIABLES: [&str; 3] = ["GLM_API_KEY", "ZHIPUAI_API_KEY", "ZAI_API_KEY"];
-
 impl Workbench for DiskWorkbench {
     fn run(&self, run: TestRun) -> BoxFuture<'static, Result<RunOutput, String>> {
+        let path_guard = self.guard.clone();
         Box::pin(async move {
             let _one_at_a_time = RUN_LOCK.lock().await;
-            let mut restore = Restore::default();
+            // Registered before the first write, so every exit path knows what to put back.
+            let guard = inflight::begin().map_err(|stopping| stopping.to_string())?;
             for (path, content) in &run.files {
-                restore.write(path, content).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+                let path = &path_guard.check_write(path).map_err(|refused| refused.to_string())?;
+                guard
+                    .write(path, content.as_bytes())
+                    .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
             }
             let mut command = match &run.command {
                 CommandLine::Program(words) => {
@@ -48,20 +56,30 @@ impl Workbench for DiskWorkbench {
                     command
                 }
             };
+            let hidden = HiddenEnv::new(&run.hidden);
             command
                 .current_dir(&run.cwd)
-                .envs(run.env.iter().map(|(key, value)| (key, value)))
+                .envs(
+                    run.env
+                        .iter()
+                        .filter(|(key, value)| !hidden.hides(key, value.as_ref()))
+                        .map(|(key, value)| (key, value)),
+                )
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .kill_on_drop(true);
-            for name in HIDDEN_VARIABLES {
+            for name in hidden.names_to_remove(std::env::vars_os()) {
                 command.env_remove(name);
             }
             #[cfg(unix)]
             command.process_group(0);
             let mut child = command.spawn().map_err(|error| format!("cannot start `{}`: {error}", run.command))?;
-            restore.process_group = child.id();
+            if let Some(group) = child.id() {
+                if !guard.set_process_group(group) {
+                    return Err(inflight::Stopping.to_string());
+                }
+            }
             let mut stdout = child.stdout.take().expect("piped");
             let mut stderr = child.stderr.take().expect("piped");
             let work = async {
@@ -73,7 +91,7 @@ impl Workbench for DiskWorkbench {
             let result = match tokio::time::timeout(run.timeout, work).await {
                 Ok((out, err, status)) => {
                     // The runner is done; anything it left running in its group goes too.
-                    restore.kill_group();
+                    guard.kill_group();
                     RunOutput {
                         exit_code: status.ok().and_then(|status| status.code()),
                         stdout: String::from_utf8_lossy(&out).into_owned(),
@@ -82,11 +100,11 @@ impl Workbench for DiskWorkbench {
                     }
                 }
                 Err(_) => {
-                    restore.kill_group();
+                    guard.kill_group();
                     RunOutput { timed_out: true, ..RunOutput::default() }
                 }
             };
-            drop(restore);
+            drop(guard);
             Ok(result)
         })
     }
@@ -106,79 +124,9 @@ async fn read_capped(reader: &mut (impl AsyncReadExt + Unpin), into: &mut Vec<u8
     }
 }
 
-/// Puts files back on drop: the previous bytes, or no file (and no new folders) where there
-/// was none. Kills the test's process group first, so nothing writes after the restore.
-#[derive(Default)]
-struct Restore {
-    originals: Vec<(PathBuf, Option<Vec<u8>>)>,
-    created_dirs: Vec<PathBuf>,
-    process_group: Option<u32>,
-}
-
-impl Restore {
-    fn write(&mut self, path: &Path, content: &str) -> std::io::Result<()> {
-        if !self.originals.iter().any(|(known, _)| known == path) {
-            let original = match std::fs::read(path) {
-                Ok(bytes) => Some(bytes),
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-                Err(error) => return Err(error),
-            };
-            self.originals.push((path.to_path_buf(), original));
-        }
-        if let Some(parent) = path.parent() {
-            let mut missing = Vec::new();
-            let mut dir = parent;
-            while !dir.exists() {
-                missing.push(dir.to_path_buf());
-                match dir.parent() {
-                    Some(up) => dir = up,
-                    None => break,
-                }
-            }
-            std::fs::create_dir_all(parent)?;
-            self.created_dirs.extend(missing);
-        }
-        std::fs::write(path, content)
-    }
-
-    fn kill_group(&mut self) {
-        #[cfg(unix)]
-        if let Some(group) = self.process_group.take() {
-            // SAFETY: killpg only sends a signal; the group is the one the child leads.
-            unsafe {
-                libc::killpg(group as libc::pid_t, libc::SIGKILL);
-            }
-        }
-    }
-}
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        self.kill_group();
-        for (path, original) in self.originals.drain(..).rev() {
-            let restored = match original {
-                Some(bytes) => std::fs::write(&path, bytes),
-                None => std::fs::remove_file(&path).or_else(|error| {
-                    if error.kind() == std::io::ErrorKind::NotFound {
-                        Ok(())
-                    } else {
-                        Err(error)
-                    }
-                }),
-            };
-            if let Err(error) = restored {
-                tracing::error!(path = %path.display(), "could not restore the file after a test run: {error}");
-            }
-        }
-        // Innermost first; a folder something else put files in stays.
-        for dir in self.created_dirs.drain(..) {
-            let _ = std::fs::remove_dir(&dir);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
     use std::time::Duration;
 
     use super::*;
@@ -190,6 +138,32 @@ mod tests {
         dir
     }
 
+    fn bench(dir: &Path) -> DiskWorkbench {
+        DiskWorkbench { guard: crate::workspace_path::PathGuard::new(dir, std::sync::Arc::default()).unwrap() }
+    }
+
+    #[tokio::test]
+    async fn candidates_are_not_written_through_a_link_out_of_the_workspace() {
+        let dir = scratch("link");
+        let outside = scratch("link-outside");
+        std::fs::write(outside.join("victim.py"), "before").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.join("victim.py"), dir.join("test_link.py")).unwrap();
+        let run = TestRun {
+            files: vec![(dir.join("test_link.py"), "during".into())],
+            command: CommandLine::Shell("true".into()),
+            cwd: dir.clone(),
+            env: vec![],
+            hidden: Default::default(),
+            timeout: Duration::from_secs(20),
+        };
+        let refused = bench(&dir).run(run).await.unwrap_err();
+        assert!(refused.contains("outside the workspace"), "{refused}");
+        assert_eq!(std::fs::read_to_string(outside.join("victim.py")).unwrap(), "before");
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&outside).unwrap();
+    }
+
     #[tokio::test]
     async fn files_are_restored_after_a_run_and_new_ones_removed() {
         let dir = scratch("restore");
@@ -199,9 +173,10 @@ mod tests {
             command: CommandLine::Shell("cat kept.txt new/deep/file.txt; echo oops >&2; exit 3".into()),
             cwd: dir.clone(),
             env: vec![],
+            hidden: Default::default(),
             timeout: Duration::from_secs(20),
         };
-        let output = DiskWorkbench.run(run).await.unwrap();
+        let output = bench(&dir).run(run).await.unwrap();
         assert_eq!(output.stdout, "duringnew");
         assert_eq!(output.stderr, "oops\n");
         assert_eq!(output.exit_code, Some(3));
@@ -220,10 +195,11 @@ mod tests {
             command: CommandLine::Shell("(sleep 1; echo late > a.txt) & sleep 30".into()),
             cwd: dir.clone(),
             env: vec![],
+            hidden: Default::default(),
             timeout: Duration::from_millis(300),
         };
         let started = std::time::Instant::now();
-        let output = DiskWorkbench.run(run).await.unwrap();
+        let output = bench(&dir).run(run).await.unwrap();
         assert!(output.timed_out);
         assert!(started.elapsed() < Duration::from_secs(5));
         tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -240,27 +216,38 @@ mod tests {
             command: CommandLine::Shell("sleep 30".into()),
             cwd: dir.clone(),
             env: vec![],
+            hidden: Default::default(),
             timeout: Duration::from_secs(60),
         };
-        let future = DiskWorkbench.run(run);
+        let future = bench(&dir).run(run);
         let _ = tokio::time::timeout(Duration::from_millis(300), future).await;
         assert_eq!(std::fs::read_to_string(dir.join("a.txt")).unwrap(), "before");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]
-    async fn the_api_key_is_not_passed_to_tests() {
+    async fn no_key_variable_nor_a_listed_one_is_passed_to_tests() {
         let dir = scratch("env");
-        std::env::set_var("ZAI_API_KEY", "secret-for-the-test");
+        for name in ["ZAI_API_KEY", "RUNAPI_KEY", "COMETAPI_KEY", "GLM_LSP_WORKBENCH_TOKEN"] {
+            std::env::set_var(name, "secret-for-the-test");
+        }
+        std::env::set_var("GLM_LSP_WORKBENCH_VISIBLE", "shown");
         let run = TestRun {
             files: vec![],
-            command: CommandLine::Shell("echo \"[$ZAI_API_KEY]\"".into()),
+            command: CommandLine::Shell(
+                "echo \"[$ZAI_API_KEY$RUNAPI_KEY$COMETAPI_KEY$GLM_LSP_WORKBENCH_TOKEN$OURS][$GLM_LSP_WORKBENCH_VISIBLE]\""
+                    .into(),
+            ),
             cwd: dir.clone(),
-            env: vec![],
+            env: vec![("OURS".into(), "x".into())],
+            hidden: super::super::hidden_env::Hidden {
+                patterns: vec!["GLM_LSP_WORKBENCH_T*".into(), "OURS".into()],
+                key: None,
+            },
             timeout: Duration::from_secs(20),
         };
-        let output = DiskWorkbench.run(run).await.unwrap();
-        assert_eq!(output.stdout, "[]\n");
+        let output = bench(&dir).run(run).await.unwrap();
+        assert_eq!(output.stdout, "[][shown]\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

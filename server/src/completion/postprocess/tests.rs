@@ -263,3 +263,24 @@ fn a_space_the_line_already_ends_with_is_not_doubled() {
     let document = "fn main() {\n    let total = $0;\n}\n";
     assert_eq!(clean_at(document, RUST, " 1").as_deref(), Some("1"));
 }
+
+#[test]
+fn continuation_lines_of_an_answer_written_from_column_zero_stay_deeper_than_its_first() {
+    let javascript = Some(Language::JavaScript);
+    // A chained call and a declaration list, each written relative to column 0.
+    let document = "function escape(text) {\n\t$0\n}\n";
+    assert_eq!(
+        clean_at(document, javascript, "return text\n\t.replace(/</g, \"&lt;\")\n\t.replace(/>/g, \"&gt;\");")
+            .as_deref(),
+        Some("return text\n\t\t.replace(/</g, \"&lt;\")\n\t\t.replace(/>/g, \"&gt;\");")
+    );
+    assert_eq!(
+        clean_at(document, javascript, "var first, second,\n\tthird = text;").as_deref(),
+        Some("var first, second,\n\t\tthird = text;")
+    );
+    // Written as they stand in the file, they are left alone.
+    assert_eq!(
+        clean_at(document, javascript, "return text\n\t\t.replace(/</g, \"&lt;\");").as_deref(),
+        Some("return text\n\t\t.replace(/</g, \"&lt;\");")
+    );
+}

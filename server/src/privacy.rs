@@ -1,11 +1,12 @@
 //! Privacy: files that never enter a prompt, and credentials scrubbed from every text sent.
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use regex::{Captures, Regex, RegexSet};
+use regex::{Regex, RegexSet};
 
 /// The default `context.exclude` globs: environment files, keys and certificates.
 pub const DEFAULT_EXCLUDE: &[&str] = &[".env", ".env.*", "*.pem", "*.key", "id_rsa*", "*.p12", "secrets.*"];
@@ -97,6 +98,27 @@ impl Default for Exclude {
 /// matched, which is almost always, so calling it on every section costs one scan (of all
 /// the patterns at once).
 pub fn redact(text: &str) -> Cow<'_, str> {
+    redact_recording(text).text
+}
+
+/// A text with its credentials replaced, and what each placeholder replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redacted<'a> {
+    pub text: Cow<'a, str>,
+    /// Each placeholder's byte offset in `text` and the credential it stands for, in order.
+    pub secrets: Vec<(usize, String)>,
+}
+
+/// [`redact`], keeping the credentials it replaced, so an answer that repeats a redacted
+/// line can get the user's own text back instead of the placeholder.
+pub fn redact_recording(text: &str) -> Redacted<'_> {
+    redact_recording_known(text, &[])
+}
+
+/// [`redact_recording`], also replacing every occurrence of the credentials in `known` (found
+/// elsewhere in the same prompt): a runner's output repeats a literal without the name that
+/// made it recognisable (`assert 'hunter2…' == 'x'`).
+pub fn redact_recording_known<'a>(text: &'a str, known: &[String]) -> Redacted<'a> {
     /// Each pattern with the group holding the secret, and all of them as one set.
     type Patterns = (RegexSet, Vec<(Regex, Option<usize>)>);
     static PATTERNS: OnceLock<Patterns> = OnceLock::new();
@@ -126,30 +148,49 @@ pub fn redact(text: &str) -> Cow<'_, str> {
             .collect();
         (any, each)
     });
-    if !any.is_match(text) {
-        return Cow::Borrowed(text);
+    let matched = any.matches(text);
+    let known: Vec<&String> =
+        known.iter().filter(|secret| secret.len() >= 8 && text.contains(secret.as_str())).collect();
+    if !matched.matched_any() && known.is_empty() {
+        return Redacted { text: Cow::Borrowed(text), secrets: Vec::new() };
     }
-
-    let mut text = Cow::Borrowed(text);
-    for (regex, group) in patterns {
-        if !regex.is_match(&text) {
-            continue;
-        }
-        let replaced = regex.replace_all(&text, |captures: &Captures| match group {
-            None => REDACTED.to_string(),
-            Some(group) => {
-                let whole = captures.get(0).expect("match");
-                let Some(secret) = captures.get(*group) else {
-                    return whole.as_str().to_string();
-                };
-                let start = secret.start() - whole.start();
-                let end = secret.end() - whole.start();
-                format!("{}{REDACTED}{}", &whole.as_str()[..start], &whole.as_str()[end..])
+    // Every pattern's spans on the original text, overlapping ones joined: one placeholder
+    // per credential, whichever patterns found it.
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    for secret in known {
+        spans.extend(text.match_indices(secret.as_str()).map(|(at, _)| at..at + secret.len()));
+    }
+    for index in matched.iter() {
+        let (regex, group) = &patterns[index];
+        for captures in regex.captures_iter(text) {
+            let span = match group {
+                None => captures.get(0),
+                Some(group) => captures.get(*group),
+            };
+            if let Some(span) = span {
+                spans.push(span.range());
             }
-        });
-        text = Cow::Owned(replaced.into_owned());
+        }
     }
-    text
+    spans.sort_by_key(|span| (span.start, std::cmp::Reverse(span.end)));
+    let mut joined: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match joined.last_mut() {
+            Some(last) if span.start < last.end => last.end = last.end.max(span.end),
+            _ => joined.push(span),
+        }
+    }
+    let mut redacted = String::with_capacity(text.len());
+    let mut secrets = Vec::with_capacity(joined.len());
+    let mut copied = 0;
+    for span in joined {
+        redacted.push_str(&text[copied..span.start]);
+        secrets.push((redacted.len(), text[span.clone()].to_string()));
+        redacted.push_str(REDACTED);
+        copied = span.end;
+    }
+    redacted.push_str(&text[copied..]);
+    Redacted { text: Cow::Owned(redacted), secrets }
 }
 
 #[cfg(test)]
@@ -203,6 +244,32 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(redact(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn each_credential_is_recorded_once_where_its_placeholder_is() {
+        let text = "a = 1\nPASSWORD = \"sk-proj-abcdefghijklmnopqrstuvwxyz0123\"\ntoken: ghp_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ\n";
+        let redacted = redact_recording(text);
+        assert_eq!(redacted.text, "a = 1\nPASSWORD = \"[REDACTED]\"\ntoken: [REDACTED]\n");
+        let secrets: Vec<(&str, &str)> = redacted
+            .secrets
+            .iter()
+            .map(|(at, secret)| (&redacted.text[*at..*at + REDACTED.len()], secret.as_str()))
+            .collect();
+        assert_eq!(
+            secrets,
+            [
+                ("[REDACTED]", "sk-proj-abcdefghijklmnopqrstuvwxyz0123"),
+                ("[REDACTED]", "ghp_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ")
+            ]
+        );
+    }
+
+    #[test]
+    fn credentials_found_elsewhere_are_replaced_wherever_they_appear() {
+        let known = vec!["Zq8-long-literal-7731".to_string()];
+        let output = "E   AssertionError: assert 'Zq8-long-literal-7731' == 'x'";
+        assert_eq!(redact_recording_known(output, &known).text, "E   AssertionError: assert '[REDACTED]' == 'x'");
     }
 
     #[test]

@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 
-use super::placement::Disk;
-use super::{generate, patch, prepare, render_context, Generated, Settings, Stage, TestStatus};
 use crate::config::Config;
 use crate::context::{gather, path_to_uri, ContextInput, Exclude, WorkspaceIndex};
 use crate::document::Document;
 use crate::language::Language;
+use crate::testgen::placement::Disk;
+use crate::testgen::{generate, patch, prepare, render_context, Generated, Settings, Stage, TestStatus};
+use crate::workspace_path::PathGuard;
 
 /// The command line's choices.
 #[derive(Debug, Clone)]
@@ -40,14 +41,16 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
     let root = std::path::absolute(&options.root).context("cannot resolve --root")?;
     let file =
         std::path::absolute(&options.file).with_context(|| format!("cannot resolve {}", options.file.display()))?;
-    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let exclude = Arc::new(Exclude::lenient(&config.context.exclude));
+    let guard = PathGuard::new(&root, exclude.clone()).context("cannot use --root")?;
+    let text = guard.read(&file, config.context.max_file_bytes.max(16 << 20))?;
     let language = Language::from_path(&file)
         .filter(|language| !matches!(language, Language::Json | Language::Toml))
         .with_context(|| format!("{} is not in a language glm-lsp generates tests for", file.display()))?;
     let mut document = Document::new(path_to_uri(&file), language.name().to_string(), 0, &text);
     document.tree.as_ref().context("the file could not be parsed")?;
     let target = match (&options.function, options.line) {
-        (Some(name), _) => super::find_by_name(language, &text, name)
+        (Some(name), _) => crate::testgen::find_by_name(language, &text, name)
             .with_context(|| format!("no function, method or type named `{name}` in {}", file.display()))?,
         (None, Some(line)) => {
             let rope = &document.rope;
@@ -60,7 +63,7 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
             let offset = start + (line_text.len() - line_text.trim_start().len()).min(line_text.trim_end().len());
             document.parse_around(offset..offset);
             let tree = document.tree.as_ref().context("the file could not be parsed")?;
-            super::target::targets_at(language, &text, tree, offset..offset)
+            crate::testgen::target::targets_at(language, &text, tree, offset..offset)
                 .into_iter()
                 .next()
                 .with_context(|| format!("no function, method or type at {}:{line}", file.display()))?
@@ -71,7 +74,6 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
         bail!("no API key: set GLM_API_KEY (or ZHIPUAI_API_KEY, ZAI_API_KEY) in the environment");
     }
 
-    let exclude = Exclude::lenient(&config.context.exclude);
     let index = WorkspaceIndex::new(&exclude);
     index.set_max_file_bytes(config.context.max_file_bytes);
     index.build(std::slice::from_ref(&root));
@@ -91,12 +93,22 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
         timeout: Duration::from_secs(config.tests.timeout_secs),
         repair_rounds: config.tests.repair_rounds,
         command: options.test_command.clone().or_else(|| config.tests.command.clone()),
+        hidden: crate::testgen::hidden_env::Hidden::from_config(config),
         thinking: config.thinking,
         max_tokens: config.actions.max_tokens,
     };
-    let job =
-        prepare(&Disk, Some(&root), &file, &text, language, target, &|_| None, render_context(&context), settings)
-            .map_err(anyhow::Error::msg)?;
+    let job = prepare(
+        &Disk::new(guard.clone()),
+        Some(&root),
+        &file,
+        &text,
+        language,
+        target,
+        &|_| None,
+        render_context(&context),
+        settings,
+    )
+    .map_err(anyhow::Error::msg)?;
     eprintln!(
         "generating tests for `{}` in {} ({})",
         job.target.display_name(),
@@ -105,8 +117,8 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
     );
 
     let model = crate::glm::GlmClient::new(config.glm_settings());
-    let workbench = super::DiskWorkbench;
-    let workbench: Option<&dyn super::Workbench> = options.verify.then_some(&workbench as _);
+    let workbench = crate::testgen::DiskWorkbench { guard: guard.clone() };
+    let workbench: Option<&dyn crate::testgen::Workbench> = options.verify.then_some(&workbench as _);
     let generated = match generate(&model, workbench, &job, progress_on_stderr()).await {
         Ok(generated) => generated,
         Err(error) => {
@@ -120,7 +132,7 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
     let relative = job.display_test.clone();
     let diff = patch::unified(&relative, generated.before.as_deref(), &generated.after);
     if options.write {
-        write_result(&generated)?;
+        write_result(&guard, &generated)?;
         eprintln!("wrote {relative}");
     }
     let stdout = if options.json { json(&generated, &relative, &diff).to_string() } else { diff };
@@ -136,17 +148,15 @@ fn end_progress_line() {
     }
 }
 
-fn write_result(generated: &Generated) -> anyhow::Result<()> {
+fn write_result(guard: &PathGuard, generated: &Generated) -> anyhow::Result<()> {
     let path = &generated.test_path;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    }
+    let resolved = guard.check_write(path)?;
     // The file must still be what the model saw.
-    let now = std::fs::read_to_string(path).ok();
+    let now = std::fs::read_to_string(&resolved).ok();
     if now != generated.before {
         bail!("{} changed while the model was thinking; nothing was written", path.display());
     }
-    std::fs::write(path, &generated.after).with_context(|| format!("cannot write {}", path.display()))
+    Ok(guard.write(path, &generated.after)?)
 }
 
 fn json(generated: &Generated, relative: &str, diff: &str) -> serde_json::Value {
@@ -174,7 +184,7 @@ fn json(generated: &Generated, relative: &str, diff: &str) -> serde_json::Value 
 
 /// One status line on stderr, rewritten in place at most four times a second on a terminal;
 /// in a CI log, one line per stage.
-fn progress_on_stderr() -> super::StageSink {
+fn progress_on_stderr() -> crate::testgen::StageSink {
     use std::io::IsTerminal as _;
     let terminal = std::io::stderr().is_terminal();
     let last = Arc::new(Mutex::new((Instant::now() - Duration::from_secs(1), String::new())));

@@ -5,28 +5,39 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::{gather, language_name, path_to_uri, ContextInput, Exclude, WorkspaceIndex};
+use crate::config::Config;
+use crate::context::{gather, language_name, path_to_uri, Context, ContextInput, Exclude, WorkspaceIndex};
 use crate::document::Document;
 use crate::language::Language;
 use crate::text::{offset_of, Position, PositionEncoding};
 
-/// Renders the context at `line`/`character` (zero-based, UTF-16 like LSP) of `file`. `open`
-/// names the files an editor would have open (`file` always is, and counts as the most
-/// recently edited). With `json`, returns
+/// The command line's choices.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The file the cursor is in (always counted as open, and the most recently edited).
+    pub file: PathBuf,
+    /// Zero-based line and UTF-16 column, as in LSP.
+    pub line: u32,
+    pub character: u32,
+    pub root: PathBuf,
+    /// The files an editor would have open.
+    pub open: Vec<PathBuf>,
+    pub json: bool,
+    /// `context.budgetTokens` unless the command line says otherwise.
+    pub budget_tokens: Option<usize>,
+}
+
+/// Renders the context at the options' position, with the configuration's budget and
+/// exclusions (what the server would use in that workspace). With `json`, returns
 /// `{"budget_tokens", "estimated_tokens", "sections": [{kind, file, start_line, end_line, symbol, text}]}`
 /// where the cursor window appears as two final sections of kind `prefix` and `suffix`.
-pub fn run(
-    file: &Path,
-    line: u32,
-    character: u32,
-    root: &Path,
-    open: &[PathBuf],
-    json: bool,
-    budget_tokens: usize,
-) -> anyhow::Result<String> {
+pub fn run(options: &Options, config: &Config) -> anyhow::Result<String> {
+    let Options { file, line, character, root, open, json, budget_tokens } = options;
+    let (line, character, json) = (*line, *character, *json);
+    let budget_tokens = budget_tokens.unwrap_or(config.context.budget_tokens);
     let root = absolute(root)?;
     let file = absolute(file)?;
-    let exclude = Exclude::default();
+    let exclude = Exclude::lenient(&config.context.exclude);
     let document = load(&file)?;
     let position = Position::new(line, character);
     let offset = offset_of(&document.rope, position, PositionEncoding::Utf16)
@@ -58,7 +69,7 @@ pub fn run(
     Ok(crate::prompt::render_context(&context, language_name(&document), &shown))
 }
 
-fn to_json(context: &super::Context, file: &str, cursor_line: usize) -> serde_json::Value {
+fn to_json(context: &Context, file: &str, cursor_line: usize) -> serde_json::Value {
     let mut sections: Vec<serde_json::Value> = context
         .sections
         .iter()
