@@ -65,12 +65,17 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
     let after: Arc<str> = Arc::from(document.rope.byte_slice(offset..window_end).to_string());
     let language = document.language;
     // The style of the code around the cursor, not of the strings and comments in the window:
-    // a Go file's raw strings of space-indented shell must not make its tab-indented code spaces.
-    let cursor_in_window = before.len();
+    // a Go file's raw strings of space-indented shell must not make its tab-indented code
+    // spaces. Read from the lines near the cursor only: finding the literals of a whole
+    // window's syntax costs milliseconds on a large file.
+    let cursor_line = document.rope.byte_to_line(offset);
+    let style_start = document.rope.line_to_byte(cursor_line.saturating_sub(rewrite::NEARBY_LINES));
+    let style_end =
+        document.rope.line_to_byte((cursor_line + rewrite::NEARBY_LINES + 1).min(document.rope.len_lines()));
     let indent = rewrite::style_of_code_around(
-        &format!("{before}{after}"),
-        window_start,
-        cursor_in_window..cursor_in_window,
+        &document.rope.byte_slice(style_start..style_end).to_string(),
+        style_start,
+        offset - style_start..offset - style_start,
         document.tree.as_ref(),
     );
     let before_window_start = floor_char_boundary(&before, before.len().saturating_sub(BEFORE_WINDOW));

@@ -124,22 +124,25 @@ pub fn redact_recording_known<'a>(text: &'a str, known: &[String]) -> Redacted<'
     static PATTERNS: OnceLock<Patterns> = OnceLock::new();
     // Each pattern with the capture group holding the secret; `None` replaces the whole match.
     let (any, patterns) = PATTERNS.get_or_init(|| {
+        // Word boundaries are ASCII ones (`(?-u:\b)`): credentials are ASCII, and a Unicode
+        // boundary makes the regex engine give up its fast automaton at the first non-ASCII
+        // byte (a `—` in a comment made a 24 KB prompt cost 5 ms instead of 0.05 ms).
         let patterns: Vec<(&str, Option<usize>)> = vec![
             // PEM private keys (RSA, EC, OPENSSH, ENCRYPTED, PKCS#8), unterminated ones too.
             (r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----(?s:.*?)(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\z)", None),
             // OpenAI / Anthropic / many resellers: sk-..., sk-proj-..., sk-ant-...
-            (r"\bsk-[A-Za-z0-9_\-]{20,}", None),
+            (r"(?-u:\b)sk-[A-Za-z0-9_\-]{20,}", None),
             // GitHub tokens: classic, OAuth, app, refresh and fine-grained.
-            (r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})", None),
+            (r"(?-u:\b)(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})", None),
             // AWS access key ids.
-            (r"\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b", None),
+            (r"(?-u:\b)(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?-u:\b)", None),
             // Slack and Google API keys.
-            (r"\bxox[abposr]-[A-Za-z0-9\-]{10,}", None),
-            (r"\bAIza[0-9A-Za-z_\-]{35}", None),
+            (r"(?-u:\b)xox[abposr]-[A-Za-z0-9\-]{10,}", None),
+            (r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}", None),
             // AWS secret keys, by the name they are assigned to.
             (r#"(?i)aws_?secret_?(access_?)?key\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})"#, Some(2)),
             // Generic `api_key = "..."`, `password: '...'`, `token="..."` with a long value.
-            (r#"(?i)\b[a-z0-9_.\-]*(api[_\-]?key|apikey|secret|token|passwd|password|auth)[a-z0-9_.\-]*["']?\s*[:=]\s*["']([^"'\s]{16,})["']"#, Some(2)),
+            (r#"(?i)(?-u:\b)[a-z0-9_.\-]*(api[_\-]?key|apikey|secret|token|passwd|password|auth)[a-z0-9_.\-]*["']?\s*[:=]\s*["']([^"'\s]{16,})["']"#, Some(2)),
         ];
         let any = RegexSet::new(patterns.iter().map(|(pattern, _)| pattern)).expect("redaction patterns compile");
         let each = patterns
@@ -148,12 +151,14 @@ pub fn redact_recording_known<'a>(text: &'a str, known: &[String]) -> Redacted<'
             .collect();
         (any, each)
     });
-    let matched = any.matches(text);
     let known: Vec<&String> =
         known.iter().filter(|secret| secret.len() >= 8 && text.contains(secret.as_str())).collect();
-    if !matched.matched_any() && known.is_empty() {
+    // Most texts hold no credential: `is_match` may stop at the first match and needs no
+    // per-pattern bookkeeping, several times faster than `matches` on code.
+    if known.is_empty() && !any.is_match(text) {
         return Redacted { text: Cow::Borrowed(text), secrets: Vec::new() };
     }
+    let matched = any.matches(text);
     // Every pattern's spans on the original text, overlapping ones joined: one placeholder
     // per credential, whichever patterns found it.
     let mut spans: Vec<Range<usize>> = Vec::new();
@@ -196,6 +201,15 @@ pub fn redact_recording_known<'a>(text: &'a str, known: &[String]) -> Redacted<'
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_found_among_non_ascii_text() {
+        let text = "// clé — « secret »\npassword = \"hunter2hunter2hunter2\"\nkey = \"—sk-abcdefghijklmnopqrstuvwx\" # 日本\n";
+        let redacted = redact(text);
+        assert!(!redacted.contains("hunter2hunter2hunter2"), "{redacted}");
+        assert!(!redacted.contains("sk-abcdefghijklmnopqrstuvwx"), "{redacted}");
+        assert!(redacted.starts_with("// clé — « secret »\npassword = "), "{redacted}");
+    }
 
     #[test]
     fn default_globs_match_names_and_relative_paths() {
