@@ -90,7 +90,7 @@ fn setup() -> Setup {
     let workspace = WorkspaceIndex::new(&exclude);
     let before = rss_kib();
     let started = Instant::now();
-    workspace.build(&[root.clone()]);
+    workspace.build(std::slice::from_ref(&root));
     eprintln!(
         "index build: {} files, {} symbols in {:.0} ms, RSS +{} KiB",
         workspace.file_count(),
@@ -187,7 +187,7 @@ fn benches(c: &mut Criterion) {
     group.bench_function("build_2000_files", |b| {
         b.iter(|| {
             let workspace = WorkspaceIndex::new(&setup.exclude);
-            workspace.build(&[setup.root.clone()]);
+            workspace.build(std::slice::from_ref(&setup.root));
             black_box(workspace.file_count())
         })
     });

@@ -126,7 +126,14 @@ fn main() {
             continue;
         };
         score.targeted += 1;
-        let plan = match placement::plan(&placement::Disk, Some(&root), &path, &source, language, &found) {
+        let disk = match glm_lsp::workspace_path::PathGuard::new(&root, std::sync::Arc::default()) {
+            Ok(guard) => placement::Disk::new(guard),
+            Err(error) => {
+                println!("{}: {error}", task.id);
+                continue;
+            }
+        };
+        let plan = match placement::plan(&disk, Some(&root), &path, &source, language, &found) {
             Ok(plan) => plan,
             Err(error) => {
                 if misses {
