@@ -212,3 +212,21 @@ impl Drop for TempProject {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Runs `glm-lsp generate-tests ARGS` in `project` against `mock`, as CI would: a clean
+/// environment with the mock's URL and the test key, and no user configuration.
+pub async fn generate_tests_cli(project: &TempProject, mock: &MockGlm, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(crate::lsp_client::server_binary())
+        .arg("generate-tests")
+        .args(args)
+        .current_dir(&project.dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .env("XDG_CONFIG_HOME", project.dir.join(".no-config"))
+        .env("GLM_BASE_URL", mock.base_url())
+        .env("GLM_API_KEY", TEST_KEY)
+        .output()
+        .await
+        .expect("glm-lsp generate-tests runs")
+}

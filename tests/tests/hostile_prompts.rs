@@ -193,17 +193,8 @@ async fn the_command_line_sends_no_literal() {
         existing_tests().replace(TEST_SECRET, "[REDACTED]")
     );
     mock.add_rule("Task: write unit tests", Reply::text(format!("```python\n{answer}```")));
-    let output = tokio::process::Command::new(glm_lsp_e2e::lsp_client::server_binary())
-        .args(["generate-tests", "calc.py", "--function", "check", "--write"])
-        .current_dir(&project.dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("XDG_CONFIG_HOME", project.dir.join(".no-config"))
-        .env("GLM_BASE_URL", mock.base_url())
-        .env("GLM_API_KEY", glm_lsp_e2e::harness::TEST_KEY)
-        .output()
-        .await
-        .unwrap();
+    let output =
+        glm_lsp_e2e::harness::generate_tests_cli(&project, &mock, &["calc.py", "--function", "check", "--write"]).await;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     never_sent(&mock, SECRET);
     never_sent(&mock, TEST_SECRET);

@@ -9,17 +9,7 @@ use glm_lsp_e2e::mock_glm::{MockGlm, Reply};
 async fn plan_of(project: &TempProject, file: &str, line: usize) -> (String, String) {
     let mock = MockGlm::start().await;
     mock.add_rule("Task: write unit tests", Reply::text("```javascript\nplaceholder\n```"));
-    let output = tokio::process::Command::new(glm_lsp_e2e::lsp_client::server_binary())
-        .args(["generate-tests", file, "--line", &line.to_string()])
-        .current_dir(&project.dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("XDG_CONFIG_HOME", project.dir.join(".no-config"))
-        .env("GLM_BASE_URL", mock.base_url())
-        .env("GLM_API_KEY", glm_lsp_e2e::harness::TEST_KEY)
-        .output()
-        .await
-        .unwrap();
+    let output = glm_lsp_e2e::harness::generate_tests_cli(project, &mock, &[file, "--line", &line.to_string()]).await;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let requests = mock.requests();
     assert_eq!(requests.len(), 1, "{stderr}");
@@ -68,19 +58,7 @@ async fn a_qunit_file_named_after_the_module_in_another_case_is_the_test_file() 
 }
 
 async fn run_cli(project: &TempProject, mock: &MockGlm, args: &[&str]) -> (i32, String, String) {
-    let output = tokio::process::Command::new(glm_lsp_e2e::lsp_client::server_binary())
-        .arg("generate-tests")
-        .args(args)
-        .current_dir(&project.dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .env("XDG_CONFIG_HOME", project.dir.join(".no-config"))
-        .env("GLM_BASE_URL", mock.base_url())
-        .env("GLM_API_KEY", glm_lsp_e2e::harness::TEST_KEY)
-        .output()
-        .await
-        .unwrap();
+    let output = glm_lsp_e2e::harness::generate_tests_cli(project, mock, args).await;
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),

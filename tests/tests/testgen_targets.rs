@@ -8,18 +8,7 @@ use glm_lsp_e2e::harness::TempProject;
 use glm_lsp_e2e::mock_glm::{MockGlm, Reply};
 
 async fn cli(project: &TempProject, mock: &MockGlm, args: &[&str]) -> (i32, String, String) {
-    let output = tokio::process::Command::new(glm_lsp_e2e::lsp_client::server_binary())
-        .arg("generate-tests")
-        .args(args)
-        .current_dir(&project.dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("XDG_CONFIG_HOME", project.dir.join(".no-config"))
-        .env("GLM_BASE_URL", mock.base_url())
-        .env("GLM_API_KEY", glm_lsp_e2e::harness::TEST_KEY)
-        .output()
-        .await
-        .unwrap();
+    let output = glm_lsp_e2e::harness::generate_tests_cli(project, mock, args).await;
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),

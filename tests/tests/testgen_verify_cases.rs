@@ -12,19 +12,7 @@ const CALC_PY: &str = "def add(a, b):\n    return a + b\n\n\ndef div(a, b):\n   
 const ANSWER: &str = "import pytest\n\nfrom calc import add, div\n\n\n@pytest.mark.parametrize(\"a, b, total\", [(1, 2, 3), (0, 0, 0), (-1, 1, 0)])\ndef test_adds(a, b, total):\n    assert add(a, b) == total\n\n\n@pytest.mark.parametrize(\"a, b\", [(4, 2), (1, 0)])\ndef test_divides(a, b):\n    assert div(a, b) > 0\n\n\ndef test_adds_zero():\n    assert add(0, 5) == 5\n";
 
 async fn cli(project: &TempProject, mock: &MockGlm, args: &[&str]) -> (i32, String, String) {
-    let output = tokio::process::Command::new(glm_lsp_e2e::lsp_client::server_binary())
-        .arg("generate-tests")
-        .args(args)
-        .current_dir(&project.dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .env("XDG_CONFIG_HOME", project.dir.join(".no-config"))
-        .env("GLM_BASE_URL", mock.base_url())
-        .env("GLM_API_KEY", glm_lsp_e2e::harness::TEST_KEY)
-        .output()
-        .await
-        .unwrap();
+    let output = glm_lsp_e2e::harness::generate_tests_cli(project, mock, args).await;
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
