@@ -302,47 +302,9 @@ async fn an_edit_made_during_the_run_is_kept_when_the_run_is_cancelled() {
     setup.shutdown().await;
 }
 
-#[tokio::test]
-async fn an_editor_that_closes_the_pipe_while_a_resolve_request_verifies_leaves_the_disk_as_it_was() {
-    let marks = TempProject::new("runs-resolve-eof-marks", &[]);
-    let project = TempProject::new("runs-resolve-eof", &[("calc.py", CALC_PY), ("test_calc.py", EXISTING_TESTS)]);
-    let options = ClientOptions {
-        root: Some(project.dir.clone()),
-        initialization_options: json!({ "tests": { "verify": true }, "actions": { "resolve": true } }),
-        ..ClientOptions::default()
-    };
-    let mut setup = Setup::with_options(options).await;
-    setup.mock.add_rule("Task: write unit tests", fenced(&hanging_answer(&marks.path("pids"))));
-    let uri = project.uri("calc.py");
-    setup.client.open(&uri, "python", CALC_PY).await.unwrap();
-    let position = setup.client.position_after(&uri, "return a +");
-    let actions = setup.code_actions(&uri, json!({ "start": position, "end": position })).await;
-    let action = actions
-        .iter()
-        .find(|action| action["title"] == "GLM: Generate tests for `add`")
-        .unwrap_or_else(|| panic!("{actions:#?}"))
-        .clone();
-    // The run happens inside this request; the editor quits before it is answered.
-    setup.client.send_request("codeAction/resolve", action).await.unwrap();
-    for _ in 0..600 {
-        if marks.path("pids").exists() {
-            break;
-        }
-        setup.client.idle(Duration::from_millis(100)).await;
-    }
-    let pids = running_test_pids(&marks.path("pids")).await;
-    let code = setup.client.disconnect(Duration::from_secs(30)).await;
-    assert!(code.is_some(), "the server ended when its input closed");
-    assert_restored(&project);
-    assert_none_running(&pids).await;
-}
-
-/// `exit` without `shutdown` while a resolve request verifies, the pipe kept open: the server
-/// ends at once, and with it the run (not at the test's five-minute timeout).
-#[tokio::test]
-async fn exit_without_shutdown_while_a_resolve_request_verifies_restores_at_once() {
-    let marks = TempProject::new("runs-resolve-exit-marks", &[]);
-    let project = TempProject::new("runs-resolve-exit", &[("calc.py", CALC_PY), ("test_calc.py", EXISTING_TESTS)]);
+/// An editor whose `codeAction/resolve` for "Generate tests" is verifying a test that hangs;
+/// returns when the test runs, with its process ids.
+async fn editor_resolving_a_hanging_test(project: &TempProject, marks: &TempProject) -> (Setup, Vec<u32>) {
     let options = ClientOptions {
         root: Some(project.dir.clone()),
         initialization_options: json!({ "tests": { "verify": true, "timeoutSecs": 300 }, "actions": { "resolve": true } }),
@@ -359,6 +321,7 @@ async fn exit_without_shutdown_while_a_resolve_request_verifies_restores_at_once
         .find(|action| action["title"] == "GLM: Generate tests for `add`")
         .unwrap_or_else(|| panic!("{actions:#?}"))
         .clone();
+    // The run happens inside this request, which stays unanswered.
     setup.client.send_request("codeAction/resolve", action).await.unwrap();
     for _ in 0..600 {
         if marks.path("pids").exists() {
@@ -367,6 +330,27 @@ async fn exit_without_shutdown_while_a_resolve_request_verifies_restores_at_once
         setup.client.idle(Duration::from_millis(100)).await;
     }
     let pids = running_test_pids(&marks.path("pids")).await;
+    (setup, pids)
+}
+
+#[tokio::test]
+async fn an_editor_that_closes_the_pipe_while_a_resolve_request_verifies_leaves_the_disk_as_it_was() {
+    let marks = TempProject::new("runs-resolve-eof-marks", &[]);
+    let project = TempProject::new("runs-resolve-eof", &[("calc.py", CALC_PY), ("test_calc.py", EXISTING_TESTS)]);
+    let (setup, pids) = editor_resolving_a_hanging_test(&project, &marks).await;
+    let code = setup.client.disconnect(Duration::from_secs(30)).await;
+    assert!(code.is_some(), "the server ended when its input closed");
+    assert_restored(&project);
+    assert_none_running(&pids).await;
+}
+
+/// `exit` without `shutdown` while a resolve request verifies, the pipe kept open: the server
+/// ends at once, and with it the run (not at the test's five-minute timeout).
+#[tokio::test]
+async fn exit_without_shutdown_while_a_resolve_request_verifies_restores_at_once() {
+    let marks = TempProject::new("runs-resolve-exit-marks", &[]);
+    let project = TempProject::new("runs-resolve-exit", &[("calc.py", CALC_PY), ("test_calc.py", EXISTING_TESTS)]);
+    let (mut setup, pids) = editor_resolving_a_hanging_test(&project, &marks).await;
     setup.client.notify("exit", Value::Null).await.unwrap();
     let status = setup.client.wait_exit(Duration::from_secs(30)).await;
     assert!(status.is_some(), "the server ended after exit, long before the test's timeout");

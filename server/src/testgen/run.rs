@@ -947,20 +947,7 @@ mod tests {
 
     #[test]
     fn commands_select_the_new_tests() {
-        let plan = Plan {
-            language: crate::language::Language::Rust,
-            framework: Framework::RustTest,
-            test_path: "/w/src/calc.rs".into(),
-            destination: super::super::placement::Destination::InlineModule { existing: None },
-            subject_imports: vec![],
-            framework_imports: vec![],
-            run_dir: "/w".into(),
-            import_root: None,
-            cargo_selector: vec!["--lib".into()],
-            module_path: vec!["calc".into()],
-            notes: vec![],
-            missing_runner: None,
-        };
+        let plan = rust_plan();
         let command = command(&plan, &[item(&["tests"], "adds")], true, None);
         assert_eq!(command.to_string(), "cargo test --lib -- --exact calc::tests::adds");
         let custom = super::command(
