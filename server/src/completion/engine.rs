@@ -145,11 +145,10 @@ impl CompletionEngine {
     /// Starts a request for `site` unless one is cached or running. The caller has already
     /// waited for a pause in typing.
     pub fn prefetch(self: &Arc<Self>, site: Site, settings: Settings) {
-        if self.ready_answer(&site, settings).is_some() || self.serving_a_request(&site.uri) {
+        if self.ready_answer(&site, settings).is_some() {
             return;
         }
-        let job = self.job_for(&site, settings, Duration::ZERO);
-        job.pinned.store(true, Ordering::Release);
+        self.job_for(&site, settings, Duration::ZERO, Claim::Prefetch);
     }
 
     /// Answers a completion request: from what is ready, or by holding the request until
@@ -160,8 +159,11 @@ impl CompletionEngine {
             return self.answer(&site, suggestion);
         }
         let mut versions = self.version_receiver(&site.uri, site.version);
-        let job = self.job_for(&site, settings, settings.debounce);
-        let mut waiter = Waiter::new(job.clone());
+        // (Only a prefetch is ever refused a job.)
+        let Some(job) = self.job_for(&site, settings, settings.debounce, Claim::Request) else {
+            return Answer::PENDING;
+        };
+        let mut waiter = Waiter::claimed(job.clone());
         let mut state = job.state.clone();
         let capped = async {
             match settings.max_wait {
@@ -210,17 +212,6 @@ impl CompletionEngine {
             newer
         });
         sender.subscribe()
-    }
-
-    /// Whether the document's job has a request waiting on it. A prefetch guesses the cursor
-    /// from the last edit, which is wrong after an editor's auto-pairing (`(` typed, `()`
-    /// inserted, cursor between them); the request knows where the cursor is.
-    fn serving_a_request(&self, uri: &str) -> bool {
-        self.jobs
-            .lock()
-            .unwrap()
-            .get(uri)
-            .is_some_and(|job| !job.abort.is_finished() && job.waiters.load(Ordering::Acquire) > 0)
     }
 
     /// Forgets a closed document's job (aborting it) and what was shown in it.
@@ -275,16 +266,26 @@ impl CompletionEngine {
         Some(Arc::from(rest))
     }
 
-    /// The job for `site`: the running one when it asks the same thing, else a new one that
-    /// supersedes (aborts) whatever the document had.
-    fn job_for(self: &Arc<Self>, site: &Site, settings: Settings, delay: Duration) -> Arc<Job> {
+    /// The job for `site`, claimed for `claim`: the running one when it asks the same
+    /// thing, else a new one that supersedes (aborts) whatever the document had. A prefetch
+    /// gets none while a request waits on the document's job: a prefetch guesses the cursor
+    /// from the last edit, which is wrong after an editor's auto-pairing (`(` typed, `()`
+    /// inserted, cursor between them); the request knows where the cursor is. The check and
+    /// the claim happen under one lock, so a prefetch cannot abort a job between its
+    /// creation and its request's claim.
+    fn job_for(self: &Arc<Self>, site: &Site, settings: Settings, delay: Duration, claim: Claim) -> Option<Arc<Job>> {
         let hash = prompt_hash(&site.prompt, settings);
         let mut jobs = self.jobs.lock().unwrap();
         if let Some(job) = jobs.get(&site.uri) {
+            let serving_a_request = !job.abort.is_finished() && job.waiters.load(Ordering::Acquire) > 0;
+            if claim == Claim::Prefetch && serving_a_request {
+                return None;
+            }
             // A job aborted before it finished (its last waiter left) is dead: start anew.
             let alive = !job.abort.is_finished() || matches!(*job.state.borrow(), JobState::Done(_));
             if job.prompt_hash == hash && alive && !matches!(*job.state.borrow(), JobState::Failed) {
-                return job.clone();
+                claim.apply(job);
+                return Some(job.clone());
             }
             job.abort.abort();
         }
@@ -371,8 +372,9 @@ impl CompletionEngine {
             waiters: AtomicUsize::new(0),
             pinned: AtomicBool::new(false),
         });
+        claim.apply(&job);
         jobs.insert(site.uri.clone(), job.clone());
-        job
+        Some(job)
     }
 
     /// Tells the user about a failure once per cause: a bad key fails every keystroke the
@@ -389,16 +391,36 @@ impl CompletionEngine {
     }
 }
 
-/// Counts a waiting request; a job abandoned by its last waiter (the request was
-/// cancelled) and never pinned is aborted so the provider stops generating.
+/// Who wants a job's result.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    /// A completion request, which waits on it (counted until its `Waiter` is done).
+    Request,
+    /// A prefetch, which pins it so it runs to the end for the request that follows.
+    Prefetch,
+}
+
+impl Claim {
+    fn apply(self, job: &Job) {
+        match self {
+            Claim::Request => {
+                job.waiters.fetch_add(1, Ordering::AcqRel);
+            }
+            Claim::Prefetch => job.pinned.store(true, Ordering::Release),
+        }
+    }
+}
+
+/// A waiting request, counted by `Claim::Request`; a job abandoned by its last waiter (the
+/// request was cancelled) and never pinned is aborted so the provider stops generating.
 struct Waiter {
     job: Arc<Job>,
     active: bool,
 }
 
 impl Waiter {
-    fn new(job: Arc<Job>) -> Waiter {
-        job.waiters.fetch_add(1, Ordering::AcqRel);
+    /// Takes over a claim already counted on `job`.
+    fn claimed(job: Arc<Job>) -> Waiter {
         Waiter { job, active: true }
     }
 
@@ -537,6 +559,38 @@ mod tests {
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
         assert_eq!(answers[2], Answer { suggestion: Some("x".into()), incomplete: false });
         assert!(answers[..2].iter().all(|a| a.suggestion.is_none() && a.incomplete));
+    }
+
+    /// After a keystroke the prefetch (at the last edit) and the editor's request (at the
+    /// cursor, elsewhere after auto-pairing) race on two threads; whichever comes first, the
+    /// request is answered for its own position and never released empty by the prefetch.
+    #[test]
+    fn a_prefetch_racing_a_request_never_supersedes_it() {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async {
+            let no_debounce = Settings { debounce: Duration::ZERO, max_wait: None, ..settings() };
+            for round in 0..300 {
+                let (engine, _) = engine(0, "x");
+                let barrier = Arc::new(tokio::sync::Barrier::new(2));
+                let prefetch = {
+                    let (engine, barrier) = (engine.clone(), barrier.clone());
+                    tokio::spawn(async move {
+                        barrier.wait().await;
+                        engine.prefetch(site(&format!("({round}")), no_debounce);
+                    })
+                };
+                let request = {
+                    let engine = engine.clone();
+                    tokio::spawn(async move {
+                        barrier.wait().await;
+                        engine.complete(site(&format!("({round})")), no_debounce).await
+                    })
+                };
+                prefetch.await.unwrap();
+                let answer = request.await.unwrap();
+                assert_eq!(answer, Answer { suggestion: Some("x".into()), incomplete: false }, "round {round}");
+            }
+        });
     }
 
     #[tokio::test]
