@@ -546,7 +546,7 @@ mod tests {
         }
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_burst_of_requests_sends_one() {
         let (engine, model) = engine(0, "x");
         let mut answers = Vec::new();
