@@ -29,6 +29,12 @@ pub const WORKSPACE_FILE: &str = "workspace glm-lsp.toml";
 pub const ENVIRONMENT: &str = "environment";
 pub const INITIALIZATION_OPTIONS: &str = "initializationOptions";
 pub const EDITOR_SETTINGS: &str = "editor settings";
+pub const EDITOR_WORKSPACE_SETTINGS: &str = "editor workspace settings";
+
+/// Where an editor that knows which of its settings are the workspace's (VS Code's
+/// `.vscode/settings.json`) puts those, beside `SECTION`: a cloned repository writes them,
+/// so they go through the same rules as a workspace `glm-lsp.toml`.
+pub const WORKSPACE_SECTION: &str = "glm-lsp/workspace";
 
 /// The effective configuration. `provider`, `base_url`, `max_concurrency`, `model` and
 /// `api_key` are resolved from what the user set (`explicit`) and the provider's preset.
@@ -41,8 +47,8 @@ pub struct Config {
     pub base_url: String,
     pub model: String,
     pub thinking: bool,
-    pub temperature: Option<f32>,
-    pub top_p: Option<f32>,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
     pub max_tokens: Option<u32>,
     pub max_concurrency: usize,
     pub timeout_secs: u64,
@@ -422,25 +428,58 @@ impl Sources {
     /// file's tighten-only settings are held to what the user's own sources give, so that
     /// configuration is built first.
     pub fn resolve(&self) -> (Config, Vec<ConfigError>) {
-        let Some((path, workspace)) = &self.workspace_file else {
-            return self.resolve_layers(&Normalised::default(), &Normalised::default());
-        };
-        let (users_own, _) = self.resolve_layers(&Normalised::default(), &Normalised::default());
-        let tightened = workspace.against(&users_own, &path.display().to_string());
-        let (config, mut errors) = self.resolve_layers(&tightened.layer, &tightened.additions);
-        errors.extend(tightened.warnings);
+        let (editor_workspace, mut ignored) = self.editor_workspace_layer();
+        if self.workspace_file.is_none() && editor_workspace.is_none() {
+            let (config, mut errors) = self.resolve_layers(&WorkspacePlaces::default());
+            errors.extend(ignored);
+            return (config, errors);
+        }
+        let (users_own, _) = self.resolve_layers(&WorkspacePlaces::default());
+        let mut places = WorkspacePlaces::default();
+        let mut warnings = Vec::new();
+        if let Some((path, workspace)) = &self.workspace_file {
+            let tightened = workspace.against(&users_own, &path.display().to_string());
+            places.file = tightened.layer;
+            places.additions.settings.extend(tightened.additions.settings);
+            warnings.extend(tightened.warnings);
+        }
+        if let Some(workspace) = editor_workspace {
+            let tightened = workspace.against(&users_own, EDITOR_WORKSPACE_SETTINGS);
+            places.editor = tightened.layer;
+            places.additions.settings.extend(tightened.additions.settings);
+            warnings.extend(tightened.warnings);
+        }
+        let (config, mut errors) = self.resolve_layers(&places);
+        errors.append(&mut ignored);
+        errors.extend(warnings);
         (config, errors)
     }
 
-    /// The layers in order, `workspace` in its place; `additions` (the workspace's entries
-    /// added to the user's lists) go on top of every layer, so no later source drops them.
-    fn resolve_layers(&self, workspace: &Normalised, additions: &Normalised) -> (Config, Vec<ConfigError>) {
+    /// The editor's workspace-scoped settings (`WORKSPACE_SECTION`), the last sent: the
+    /// settings pushed or pulled since start, else the initialization options.
+    fn editor_workspace_layer(&self) -> (Option<WorkspaceLayer>, Vec<ConfigError>) {
+        let sent = [&self.client_settings, &self.initialization_options]
+            .into_iter()
+            .find(|settings| settings.as_object().is_some_and(|object| !object.is_empty()));
+        match sent.and_then(|settings| settings.get(WORKSPACE_SECTION)) {
+            Some(layer) => {
+                let (layer, ignored) = WorkspaceLayer::new(layer, EDITOR_WORKSPACE_SETTINGS);
+                (Some(layer), ignored)
+            }
+            None => (None, Vec::new()),
+        }
+    }
+
+    /// The layers in order, each workspace layer in its place; `additions` (the workspace's
+    /// entries added to the user's lists) go on top of every layer, so no later source drops
+    /// them.
+    fn resolve_layers(&self, workspace: &WorkspacePlaces) -> (Config, Vec<ConfigError>) {
         let mut config = Config::default();
         let mut errors = Vec::new();
         if let Some((_, user_file)) = &self.user_file {
             config.apply(USER_FILE, section_of(user_file), &mut errors);
         }
-        config.apply_normalised(WORKSPACE_FILE, workspace, &mut errors);
+        config.apply_normalised(WORKSPACE_FILE, &workspace.file, &mut errors);
         for (source, layer) in [
             (ENVIRONMENT, &self.environment),
             (INITIALIZATION_OPTIONS, &self.initialization_options),
@@ -448,10 +487,23 @@ impl Sources {
         ] {
             config.apply(source, section_of(layer), &mut errors);
         }
-        config.apply_normalised(WORKSPACE_FILE, additions, &mut errors);
+        // Above the editor's user settings, as the editor itself ranks them.
+        config.apply_normalised(EDITOR_WORKSPACE_SETTINGS, &workspace.editor, &mut errors);
+        config.apply_normalised(WORKSPACE_FILE, &workspace.additions, &mut errors);
         config.resolve_endpoint(&self.key_variables, &mut errors);
         (config, errors)
     }
+}
+
+/// The workspace's layers, already held to the user's own configuration.
+#[derive(Default)]
+struct WorkspacePlaces {
+    /// The `glm-lsp.toml` of the workspace, above the user config file.
+    file: Normalised,
+    /// The editor's workspace settings, above the editor's user settings.
+    editor: Normalised,
+    /// Entries the workspace added to the user's lists, over every source.
+    additions: Normalised,
 }
 
 /// Editors send either `{"glm-lsp": {...}}` or the section itself.
@@ -542,6 +594,46 @@ mod tests {
         assert_eq!(config.temperature, Some(0.5));
         assert_eq!(errors.len(), 1);
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// VS Code's `.vscode/settings.json` comes from the repository, like `glm-lsp.toml`: the
+    /// extension sends it beside the user's settings and it obeys the same rules.
+    #[test]
+    fn editor_workspace_settings_obey_the_workspace_rules() {
+        let user_only = Sources::default().resolve().0;
+        let sources = Sources {
+            client_settings: json!({
+                "glm-lsp": { "completion": { "maxTokens": 2000 }, "temperature": 0.1 },
+                "glm-lsp/workspace": {
+                    "baseUrl": "https://evil.example",
+                    "completion": { "maxTokens": 50000, "debounceMs": 300 },
+                    "context": { "exclude": ["generated/**"] },
+                    "temperature": 0.7,
+                },
+            }),
+            ..Sources::default()
+        };
+        let (config, errors) = sources.resolve();
+        assert_eq!(config.base_url, DEFAULT_BASE_URL);
+        assert_eq!(config.completion.max_tokens, 2000, "not raised above the user's own");
+        assert_eq!(config.completion.debounce_ms, 300, "a tighter value is taken");
+        assert_eq!(config.temperature, Some(0.7), "a workspace setting wins over the user's, as in the editor");
+        assert!(config.context.exclude.contains(&"generated/**".to_string()));
+        for default in &user_only.context.exclude {
+            assert!(config.context.exclude.contains(default), "{default} kept");
+        }
+        let named: Vec<(&str, &str)> = errors.iter().map(|e| (e.source.as_str(), e.key.as_str())).collect();
+        assert_eq!(
+            named,
+            [(EDITOR_WORKSPACE_SETTINGS, "baseUrl"), (EDITOR_WORKSPACE_SETTINGS, "completion.maxTokens")]
+        );
+
+        // An empty list cannot drop the default exclusions either.
+        let sources = Sources {
+            initialization_options: json!({ "glm-lsp": {}, "glm-lsp/workspace": { "context": { "exclude": [] } } }),
+            ..Sources::default()
+        };
+        assert_eq!(sources.resolve().0.context.exclude, user_only.context.exclude);
     }
 
     fn variables(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -267,3 +267,47 @@ async fn a_workspace_may_tighten_costs_and_exclusions_but_not_loosen_them() {
     assert_eq!(messages.len(), 2, "{messages:?}");
     setup.shutdown().await;
 }
+
+/// VS Code's `.vscode/settings.json` is the repository's too: the extension sends it under
+/// `glm-lsp/workspace`, beside the user's `glm-lsp`, and it obeys the workspace file's rules
+/// — here pushed by `didChangeConfiguration`, after the user's own settings arrived at start.
+#[tokio::test]
+async fn an_editors_workspace_settings_obey_the_workspace_rules() {
+    let (user, real) = User::new("[completion]\nmaxTokens = 3000\n").await;
+    real.set_default_reply(Reply::text("double(21)"));
+    let secret = "DATABASE_PASSWORD=hunter2-do-not-send";
+    let project = TempProject::new("hostile-editor-workspace", &[(".env", secret)]);
+    let mut setup = editor(&user, real, &project, test_settings()).await;
+    shown(&mut setup).await;
+    let mut users = test_settings();
+    users["temperature"] = json!(0.1);
+    let workspace = json!({
+        "baseUrl": user.attacker.base_url(),
+        "temperature": 0.7,
+        "completion": { "maxTokens": 100000 },
+        "context": { "exclude": [] },
+    });
+    setup
+        .client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({ "settings": { "glm-lsp": users, "glm-lsp/workspace": workspace } }),
+        )
+        .await
+        .unwrap();
+    let messages = shown(&mut setup).await;
+    assert_warned(&messages, &["baseUrl"], "editor workspace settings");
+    assert!(
+        messages.iter().any(|m| m.contains("setting `completion.maxTokens`") && m.contains("may lower this")),
+        "{messages:?}"
+    );
+    setup.client.open(&project.uri(".env"), "dotenv", secret).await.unwrap();
+    assert_eq!(complete_in_main(&mut setup, &project).await, ["double(21)"]);
+    let requests = setup.mock.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].body["max_tokens"], 3000, "held to the user's 3000");
+    assert_eq!(requests[0].body["temperature"], 0.7, "a workspace may set the temperature, over the user's");
+    assert!(!requests[0].raw_body.contains("hunter2"), "the empty exclude list dropped the .env default");
+    assert_eq!(user.attacker.connections(), 0);
+    setup.shutdown().await;
+}

@@ -133,11 +133,17 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
     // The project keeps its tests in tests/, so that is where generated ones go.
     write(&project.join("tests/conftest.py"), "");
     let tests_file = project.join("tests/test_compute.py");
-    // A workspace setting, to see that VS Code's settings reach the server (`model` is
-    // user-only, so a workspace's is not sent).
+    // Workspace settings, to see that VS Code's settings reach the server under the workspace
+    // rules: `model` is user-only, so a workspace's is not sent; `completion.maxTokens` may be
+    // lowered by a workspace, not raised above the user's (the default here).
     write(
         &project.join(".vscode/settings.json"),
-        &json!({ "glm-lsp.temperature": 0.25, "glm-lsp.model": "attacker/model" }).to_string(),
+        &json!({
+            "glm-lsp.temperature": 0.25,
+            "glm-lsp.model": "attacker/model",
+            "glm-lsp.completion.maxTokens": 100_000,
+        })
+        .to_string(),
     );
     // A fresh profile per run. `serverPath` and `baseUrl` may be set only by the user, never a
     // workspace; in code-server (a remote window) that is the remote machine's settings.
@@ -283,5 +289,10 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
         requests.into_iter().partition(|request| request.prompt_text().contains("Target region"));
     assert_eq!(actions.len(), 1, "one request for the code action");
     assert!(completions[0].prompt_text().contains("total = add(1, <|CURSOR|>)"), "{}", completions[0].prompt_text());
+    assert!(
+        completions.iter().all(|request| request.body["max_tokens"] == 8192),
+        "the workspace cannot raise completion.maxTokens: {}",
+        completions[0].body["max_tokens"]
+    );
     std::fs::remove_dir_all(&root).ok();
 }

@@ -297,7 +297,7 @@ class Glm implements vscode.Disposable {
     return presentation(vscode.workspace.getConfiguration(SECTION).get<string>('completion.style'));
   }
 
-  /** The settings the user set, as the server's `glm-lsp` section. */
+  /** The settings set, the user's and the workspace's (see `explicitSettings`). */
   private serverSettings(): Record<string, unknown> {
     const configuration = vscode.workspace.getConfiguration(SECTION);
     return explicitSettings(this.settings, (key) => configuration.inspect(key));
@@ -311,7 +311,7 @@ class Glm implements vscode.Disposable {
     const client = this.client;
     if (client?.isRunning() && this.settings.some((setting) => event.affectsConfiguration(`${SECTION}.${setting.key}`))) {
       void client
-        .sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: this.serverSettings() } })
+        .sendNotification(DidChangeConfigurationNotification.type, { settings: this.serverSettings() })
         .catch((error) => this.output.appendLine(`Sending settings: ${String(error)}`));
     }
   }

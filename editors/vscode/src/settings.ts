@@ -41,35 +41,45 @@ export interface Inspected {
   workspaceFolderValue?: unknown;
 }
 
+/** Beside `SECTION`: the workspace's own values, which the server holds to its workspace rules. */
+export const WORKSPACE_SECTION = 'glm-lsp/workspace';
+
 /**
- * The values the user set, as the server's nested settings object
- * (`{"completion": {"debounceMs": 50}}`). Workspace values win over user values, except for
- * user-only settings, which are read from the user's settings alone.
+ * The values set, as the server's settings: the user's under `SECTION` and the workspace's
+ * (`.vscode/settings.json`, folder settings) under `WORKSPACE_SECTION`, each nested
+ * (`{"completion": {"debounceMs": 50}}`). The workspace's come from the repository, so the
+ * server applies them as it applies a workspace `glm-lsp.toml` (a tighten-only setting such
+ * as `context.exclude` or `completion.maxTokens` cannot be loosened); user-only settings are
+ * read from the user's settings alone and never sent as the workspace's.
  */
 export function explicitSettings(
   settings: ServerSetting[],
   inspect: (key: string) => Inspected | undefined,
-): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
+): Record<string, Record<string, unknown>> {
+  const user: Record<string, unknown> = {};
+  const workspace: Record<string, unknown> = {};
   for (const setting of settings) {
     const inspected = inspect(setting.key);
     if (inspected === undefined) {
       continue;
     }
-    const value = setting.userOnly
-      ? inspected.globalValue
-      : (inspected.workspaceFolderValue ?? inspected.workspaceValue ?? inspected.globalValue);
-    if (value === undefined) {
-      continue;
+    setNested(user, setting.key, inspected.globalValue);
+    if (!setting.userOnly) {
+      setNested(workspace, setting.key, inspected.workspaceFolderValue ?? inspected.workspaceValue);
     }
-    const segments = setting.key.split('.');
-    let target = result;
-    for (const segment of segments.slice(0, -1)) {
-      target = (target[segment] ??= {}) as Record<string, unknown>;
-    }
-    target[segments[segments.length - 1]] = value;
   }
-  return result;
+  return { [SECTION]: user, [WORKSPACE_SECTION]: workspace };
+}
+
+function setNested(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (value === undefined) {
+    return;
+  }
+  const segments = key.split('.');
+  for (const segment of segments.slice(0, -1)) {
+    target = (target[segment] ??= {}) as Record<string, unknown>;
+  }
+  target[segments[segments.length - 1]] = value;
 }
 
 /** `glm-lsp.completion.style`: how completions are presented in VS Code. */

@@ -24,26 +24,29 @@ test("the server's settings are the generated ones, without the extension's own 
   );
 });
 
-test('only values the user set are sent, nested; a workspace cannot set a user-only one', () => {
+test("only values set are sent, nested; the workspace's apart from the user's, never a user-only one", () => {
   const values: Record<string, Inspected> = {
     model: { globalValue: 'glm-4.6', workspaceValue: 'attacker/model' },
     baseUrl: { globalValue: 'https://api.z.ai/api/paas/v4', workspaceValue: 'https://evil.example' },
     'completion.debounceMs': { globalValue: 50 },
     'completion.style': { globalValue: 'list', workspaceValue: 'both' },
+    'completion.maxTokens': { globalValue: 2000, workspaceValue: 9000, workspaceFolderValue: 64000 },
     'completion.maxWaitMs': {},
-    'context.exclude': { workspaceValue: ['*.secret'] },
+    'context.exclude': { workspaceValue: [] },
   };
   const settings = serverSettings(packageJson);
-  assert.deepEqual(
-    explicitSettings(settings, (key) => values[key]),
-    {
+  assert.deepEqual(explicitSettings(settings, (key) => values[key]), {
+    'glm-lsp': {
       baseUrl: 'https://api.z.ai/api/paas/v4',
       model: 'glm-4.6',
-      completion: { debounceMs: 50, style: 'both' },
-      context: { exclude: ['*.secret'] },
+      completion: { debounceMs: 50, style: 'list', maxTokens: 2000 },
     },
-  );
-  assert.deepEqual(explicitSettings(settings, () => undefined), {});
+    'glm-lsp/workspace': {
+      completion: { style: 'both', maxTokens: 64000 },
+      context: { exclude: [] },
+    },
+  });
+  assert.deepEqual(explicitSettings(settings, () => undefined), { 'glm-lsp': {}, 'glm-lsp/workspace': {} });
 });
 
 test('auto means ghost text alone in VS Code', () => {

@@ -175,16 +175,16 @@ pub static SETTINGS: &[Setting] = &[
     Setting {
         key: "temperature",
         description: "Sampling temperature; the provider's default when unset.",
-        kind: Kind::Number { min: 0.0, max: 2.0, set: |c, v| c.temperature = Some(v as f32) },
+        kind: Kind::Number { min: 0.0, max: 2.0, set: |c, v| c.temperature = Some(v) },
         workspace: Workspace::May,
-        read: |c| json!(c.temperature.map(round_f32)),
+        read: |c| json!(c.temperature),
     },
     Setting {
         key: "topP",
         description: "Nucleus sampling; the provider's default when unset.",
-        kind: Kind::Number { min: 0.0, max: 1.0, set: |c, v| c.top_p = Some(v as f32) },
+        kind: Kind::Number { min: 0.0, max: 1.0, set: |c, v| c.top_p = Some(v) },
         workspace: Workspace::May,
-        read: |c| json!(c.top_p.map(round_f32)),
+        read: |c| json!(c.top_p),
     },
     Setting {
         key: "maxTokens",
@@ -417,11 +417,6 @@ pub static SETTINGS: &[Setting] = &[
 
 /// `actions` given as a list is `actions.custom`.
 const ALIASES: [(&str, &str); 1] = [("actions", "actions.custom")];
-
-/// f32 → f64 without the noise of the conversion (0.2f32 reads back as 0.2, not 0.20000000298).
-fn round_f32(value: f32) -> f64 {
-    value.to_string().parse().unwrap_or(value as f64)
-}
 
 pub fn find(key: &str) -> Option<&'static Setting> {
     SETTINGS.iter().find(|setting| setting.key == key)

@@ -492,7 +492,7 @@ mod tests {
         assert_eq!(body["stream"], true);
         assert_eq!(body["thinking"]["type"], "disabled");
         assert_eq!(body["max_tokens"], 64);
-        assert!((body["temperature"].as_f64().unwrap() - 0.2).abs() < 1e-6);
+        assert_eq!(body["temperature"], 0.2, "as the user wrote it, not 0.20000000298");
         assert!(body.get("top_p").is_none());
         assert!(body.get("frequency_penalty").is_none());
         assert!(body.get("presence_penalty").is_none());

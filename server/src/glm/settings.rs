@@ -97,8 +97,8 @@ pub struct GlmSettings {
     pub model: String,
     /// Default for every request; a feature may override it per request.
     pub thinking: bool,
-    pub temperature: Option<f32>,
-    pub top_p: Option<f32>,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
     pub max_tokens: Option<u32>,
     /// Requests in flight at once; the rest wait in the client's queue.
     pub max_concurrency: usize,

@@ -66,8 +66,8 @@ pub struct ChatRequest {
     /// Per-feature override of `GlmSettings::thinking`.
     pub thinking: Option<bool>,
     pub max_tokens: Option<u32>,
-    pub temperature: Option<f32>,
-    pub top_p: Option<f32>,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
     /// No retry is started, and no wait is made, past this instant.
     pub deadline: Option<Instant>,
     /// OpenAI-style `tools` array, passed through as is.
