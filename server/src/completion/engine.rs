@@ -593,7 +593,7 @@ mod tests {
         });
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn slow_answers_come_on_the_next_request_and_are_cached() {
         let (engine, model) = engine(200, "bar()");
         let first = engine.complete(site("foo."), settings()).await;
@@ -606,7 +606,7 @@ mod tests {
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn typing_through_a_suggestion_serves_the_rest_without_a_request() {
         let (engine, model) = engine(0, "bar(1)");
         assert_eq!(engine.complete(site("foo."), settings()).await.suggestion.as_deref(), Some("bar(1)"));
@@ -614,7 +614,7 @@ mod tests {
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn cancelling_a_waiting_request_aborts_the_model_call() {
         let (engine, model) = engine(300, "x");
         let patient = Settings { max_wait: None, ..settings() };
@@ -629,18 +629,18 @@ mod tests {
         assert_eq!(model.finished.load(Ordering::SeqCst), 0, "the model call was dropped");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_request_is_held_until_the_model_answers() {
         let (engine, model) = engine(300, "total");
         let holding = Settings { max_wait: None, ..settings() };
-        let started = Instant::now();
+        let started = tokio::time::Instant::now();
         let answer = engine.complete(site("let sum = "), holding).await;
         assert_eq!(answer, Answer { suggestion: Some("total".into()), incomplete: false });
         assert!(started.elapsed() >= Duration::from_millis(300));
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_newer_keystroke_releases_a_held_request_and_drops_its_model_call() {
         let (engine, model) = engine(400, "x");
         let holding = Settings { max_wait: None, ..settings() };
@@ -664,7 +664,7 @@ mod tests {
         assert_eq!(model.finished.load(Ordering::SeqCst), 0, "the superseded model call was dropped");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_request_for_an_already_stale_version_is_released_at_once() {
         let (engine, _) = engine(400, "x");
         let holding = Settings { max_wait: None, ..settings() };
@@ -675,7 +675,7 @@ mod tests {
         assert!(started.elapsed() < Duration::from_millis(100));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn asking_again_after_a_cancel_starts_the_model_again() {
         let (engine, model) = engine(200, "y");
         let holding = Settings { max_wait: None, ..settings() };
@@ -691,7 +691,7 @@ mod tests {
         assert_eq!(model.calls.load(Ordering::SeqCst), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_prefetch_does_not_replace_the_job_a_request_waits_on() {
         let (engine, model) = engine(200, "[4, 5, 6]");
         let holding = Settings { max_wait: None, ..settings() };
