@@ -192,6 +192,10 @@ pub struct TestsConfig {
     pub command: Option<String>,
     /// Environment variables (names or globs) test runs never see, beside the key variables.
     pub hide_env: Vec<String>,
+    /// Runs a passing test must pass (counting the first) to be kept; 1 keeps after one pass.
+    pub reliability_runs: u32,
+    /// Keep only tests that add covered lines of the file under test (when the tool is installed).
+    pub coverage: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -241,6 +245,8 @@ impl Default for Config {
                 repair_rounds: 1,
                 command: None,
                 hide_env: Vec::new(),
+                reliability_runs: 3,
+                coverage: false,
             },
             http: HttpSettings::default(),
             explicit: Explicit::default(),

@@ -102,6 +102,8 @@ fn python_job(verify: bool, repair_rounds: u32) -> Job {
         hidden: Default::default(),
         thinking: true,
         max_tokens: 4096,
+        reliability_runs: 1,
+        coverage: false,
     };
     prepare(
         &NoFiles,
@@ -210,6 +212,8 @@ fn a_rust_module_is_appended_to_the_source() {
         hidden: Default::default(),
         thinking: true,
         max_tokens: 4096,
+        reliability_runs: 1,
+        coverage: false,
     };
     let job = prepare(
         &NoFiles,
