@@ -747,6 +747,30 @@ mod tests {
     }
 
     #[test]
+    fn workspace_file_may_ask_for_fewer_test_runs_never_more() {
+        let root = std::env::temp_dir().join(format!("glm-lsp-config-runs-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("glm-lsp.toml"), "[tests]\nreliabilityRuns = 10\ncoverage = true\n").unwrap();
+        let (mut sources, _) = Sources::load(Some(&root), &|_| None);
+        let (config, errors) = sources.resolve();
+        assert_eq!((config.tests.reliability_runs, config.tests.coverage), (3, false));
+        let keys: Vec<&str> = errors.iter().map(|error| error.key.as_str()).collect();
+        assert_eq!(keys, ["tests.coverage", "tests.reliabilityRuns"]);
+        // Fewer runs, coverage off: allowed.
+        std::fs::write(root.join("glm-lsp.toml"), "[tests]\nreliabilityRuns = 1\ncoverage = false\n").unwrap();
+        let (lowered, _) = Sources::load(Some(&root), &|_| None);
+        let (config, errors) = lowered.resolve();
+        assert_eq!((config.tests.reliability_runs, config.tests.coverage), (1, false));
+        assert!(errors.is_empty(), "{errors:?}");
+        // The user's own settings may raise both.
+        sources.workspace_file = None;
+        sources.initialization_options = json!({"tests": {"reliabilityRuns": 5, "coverage": true}});
+        let (config, _) = sources.resolve();
+        assert_eq!((config.tests.reliability_runs, config.tests.coverage), (5, true));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
     fn debug_output_hides_the_key() {
         let config = Config { api_key: Some("sk-very-secret".into()), ..Config::default() };
         assert!(!format!("{config:?}").contains("very-secret"));

@@ -119,8 +119,8 @@ async fn rerun(
             // A run that no longer builds or finishes fails every test in it.
             other => {
                 let reason = match other {
-                    run::Verdict::DoesNotBuild(first) => format!("run {number} did not build: {first}"),
-                    run::Verdict::TimedOut => format!("run {number} timed out"),
+                    run::Verdict::DoesNotBuild(first) => format!("it did not build: {first}"),
+                    run::Verdict::TimedOut => "it timed out".to_string(),
                     run::Verdict::NoRunner(reason) => reason,
                     run::Verdict::Results(_) => unreachable!(),
                 };
@@ -149,7 +149,6 @@ async fn measure(
     stages: &StageSink,
 ) -> Result<HashMap<String, Coverage>, TestgenError> {
     let all_unmeasured = |why: &str| {
-        tracing::info!(why, "coverage not measured");
         candidate.new_tests.iter().map(|item| (item.path("::"), Coverage::NotMeasured(why.to_string()))).collect()
     };
     stages(Stage::Measuring { tests: candidate.new_tests.len() });
