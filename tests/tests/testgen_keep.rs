@@ -4,9 +4,12 @@
 //! `go test -coverprofile`); the file on disk, the per-test report on stderr and the `--json`
 //! records say what happened to each test.
 
-use glm_lsp_e2e::harness::TempProject;
+use std::time::Duration;
+
+use glm_lsp_e2e::harness::{Setup, TempProject};
+use glm_lsp_e2e::lsp_client::ClientOptions;
 use glm_lsp_e2e::mock_glm::{MockGlm, Reply};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 async fn cli(project: &TempProject, mock: &MockGlm, args: &[&str]) -> (i32, String, String) {
     let output = glm_lsp_e2e::harness::generate_tests_cli(project, mock, args).await;
@@ -238,4 +241,56 @@ async fn a_go_test_that_covers_nothing_new_is_dropped_with_coverage() {
     let written = project.read("sign_test.go").unwrap();
     assert!(written.starts_with(EXISTING_GO) && written.contains("func TestNegative("), "{written}");
     assert!(!written.contains("TestLargePositive"), "{written}");
+}
+
+#[tokio::test]
+async fn the_editor_is_told_what_was_kept_and_why_in_brief() {
+    let files = [
+        ("pyproject.toml", "[project]\nname = \"calc\"\n"),
+        ("calc.py", CLASSIFY_PY),
+        ("tests/conftest.py", ""),
+        ("tests/test_calc.py", EXISTING_PY),
+    ];
+    let project = TempProject::new("testgen-keep-editor", &files);
+    let settings = json!({ "tests": { "verify": true, "coverage": true, "reliabilityRuns": 2 } });
+    let mut setup = Setup::with_options(ClientOptions {
+        initialization_options: settings,
+        root: Some(project.dir.clone()),
+        ..ClientOptions::default()
+    })
+    .await;
+    setup.mock.add_rule("Task: write unit tests", fenced("python", COVERAGE_ANSWER_PY));
+    let uri = project.uri("calc.py");
+    setup.client.open(&uri, "python", CLASSIFY_PY).await.unwrap();
+    setup
+        .client
+        .request(
+            "workspace/executeCommand",
+            json!({ "command": "glm-lsp.generateTests", "arguments": [{ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 4 } }] }),
+        )
+        .await
+        .unwrap();
+    let mut reports = Vec::new();
+    let message = loop {
+        let progress = setup.client.expect_notification("$/progress", Duration::from_secs(120)).await.unwrap();
+        let value = &progress["value"];
+        if let Some(text) = value["message"].as_str() {
+            reports.push(text.to_string());
+        }
+        if value["kind"] == "end" {
+            break value["message"].as_str().unwrap_or_default().to_string();
+        }
+    };
+    assert_eq!(
+        message,
+        "3 tests generated, 2 pass; 1 dropped: test_large_positive covers no line of calc.py the existing tests do not; 2 lines of calc.py covered added in tests/test_calc.py"
+    );
+    assert!(reports.iter().any(|text| text == "checking for flaky tests: run 2 of 2…"), "{reports:?}");
+    assert!(reports.iter().any(|text| text == "measuring the coverage of 3 tests…"), "{reports:?}");
+    let shown = setup.client.expect_notification("window/showMessage", Duration::from_secs(10)).await.unwrap();
+    assert_eq!(shown["message"], format!("glm-lsp: {message}"));
+    let edited = setup.client.text(&project.uri("tests/test_calc.py"));
+    assert!(edited.starts_with(EXISTING_PY) && edited.contains("def test_zero():"), "{edited}");
+    assert!(!edited.contains("test_large_positive"), "{edited}");
+    setup.shutdown().await;
 }
