@@ -109,9 +109,11 @@ async fn rerun(
 ) -> Result<(HashMap<String, u32>, HashMap<String, String>), TestgenError> {
     let mut passes: HashMap<String, u32> = candidate.new_tests.iter().map(|item| (item.path("::"), 1)).collect();
     let mut failures: HashMap<String, String> = HashMap::new();
+    // The rerun is the stage shown, not another "running N tests".
+    let quiet: StageSink = std::sync::Arc::new(|_| {});
     for number in 2..=runs {
         stages(Stage::Rerunning { run: number, runs });
-        let (verdict, _) = run_candidate(workbench, job, candidate, custom, stages).await?;
+        let (verdict, _) = run_candidate(workbench, job, candidate, custom, &quiet).await?;
         let results: Vec<(String, Option<String>)> = match verdict {
             run::Verdict::Results(results) => {
                 results.into_iter().map(|(item, status)| (item.path("::"), status)).collect()
