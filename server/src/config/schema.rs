@@ -410,7 +410,7 @@ pub static SETTINGS: &[Setting] = &[
     Setting {
         key: "tests.coverage",
         description: "With `tests.verify`, measure line coverage of the file under test (coverage.py, `go test \
-                      -cover`, `cargo llvm-cov`, c8, when installed) and drop generated tests that cover no new line.",
+                      -cover`, `cargo llvm-cov`, Jest's or Vitest's own, c8, when installed) and drop generated tests that cover no new line.",
         kind: Kind::Bool(|c, v| c.tests.coverage = v),
         // More runs, under a coverage tool: a workspace may turn it off, never on.
         workspace: Workspace::Tighten(Tighten::Only(Strict::Bool(false))),

@@ -1,6 +1,6 @@
 //! Line coverage of the file under test, with each language's usual tool (`tests.coverage`):
-//! coverage.py for pytest and unittest, `go test -coverprofile`, `cargo llvm-cov`, c8 for the
-//! JavaScript runners. Pure like [`super::run`]: the command is data (the runner's own
+//! coverage.py for pytest and unittest, `go test -coverprofile`, `cargo llvm-cov`, Jest's and
+//! Vitest's own (V8) coverage, c8 for the other JavaScript runners. Pure like [`super::run`]: the command is data (the runner's own
 //! command wrapped by the tool, the report printed after a marker line), the report is text.
 
 use std::collections::BTreeSet;
@@ -76,12 +76,26 @@ pub fn command(plan: &Plan, tests: &[TestItem], custom: bool) -> Result<CommandL
             let rest = quoted(&words[2..]);
             (format!("cargo llvm-cov --lcov --output-path \"$t/lcov.info\" {rest}"), String::new(), "lcov.info")
         }
-        Framework::Vitest
-        | Framework::Jest
-        | Framework::Mocha
-        | Framework::NodeTest
-        | Framework::Ava
-        | Framework::QUnit => (
+        // Jest's and Vitest's own coverage: their runners load modules through their own
+        // loaders, which c8 does not see (Vitest's report is empty under c8).
+        Framework::Jest => (
+            format!(
+                "{} --coverage --coverageProvider=v8 --coverageReporters=lcovonly --coverageDirectory=\"$t\"",
+                quoted(&words)
+            ),
+            String::new(),
+            "lcov.info",
+        ),
+        Framework::Vitest => (
+            format!(
+                "{} --coverage.enabled=true --coverage.provider=v8 --coverage.reporter=lcovonly \
+                 --coverage.reportsDirectory=\"$t\"",
+                quoted(&words)
+            ),
+            String::new(),
+            "lcov.info",
+        ),
+        Framework::Mocha | Framework::NodeTest | Framework::Ava | Framework::QUnit => (
             format!(
                 "npx --no -- c8 --reporter=lcovonly --reports-dir=\"$t\" --temp-directory=\"$t/raw\" {}",
                 quoted(&words)
@@ -126,7 +140,10 @@ fn missing_tool(framework: Framework, combined: &str) -> Option<String> {
             .then_some("coverage.py is not installed (pip install coverage)"),
         Framework::RustTest => (combined.contains("no such command") && combined.contains("llvm-cov"))
             .then_some("cargo llvm-cov is not installed (cargo install cargo-llvm-cov)"),
-        Framework::GoTesting => None,
+        Framework::GoTesting | Framework::Jest => None,
+        Framework::Vitest => combined.contains("Cannot find dependency '@vitest/coverage-v8'").then_some(
+            "@vitest/coverage-v8 is not installed in the project (npm install --save-dev @vitest/coverage-v8)",
+        ),
         _ => (combined.contains("could not determine executable to run")
             || combined.contains("npx canceled due to missing packages")
             || combined.contains("missing packages and no YES option"))
