@@ -247,6 +247,49 @@ mod tests {
         assert_eq!(lines, Some(BTreeSet::from([3, 4, 7])));
     }
 
+    fn plan(framework: Framework, test_path: &str) -> Plan {
+        Plan {
+            framework,
+            test_path: test_path.into(),
+            destination: super::super::placement::Destination::File,
+            ..super::super::run::tests::rust_plan()
+        }
+    }
+
+    fn item(name: &str) -> TestItem {
+        TestItem { name: name.into(), groups: vec![], range: 0..0, cases: false }
+    }
+
+    #[test]
+    fn each_tool_wraps_the_runners_selection_of_one_test() {
+        let run = |framework, path| match command(&plan(framework, path), &[item("adds")], false) {
+            Ok(CommandLine::Shell(line)) => line,
+            other => panic!("{other:?}"),
+        };
+        let go = run(Framework::GoTesting, "/w/calc_test.go");
+        assert!(go.contains("; go test -coverprofile=\"$t/profile\" -count=1 -v -run '^(adds)$' .;"), "{go}");
+        assert!(go.starts_with("t=$(mktemp -d) || exit 1; ") && go.ends_with("rm -rf \"$t\"; exit $status"), "{go}");
+        let rust = run(Framework::RustTest, "/w/src/calc.rs");
+        assert!(
+            rust.contains("cargo llvm-cov --lcov --output-path \"$t/lcov.info\" --lib -- --exact calc::adds;"),
+            "{rust}"
+        );
+        let jest = run(Framework::Jest, "/w/calc.test.js");
+        assert!(jest.contains("--coverage --coverageProvider=v8 --coverageReporters=lcovonly"), "{jest}");
+        let mocha = run(Framework::Mocha, "/w/test/calc.js");
+        assert!(
+            mocha.contains(
+                "npx --no -- c8 --reporter=lcovonly --reports-dir=\"$t\" --temp-directory=\"$t/raw\" npx --no -- mocha"
+            ),
+            "{mocha}"
+        );
+        assert!(matches!(command(&plan(Framework::Tap, "/w/t.js"), &[item("a")], false), Err(Unmeasured::NoTool(_))));
+        assert!(matches!(
+            command(&plan(Framework::GoTesting, "/w/a_test.go"), &[item("a")], true),
+            Err(Unmeasured::NoTool(_))
+        ));
+    }
+
     #[test]
     fn a_missing_tool_is_named() {
         let out = RunOutput {

@@ -656,7 +656,7 @@ pub fn shell_quote(word: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn item(groups: &[&str], name: &str) -> TestItem {
@@ -928,7 +928,7 @@ mod tests {
         assert!(pattern.is_match("add adds 1 + 2") && pattern.is_match("a (b)") && !pattern.is_match("xa (b)"));
     }
 
-    fn rust_plan() -> Plan {
+    pub(in crate::testgen) fn rust_plan() -> Plan {
         Plan {
             language: crate::language::Language::Rust,
             framework: Framework::RustTest,
