@@ -1,10 +1,12 @@
 //! Unit-test generation: tests for the function or type at the cursor, in the file where the
 //! project keeps its tests, with the right imports, never touching the tests already there;
-//! optionally run, repaired once from the runner's output, and kept only when they pass.
+//! optionally run, repaired once from the runner's output, and kept only when they pass every
+//! run and (when asked) add coverage.
 //!
 //! The pieces: [`target`] (what to test), [`placement`] (where the tests go), [`prompt`],
 //! [`candidate`] (the answer checked against the existing tests), [`items`] (test functions
-//! found with tree-sitter), [`run`] (commands and runner output, as data) and [`workbench`]
+//! found with tree-sitter), [`run`] (commands and runner output, as data), `keep` (reruns for
+//! flaky tests and the coverage filter, with [`coverage`]'s commands and reports) and [`workbench`]
 //! (the rim that writes files and runs processes, with [`hidden_env`] deciding what the child
 //! may not see and [`inflight`] knowing what to put back when the process ends). The editor
 //! and the command line both go through [`generate`].
