@@ -216,10 +216,9 @@ pub enum Stage {
     Repairing {
         failing: usize,
     },
-    /// Running the passing tests again (`run` of `runs`) to find flaky ones.
+    /// Running the passing tests `more` times again to find flaky ones.
     Rerunning {
-        run: u32,
-        runs: u32,
+        more: u32,
     },
     /// Measuring the line coverage of `tests` tests, one at a time.
     Measuring {
@@ -235,7 +234,9 @@ impl Stage {
             Stage::Model(_) => return None,
             Stage::Running { tests } => format!("running {tests} test{}…", plural(*tests)),
             Stage::Repairing { failing } => format!("repairing {failing} failing test{}…", plural(*failing)),
-            Stage::Rerunning { run, runs } => format!("checking for flaky tests: run {run} of {runs}…"),
+            Stage::Rerunning { more } => {
+                format!("checking for flaky tests: {more} more run{}…", plural(*more as usize))
+            }
             Stage::Measuring { tests } => format!("measuring the coverage of {tests} test{}…", plural(*tests)),
         })
     }
@@ -564,14 +565,18 @@ async fn run_candidate(
     custom: Option<&str>,
     stages: &StageSink,
 ) -> Result<(run::Verdict, String), TestgenError> {
-    let only_new = job.existing_tests.is_some() || matches!(job.plan.destination, Destination::InlineModule { .. });
-    let command = run::command(&job.plan, &candidate.new_tests, only_new, custom);
+    let command = run::command(&job.plan, &candidate.new_tests, only_new(job), custom);
     let test_run = test_run(job, &candidate.text, command);
     tracing::info!(command = %test_run.command, cwd = %test_run.cwd.display(), "running the generated tests");
     stages(Stage::Running { tests: candidate.new_tests.len() });
     let output = workbench.run(test_run).await.map_err(TestgenError::Runner)?;
     let verdict = run::verdict(job.plan.framework, &output, &candidate.new_tests, custom.is_some());
     Ok((verdict, output.combined(12_000)))
+}
+
+/// The test file has other tests, so the new ones are selected by name.
+fn only_new(job: &Job) -> bool {
+    job.existing_tests.is_some() || matches!(job.plan.destination, Destination::InlineModule { .. })
 }
 
 /// The run of `command` with the test file holding `tests` (the file or module text).

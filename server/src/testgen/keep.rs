@@ -8,8 +8,8 @@ use std::collections::{BTreeSet, HashMap};
 use super::coverage::{self, Unmeasured};
 use super::items::{self, TestItem};
 use super::{
-    finish_with, run, run_candidate, test_run, without, Candidate, Coverage, Destination, Generated, Job, Stage,
-    StageSink, TestReport, TestStatus, TestgenError, Workbench,
+    finish_with, only_new, run, test_run, without, Candidate, Coverage, Destination, Generated, Job, Stage, StageSink,
+    TestReport, TestStatus, TestgenError, Workbench,
 };
 
 /// `candidate`'s tests passed once (`failed`: the tests already dropped for failing, by path
@@ -97,8 +97,8 @@ fn short(path: &str) -> &str {
     path.rsplit("::").next().unwrap_or(path)
 }
 
-/// Runs the candidate's tests `runs - 1` more times (the first run passed them all): passes
-/// per test path, counting the first, and each test's first failure.
+/// Runs the candidate's tests `runs - 1` more times (the first run passed them all), in one
+/// process: passes per test path, counting the first, and each test's first failure.
 async fn rerun(
     workbench: &dyn Workbench,
     job: &Job,
@@ -109,26 +109,34 @@ async fn rerun(
 ) -> Result<(HashMap<String, u32>, HashMap<String, String>), TestgenError> {
     let mut passes: HashMap<String, u32> = candidate.new_tests.iter().map(|item| (item.path("::"), 1)).collect();
     let mut failures: HashMap<String, String> = HashMap::new();
-    // The rerun is the stage shown, not another "running N tests".
-    let quiet: StageSink = std::sync::Arc::new(|_| {});
-    for number in 2..=runs {
-        stages(Stage::Rerunning { run: number, runs });
-        let (verdict, _) = run_candidate(workbench, job, candidate, custom, &quiet).await?;
-        let results: Vec<(String, Option<String>)> = match verdict {
-            run::Verdict::Results(results) => {
-                results.into_iter().map(|(item, status)| (item.path("::"), status)).collect()
-            }
-            // A run that no longer builds or finishes fails every test in it.
-            other => {
-                let reason = match other {
-                    run::Verdict::DoesNotBuild(first) => format!("it did not build: {first}"),
-                    run::Verdict::TimedOut => "it timed out".to_string(),
-                    run::Verdict::NoRunner(reason) => reason,
-                    run::Verdict::Results(_) => unreachable!(),
-                };
-                candidate.new_tests.iter().map(|item| (item.path("::"), Some(reason.clone()))).collect()
-            }
-        };
+    if runs < 2 {
+        return Ok((passes, failures));
+    }
+    let more = runs - 1;
+    stages(Stage::Rerunning { more });
+    let once = run::command(&job.plan, &candidate.new_tests, only_new(job), custom);
+    let mut batch = test_run(job, &candidate.text, run::repeated(&once, more));
+    batch.timeout = job.settings.timeout.saturating_mul(more);
+    tracing::info!(command = %once, runs = more, "running the passing tests again");
+    let output = workbench.run(batch).await.map_err(TestgenError::Runner)?;
+    for (index, output) in run::split_repeated(&output, more).iter().enumerate() {
+        let number = index as u32 + 2;
+        let results: Vec<(String, Option<String>)> =
+            match run::verdict(job.plan.framework, output, &candidate.new_tests, custom.is_some()) {
+                run::Verdict::Results(results) => {
+                    results.into_iter().map(|(item, status)| (item.path("::"), status)).collect()
+                }
+                // A run that no longer builds or finishes fails every test in it.
+                other => {
+                    let reason = match other {
+                        run::Verdict::DoesNotBuild(first) => format!("it did not build: {first}"),
+                        run::Verdict::TimedOut => "it timed out".to_string(),
+                        run::Verdict::NoRunner(reason) => reason,
+                        run::Verdict::Results(_) => unreachable!(),
+                    };
+                    candidate.new_tests.iter().map(|item| (item.path("::"), Some(reason.clone()))).collect()
+                }
+            };
         for (path, status) in results {
             match status {
                 None => *passes.entry(path).or_default() += 1,

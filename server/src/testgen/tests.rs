@@ -259,7 +259,9 @@ const BOTH_PASS: &str = "PASSED test_calc.py::test_adds\nPASSED test_calc.py::te
 async fn a_test_failing_a_later_run_is_dropped_as_flaky_without_a_repair() {
     let model = ScriptedModel::new(&[TWO_GOOD_TESTS]);
     let once = "PASSED test_calc.py::test_adds\nFAILED test_calc.py::test_zero - assert 1 == 0\n";
-    let workbench = bench(&[(BOTH_PASS, 0), (once, 1), (BOTH_PASS, 0)]);
+    // Runs 2 and 3 in one process, each ended by its marker.
+    let reruns = format!("{once}\n@@glm-lsp-run-end 1\n{BOTH_PASS}\n@@glm-lsp-run-end 0\n");
+    let workbench = bench(&[(BOTH_PASS, 0), (&reruns, 0)]);
     let mut job = python_job(true, 1);
     job.settings.reliability_runs = 3;
     let generated = generate(&model, Some(&workbench), &job, no_stages()).await.unwrap();
@@ -269,7 +271,10 @@ async fn a_test_failing_a_later_run_is_dropped_as_flaky_without_a_repair() {
     );
     assert!(!generated.after.contains("test_zero"), "{}", generated.after);
     assert_eq!(model.requests.lock().unwrap().len(), 1);
-    assert_eq!(workbench.runs.lock().unwrap().len(), 3);
+    let runs = workbench.runs.lock().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1].command.to_string().matches("pytest").count(), 2, "{}", runs[1].command);
+    assert_eq!(runs[1].timeout, job.settings.timeout * 2);
     assert_eq!(generated.tests[1].line(), "test_zero: built, passed 2/3 — dropped: flaky");
 }
 
@@ -277,7 +282,8 @@ async fn a_test_failing_a_later_run_is_dropped_as_flaky_without_a_repair() {
 async fn a_rerun_that_no_longer_builds_fails_every_test() {
     let model = ScriptedModel::new(&[TWO_GOOD_TESTS]);
     let broken = "ERROR test_calc.py - ImportError: cannot import name 'add' from 'calc'\n";
-    let workbench = bench(&[(BOTH_PASS, 0), (broken, 2)]);
+    let rerun = format!("{broken}\n@@glm-lsp-run-end 2\n");
+    let workbench = bench(&[(BOTH_PASS, 0), (&rerun, 0)]);
     let mut job = python_job(true, 1);
     job.settings.reliability_runs = 2;
     let error = generate(&model, Some(&workbench), &job, no_stages()).await.unwrap_err();
