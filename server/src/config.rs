@@ -198,6 +198,10 @@ pub struct TestsConfig {
     pub command: Option<String>,
     /// Environment variables (names or globs) test runs never see, beside the key variables.
     pub hide_env: Vec<String>,
+    /// Runs a passing test must pass (counting the first) to be kept; 1 keeps after one pass.
+    pub reliability_runs: u32,
+    /// Keep only tests that add covered lines of the file under test (when the tool is installed).
+    pub coverage: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -247,6 +251,8 @@ impl Default for Config {
                 repair_rounds: 1,
                 command: None,
                 hide_env: Vec::new(),
+                reliability_runs: 3,
+                coverage: false,
             },
             http: HttpSettings::default(),
             explicit: Explicit::default(),
@@ -829,6 +835,30 @@ mod tests {
         let (config, errors) = sources.resolve();
         assert!(config.tests.verify && errors.is_empty());
         assert_eq!(config.tests.command.as_deref(), Some("make test"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn workspace_file_may_ask_for_fewer_test_runs_never_more() {
+        let root = std::env::temp_dir().join(format!("glm-lsp-config-runs-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("glm-lsp.toml"), "[tests]\nreliabilityRuns = 10\ncoverage = true\n").unwrap();
+        let (mut sources, _) = Sources::load(Some(&root), &|_| None);
+        let (config, errors) = sources.resolve();
+        assert_eq!((config.tests.reliability_runs, config.tests.coverage), (3, false));
+        let keys: Vec<&str> = errors.iter().map(|error| error.key.as_str()).collect();
+        assert_eq!(keys, ["tests.coverage", "tests.reliabilityRuns"]);
+        // Fewer runs, coverage off: allowed.
+        std::fs::write(root.join("glm-lsp.toml"), "[tests]\nreliabilityRuns = 1\ncoverage = false\n").unwrap();
+        let (lowered, _) = Sources::load(Some(&root), &|_| None);
+        let (config, errors) = lowered.resolve();
+        assert_eq!((config.tests.reliability_runs, config.tests.coverage), (1, false));
+        assert!(errors.is_empty(), "{errors:?}");
+        // The user's own settings may raise both.
+        sources.workspace_file = None;
+        sources.initialization_options = json!({"tests": {"reliabilityRuns": 5, "coverage": true}});
+        let (config, _) = sources.resolve();
+        assert_eq!((config.tests.reliability_runs, config.tests.coverage), (5, true));
         std::fs::remove_dir_all(&root).unwrap();
     }
 

@@ -66,9 +66,18 @@ enum Command {
         /// The test command (`{file}` and `{names}` are filled in) instead of the default.
         #[arg(long)]
         test_command: Option<String>,
-        /// Print JSON: {file, created, diff, content, tests: [{name, status, reason}], summary}.
+        /// Print JSON: {file, created, diff, content, tests: [{name, status, reason, dropped_because,
+        /// built, runs_passed, runs, lines_covered_added, coverage_not_measured}], summary}.
         #[arg(long)]
         json: bool,
+        /// With --verify: runs a test must pass, counting the first, to be kept (default:
+        /// `tests.reliabilityRuns`, 3); a test that fails any of them is dropped as flaky.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10))]
+        reliability_runs: Option<u32>,
+        /// With --verify: drop tests that cover no line of the file under test that the existing
+        /// tests do not (coverage.py, go test -cover, cargo llvm-cov, c8, when installed).
+        #[arg(long)]
+        coverage: bool,
     },
     /// Check the configuration and make one tiny request to the configured endpoint.
     Doctor {
@@ -140,10 +149,31 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
-        Some(Command::GenerateTests { file, line, function, root, write, verify, test_command, json }) => {
+        Some(Command::GenerateTests {
+            file,
+            line,
+            function,
+            root,
+            write,
+            verify,
+            test_command,
+            json,
+            reliability_runs,
+            coverage,
+        }) => {
             let config = load_config(&root, serde_json::Value::Null);
-            let options =
-                glm_lsp::cli::generate_tests::Options { file, line, function, root, write, verify, test_command, json };
+            let options = glm_lsp::cli::generate_tests::Options {
+                file,
+                line,
+                function,
+                root,
+                write,
+                verify,
+                test_command,
+                json,
+                reliability_runs,
+                coverage,
+            };
             let result = runtime.block_on(async {
                 let stop = stop_signal();
                 tokio::select! {

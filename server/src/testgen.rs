@@ -1,19 +1,23 @@
 //! Unit-test generation: tests for the function or type at the cursor, in the file where the
 //! project keeps its tests, with the right imports, never touching the tests already there;
-//! optionally run, repaired once from the runner's output, and kept only when they pass.
+//! optionally run, repaired once from the runner's output, and kept only when they pass every
+//! run and (when asked) add coverage.
 //!
 //! The pieces: [`target`] (what to test), [`placement`] (where the tests go), [`prompt`],
 //! [`candidate`] (the answer checked against the existing tests), [`items`] (test functions
-//! found with tree-sitter), [`run`] (commands and runner output, as data) and [`workbench`]
+//! found with tree-sitter), [`run`] (commands and runner output, as data), `keep` (reruns for
+//! flaky tests and the coverage filter, with [`coverage`]'s commands and reports) and [`workbench`]
 //! (the rim that writes files and runs processes, with [`hidden_env`] deciding what the child
 //! may not see and [`inflight`] knowing what to put back when the process ends). The editor
 //! and the command line both go through [`generate`].
 
 pub mod candidate;
+pub mod coverage;
 pub mod framework;
 pub mod hidden_env;
 pub mod inflight;
 pub mod items;
+mod keep;
 pub mod patch;
 pub mod placement;
 pub mod prompt;
@@ -66,6 +70,10 @@ pub struct Settings {
     pub hidden: hidden_env::Hidden,
     pub thinking: bool,
     pub max_tokens: u32,
+    /// Runs a test must pass, counting the first, to be kept (`tests.reliabilityRuns`).
+    pub reliability_runs: u32,
+    /// Keep only tests that cover lines of the file under test the existing ones do not.
+    pub coverage: bool,
 }
 
 impl Job {
@@ -208,15 +216,45 @@ pub enum Stage {
     Repairing {
         failing: usize,
     },
+    /// Running the passing tests `more` times again to find flaky ones.
+    Rerunning {
+        more: u32,
+    },
+    /// Measuring the line coverage of `tests` tests, one at a time.
+    Measuring {
+        tests: usize,
+    },
+}
+
+impl Stage {
+    /// The stages after the model's: one line for a progress report.
+    pub fn describe_run(&self) -> Option<String> {
+        let plural = |count: usize| if count == 1 { "" } else { "s" };
+        Some(match self {
+            Stage::Model(_) => return None,
+            Stage::Running { tests } => format!("running {tests} test{}…", plural(*tests)),
+            Stage::Repairing { failing } => format!("repairing {failing} failing test{}…", plural(*failing)),
+            Stage::Rerunning { more } => {
+                format!("checking for flaky tests: {more} more run{}…", plural(*more as usize))
+            }
+            Stage::Measuring { tests } => format!("measuring the coverage of {tests} test{}…", plural(*tests)),
+        })
+    }
 }
 
 pub type StageSink = Arc<dyn Fn(Stage) + Send + Sync>;
 
-/// One generated test and what became of it.
+/// One generated test and what became of it: the filter TestGen-LLM applies (it builds, it
+/// passes every run, it covers something new), test by test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestReport {
     pub name: String,
     pub status: TestStatus,
+    /// Runs it passed and runs made (`None`: it was not run).
+    pub runs: Option<(u32, u32)>,
+    /// What it adds to the coverage of the file under test (`None`: `tests.coverage` is off,
+    /// or the test did not get that far).
+    pub coverage: Option<Coverage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +264,49 @@ pub enum TestStatus {
     Passed,
     /// Failed after the repair rounds and was removed; the first line of the failure.
     Dropped(String),
+    /// Passed, then failed a later run (`tests.reliabilityRuns`) and was removed; that failure.
+    Flaky(String),
+    /// Passed every run but covered no line of the file under test that the existing tests
+    /// do not (`tests.coverage`); removed.
+    NoCoverage,
+}
+
+impl TestStatus {
+    pub fn is_dropped(&self) -> bool {
+        matches!(self, TestStatus::Dropped(_) | TestStatus::Flaky(_) | TestStatus::NoCoverage)
+    }
+}
+
+/// Lines of the file under test a test covers beyond the existing tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Coverage {
+    Added(usize),
+    NotMeasured(String),
+}
+
+impl TestReport {
+    /// `test_adds: built, passed 3/3, 4 lines covered added`, for the command line.
+    pub fn line(&self) -> String {
+        let Some((passed, runs)) = self.runs else {
+            return format!("{}: not run", self.name);
+        };
+        let mut line = format!("{}: built, passed {passed}/{runs}", self.name);
+        match &self.coverage {
+            Some(Coverage::Added(lines)) => {
+                line.push_str(&format!(", {lines} line{} covered added", if *lines == 1 { "" } else { "s" }))
+            }
+            // The reason is said once, in the summary.
+            Some(Coverage::NotMeasured(_)) => line.push_str(", coverage not measured"),
+            None => {}
+        }
+        match &self.status {
+            TestStatus::Dropped(_) => line.push_str(" — dropped: it fails"),
+            TestStatus::Flaky(_) => line.push_str(" — dropped: flaky"),
+            TestStatus::NoCoverage => line.push_str(" — dropped: it covers nothing new"),
+            TestStatus::NotRun | TestStatus::Passed => {}
+        }
+        line
+    }
 }
 
 /// The tests to apply.
@@ -240,18 +321,15 @@ pub struct Generated {
     pub repaired: Option<String>,
     /// Why verification was asked for but did not run.
     pub not_run: Option<String>,
+    /// The file whose coverage was measured, as messages name it.
+    pub covered_file: String,
 }
 
 impl Generated {
     /// "3 tests generated, 3 pass" / "3 tests generated, 2 pass; 1 dropped: test_empty failed: …"
     pub fn summary(&self) -> String {
-        let kept = self
-            .tests
-            .iter()
-            .filter(|test| test.status != TestStatus::NotRun && !matches!(test.status, TestStatus::Dropped(_)))
-            .count();
-        let dropped: Vec<&TestReport> =
-            self.tests.iter().filter(|test| matches!(test.status, TestStatus::Dropped(_))).collect();
+        let kept = self.tests.iter().filter(|test| test.status == TestStatus::Passed).count();
+        let dropped: Vec<&TestReport> = self.tests.iter().filter(|test| test.status.is_dropped()).collect();
         let total = self.tests.len();
         let plural = |count: usize| if count == 1 { "test" } else { "tests" };
         let mut summary = if self.tests.iter().all(|test| test.status == TestStatus::NotRun) {
@@ -260,22 +338,67 @@ impl Generated {
                 None => format!("{total} {} generated (not run)", plural(total)),
             }
         } else {
+            // "pass": every one of the runs (the per-test report counts them).
             format!("{total} {} generated, {kept} pass", plural(total))
         };
         if !dropped.is_empty() {
             let reasons: Vec<String> = dropped
                 .iter()
-                .map(|test| match &test.status {
-                    TestStatus::Dropped(reason) => format!("{} failed: {reason}", test.name),
+                .map(|test| match (&test.status, test.runs) {
+                    (TestStatus::Flaky(reason), Some((passed, runs))) => {
+                        format!("{} is flaky (passed {passed}/{runs} runs): {reason}", test.name)
+                    }
+                    (TestStatus::NoCoverage, _) => {
+                        format!("{} covers no line of {} the existing tests do not", test.name, self.covered_file)
+                    }
+                    (TestStatus::Dropped(reason) | TestStatus::Flaky(reason), _) => {
+                        format!("{} failed: {reason}", test.name)
+                    }
                     _ => unreachable!(),
                 })
                 .collect();
             summary.push_str(&format!("; {} dropped: {}", dropped.len(), reasons.join("; ")));
         }
+        summary.push_str(&self.coverage_summary());
         if let Some(repaired) = &self.repaired {
             summary.push_str(&format!(" ({repaired})"));
         }
         summary
+    }
+
+    /// `; 7 lines of calc.py covered added`, or why coverage was not measured (said once).
+    fn coverage_summary(&self) -> String {
+        let kept = self.tests.iter().filter(|test| test.status == TestStatus::Passed);
+        let mut added = 0;
+        let mut unmeasured: Vec<&str> = Vec::new();
+        let mut any = false;
+        for test in kept {
+            match &test.coverage {
+                Some(Coverage::Added(lines)) => {
+                    added += lines;
+                    any = true;
+                }
+                Some(Coverage::NotMeasured(why)) if !unmeasured.contains(&why.as_str()) => unmeasured.push(why),
+                _ => {}
+            }
+        }
+        let mut text = String::new();
+        if any {
+            text.push_str(&format!(
+                "; {added} line{} of {} covered added",
+                if added == 1 { "" } else { "s" },
+                self.covered_file
+            ));
+        }
+        if let Some(why) = unmeasured.first() {
+            text.push_str(&format!("; coverage not measured: {why}"));
+        }
+        text
+    }
+
+    /// The per-test report, one line each.
+    pub fn report(&self) -> String {
+        self.tests.iter().map(|test| format!("  {}\n", test.line())).collect()
     }
 }
 
@@ -298,6 +421,8 @@ pub enum TestgenError {
     DoesNotBuild(String),
     #[error("every generated test failed, so none were kept: {0}")]
     AllFailed(String),
+    #[error("no generated test was worth keeping: {0}; nothing was changed")]
+    NoneKept(String),
     #[error("the test run timed out after {0} s (tests.timeoutSecs); nothing was changed")]
     TimedOut(u64),
     #[error("the tests could not be run: {0}")]
@@ -320,7 +445,7 @@ pub async fn generate(
     let mut messages = prompt::initial(job);
     let mut candidate = ask(model, job, messages.clone(), &stages).await?;
     let Some(workbench) = workbench.filter(|_| job.settings.verify) else {
-        return Ok(finish(job, &candidate, Vec::new()));
+        return Ok(finish(job, &candidate));
     };
     let custom = job.settings.command.as_deref().filter(|command| !command.trim().is_empty());
     let has_default_runner =
@@ -332,7 +457,7 @@ pub async fn generate(
         (None, true) => None,
     };
     if let Some(reason) = cannot_run {
-        let mut generated = finish(job, &candidate, Vec::new());
+        let mut generated = finish(job, &candidate);
         for test in &mut generated.tests {
             test.status = TestStatus::NotRun;
         }
@@ -347,7 +472,7 @@ pub async fn generate(
             // The runner itself is missing: no model call can fix that; the tests are kept
             // unverified and the user learns what to install.
             (run::Verdict::NoRunner(reason), _) => {
-                let mut generated = finish(job, &candidate, Vec::new());
+                let mut generated = finish(job, &candidate);
                 for test in &mut generated.tests {
                     test.status = TestStatus::NotRun;
                 }
@@ -366,10 +491,11 @@ pub async fn generate(
                     .filter_map(|(item, status)| status.as_ref().map(|reason| (item.path("::"), reason.clone())))
                     .collect();
                 if failed.is_empty() {
-                    return Ok(finish(job, &candidate, Vec::new()));
+                    return keep::keep(workbench, job, candidate, Vec::new(), custom, &stages).await;
                 }
                 if rounds_left == 0 {
-                    return drop_failing(job, &candidate, failed);
+                    let kept = drop_failing(job, &candidate, &failed)?;
+                    return keep::keep(workbench, job, kept, failed, custom, &stages).await;
                 }
                 let names: Vec<&str> = failed.iter().map(|(name, _)| name.as_str()).collect();
                 (format!("These tests failed: {}.", names.join(", ")), failed.len(), output)
@@ -439,8 +565,22 @@ async fn run_candidate(
     custom: Option<&str>,
     stages: &StageSink,
 ) -> Result<(run::Verdict, String), TestgenError> {
-    let only_new = job.existing_tests.is_some() || matches!(job.plan.destination, Destination::InlineModule { .. });
-    let command = run::command(&job.plan, &candidate.new_tests, only_new, custom);
+    let command = run::command(&job.plan, &candidate.new_tests, only_new(job), custom);
+    let test_run = test_run(job, &candidate.text, command);
+    tracing::info!(command = %test_run.command, cwd = %test_run.cwd.display(), "running the generated tests");
+    stages(Stage::Running { tests: candidate.new_tests.len() });
+    let output = workbench.run(test_run).await.map_err(TestgenError::Runner)?;
+    let verdict = run::verdict(job.plan.framework, &output, &candidate.new_tests, custom.is_some());
+    Ok((verdict, output.combined(12_000)))
+}
+
+/// The test file has other tests, so the new ones are selected by name.
+fn only_new(job: &Job) -> bool {
+    job.existing_tests.is_some() || matches!(job.plan.destination, Destination::InlineModule { .. })
+}
+
+/// The run of `command` with the test file holding `tests` (the file or module text).
+fn test_run(job: &Job, tests: &str, command: run::CommandLine) -> run::TestRun {
     let mut env = vec![("PYTHONDONTWRITEBYTECODE".to_string(), "1".to_string())];
     if let Some(import_root) = &job.plan.import_root {
         let mut path = import_root.to_string_lossy().into_owned();
@@ -456,35 +596,28 @@ async fn run_candidate(
         env.push(("GOCACHE".into(), std::env::temp_dir().join("glm-lsp-go-cache").to_string_lossy().into_owned()));
     }
     env.push(("NO_COLOR".into(), "1".into()));
-    let test_run = run::TestRun {
-        files: vec![(job.plan.test_path.clone(), job.file_with(&candidate.text))],
+    run::TestRun {
+        files: vec![(job.plan.test_path.clone(), job.file_with(tests))],
         command,
         cwd: job.plan.run_dir.clone(),
         env,
         hidden: job.settings.hidden.clone(),
         timeout: job.settings.timeout,
-    };
-    tracing::info!(command = %test_run.command, cwd = %test_run.cwd.display(), "running the generated tests");
-    stages(Stage::Running { tests: candidate.new_tests.len() });
-    let output = workbench.run(test_run).await.map_err(TestgenError::Runner)?;
-    let verdict = run::verdict(job.plan.framework, &output, &candidate.new_tests, custom.is_some());
-    Ok((verdict, output.combined(12_000)))
+    }
 }
 
-fn finish(job: &Job, candidate: &Candidate, dropped: Vec<(String, String)>) -> Generated {
-    let verified = job.settings.verify;
+/// The result with the candidate's tests unverified.
+fn finish(job: &Job, candidate: &Candidate) -> Generated {
     let tests = candidate
         .new_tests
         .iter()
-        .map(|item| TestReport {
-            name: item.name.clone(),
-            status: if verified { TestStatus::Passed } else { TestStatus::NotRun },
-        })
-        .chain(dropped.into_iter().map(|(name, reason)| TestReport {
-            name: name.rsplit("::").next().unwrap_or(&name).to_string(),
-            status: TestStatus::Dropped(reason),
-        }))
+        .map(|item| TestReport { name: item.name.clone(), status: TestStatus::NotRun, runs: None, coverage: None })
         .collect();
+    finish_with(job, candidate, tests)
+}
+
+/// The result: `candidate` is what is kept, `tests` says what became of every test.
+fn finish_with(job: &Job, candidate: &Candidate, tests: Vec<TestReport>) -> Generated {
     Generated {
         test_path: job.plan.test_path.clone(),
         before: job.file_before(),
@@ -492,23 +625,27 @@ fn finish(job: &Job, candidate: &Candidate, dropped: Vec<(String, String)>) -> G
         tests,
         repaired: candidate.repaired.clone(),
         not_run: None,
+        covered_file: job.display_source.clone(),
     }
 }
 
 /// Removes the tests that still fail; nothing is left when all of them do.
-fn drop_failing(job: &Job, candidate: &Candidate, failed: Vec<(String, String)>) -> Result<Generated, TestgenError> {
+fn drop_failing(job: &Job, candidate: &Candidate, failed: &[(String, String)]) -> Result<Candidate, TestgenError> {
     let names: Vec<String> = failed.iter().map(|(name, _)| name.clone()).collect();
     if failed.len() >= candidate.new_tests.len() {
         let (name, reason) = &failed[0];
         return Err(TestgenError::AllFailed(format!("{} failed: {reason}", name.rsplit("::").next().unwrap_or(name))));
     }
-    let text = items::remove(job.language, &candidate.text, &names);
-    let kept = Candidate {
-        new_tests: candidate.new_tests.iter().filter(|item| !names.contains(&item.path("::"))).cloned().collect(),
-        text,
+    Ok(without(job, candidate, &names))
+}
+
+/// The candidate without the tests at `paths`, removed from its text.
+fn without(job: &Job, candidate: &Candidate, paths: &[String]) -> Candidate {
+    Candidate {
+        text: items::remove(job.language, &candidate.text, paths),
+        new_tests: candidate.new_tests.iter().filter(|item| !paths.contains(&item.path("::"))).cloned().collect(),
         repaired: candidate.repaired.clone(),
-    };
-    Ok(finish(job, &kept, failed))
+    }
 }
 
 #[cfg(test)]

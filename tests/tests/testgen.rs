@@ -734,7 +734,11 @@ async fn the_cli_verifies_with_the_real_runner_and_reports_json() {
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["file"], "test_calc.py");
     assert_eq!(report["created"], true);
-    assert_eq!(report["tests"][0], json!({"name": "test_divides", "status": "passed", "reason": null}));
+    assert_eq!(
+        report["tests"][0],
+        json!({"name": "test_divides", "status": "passed", "reason": null, "dropped_because": null, "built": true,
+               "runs_passed": 3, "runs": 3, "lines_covered_added": null, "coverage_not_measured": null})
+    );
     assert_eq!(report["tests"][1]["status"], "dropped");
     assert!(report["tests"][1]["reason"].as_str().unwrap().contains("assert 3.5 == 3"), "{report}");
     assert!(!report["content"].as_str().unwrap().contains("test_floor"));

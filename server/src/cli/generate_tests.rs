@@ -14,7 +14,7 @@ use crate::context::{gather, path_to_uri, ContextInput, Exclude, WorkspaceIndex}
 use crate::document::Document;
 use crate::language::Language;
 use crate::testgen::placement::Disk;
-use crate::testgen::{generate, patch, prepare, render_context, Generated, Settings, Stage, TestStatus};
+use crate::testgen::{generate, patch, prepare, render_context, Coverage, Generated, Settings, Stage, TestStatus};
 use crate::workspace_path::PathGuard;
 
 /// The command line's choices.
@@ -29,6 +29,10 @@ pub struct Options {
     pub verify: bool,
     pub test_command: Option<String>,
     pub json: bool,
+    /// `--reliability-runs N`, over `tests.reliabilityRuns`.
+    pub reliability_runs: Option<u32>,
+    /// `--coverage`: `tests.coverage` on for this run.
+    pub coverage: bool,
 }
 
 /// What to print and how to exit.
@@ -96,6 +100,8 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
         hidden: crate::testgen::hidden_env::Hidden::from_config(config),
         thinking: config.thinking,
         max_tokens: config.actions.max_tokens,
+        reliability_runs: options.reliability_runs.unwrap_or(config.tests.reliability_runs).max(1),
+        coverage: options.coverage || config.tests.coverage,
     };
     let job = prepare(
         &Disk::new(guard.clone()),
@@ -128,6 +134,9 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
     };
     end_progress_line();
     eprintln!("{}", generated.summary());
+    if options.verify {
+        eprint!("{}", generated.report());
+    }
 
     let relative = job.display_test.clone();
     let diff = patch::unified(&relative, generated.before.as_deref(), &generated.after);
@@ -164,12 +173,29 @@ fn json(generated: &Generated, relative: &str, diff: &str) -> serde_json::Value 
         .tests
         .iter()
         .map(|test| {
-            let (status, reason) = match &test.status {
-                TestStatus::NotRun => ("not_run", None),
-                TestStatus::Passed => ("passed", None),
-                TestStatus::Dropped(reason) => ("dropped", Some(reason.clone())),
+            let (status, dropped_because, reason) = match &test.status {
+                TestStatus::NotRun => ("not_run", None, None),
+                TestStatus::Passed => ("passed", None, None),
+                TestStatus::Dropped(reason) => ("dropped", Some("failed"), Some(reason.clone())),
+                TestStatus::Flaky(reason) => ("dropped", Some("flaky"), Some(reason.clone())),
+                TestStatus::NoCoverage => ("dropped", Some("no_coverage"), None),
             };
-            serde_json::json!({"name": test.name, "status": status, "reason": reason})
+            let (lines_added, not_measured) = match &test.coverage {
+                Some(Coverage::Added(lines)) => (Some(*lines), None),
+                Some(Coverage::NotMeasured(why)) => (None, Some(why.clone())),
+                None => (None, None),
+            };
+            serde_json::json!({
+                "name": test.name,
+                "status": status,
+                "reason": reason,
+                "dropped_because": dropped_because,
+                "built": test.runs.map(|_| true),
+                "runs_passed": test.runs.map(|(passed, _)| passed),
+                "runs": test.runs.map(|(_, runs)| runs),
+                "lines_covered_added": lines_added,
+                "coverage_not_measured": not_measured,
+            })
         })
         .collect();
     serde_json::json!({
@@ -196,10 +222,7 @@ fn progress_on_stderr() -> crate::testgen::StageSink {
                 crate::model::ModelEvent::Writing { tokens } => format!("writing… {tokens} tokens"),
                 crate::model::ModelEvent::Retrying { attempt, reason } => format!("retrying ({attempt}): {reason}"),
             },
-            Stage::Running { tests } => format!("running {tests} test{}…", if tests == 1 { "" } else { "s" }),
-            Stage::Repairing { failing } => {
-                format!("repairing {failing} failing test{}…", if failing == 1 { "" } else { "s" })
-            }
+            other => other.describe_run().unwrap_or_default(),
         };
         let mut last = last.lock().unwrap_or_else(|poison| poison.into_inner());
         let stage_word = message.split_whitespace().next().unwrap_or_default().to_string();

@@ -399,6 +399,24 @@ pub static SETTINGS: &[Setting] = &[
         read: |c| json!(c.tests.repair_rounds),
     },
     Setting {
+        key: "tests.reliabilityRuns",
+        description: "With `tests.verify`, how many runs (counting the first) a generated test must pass to be \
+                      kept; one that fails any of them is dropped as flaky. `1` runs once.",
+        kind: Kind::Integer { min: 1, max: 10, set: |c, v| c.tests.reliability_runs = v as u32 },
+        // More runs of the project's tests: a workspace may ask for fewer, never more.
+        workspace: Workspace::Tighten(Tighten::AtMost),
+        read: |c| json!(c.tests.reliability_runs),
+    },
+    Setting {
+        key: "tests.coverage",
+        description: "With `tests.verify`, measure line coverage of the file under test (coverage.py, `go test \
+                      -cover`, `cargo llvm-cov`, Jest's or Vitest's own, c8, when installed) and drop generated tests that cover no new line.",
+        kind: Kind::Bool(|c, v| c.tests.coverage = v),
+        // More runs, under a coverage tool: a workspace may turn it off, never on.
+        workspace: Workspace::Tighten(Tighten::Only(Strict::Bool(false))),
+        read: |c| json!(c.tests.coverage),
+    },
+    Setting {
         key: "tests.command",
         description: "Replaces the default test command; `{file}` and `{names}` are filled in.",
         kind: Kind::OptionalText(|c, v| c.tests.command = v),

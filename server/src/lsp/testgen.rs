@@ -106,10 +106,7 @@ fn stage_sink(status: StatusSender) -> StageSink {
     Arc::new(move |stage: Stage| {
         let message = match stage {
             Stage::Model(event) => jobs::describe(&event),
-            Stage::Running { tests } => format!("running {tests} test{}…", if tests == 1 { "" } else { "s" }),
-            Stage::Repairing { failing } => {
-                format!("repairing {failing} failing test{}…", if failing == 1 { "" } else { "s" })
-            }
+            other => other.describe_run().unwrap_or_default(),
         };
         let _ = status.send(message);
     })
@@ -183,6 +180,8 @@ async fn prepare(
             hidden: testgen::hidden_env::Hidden::from_config(&config),
             thinking: config.thinking,
             max_tokens: config.actions.max_tokens,
+            reliability_runs: config.tests.reliability_runs,
+            coverage: config.tests.coverage,
         };
         testgen::prepare(
             &Disk::new(guard_for_blocking),

@@ -203,6 +203,41 @@ fn python_program(run_dir: &Path) -> String {
     "python3".into()
 }
 
+/// Ends each run of a [`repeated`] command: on stdout with the run's exit status, on stderr bare.
+const RUN_END: &str = "@@glm-lsp-run-end";
+
+/// `command` run `times` times in a row in one process (one write of the test file, so a
+/// `cargo test` compiles once), each run's output ended by a marker [`split_repeated`] reads.
+pub fn repeated(command: &CommandLine, times: u32) -> CommandLine {
+    let once = match command {
+        CommandLine::Program(_) => command.to_string(),
+        CommandLine::Shell(line) => format!("( {line}\n)"),
+    };
+    let end = format!("status=$?; echo; echo '{RUN_END}' \"$status\"; echo '{RUN_END}' >&2");
+    CommandLine::Shell((0..times).map(|_| format!("{once}; {end}")).collect::<Vec<_>>().join("; "))
+}
+
+/// The output of each run of a [`repeated`] command; a run whose end is missing (the whole
+/// batch timed out or its output was cut) is reported timed out.
+pub fn split_repeated(output: &RunOutput, times: u32) -> Vec<RunOutput> {
+    let (stdout_end, stderr_end) = (format!("\n{RUN_END} "), format!("{RUN_END}\n"));
+    let mut stdout_parts = output.stdout.split(stdout_end.as_str());
+    let mut stderr_parts = output.stderr.split(stderr_end.as_str());
+    let mut runs = Vec::new();
+    let mut stdout = stdout_parts.next().unwrap_or_default().to_string();
+    for _ in 0..times {
+        let stderr = stderr_parts.next().unwrap_or_default().to_string();
+        let Some(rest) = stdout_parts.next() else {
+            runs.push(RunOutput { timed_out: true, ..RunOutput::default() });
+            continue;
+        };
+        let (status, next) = rest.split_once('\n').unwrap_or((rest, ""));
+        runs.push(RunOutput { exit_code: status.trim().parse().ok(), stdout, stderr, timed_out: false });
+        stdout = next.to_string();
+    }
+    runs
+}
+
 /// The runners match this against a test's full name (its `describe` titles and its own,
 /// joined by spaces), so the title is anchored at the end and after a space or the start; a
 /// title with placeholders (`it.each`, a template string) matches every case.
@@ -656,7 +691,7 @@ pub fn shell_quote(word: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn item(groups: &[&str], name: &str) -> TestItem {
@@ -928,7 +963,7 @@ mod tests {
         assert!(pattern.is_match("add adds 1 + 2") && pattern.is_match("a (b)") && !pattern.is_match("xa (b)"));
     }
 
-    fn rust_plan() -> Plan {
+    pub(in crate::testgen) fn rust_plan() -> Plan {
         Plan {
             language: crate::language::Language::Rust,
             framework: Framework::RustTest,
@@ -943,6 +978,26 @@ mod tests {
             notes: vec![],
             missing_runner: None,
         }
+    }
+
+    #[test]
+    fn a_repeated_command_is_split_into_its_runs() {
+        let command = CommandLine::Program(vec!["python3".into(), "-m".into(), "pytest".into(), "it's".into()]);
+        let CommandLine::Shell(line) = repeated(&command, 2) else { panic!() };
+        assert_eq!(line.matches("python3 -m pytest 'it'\\''s'; status=$?;").count(), 2, "{line}");
+        let output = RunOutput {
+            exit_code: Some(0),
+            stdout: "PASSED a\n\n@@glm-lsp-run-end 0\nFAILED a\n\n@@glm-lsp-run-end 1\n".into(),
+            stderr: "@@glm-lsp-run-end\nwarning\n@@glm-lsp-run-end\n".into(),
+            timed_out: false,
+        };
+        let runs = split_repeated(&output, 3);
+        assert_eq!((runs[0].exit_code, runs[0].stdout.as_str(), runs[0].stderr.as_str()), (Some(0), "PASSED a\n", ""));
+        assert_eq!(
+            (runs[1].exit_code, runs[1].stdout.as_str(), runs[1].stderr.as_str()),
+            (Some(1), "FAILED a\n", "warning\n")
+        );
+        assert!(runs[2].timed_out);
     }
 
     #[test]

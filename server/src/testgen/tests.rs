@@ -102,6 +102,8 @@ fn python_job(verify: bool, repair_rounds: u32) -> Job {
         hidden: Default::default(),
         thinking: true,
         max_tokens: 4096,
+        reliability_runs: 1,
+        coverage: false,
     };
     prepare(
         &NoFiles,
@@ -210,6 +212,8 @@ fn a_rust_module_is_appended_to_the_source() {
         hidden: Default::default(),
         thinking: true,
         max_tokens: 4096,
+        reliability_runs: 1,
+        coverage: false,
     };
     let job = prepare(
         &NoFiles,
@@ -245,4 +249,78 @@ fn test_files_and_names() {
     assert_eq!(find_by_name(Language::Python, text, "Stack.push").unwrap().owner.as_deref(), Some("Stack"));
     assert_eq!(find_by_name(Language::Python, text, "push").unwrap().range.start, text.find("\ndef push").unwrap() + 1);
     assert_eq!(find_by_name(Language::Python, text, "Stack").unwrap().kind, TargetKind::Type);
+}
+
+const TWO_GOOD_TESTS: &str = "```python\nfrom calc import add\n\n\ndef test_adds():\n    assert add(1, 2) == 3\n\n\ndef test_zero():\n    assert add(0, 0) == 0\n```";
+
+const BOTH_PASS: &str = "PASSED test_calc.py::test_adds\nPASSED test_calc.py::test_zero\n";
+
+#[tokio::test]
+async fn a_test_failing_a_later_run_is_dropped_as_flaky_without_a_repair() {
+    let model = ScriptedModel::new(&[TWO_GOOD_TESTS]);
+    let once = "PASSED test_calc.py::test_adds\nFAILED test_calc.py::test_zero - assert 1 == 0\n";
+    // Runs 2 and 3 in one process, each ended by its marker.
+    let reruns = format!("{once}\n@@glm-lsp-run-end 1\n{BOTH_PASS}\n@@glm-lsp-run-end 0\n");
+    let workbench = bench(&[(BOTH_PASS, 0), (&reruns, 0)]);
+    let mut job = python_job(true, 1);
+    job.settings.reliability_runs = 3;
+    let generated = generate(&model, Some(&workbench), &job, no_stages()).await.unwrap();
+    assert_eq!(
+        generated.summary(),
+        "2 tests generated, 1 pass; 1 dropped: test_zero is flaky (passed 2/3 runs): run 2: assert 1 == 0"
+    );
+    assert!(!generated.after.contains("test_zero"), "{}", generated.after);
+    assert_eq!(model.requests.lock().unwrap().len(), 1);
+    let runs = workbench.runs.lock().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1].command.to_string().matches("pytest").count(), 2, "{}", runs[1].command);
+    assert_eq!(runs[1].timeout, job.settings.timeout * 2);
+    assert_eq!(generated.tests[1].line(), "test_zero: built, passed 2/3 — dropped: flaky");
+}
+
+#[tokio::test]
+async fn a_rerun_that_no_longer_builds_fails_every_test() {
+    let model = ScriptedModel::new(&[TWO_GOOD_TESTS]);
+    let broken = "ERROR test_calc.py - ImportError: cannot import name 'add' from 'calc'\n";
+    let rerun = format!("{broken}\n@@glm-lsp-run-end 2\n");
+    let workbench = bench(&[(BOTH_PASS, 0), (&rerun, 0)]);
+    let mut job = python_job(true, 1);
+    job.settings.reliability_runs = 2;
+    let error = generate(&model, Some(&workbench), &job, no_stages()).await.unwrap_err();
+    assert!(
+        matches!(error, TestgenError::NoneKept(ref why) if why.starts_with("test_adds is flaky (passed 1/2 runs): run 2: it did not build: ") && why.contains("ImportError")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn coverage_keeps_the_tests_that_cover_new_lines() {
+    let model = ScriptedModel::new(&[TWO_GOOD_TESTS]);
+    let report = |lines: &[u32]| {
+        let records: String = lines.iter().map(|line| format!("DA:{line},1\n")).collect();
+        format!("\n@@glm-lsp-coverage-report@@\nSF:calc.py\n{records}end_of_record\n")
+    };
+    // The baseline (the file only loaded) covers the `def` line; test_adds adds line 2,
+    // test_zero nothing beyond the baseline.
+    let baseline = report(&[1]);
+    let adds = report(&[1, 2]);
+    let zero = report(&[1]);
+    let workbench = bench(&[(BOTH_PASS, 0), (&baseline, 4), (&adds, 0), (&zero, 0)]);
+    let mut job = python_job(true, 1);
+    job.settings.coverage = true;
+    let generated = generate(&model, Some(&workbench), &job, no_stages()).await.unwrap();
+    assert_eq!(
+        generated.summary(),
+        "2 tests generated, 1 pass; 1 dropped: test_zero covers no line of calc.py the existing tests do not; 1 line of calc.py covered added"
+    );
+    let runs = workbench.runs.lock().unwrap();
+    assert!(
+        runs[1].command.to_string().contains("-m coverage run --data-file=\"$t/data\" -m pytest"),
+        "{}",
+        runs[1].command
+    );
+    assert!(runs[1].command.to_string().contains("test_calc.py::glm_lsp_no_test_selected"), "{}", runs[1].command);
+    assert!(runs[2].command.to_string().contains("test_calc.py::test_adds;"), "{}", runs[2].command);
+    assert!(!generated.after.contains("test_zero"));
+    assert_eq!(generated.tests[0].line(), "test_adds: built, passed 1/1, 1 line covered added");
 }

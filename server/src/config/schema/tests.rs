@@ -221,7 +221,15 @@ fn reach_and_spend(config: &Config) -> (Value, Value) {
     } = completion;
     let ContextConfig { budget_tokens, exclude, max_file_bytes: _ } = context;
     let ActionsConfig { resolve: _, confirm, max_tokens: action_tokens, custom: _ } = actions;
-    let TestsConfig { verify, timeout_secs: test_timeout, repair_rounds, command, hide_env } = tests;
+    let TestsConfig {
+        verify,
+        timeout_secs: test_timeout,
+        repair_rounds,
+        command,
+        hide_env,
+        reliability_runs,
+        coverage,
+    } = tests;
     let HttpSettings { proxy, ca_file } = http;
     let reach = json!([api_key, key_source, provider.id(), base_url, model, verify, command, hide_env, proxy, ca_file]);
     let spend = json!([
@@ -241,6 +249,8 @@ fn reach_and_spend(config: &Config) -> (Value, Value) {
         action_tokens,
         test_timeout,
         repair_rounds,
+        reliability_runs,
+        coverage,
     ]);
     (reach, spend)
 }
