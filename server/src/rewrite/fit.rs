@@ -88,6 +88,13 @@ pub fn fit(target: &str, code: &str, style: IndentStyle, literal: &[bool]) -> St
             result.push_str(terminator);
         }
     }
+    // The target's last line is blank and unterminated (the end of the file): it stays as it
+    // was, when the answer's own lines left it empty after their last line break.
+    if !target.ends_with('\n') && result.ends_with('\n') {
+        if let Some(last) = originals.last().filter(|original| original.content.trim().is_empty()) {
+            result.push_str(last.content);
+        }
+    }
     result
 }
 

@@ -432,3 +432,13 @@ proptest::proptest! {
         proptest::prop_assert_eq!(fitted.ends_with('\n'), target.ends_with('\n'));
     }
 }
+
+/// Found by the property below: a target ending in an unterminated blank line (spaces, or
+/// a lone `\r`, at the end of the file) gained a line break at the end of the file.
+#[test]
+fn a_blank_unterminated_last_line_stays_unterminated() {
+    for style in [IndentStyle::Tabs, IndentStyle::Spaces(4)] {
+        assert_eq!(replacement_for("{\n\r", "{\n\n`", style, &[]), "{\n\r\n`\n\r");
+    }
+    assert_eq!(replacement_for("a {\n  ", "a {\n  b", IndentStyle::Spaces(2), &[]), "a {\n  b\n  ");
+}
