@@ -6,6 +6,7 @@
 //! index) and cut to a token budget that is never exceeded. Pure: text and trees in, plain
 //! data out; the only I/O is the workspace index reading files when it is built.
 
+mod above_cursor;
 pub mod index;
 pub mod queries;
 pub mod receivers;
@@ -201,8 +202,21 @@ pub fn gather(input: &ContextInput) -> Context {
         let imports = ImportNames::read(&import_text);
         let receivers = receivers::receiver_types(text, &enclosing);
         let bindings = binding_types(input, &facts.symbols, language, text, &enclosing);
-        let wanted = wanted_definitions(&references, offset, &imports, &receivers, &bindings);
-        let candidates = resolve(
+        let mut wanted = wanted_definitions(&references, offset, &imports, &receivers, &bindings);
+        // Code not yet written: what is above the cursor stands in for the missing body.
+        let priorities = above_cursor::is_empty_body(text, offset).then(|| {
+            let above = above_cursor::AboveCursor {
+                language,
+                text,
+                tree,
+                offset,
+                imports: &imports,
+                import_ranges: &facts.imports,
+                receivers: &receivers,
+            };
+            above.add_wanted(&mut wanted)
+        });
+        let mut candidates = resolve(
             input,
             &facts.symbols,
             &wanted,
@@ -216,6 +230,9 @@ pub fn gather(input: &ContextInput) -> Context {
                 language,
             },
         );
+        if let Some(priorities) = &priorities {
+            priorities.rerank(&mut candidates);
+        }
         push_candidates(&mut builder, candidates);
         context.sections = builder.sections;
     }
