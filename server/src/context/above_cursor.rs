@@ -88,7 +88,11 @@ impl AboveCursor<'_> {
         let mut by_name: HashMap<String, (u8, usize)> = HashMap::new();
         let nearby = floor_char_boundary(text, self.offset.saturating_sub(NEARBY_BYTES))
             ..ceil_char_boundary(text, (self.offset + NEARBY_BYTES).min(text.len()));
-        let uses = word_counts(text, nearby.clone(), self.import_ranges);
+        // What brings names in: import statements, and top-level objects destructured from an
+        // imported module (`const { isString, getMochaID } = utils`).
+        let mut bringing_in = self.import_ranges.to_vec();
+        bringing_in.extend(self.destructured_imports());
+        let uses = word_counts(text, nearby.clone(), &bringing_in);
         let count = |name: &str| uses.get(name).copied().unwrap_or(0).min(MAX_COUNTED_USES);
 
         // 1. The function being written: its signature and what is above the cursor.
@@ -109,10 +113,14 @@ impl AboveCursor<'_> {
         // 4 (and 1): what the nearby code uses, the function being written included.
         let references = symbols::references(self.language, text, self.tree, nearby);
         let mut member_names: HashSet<&str> = HashSet::new();
+        // Names the code uses (comments and strings do not count as a use of an import).
+        let mut used: HashSet<&str> = HashSet::new();
         for reference in &references {
-            if self.import_ranges.iter().any(|range| range.contains(&reference.range.start)) {
+            if bringing_in.iter().any(|range| range.contains(&reference.range.start)) {
                 continue;
             }
+            used.insert(&reference.name);
+            used.extend(reference.qualifier.as_deref());
             let usage = Use {
                 distance: reference.range.start.abs_diff(self.offset),
                 kind: reference.kind,
@@ -155,16 +163,42 @@ impl AboveCursor<'_> {
         }
 
         // 2. Imported names the rest of the file does not use.
-        for word in imported_names(text, self.import_ranges) {
-            if uses.contains_key(word) {
+        for word in imported_names(text, &bringing_in) {
+            if used.contains(word) {
                 continue;
             }
-            let usage = Use { distance: usize::MAX / 2, kind: ReferenceKind::Variable, in_crate: false };
+            // How the body will use it is unknown; a call is the commonest use of an import.
+            let usage = Use { distance: usize::MAX / 2, kind: ReferenceKind::Call, in_crate: false };
             add(wanted, Wanted { name: word.to_string(), container: None, member: false }, usage);
             let entry = by_name.entry(word.to_string()).or_insert((1, 0));
             entry.0 = entry.0.min(1);
         }
         Priorities { by_name }
+    }
+
+    /// Top-level declarations that destructure an imported module or a `require` call.
+    fn destructured_imports(&self) -> Vec<Range<usize>> {
+        let root = self.tree.root_node();
+        let mut ranges = Vec::new();
+        let mut cursor = root.walk();
+        for declaration in root.named_children(&mut cursor) {
+            if !matches!(declaration.kind(), "lexical_declaration" | "variable_declaration") {
+                continue;
+            }
+            let mut declarators = declaration.walk();
+            let destructures_module = declaration.named_children(&mut declarators).any(|declarator| {
+                let pattern = declarator.child_by_field_name("name");
+                let value = declarator.child_by_field_name("value");
+                let from_module = value.and_then(|value| self.text.get(value.byte_range())).is_some_and(|value| {
+                    self.imports.words.contains(value) || value.starts_with("require(")
+                });
+                pattern.is_some_and(|pattern| pattern.kind() == "object_pattern") && from_module
+            });
+            if destructures_module {
+                ranges.push(declaration.byte_range());
+            }
+        }
+        ranges
     }
 
     /// The type the function being written says it returns.
@@ -187,6 +221,9 @@ impl Priorities {
             candidate.rank.0 = class;
             candidate.rank.1 = (MAX_COUNTED_USES - uses) * 4 + usize::from(tier);
             candidate.rank.2 = distance;
+            if std::env::var_os("GLM_DEBUG_RANK").is_some() {
+                eprintln!("{:?} {} {}", candidate.rank, candidate.section.file, name);
+            }
         }
     }
 }
