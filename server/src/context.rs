@@ -396,6 +396,8 @@ struct Candidate {
     /// nearest use from the cursor; file; line) — the last two only make the order total.
     rank: (u8, usize, usize, String, usize),
     range: Range<usize>,
+    /// The type the definition is a member of, if any.
+    container: Option<std::sync::Arc<str>>,
     section: Section,
 }
 
@@ -852,6 +854,7 @@ fn candidate(
     Candidate {
         rank: (tier, recency, distance, file.clone(), symbol.start_line),
         range: symbol.range.clone(),
+        container: symbol.container.clone(),
         section: Section {
             kind,
             file,

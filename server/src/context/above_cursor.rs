@@ -66,6 +66,9 @@ pub(super) fn is_empty_body(text: &str, offset: usize) -> bool {
 /// header; lower is surer) and how often the nearby code uses it.
 pub(super) struct Priorities {
     by_name: HashMap<String, (u8, usize)>,
+    /// The types of the function's parameters and result (the receiver's aside): their
+    /// members rank with the imports.
+    signature_types: Vec<String>,
 }
 
 /// What the current file offers for the function being written.
@@ -98,17 +101,19 @@ impl AboveCursor<'_> {
         // 1. The function being written: its signature and what is above the cursor.
         let function = function_being_written(self.tree, text, self.offset);
         let written = function.map_or(self.offset..self.offset, |function| function.start_byte()..self.offset);
-        let mut typed: Vec<String> = self.receivers.to_vec();
+        let mut signature_types: Vec<String> = Vec::new();
         if let Some(function) = function {
             for binding in receivers::binding_types(text, function).into_values() {
                 if let receivers::Binding::Type(bound) = binding {
-                    typed.push(bound);
+                    signature_types.push(bound);
                 }
             }
-            typed.extend(self.returned_type(function));
+            signature_types.extend(self.returned_type(function));
         }
-        typed.sort();
-        typed.dedup();
+        signature_types.retain(|bound| !self.receivers.contains(bound));
+        signature_types.sort();
+        signature_types.dedup();
+        let typed: Vec<&String> = self.receivers.iter().chain(&signature_types).collect();
 
         // 4 (and 1): what the nearby code uses, the function being written included.
         let references = symbols::references(self.language, text, self.tree, nearby);
@@ -132,9 +137,12 @@ impl AboveCursor<'_> {
                 None | Some("crate" | "super") => None,
                 Some(qualifier) => {
                     member_names.insert(&reference.name);
-                    let imported = self.imports.aliases.get(qualifier).map(String::as_str).or_else(|| {
-                        self.imports.words.contains(qualifier).then_some(qualifier)
-                    });
+                    let imported = self
+                        .imports
+                        .aliases
+                        .get(qualifier)
+                        .map(String::as_str)
+                        .or_else(|| self.imports.words.contains(qualifier).then_some(qualifier));
                     match imported {
                         Some(module_or_type) => Some(module_or_type.to_string()),
                         None => continue,
@@ -156,7 +164,8 @@ impl AboveCursor<'_> {
         for name in member_names {
             for container in &typed {
                 let usage = Use { distance: usize::MAX / 2, kind: ReferenceKind::Call, in_crate: false };
-                add(wanted, Wanted { name: name.to_string(), container: Some(container.clone()), member: false }, usage);
+                let want = Wanted { name: name.to_string(), container: Some(container.to_string()), member: false };
+                add(wanted, want, usage);
             }
             let entry = by_name.entry(name.to_string()).or_insert((2, count(name)));
             entry.0 = entry.0.min(2);
@@ -173,7 +182,7 @@ impl AboveCursor<'_> {
             let entry = by_name.entry(word.to_string()).or_insert((1, 0));
             entry.0 = entry.0.min(1);
         }
-        Priorities { by_name }
+        Priorities { by_name, signature_types }
     }
 
     /// Top-level declarations that destructure an imported module or a `require` call.
@@ -189,9 +198,9 @@ impl AboveCursor<'_> {
             let destructures_module = declaration.named_children(&mut declarators).any(|declarator| {
                 let pattern = declarator.child_by_field_name("name");
                 let value = declarator.child_by_field_name("value");
-                let from_module = value.and_then(|value| self.text.get(value.byte_range())).is_some_and(|value| {
-                    self.imports.words.contains(value) || value.starts_with("require(")
-                });
+                let from_module = value
+                    .and_then(|value| self.text.get(value.byte_range()))
+                    .is_some_and(|value| self.imports.words.contains(value) || value.starts_with("require("));
                 pattern.is_some_and(|pattern| pattern.kind() == "object_pattern") && from_module
             });
             if destructures_module {
@@ -216,14 +225,18 @@ impl Priorities {
     pub(super) fn rerank(&self, candidates: &mut [Candidate]) {
         for candidate in candidates {
             let name = candidate.section.symbol.as_deref().unwrap_or("");
-            let (class, uses) = self.by_name.get(name).copied().unwrap_or((2, 0));
+            let (class, mut uses) = self.by_name.get(name).copied().unwrap_or((2, 0));
+            let of_signature_type = candidate
+                .container
+                .as_deref()
+                .is_some_and(|container| self.signature_types.iter().any(|bound| bound == container));
+            if of_signature_type {
+                uses = (uses * 2).min(MAX_COUNTED_USES);
+            }
             let (tier, _, distance, _, _) = candidate.rank;
             candidate.rank.0 = class;
             candidate.rank.1 = (MAX_COUNTED_USES - uses) * 4 + usize::from(tier);
             candidate.rank.2 = distance;
-            if std::env::var_os("GLM_DEBUG_RANK").is_some() {
-                eprintln!("{:?} {} {}", candidate.rank, candidate.section.file, name);
-            }
         }
     }
 }
@@ -352,7 +365,8 @@ mod tests {
     #[test]
     fn words_in_imports_are_not_counted() {
         let text = "use a::b;\nfn f() { b(); c(); c() }\n";
-        let counts = word_counts(text, 0..text.len(), &[0..9]);
+        let import = text.find('\n').map(|end| 0..end).unwrap();
+        let counts = word_counts(text, 0..text.len(), std::slice::from_ref(&import));
         assert_eq!(counts.get("b"), Some(&1));
         assert_eq!(counts.get("c"), Some(&2));
         assert_eq!(counts.get("a"), None);
