@@ -26,7 +26,7 @@ use crate::text::{floor_char_boundary, is_name_char};
 
 /// How far around the cursor the rest of the file is read for uses: enough for the class or
 /// the neighbouring functions, bounded so that a 20,000-line file stays cheap.
-const NEARBY_BYTES: usize = 48 * 1024;
+const NEARBY_BYTES: usize = 24 * 1024;
 /// Use counts above this rank alike: a name used 300 times is no surer than one used 30.
 const MAX_COUNTED_USES: usize = 30;
 
@@ -69,6 +69,10 @@ pub(super) struct Priorities {
     /// The types of the function's parameters and result (the receiver's aside): their
     /// members rank with the imports.
     signature_types: Vec<String>,
+    /// Types the file is known to deal in: the receiver's, the signature's, the imported
+    /// names and the types the nearby code names. A member of any other type (`x.clone()`
+    /// on a value of unknown type, matched by name alone) ranks last.
+    known_types: HashSet<String>,
 }
 
 /// What the current file offers for the function being written.
@@ -95,7 +99,14 @@ impl AboveCursor<'_> {
         // imported module (`const { isString, getMochaID } = utils`).
         let mut bringing_in = self.import_ranges.to_vec();
         bringing_in.extend(self.destructured_imports());
-        let uses = word_counts(text, nearby.clone(), &bringing_in);
+        let references: Vec<symbols::Reference> = symbols::references(self.language, text, self.tree, nearby)
+            .into_iter()
+            .filter(|reference| !bringing_in.iter().any(|range| range.contains(&reference.range.start)))
+            .collect();
+        let mut uses: HashMap<&str, usize> = HashMap::new();
+        for reference in &references {
+            *uses.entry(&reference.name).or_default() += 1;
+        }
         let count = |name: &str| uses.get(name).copied().unwrap_or(0).min(MAX_COUNTED_USES);
 
         // 1. The function being written: its signature and what is above the cursor.
@@ -116,14 +127,10 @@ impl AboveCursor<'_> {
         let typed: Vec<&String> = self.receivers.iter().chain(&signature_types).collect();
 
         // 4 (and 1): what the nearby code uses, the function being written included.
-        let references = symbols::references(self.language, text, self.tree, nearby);
         let mut member_names: HashSet<&str> = HashSet::new();
         // Names the code uses (comments and strings do not count as a use of an import).
         let mut used: HashSet<&str> = HashSet::new();
         for reference in &references {
-            if bringing_in.iter().any(|range| range.contains(&reference.range.start)) {
-                continue;
-            }
             used.insert(&reference.name);
             used.extend(reference.qualifier.as_deref());
             let usage = Use {
@@ -182,7 +189,13 @@ impl AboveCursor<'_> {
             let entry = by_name.entry(word.to_string()).or_insert((1, 0));
             entry.0 = entry.0.min(1);
         }
-        Priorities { by_name, signature_types }
+        let mut known_types: HashSet<String> = typed.iter().map(|name| name.to_string()).collect();
+        known_types.extend(imported_names(text, &bringing_in).into_iter().map(str::to_string));
+        known_types.extend(self.imports.aliases.values().cloned());
+        for reference in references.iter().filter(|reference| reference.kind == ReferenceKind::Type) {
+            known_types.insert(reference.name.clone());
+        }
+        Priorities { by_name, signature_types, known_types }
     }
 
     /// Top-level declarations that destructure an imported module or a `require` call.
@@ -225,7 +238,10 @@ impl Priorities {
     pub(super) fn rerank(&self, candidates: &mut [Candidate]) {
         for candidate in candidates {
             let name = candidate.section.symbol.as_deref().unwrap_or("");
-            let (class, mut uses) = self.by_name.get(name).copied().unwrap_or((2, 0));
+            let (mut class, mut uses) = self.by_name.get(name).copied().unwrap_or((2, 0));
+            if candidate.container.as_deref().is_some_and(|container| !self.known_types.contains(container)) {
+                class = class.max(3);
+            }
             let of_signature_type = candidate
                 .container
                 .as_deref()
@@ -287,28 +303,6 @@ fn imported_names<'t>(text: &'t str, import_ranges: &[Range<usize>]) -> Vec<&'t 
     names
 }
 
-/// How often each word occurs in `range` of `text`, the import statements left out.
-fn word_counts<'t>(text: &'t str, range: Range<usize>, import_ranges: &[Range<usize>]) -> HashMap<&'t str, usize> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    let mut start = None;
-    for (at, character) in text[range.clone()].char_indices().map(|(at, c)| (at + range.start, c)) {
-        match (is_name_char(character), start) {
-            (true, None) => start = Some(at),
-            (false, Some(word_start)) => {
-                if !import_ranges.iter().any(|import| import.contains(&word_start)) {
-                    *counts.entry(&text[word_start..at]).or_default() += 1;
-                }
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(word_start) = start {
-        *counts.entry(&text[word_start..range.end]).or_default() += 1;
-    }
-    counts
-}
-
 /// The function whose body the cursor is in, or (Python, where a function ends at its last
 /// statement) the one whose last statement is just above the cursor.
 fn function_being_written<'t>(tree: &'t Tree, text: &str, offset: usize) -> Option<Node<'t>> {
@@ -363,12 +357,10 @@ mod tests {
     }
 
     #[test]
-    fn words_in_imports_are_not_counted() {
-        let text = "use a::b;\nfn f() { b(); c(); c() }\n";
-        let import = text.find('\n').map(|end| 0..end).unwrap();
-        let counts = word_counts(text, 0..text.len(), std::slice::from_ref(&import));
-        assert_eq!(counts.get("b"), Some(&1));
-        assert_eq!(counts.get("c"), Some(&2));
-        assert_eq!(counts.get("a"), None);
+    fn imported_names_leave_out_keywords_module_paths_and_quoted_paths() {
+        let text = "use crate::builder::{Arg, Command as Cmd};\nimport { parseDate } from './utils/dates'\n";
+        let first_end = text.find('\n').unwrap();
+        let statements = [0..first_end, first_end + 1..text.len()];
+        assert_eq!(imported_names(text, &statements), ["Arg", "Cmd", "Command", "parseDate"]);
     }
 }
