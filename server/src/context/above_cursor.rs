@@ -251,7 +251,11 @@ impl Priorities {
             }
             let (tier, _, distance, _, _) = candidate.rank;
             candidate.rank.0 = class;
-            candidate.rank.1 = (MAX_COUNTED_USES - uses) * 4 + usize::from(tier);
+            // Uses per token: the budget holds more of the likely definitions when a
+            // 40-line struct has to earn its place against five one-line functions.
+            let tokens = candidate.section.estimated_tokens();
+            let uses_per_token = uses * 1024 / (tokens + 16);
+            candidate.rank.1 = (MAX_COUNTED_USES * 1024 - uses_per_token) * 4 + usize::from(tier);
             candidate.rank.2 = distance;
         }
     }
