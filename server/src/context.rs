@@ -631,11 +631,16 @@ fn resolve(
 /// name used only as a type is not a function.
 fn fits(language: Language, want: &Wanted, usage: &Use, symbol: &Symbol) -> bool {
     let typed_language = !matches!(language, Language::Python | Language::JavaScript);
+    // In Rust, Python and Go a method is only ever reached through a receiver or its type:
+    // a bare `write_help(…)` is the imported function, not the file's own method.
+    let bare = !want.member && want.container.is_none();
+    let methods_need_a_receiver = matches!(language, Language::Rust | Language::Python | Language::Go);
     *symbol.name == *want.name
         && want.container.as_ref().is_none_or(|container| symbol.container.as_deref() == Some(container.as_str()))
         && !(typed_language
             && usage.kind == ReferenceKind::Type
             && matches!(symbol.kind, SymbolKind::Function | SymbolKind::Method))
+        && !(bare && methods_need_a_receiver && symbol.kind == SymbolKind::Method)
 }
 
 /// What resolving has found so far.

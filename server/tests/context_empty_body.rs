@@ -3,7 +3,8 @@
 //! `//- /path` files, the cursor marked `$0` in the first; the assertions are on the exact
 //! text of the sections a user's prompt gets: a parameter type's members from another file,
 //! a name the file imports for the body alone, the imported names sibling functions use, and
-//! the receiver's methods defined in another file.
+//! the receiver's methods defined in another file. Also one resolver rule these cases
+//! turned up that holds with the body present too: a bare call is never the file's own method.
 
 use std::path::PathBuf;
 
@@ -288,5 +289,41 @@ pub fn count_tokens(text: &str) -> usize {{
             ("src/parser/format.rs", "indent", "pub(crate) fn indent(&self, text: String) -> String { ... }"),
             ("src/tokens.rs", "count_tokens", "pub fn count_tokens(text: &str) -> usize {\n    text.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|word| !word.is_empty()).count()\n}"),
         ],
+    );
+}
+
+#[test]
+fn a_bare_call_is_the_imported_function_not_the_files_own_method_of_that_name() {
+    let top = filler("//");
+    check(
+        &format!(
+            "//- /src/command.rs
+use crate::output::write_help;
+{top}
+pub struct Command;
+
+impl Command {{
+    pub fn write_help(&mut self, out: &mut String) {{
+        out.push_str(\"usage\");
+    }}
+
+    pub fn render(&self) -> String {{
+        let mut out = String::new();
+        write_help(&mut out, self$0);
+        out
+    }}
+}}
+//- /src/output.rs
+pub fn write_help(out: &mut String, cmd: &crate::command::Command) {{
+    out.push_str(\"help\");
+}}
+"
+        ),
+        &[],
+        &[(
+            "src/output.rs",
+            "write_help",
+            "pub fn write_help(out: &mut String, cmd: &crate::command::Command) {\n    out.push_str(\"help\");\n}",
+        )],
     );
 }
