@@ -341,6 +341,20 @@ fn is_function(kind: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn reading_any_text_at_any_cursor_never_panics(
+            text in "[a-z{}() \n\té'\":./]{0,200}",
+            at in any::<prop::sample::Index>(),
+        ) {
+            let offset = floor_char_boundary(&text, at.index(text.len() + 1));
+            let _ = is_empty_body(&text, offset);
+            let whole = 0..text.len();
+            let _ = imported_names(&text, std::slice::from_ref(&whole));
+        }
+    }
 
     #[test]
     fn an_empty_body_is_one_that_closes_or_dedents_after_the_cursor() {
