@@ -2,14 +2,16 @@
 //! body is still to come). The body cannot say what it will use, so the definitions are
 //! chosen from what is above and around the cursor, most telling first:
 //!
-//! 1. what the function being written already names: its signature's parameter and return
+//! 0. what the function being written already names: its signature's parameter and return
 //!    types, the statements above the cursor;
-//! 2. names the file imports and uses nowhere else: an import is written for a reason, and
-//!    when the rest of the file does not use it, the body being written is where it goes;
-//! 3. members of the signature's types and of the receiver's type (`self`, `this`, a Go
-//!    receiver) that the rest of the file calls;
-//! 4. the definitions the nearby code of the same file uses (sibling functions' bodies),
-//!    the most used first.
+//! 1. names the file imports and no code uses (within the nearby reach, 24 KB either side
+//!    of the cursor): an import is written for a reason, and when the rest of the file does
+//!    not use it, the body being written is where it goes;
+//! 2. the definitions the nearby code of the same file uses (sibling functions' bodies), and
+//!    the members of the signature's types and of the receiver's type (`self`, `this`, a Go
+//!    receiver, their bases) that it calls, by uses per token (a signature type's members
+//!    count double), so the budget holds as many likely definitions as it can;
+//! 3. members of a type the file does not otherwise deal in, matched by name alone.
 //!
 //! Candidates are found by the resolver like any other reference (the same tiers and the
 //! same vouching); this module only adds the wanted names and orders the result.
@@ -62,12 +64,12 @@ pub(super) fn is_empty_body(text: &str, offset: usize) -> bool {
     next_indentation < body_indentation
 }
 
-/// What ordering candidates for an empty body needs: each name's class (see the module
-/// header; lower is surer) and how often the nearby code uses it.
+/// What ordering candidates for an empty body needs: each name's class (the numbers of the
+/// module header; lower is surer) and how often the nearby code uses it.
 pub(super) struct Priorities {
     by_name: HashMap<String, (u8, usize)>,
     /// The types of the function's parameters and result (the receiver's aside): their
-    /// members rank with the imports.
+    /// members' uses count double.
     signature_types: Vec<String>,
     /// Types the file is known to deal in: the receiver's, the signature's, the imported
     /// names and the types the nearby code names. A member of any other type (`x.clone()`
@@ -109,7 +111,7 @@ impl AboveCursor<'_> {
         }
         let count = |name: &str| uses.get(name).copied().unwrap_or(0).min(MAX_COUNTED_USES);
 
-        // 1. The function being written: its signature and what is above the cursor.
+        // 0. The function being written: its signature and what is above the cursor.
         let function = function_being_written(self.tree, text, self.offset);
         let written = function.map_or(self.offset..self.offset, |function| function.start_byte()..self.offset);
         let mut signature_types: Vec<String> = Vec::new();
@@ -126,7 +128,7 @@ impl AboveCursor<'_> {
         signature_types.dedup();
         let typed: Vec<&String> = self.receivers.iter().chain(&signature_types).collect();
 
-        // 4 (and 1): what the nearby code uses, the function being written included.
+        // 2 (and 0): what the nearby code uses, the function being written included.
         let mut member_names: HashSet<&str> = HashSet::new();
         // Names the code uses (comments and strings do not count as a use of an import).
         let mut used: HashSet<&str> = HashSet::new();
@@ -167,7 +169,7 @@ impl AboveCursor<'_> {
             add(wanted, Wanted { name: name.clone(), container: None, member }, usage);
         }
 
-        // 3. Members of the signature's and the receiver's types that the file uses.
+        // 2. Members of the signature's and the receiver's types that the nearby code calls.
         for name in member_names {
             for container in &typed {
                 let usage = Use { distance: usize::MAX / 2, kind: ReferenceKind::Call, in_crate: false };
@@ -178,8 +180,9 @@ impl AboveCursor<'_> {
             entry.0 = entry.0.min(2);
         }
 
-        // 2. Imported names the rest of the file does not use.
-        for word in imported_names(text, &bringing_in) {
+        // 1. Imported names no nearby code uses.
+        let imported = imported_names(text, &bringing_in);
+        for &word in &imported {
             if used.contains(word) {
                 continue;
             }
@@ -190,7 +193,7 @@ impl AboveCursor<'_> {
             entry.0 = entry.0.min(1);
         }
         let mut known_types: HashSet<String> = typed.iter().map(|name| name.to_string()).collect();
-        known_types.extend(imported_names(text, &bringing_in).into_iter().map(str::to_string));
+        known_types.extend(imported.into_iter().map(str::to_string));
         known_types.extend(self.imports.aliases.values().cloned());
         for reference in references.iter().filter(|reference| reference.kind == ReferenceKind::Type) {
             known_types.insert(reference.name.clone());
