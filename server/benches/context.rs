@@ -154,6 +154,32 @@ fn benches(c: &mut Criterion) {
         b.iter(|| gather(black_box(&input(&setup, &setup.document, setup.offset))))
     });
 
+    // The same function with its body not yet written (issue 21): the empty-body gathering
+    // reads the uses around the cursor as well.
+    let full = setup.document.full_text();
+    let function_start = full.find("pub fn local_1500(").unwrap();
+    let body_start = function_start + full[function_start..].find("{\n").unwrap() + 2;
+    let body_end = body_start + full[body_start..].find("\n}").unwrap();
+    let emptied = format!("{}    {}", &full[..body_start], &full[body_end..]);
+    let empty_offset = body_start + 4;
+    let empty_document = Document::new(setup.document.uri.clone(), "rust".into(), 1, &emptied);
+    let context = gather(&input(&setup, &empty_document, empty_offset));
+    eprintln!(
+        "empty body: {} sections, {} of {} tokens",
+        context.sections.len(),
+        context.estimated_tokens,
+        context.budget_tokens
+    );
+    let samples: Vec<Duration> = (0..300)
+        .map(|_| {
+            let started = Instant::now();
+            black_box(gather(&input(&setup, &empty_document, empty_offset)));
+            started.elapsed()
+        })
+        .collect();
+    let (p50, p99) = percentiles(samples);
+    eprintln!("gather, empty body (20k lines, 20 open, 2000 indexed): p50 {p50:?} p99 {p99:?}");
+
     // Typing: 50 keystrokes at the cursor, each an incremental edit then a completion prompt.
     let mut document = setup.document.clone();
     let mut offset = setup.offset;

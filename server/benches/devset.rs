@@ -7,8 +7,14 @@
 //! (the same library call as `glm-lsp context FILE --line L --character C --root REPO
 //! --open F… --json`), and prints recall and strict recall per language, split by whether
 //! the definition's file is an open tab, for the file as it is and for the harder variant
-//! where the body is deleted from the cursor on. `-- --misses` lists every definition the
-//! context lacks; `-- --task ID` runs one task and prints its context.
+//! where the body is deleted from the cursor on.
+//!
+//! The set is split in two by repository (issue 21), fixed here: the *develop* half is what
+//! tuning may look at, the *held-out* half is reported only to check that a change
+//! generalises (any repository not named in [`DEVELOP_HALF`] is held out). Each half gets
+//! its own table, then both together. `-- --half develop` (or `held-out`) runs one half;
+//! `-- --misses` lists every definition the context lacks in either mode; `-- --task ID`
+//! runs one task and prints its context (`-- --task ID --deleted` with the body deleted).
 //!
 //! A definition is *recalled* when a section's text contains its definition line (stripped)
 //! or a section covers that line of that file; *strict* counts only the first kind, the line
@@ -26,6 +32,34 @@ use glm_lsp::document::Document;
 use glm_lsp::language::Language;
 use glm_lsp::text::{offset_of, Position, PositionEncoding};
 use serde::Deserialize;
+
+/// The repositories of the develop half (one per language and five languages); the other
+/// half is held out.
+const DEVELOP_HALF: [&str; 5] = ["pallets/flask", "clap-rs/clap", "honojs/hono", "gin-gonic/gin", "mochajs/mocha"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Half {
+    Develop,
+    HeldOut,
+}
+
+impl Half {
+    fn of(repo: &str) -> Half {
+        if DEVELOP_HALF.contains(&repo) {
+            Half::Develop
+        } else {
+            Half::HeldOut
+        }
+    }
+
+    fn title(half: Option<Half>) -> &'static str {
+        match half {
+            Some(Half::Develop) => "half A (develop: flask, clap, hono, gin, mocha)",
+            Some(Half::HeldOut) => "half B (held out: httpx, toml, vite, chi, jquery)",
+            None => "both halves",
+        }
+    }
+}
 
 #[derive(Debug, Deserialize)]
 struct Task {
@@ -71,6 +105,14 @@ enum Variant {
     BodyDeleted,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct TallyKey {
+    half: Half,
+    language: String,
+    is_open: bool,
+    variant: Variant,
+}
+
 #[derive(Default, Clone, Copy)]
 struct Tally {
     total: usize,
@@ -98,6 +140,17 @@ fn main() {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let show_misses = arguments.iter().any(|argument| argument == "--misses");
     let only_task = arguments.iter().position(|argument| argument == "--task").and_then(|at| arguments.get(at + 1));
+    let print_deleted = arguments.iter().any(|argument| argument == "--deleted");
+    let only_half =
+        match arguments.iter().position(|argument| argument == "--half").and_then(|at| arguments.get(at + 1)) {
+            None => None,
+            Some(half) if half == "develop" || half == "A" => Some(Half::Develop),
+            Some(half) if half == "held-out" || half == "B" => Some(Half::HeldOut),
+            Some(other) => {
+                println!("devset: --half takes develop (A) or held-out (B), not {other}");
+                return;
+            }
+        };
     let Some(devset) = find_devset() else {
         println!(
             "devset: no dev set found (set GLM_LSP_DEVSET or put shared/context-devset beside the checkout); skipped"
@@ -116,12 +169,12 @@ fn main() {
         .filter(|line| !line.trim().is_empty())
         .map(|line| serde_json::from_str(line).expect("a task line is JSON in the dev set's format"))
         .filter(|task: &Task| only_task.is_none_or(|id| *id == task.id))
+        .filter(|task: &Task| only_half.is_none_or(|half| half == Half::of(&task.repo)))
         .collect();
     let unpacked = target_dir().join("devset");
     let mut indexes: HashMap<String, WorkspaceIndex> = HashMap::new();
     let exclude = Exclude::default();
-    // (language, open?, variant) -> tally
-    let mut tallies: BTreeMap<(String, bool, Variant), Tally> = BTreeMap::new();
+    let mut tallies: BTreeMap<TallyKey, Tally> = BTreeMap::new();
     let mut misses: Vec<String> = Vec::new();
     let mut timings: Vec<Duration> = Vec::new();
     for task in &tasks {
@@ -139,7 +192,8 @@ fn main() {
         });
         for variant in [Variant::AsIs, Variant::BodyDeleted] {
             let started = Instant::now();
-            let shown = context_sections(task, &repo_dir, index, &exclude, variant, only_task.is_some());
+            let print = only_task.is_some() && (variant == Variant::BodyDeleted) == print_deleted;
+            let shown = context_sections(task, &repo_dir, index, &exclude, variant, print);
             if variant == Variant::AsIs {
                 timings.push(started.elapsed());
             }
@@ -153,11 +207,13 @@ fn main() {
                         && expected.line <= section.end_line
                 });
                 let is_open = task.open[1..].contains(&expected.file);
-                tallies.entry((task.lang.clone(), is_open, variant)).or_default().add(strict || covered, strict);
-                if show_misses && variant == Variant::AsIs && !strict {
+                let key = TallyKey { half: Half::of(&task.repo), language: task.lang.clone(), is_open, variant };
+                tallies.entry(key).or_default().add(strict || covered, strict);
+                if show_misses && !strict {
                     let how = if covered { "covered, not as written" } else { "missing" };
+                    let mode = if variant == Variant::AsIs { "body present" } else { "body deleted" };
                     misses.push(format!(
-                        "{} {} {}:{} ({}, {how}): {line_text}",
+                        "{mode}: {} {} {}:{} ({}, {how}): {line_text}",
                         task.id,
                         expected.name,
                         expected.file,
@@ -168,7 +224,13 @@ fn main() {
             }
         }
     }
-    print_table(&tallies);
+    let halves: Vec<Option<Half>> = match only_half {
+        Some(half) => vec![Some(half)],
+        None => vec![Some(Half::Develop), Some(Half::HeldOut), None],
+    };
+    for half in halves {
+        print_table(&tallies, half);
+    }
     timings.sort();
     if let (Some(median), Some(slowest)) = (timings.get(timings.len() / 2), timings.last()) {
         println!(
@@ -179,21 +241,23 @@ fn main() {
         );
     }
     if show_misses {
-        println!("\nNot recalled as written (file as it is):");
+        misses.sort();
+        println!("\nNot recalled as written:");
         for miss in &misses {
             println!("  {miss}");
         }
     }
 }
 
-fn print_table(tallies: &BTreeMap<(String, bool, Variant), Tally>) {
+fn print_table(tallies: &BTreeMap<TallyKey, Tally>, half: Option<Half>) {
     let languages = ["python", "rust", "typescript", "go", "javascript"];
     let sum = |language: Option<&str>, open: Option<bool>, variant: Variant| {
         let mut total = Tally::default();
-        for ((tally_language, tally_open, tally_variant), tally) in tallies {
-            if language.is_some_and(|language| language != tally_language)
-                || open.is_some_and(|open| open != *tally_open)
-                || *tally_variant != variant
+        for (key, tally) in tallies {
+            if half.is_some_and(|half| half != key.half)
+                || language.is_some_and(|language| language != key.language)
+                || open.is_some_and(|open| open != key.is_open)
+                || key.variant != variant
             {
                 continue;
             }
@@ -203,9 +267,11 @@ fn print_table(tallies: &BTreeMap<(String, bool, Variant), Tally>) {
         }
         total
     };
-    println!("Context recall on the dev set: recall / strict (definition line as written)\n");
-    println!("| language | definitions | all | open tabs | workspace | body deleted from cursor |");
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!("\nContext recall, {}: recall / strict (definition line as written)\n", Half::title(half));
+    println!(
+        "| language | definitions | body present | open tabs | workspace | body deleted | open tabs | workspace |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     let rows: Vec<Option<&str>> = languages.iter().map(|language| Some(*language)).chain([None]).collect();
     for language in rows {
         let all = sum(language, None, Variant::AsIs);
@@ -213,13 +279,15 @@ fn print_table(tallies: &BTreeMap<(String, bool, Variant), Tally>) {
             continue;
         }
         println!(
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             language.unwrap_or("**all**"),
             all.total,
             all.cell(),
             sum(language, Some(true), Variant::AsIs).cell(),
             sum(language, Some(false), Variant::AsIs).cell(),
             sum(language, None, Variant::BodyDeleted).cell(),
+            sum(language, Some(true), Variant::BodyDeleted).cell(),
+            sum(language, Some(false), Variant::BodyDeleted).cell(),
         );
     }
 }
@@ -258,7 +326,7 @@ fn context_sections(
         budget_tokens: DEFAULT_BUDGET_TOKENS,
         exclude,
     });
-    if print && variant == Variant::AsIs {
+    if print {
         print_context(&context);
     }
     let cursor_line = task.cursor.line as usize;

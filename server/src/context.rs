@@ -6,6 +6,7 @@
 //! index) and cut to a token budget that is never exceeded. Pure: text and trees in, plain
 //! data out; the only I/O is the workspace index reading files when it is built.
 
+mod above_cursor;
 pub mod index;
 pub mod queries;
 pub mod receivers;
@@ -201,8 +202,21 @@ pub fn gather(input: &ContextInput) -> Context {
         let imports = ImportNames::read(&import_text);
         let receivers = receivers::receiver_types(text, &enclosing);
         let bindings = binding_types(input, &facts.symbols, language, text, &enclosing);
-        let wanted = wanted_definitions(&references, offset, &imports, &receivers, &bindings);
-        let candidates = resolve(
+        let mut wanted = wanted_definitions(&references, offset, &imports, &receivers, &bindings);
+        // Code not yet written: what is above the cursor stands in for the missing body.
+        let priorities = above_cursor::is_empty_body(text, offset).then(|| {
+            let above = above_cursor::AboveCursor {
+                language,
+                text,
+                tree,
+                offset,
+                imports: &imports,
+                import_ranges: &facts.imports,
+                receivers: &receivers,
+            };
+            above.add_wanted(&mut wanted)
+        });
+        let mut candidates = resolve(
             input,
             &facts.symbols,
             &wanted,
@@ -216,6 +230,9 @@ pub fn gather(input: &ContextInput) -> Context {
                 language,
             },
         );
+        if let Some(priorities) = &priorities {
+            priorities.rerank(&mut candidates);
+        }
         push_candidates(&mut builder, candidates);
         context.sections = builder.sections;
     }
@@ -379,6 +396,8 @@ struct Candidate {
     /// nearest use from the cursor; file; line) — the last two only make the order total.
     rank: (u8, usize, usize, String, usize),
     range: Range<usize>,
+    /// The type the definition is a member of, if any.
+    container: Option<std::sync::Arc<str>>,
     section: Section,
 }
 
@@ -612,11 +631,16 @@ fn resolve(
 /// name used only as a type is not a function.
 fn fits(language: Language, want: &Wanted, usage: &Use, symbol: &Symbol) -> bool {
     let typed_language = !matches!(language, Language::Python | Language::JavaScript);
+    // In Rust, Python and Go a method is only ever reached through a receiver or its type:
+    // a bare `write_help(…)` is the imported function, not the file's own method.
+    let bare = !want.member && want.container.is_none();
+    let methods_need_a_receiver = matches!(language, Language::Rust | Language::Python | Language::Go);
     *symbol.name == *want.name
         && want.container.as_ref().is_none_or(|container| symbol.container.as_deref() == Some(container.as_str()))
         && !(typed_language
             && usage.kind == ReferenceKind::Type
             && matches!(symbol.kind, SymbolKind::Function | SymbolKind::Method))
+        && !(bare && methods_need_a_receiver && symbol.kind == SymbolKind::Method)
 }
 
 /// What resolving has found so far.
@@ -835,6 +859,7 @@ fn candidate(
     Candidate {
         rank: (tier, recency, distance, file.clone(), symbol.start_line),
         range: symbol.range.clone(),
+        container: symbol.container.clone(),
         section: Section {
             kind,
             file,
