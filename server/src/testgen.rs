@@ -16,6 +16,7 @@ pub mod inflight;
 pub mod items;
 pub mod patch;
 pub mod placement;
+pub mod precedent;
 pub mod prompt;
 pub mod run;
 pub mod target;

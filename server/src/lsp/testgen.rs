@@ -127,6 +127,9 @@ struct Prepared {
 impl Prepared {
     fn outcome_message(&self, generated: &Generated) -> String {
         let mut message = format!("{} in {}", generated.summary(), self.job.display_test);
+        if let Some(precedent) = &self.job.plan.precedent {
+            message.push_str(&format!(" ({precedent})"));
+        }
         if let Some(reason) = &self.not_verified {
             message.push_str(&format!("; {reason}"));
         }

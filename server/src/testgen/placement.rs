@@ -8,9 +8,11 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use super::framework::{self, Framework, ModuleSystem};
+use super::precedent::{self as precedent_files, Subject};
 use super::target::{Target, TargetKind};
 use crate::context::Exclude;
 use crate::language::{parse_str, Language};
+use crate::text::whole_word_positions;
 use crate::workspace_path::PathGuard;
 
 /// Read-only access to the project on disk.
@@ -101,6 +103,9 @@ pub struct Plan {
     /// Why the default runner cannot run here (a JavaScript runner not installed), so
     /// verification is skipped instead of letting `npx` look for it.
     pub missing_runner: Option<String>,
+    /// The existing tests the plan follows, for the prompt and the user ("following
+    /// tests/test_basic.py, which uses `make_response` 12 times").
+    pub precedent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,13 +145,28 @@ pub fn plan(
         module_path: Vec::new(),
         notes: Vec::new(),
         missing_runner: None,
+        precedent: None,
     };
     let up = Ancestors { files, start: &dir, root };
+    let subject_uses = Subject::of(language, source, target);
     match language {
         Language::Rust => plan_rust(files, &up, source_path, source, &stem, &subject, target, &mut plan)?,
-        Language::Python => plan_python(files, &up, root, source_path, &dir, &stem, &subject, &mut plan),
+        Language::Python => plan_python(files, &up, root, source_path, &dir, &stem, &subject, &subject_uses, &mut plan),
         Language::Go => {
-            plan.test_path = dir.join(format!("{stem}_test.go"));
+            let named = dir.join(format!("{stem}_test.go"));
+            // Go tests are in the package's folder: any of its `_test.go` files may be the one.
+            let tests = precedent_files::test_files(files, std::slice::from_ref(&dir), 0, &|path| {
+                path.to_string_lossy().ends_with("_test.go")
+            });
+            let followed =
+                follow(files, root, files.is_file(&named).then_some(named.as_path()), &tests, &subject_uses, &|_| true);
+            plan.test_path = match followed {
+                Some((path, reason)) => {
+                    plan.precedent = Some(reason);
+                    path
+                }
+                None => named,
+            };
             plan.framework_imports = plan.framework.import_lines(ModuleSystem::Esm);
             let package = source.lines().find_map(|line| line.trim().strip_prefix("package ")).unwrap_or("main");
             plan.notes.push(format!("The tests are in package `{}`, the same package as the code.", package.trim()));
@@ -158,13 +178,39 @@ pub fn plan(
             }
         }
         Language::JavaScript | Language::TypeScript | Language::Tsx => {
-            plan_javascript(files, &up, source_path, source, &dir, &stem, &subject, target, &mut plan)
+            plan_javascript(files, &up, source_path, source, &dir, &stem, &subject, target, &subject_uses, &mut plan)
         }
         Language::Java => plan_java(files, &up, source_path, source, &dir, &stem, &mut plan),
         Language::C | Language::Cpp => plan_c(files, &up, source_path, &dir, &stem, &mut plan),
         Language::Json | Language::Toml => return Err("tests are generated for code, not data files".into()),
     }
     Ok(plan)
+}
+
+/// Precedent over names: the existing test file that exercises the target most (see
+/// [`precedent_files::exercising`]), unless the file `named` after the module exercises it
+/// too, or no other file calls the target itself. The chosen file and the sentence that says
+/// why; `None` when no test file exercises it (then names and conventions decide).
+fn follow(
+    files: &dyn ProjectFiles,
+    root: Option<&Path>,
+    named: Option<&Path>,
+    candidates: &[PathBuf],
+    subject: &Subject,
+    linked: &dyn Fn(&str) -> bool,
+) -> Option<(PathBuf, String)> {
+    let found = precedent_files::exercising(files, candidates, subject, linked);
+    let display = |path: &Path| {
+        root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path).to_string_lossy().replace('\\', "/")
+    };
+    let chosen = match named {
+        Some(named) => match found.iter().find(|exercise| exercise.path == named) {
+            Some(exercise) => exercise,
+            None => found.first().filter(|best| best.calls > 0)?,
+        },
+        None => found.first()?,
+    };
+    Some((chosen.path.clone(), format!("following {}, which {}", display(&chosen.path), chosen.describe(subject))))
 }
 
 /// The folders from a start folder upwards, not above the workspace root.
@@ -372,6 +418,7 @@ fn plan_python(
     dir: &Path,
     stem: &str,
     subject: &str,
+    subject_uses: &Subject,
     plan: &mut Plan,
 ) {
     const PROJECT_MARKERS: [&str; 5] = ["pyproject.toml", "setup.py", "setup.cfg", "pytest.ini", "tox.ini"];
@@ -414,6 +461,30 @@ fn plan_python(
         .flat_map(|folder| test_names.iter().map(move |name| folder.join(name)))
         .find(|path| files.is_file(path))
         .or_else(|| python_test_in_subfolders(files, &test_dirs, &test_names));
+    // Precedent: the test file that already calls the target (flask's `Flask.make_response`
+    // in `tests/test_basic.py`), when the file named after the module does not.
+    let is_test = |path: &Path| {
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
+    };
+    let mut candidates = precedent_files::test_files(files, &test_dirs, 3, &is_test);
+    candidates.extend(precedent_files::test_files(files, &[dir.to_path_buf(), dir.join("tests")], 0, &is_test));
+    let package = module.split('.').next().filter(|top| !top.is_empty()).unwrap_or(stem).to_string();
+    let linked = |text: &str| python_imports_package(text, &package);
+    // A package of the module's own (`tests/test_<module>/`) is its place already.
+    let has_own_package = test_dirs.iter().any(|tests| files.is_dir(&tests.join(test_name.trim_end_matches(".py"))));
+    let followed = if has_own_package {
+        None
+    } else {
+        follow(files, root, existing.as_deref(), &candidates, subject_uses, &linked)
+    };
+    let existing = match followed {
+        Some((path, reason)) => {
+            plan.precedent = Some(reason);
+            Some(path)
+        }
+        None => existing,
+    };
     plan.test_path = existing.unwrap_or_else(|| match test_dirs.iter().find(|tests| files.is_dir(tests)) {
         // Tests kept in a package `tests/test_<module>/`: a file inside it, never a
         // `tests/test_<module>.py` beside it (pytest refuses the clashing module name).
@@ -455,7 +526,11 @@ fn plan_python(
     } else {
         format!("from {module} import {subject}")
     }];
-    if let Some(line) = python_package_import(files, &import_root, &module, subject, &samples) {
+    let as_written = plan.precedent.as_ref().and_then(|_| python_import_as_written(samples.first()?, &module, subject));
+    if let Some((line, reach)) = as_written {
+        plan.notes.push(format!("The existing tests import it this way: call it as `{reach}`."));
+        plan.subject_imports = vec![line];
+    } else if let Some(line) = python_package_import(files, &import_root, &module, subject, &samples) {
         if line.starts_with("import ") {
             let package = line.trim_start_matches("import ");
             plan.notes
@@ -465,6 +540,54 @@ fn plan_python(
     }
     plan.run_dir = project;
     plan.import_root = Some(import_root);
+}
+
+/// Whether a Python file imports `package` (or one of its modules) at all.
+fn python_imports_package(text: &str, package: &str) -> bool {
+    text.lines().map(str::trim_start).any(|line| {
+        let rest = line.strip_prefix("import ").or_else(|| line.strip_prefix("from "));
+        rest.is_some_and(|rest| {
+            let name = rest.trim_start().split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default();
+            name == package
+        })
+    })
+}
+
+/// How the precedent test file imports the module itself, when it does (`import
+/// shop.cart as c`, `from shop import cart`, `from shop.cart import total as t`): that line,
+/// and how the tests then name the target (`c.total`, `cart.total`, `t`). `None` when it
+/// imports the target's module by plain names, or not at all.
+fn python_import_as_written(text: &str, module: &str, subject: &str) -> Option<(String, String)> {
+    let (parent, leaf) = module.rsplit_once('.').unwrap_or(("", module));
+    let names = |rest: &str| -> Vec<(String, String)> {
+        rest.trim_matches(|c| c == '(' || c == ')')
+            .split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| match part.split_once(" as ") {
+                Some((name, alias)) => (name.trim().to_string(), alias.trim().to_string()),
+                None => (part.to_string(), part.to_string()),
+            })
+            .collect()
+    };
+    for line in text.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("import ") {
+            for (name, alias) in names(rest) {
+                if name == module && (alias != name || module.contains('.')) {
+                    return Some((line.to_string(), format!("{alias}.{subject}")));
+                }
+            }
+        } else if let Some(rest) = line.strip_prefix(&format!("from {parent} import ")).filter(|_| !parent.is_empty()) {
+            if let Some((_, alias)) = names(rest).into_iter().find(|(name, _)| name == leaf) {
+                return Some((line.to_string(), format!("{alias}.{subject}")));
+            }
+        } else if let Some(rest) = line.strip_prefix(&format!("from {module} import ")) {
+            if let Some((_, alias)) = names(rest).into_iter().find(|(name, alias)| name == subject && alias != name) {
+                return Some((line.to_string(), alias));
+            }
+        }
+    }
+    None
 }
 
 /// The existing tests' way to import a name the package re-exports: `import flask` (then
@@ -502,6 +625,7 @@ fn plan_javascript(
     stem: &str,
     subject: &str,
     target: &Target,
+    subject_uses: &Subject,
     plan: &mut Plan,
 ) {
     let package_root = up.nearest_with(&["package.json"]);
@@ -539,6 +663,18 @@ fn plan_javascript(
         .flat_map(|folder| names.iter().map(move |name| folder.join(name)))
         .find(|path| files.is_file(path))
         .or_else(|| existing_test_named_after(files, source_path, &package_dir, &search_folders, stem));
+    // Precedent: the test file that already calls the target (hono's `Hono.mount` of
+    // `hono-base.ts` in `hono.test.ts`), when the file named after the module does not.
+    let is_test = |path: &Path| is_javascript_test(path, &package_dir);
+    let tests = precedent_files::test_files(files, std::slice::from_ref(&package_dir), 6, &is_test);
+    let linked = |text: &str| javascript_links(text, subject, stem);
+    let existing = match follow(files, up.root, existing.as_deref(), &tests, subject_uses, &linked) {
+        Some((path, reason)) => {
+            plan.precedent = Some(reason);
+            Some(path)
+        }
+        None => existing,
+    };
     // No test of this module yet: a new file where a sibling module's test is.
     let existing = existing.or_else(|| test_path_like_a_sibling(files, source_path, &package_dir, &search_folders));
     plan.test_path = existing.unwrap_or_else(|| match folders.iter().find(|folder| files.is_dir(folder)) {
@@ -639,6 +775,21 @@ fn plan_javascript(
         (ModuleSystem::CommonJs, true) => format!("const {subject} = require('{specifier}');"),
         (ModuleSystem::CommonJs, false) => format!("const {{ {subject} }} = require('{specifier}');"),
     }];
+    // The precedent file's own import of the target, as written there, when it reaches the
+    // target through another module (hono's `Hono` from './hono', which re-exports
+    // './hono-base'); from the module itself, the import above already has its specifier.
+    let written = plan.precedent.as_ref().and_then(|_| javascript_import_of(samples.first()?, subject));
+    if let Some(line) = written {
+        let specifier = line.split(['\'', '"']).nth(1).unwrap_or_default();
+        let resolved = test_dir.join(specifier);
+        let same_module = [source_path.with_extension(""), source_path.to_path_buf()].iter().any(|candidate| {
+            normalize(&resolved) == normalize(candidate)
+                || normalize(&resolved.with_extension("")) == normalize(candidate)
+        });
+        if !same_module {
+            plan.subject_imports = vec![line];
+        }
+    }
     plan.framework_imports = plan.framework.import_lines(module_system);
     if !target.public {
         plan.notes.push(format!(
@@ -648,6 +799,95 @@ fn plan_javascript(
     if is_typescript && plan.framework == Framework::NodeTest {
         plan.notes.push("Node runs TypeScript tests only through a loader such as tsx.".into());
     }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the disk.
+fn normalize(path: &Path) -> PathBuf {
+    let mut parts: Vec<Component> = Vec::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.iter().collect()
+}
+
+/// A test file of a JavaScript/TypeScript package: `*.test.*`/`*.spec.*`, or any script in a
+/// `test`, `tests` or `__tests__` folder.
+fn is_javascript_test(path: &Path, package_dir: &Path) -> bool {
+    let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+    let script = name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "tsx" | "jsx"));
+    if !script || name.ends_with(".d.ts") {
+        return false;
+    }
+    let in_test_folder = path.strip_prefix(package_dir).is_ok_and(|relative| {
+        relative.iter().any(|part| matches!(part.to_str(), Some("test" | "tests" | "__tests__")))
+    });
+    name.contains(".test.") || name.contains(".spec.") || in_test_folder
+}
+
+/// Whether a test file reaches the module of `subject`: an import or `require` that names it
+/// or the module's file, or no imports at all (suites that use the page's globals).
+fn javascript_links(text: &str, subject: &str, stem: &str) -> bool {
+    let mut imports = text
+        .lines()
+        .filter(|line| {
+            let line = line.trim_start();
+            line.starts_with("import ") || line.contains("require(") || line.starts_with("} from ")
+        })
+        .peekable();
+    if imports.peek().is_none() {
+        return true;
+    }
+    let stem = stem.to_lowercase();
+    imports.any(|line| {
+        whole_word_positions(line, subject).next().is_some()
+            || line.split(['\'', '"']).skip(1).step_by(2).any(|specifier| {
+                let last = specifier.rsplit('/').next().unwrap_or_default().to_lowercase();
+                last == stem || last.split('.').next() == Some(stem.as_str())
+            })
+    })
+}
+
+/// The import statement of a test file that binds `name` (`import { Hono } from './hono'`,
+/// `const { add } = require('../src/math')`), as written.
+fn javascript_import_of(text: &str, name: &str) -> Option<String> {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?m)^[ \t]*(?:import\s[^;'"]*?\sfrom\s*['"][^'"]+['"]|(?:const|let|var)\s[^;=]+=\s*require\(\s*['"][^'"]+['"]\s*\)[\w.]*);?"#,
+        )
+        .unwrap()
+    });
+    pattern.find_iter(text).map(|found| found.as_str().trim()).find_map(|statement| {
+        let bindings = statement.split(" from ").next().unwrap_or(statement);
+        let bindings = bindings.split('=').next().unwrap_or(bindings);
+        let type_only = bindings.trim_start().starts_with("import type ");
+        if type_only || whole_word_positions(bindings, name).next().is_none() {
+            return None;
+        }
+        // A list that binds other names too: the target alone, from the same module, in the
+        // same quotes and punctuation (the model keeps the existing line as it is).
+        let listed = bindings.contains('{') && bindings.contains(',');
+        if !listed {
+            return Some(statement.to_string());
+        }
+        let quote = if statement.contains('"') { '"' } else { '\'' };
+        let specifier = statement.split(['\'', '"']).nth(1)?;
+        let end = if statement.ends_with(';') { ";" } else { "" };
+        Some(if statement.starts_with("import") {
+            format!("import {{ {name} }} from {quote}{specifier}{quote}{end}")
+        } else {
+            let keyword = statement.split_whitespace().next().unwrap_or("const");
+            format!("{keyword} {{ {name} }} = require({quote}{specifier}{quote}){end}")
+        })
+    })
 }
 
 /// Whether the package's existing tests import testify (else whether `go.mod` requires it).

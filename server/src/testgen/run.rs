@@ -942,6 +942,7 @@ mod tests {
             module_path: vec!["calc".into()],
             notes: vec![],
             missing_runner: None,
+            precedent: None,
         }
     }
 
