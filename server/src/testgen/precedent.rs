@@ -245,6 +245,6 @@ mod tests {
         let python = "def helper(x):\n    return x\n\ndef outer(y):\n    return helper(y) + 1\n\nclass A:\n    def m(self):\n        return helper(2)\n";
         let mut subject = Subject::of(Language::Python, python, &target(Language::Python, python, "helper"));
         subject.callers.sort();
-        assert_eq!(subject.callers, [("outer".to_string(), None), ("m".to_string(), Some("A".to_string()))]);
+        assert_eq!(subject.callers, [("m".to_string(), Some("A".to_string())), ("outer".to_string(), None)]);
     }
 }
