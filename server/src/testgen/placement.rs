@@ -150,7 +150,9 @@ pub fn plan(
     let up = Ancestors { files, start: &dir, root };
     let subject_uses = Subject::of(language, source, target);
     match language {
-        Language::Rust => plan_rust(files, &up, source_path, source, &stem, &subject, target, &mut plan)?,
+        Language::Rust => {
+            plan_rust(files, &up, source_path, source, &stem, &subject, target, &subject_uses, &mut plan)?
+        }
         Language::Python => plan_python(files, &up, root, source_path, &dir, &stem, &subject, &subject_uses, &mut plan),
         Language::Go => {
             let named = dir.join(format!("{stem}_test.go"));
@@ -246,6 +248,7 @@ fn plan_rust(
     stem: &str,
     subject: &str,
     target: &Target,
+    subject_uses: &Subject,
     plan: &mut Plan,
 ) -> Result<(), String> {
     let crate_root = up.nearest_with(&["Cargo.toml"]).unwrap_or_else(|| source_path.parent().unwrap().to_path_buf());
@@ -275,6 +278,78 @@ fn plan_rust(
         && (files.is_file(&integration_path)
             || (has_rust_files(files, &crate_root.join("tests")) && !has_inline_tests(files, &src)));
     plan.framework = Framework::RustTest;
+    // Precedent: an integration test of this crate, or of a workspace crate that re-exports
+    // it, that already calls the target.
+    if can_integrate && existing_module.is_none() {
+        let named = files.is_file(&integration_path).then_some(integration_path.as_path());
+        let followed = rust_precedent(files, up, &crate_root, &package_name, named, stem, subject_uses);
+        if let Some((path, tests_crate, via, reason)) = followed {
+            let text = files.read(&path).unwrap_or_default();
+            let relative = path.strip_prefix(tests_crate.join("tests")).unwrap_or(&path);
+            let mut parts: Vec<String> = relative.iter().map(|part| part.to_string_lossy().into_owned()).collect();
+            let last = parts.pop().unwrap_or_default();
+            let last = last.trim_end_matches(".rs").to_string();
+            // `tests/x.rs` is the target `x`; `tests/suite/parsed.rs` is module `parsed` of `suite`.
+            let selector = if parts.is_empty() {
+                last
+            } else {
+                let selector = parts.remove(0);
+                if !matches!(last.as_str(), "main" | "mod") {
+                    parts.push(last);
+                }
+                plan.module_path = parts;
+                selector
+            };
+            plan.cargo_selector = vec!["--test".into(), selector];
+            let mut item_path = vec![via.clone()];
+            item_path.extend(public_path.clone().unwrap_or_default());
+            item_path.push(subject.to_string());
+            let uses_crate = text.lines().any(|line| {
+                let line = line.trim_start().trim_start_matches("pub ");
+                line.starts_with(&format!("use {via}::")) || line.starts_with(&format!("use {via};"))
+            });
+            if uses_crate {
+                plan.subject_imports = vec![format!("use {};", item_path.join("::"))];
+            } else {
+                plan.subject_imports = Vec::new();
+                plan.notes.push(format!(
+                    "This file has no `use` of the crate: it names items by their paths (`{via}::…`); do the same."
+                ));
+            }
+            plan.notes.push(format!(
+                "This is an integration test file of the crate `{via}`: only its public API is reachable."
+            ));
+            plan.run_dir = tests_crate;
+            plan.test_path = path;
+            plan.destination = Destination::File;
+            plan.precedent = Some(reason);
+            return Ok(());
+        }
+    }
+    // Unit tests kept in a file of their own (`#[cfg(test)] mod test;`): that file.
+    if let Some(name) = inline_test_file(source) {
+        let module_dir = match source_path.file_name().and_then(|name| name.to_str()) {
+            Some("mod.rs" | "lib.rs" | "main.rs") => source_path.parent().unwrap().to_path_buf(),
+            _ => source_path.with_extension(""),
+        };
+        let file = [module_dir.join(format!("{name}.rs")), module_dir.join(&name).join("mod.rs")]
+            .into_iter()
+            .find(|path| files.is_file(path));
+        if let Some(file) = file {
+            plan.test_path = file;
+            plan.destination = Destination::File;
+            plan.subject_imports = vec!["use super::*;".into()];
+            plan.module_path = module_path;
+            plan.module_path.push(name);
+            plan.cargo_selector = if has_library && !is_binary { vec!["--lib".into()] } else { Vec::new() };
+            plan.notes.push(format!(
+                "The tests are the module `{}` of the file under test (declared there as `#[cfg(test)] mod {};`).",
+                plan.module_path.last().unwrap(),
+                plan.module_path.last().unwrap()
+            ));
+            return Ok(());
+        }
+    }
     if keeps_integration_tests {
         let mut path = vec![crate_name.clone()];
         path.extend(public_path.unwrap_or_default());
@@ -305,6 +380,122 @@ fn plan_rust(
         Vec::new()
     };
     Ok(())
+}
+
+/// The integration test of the crate at `crate_root`, or of a workspace crate that reaches
+/// it (re-exports it with `pub use dep::*`, or depends on it), that exercises the target
+/// most: its path, the crate it belongs to, the crate name its tests reach the item through,
+/// and why it was chosen.
+fn rust_precedent(
+    files: &dyn ProjectFiles,
+    up: &Ancestors,
+    crate_root: &Path,
+    package_name: &str,
+    named: Option<&Path>,
+    subject_stem: &str,
+    subject: &Subject,
+) -> Option<(PathBuf, PathBuf, String, String)> {
+    let crate_name = package_name.replace('-', "_");
+    // The workspace: the highest folder with a `[workspace]` manifest, within the root.
+    let mut workspace = crate_root.to_path_buf();
+    let mut current = Some(crate_root);
+    while let Some(dir) = current {
+        if files.read(&dir.join("Cargo.toml")).is_some_and(|text| text.contains("[workspace]")) {
+            workspace = dir.to_path_buf();
+        }
+        if Some(dir) == up.root {
+            break;
+        }
+        current = dir.parent();
+    }
+    let mut crates = vec![crate_root.to_path_buf()];
+    let mut pending = vec![(workspace.clone(), 0)];
+    while let Some((dir, depth)) = pending.pop() {
+        if files.is_file(&dir.join("Cargo.toml")) && !crates.contains(&dir) {
+            crates.push(dir.clone());
+        }
+        if depth < 2 {
+            for path in files.list(&dir) {
+                let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+                if files.is_dir(&path)
+                    && !name.starts_with('.')
+                    && !matches!(name, "target" | "src" | "tests" | "benches")
+                {
+                    pending.push((path, depth + 1));
+                }
+            }
+        }
+        if crates.len() > 64 {
+            break;
+        }
+    }
+    let mut candidates = Vec::new();
+    let mut via_of: Vec<(PathBuf, PathBuf, String)> = Vec::new();
+    for tests_crate in crates {
+        let via = if tests_crate == crate_root {
+            crate_name.clone()
+        } else {
+            let manifest = files.read(&tests_crate.join("Cargo.toml")).unwrap_or_default();
+            let Some(name) = toml::from_str::<toml::Value>(&manifest)
+                .ok()
+                .and_then(|value| value.get("package")?.get("name")?.as_str().map(|name| name.replace('-', "_")))
+            else {
+                continue;
+            };
+            let library = files.read(&tests_crate.join("src/lib.rs")).unwrap_or_default();
+            if library.contains(&format!("pub use {crate_name}::*")) {
+                name
+            } else if manifest.contains(package_name) {
+                crate_name.clone()
+            } else {
+                continue;
+            }
+        };
+        let is_rust = |path: &Path| path.extension().is_some_and(|ext| ext == "rs");
+        for path in precedent_files::test_files(files, &[tests_crate.join("tests")], 3, &is_rust) {
+            via_of.push((path.clone(), tests_crate.clone(), via.clone()));
+            candidates.push(path);
+        }
+    }
+    let linked = |text: &str| {
+        let vias: Vec<&String> = via_of.iter().map(|(_, _, via)| via).collect();
+        vias.iter().any(|via| text.contains(&format!("{via}::")))
+    };
+    // Named after the module (`possible_value.rs` → `possible_values.rs`) in any test folder.
+    let stem = subject_stem;
+    let named_after = candidates
+        .iter()
+        .find(|path| {
+            let name = path.file_stem().and_then(|name| name.to_str()).unwrap_or_default();
+            (name == stem || name == format!("{stem}s")) && files.read(path).is_some_and(|text| linked(&text))
+        })
+        .cloned();
+    let named = named.map(Path::to_path_buf).or(named_after);
+    let display = |path: &Path| {
+        up.root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path).to_string_lossy().into_owned()
+    };
+    let (path, reason) = follow(files, up.root, named.as_deref(), &candidates, subject, &linked).or_else(|| {
+        let named = named?;
+        let reason = format!("following {}, the test file named after the module", display(&named));
+        Some((named, reason))
+    })?;
+    let (_, tests_crate, via) = via_of.into_iter().find(|(candidate, _, _)| *candidate == path)?;
+    Some((path, tests_crate, via, reason))
+}
+
+/// The unit-test module a Rust file declares as a file of its own: `#[cfg(test)] mod test;`.
+fn inline_test_file(source: &str) -> Option<String> {
+    let tree = parse_str(Language::Rust, source)?;
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    let found = root.named_children(&mut cursor).find(|node| {
+        node.kind() == "mod_item"
+            && node.child_by_field_name("body").is_none()
+            && super::target::attributes_before(source, *node)
+                .iter()
+                .any(|attribute| attribute.replace(' ', "").contains("cfg(test)"))
+    })?;
+    Some(source[found.child_by_field_name("name")?.byte_range()].to_string())
 }
 
 /// `a/b.rs` → `a::b`; `a/mod.rs` → `a`; `lib.rs`, `main.rs` and `bin/x.rs` → the crate root.

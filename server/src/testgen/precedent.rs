@@ -30,13 +30,24 @@ pub struct Subject {
     /// `WriteString`): a test of one of them exercises the target too. Methods as
     /// `(name, owner)`.
     pub callers: Vec<(String, Option<String>)>,
+    /// A method's siblings: the other methods of its type in the same file. A file that
+    /// calls several of them is where the type is tested.
+    pub siblings: Vec<String>,
 }
 
 impl Subject {
     /// The target of `source` and the definitions of the same file that call it.
     pub fn of(language: Language, source: &str, target: &Target) -> Subject {
         let mut callers = Vec::new();
+        let mut siblings = Vec::new();
         for definition in definitions(language, source) {
+            let same_owner = target.kind == TargetKind::Method
+                && definition.kind == TargetKind::Method
+                && definition.owner == target.owner
+                && definition.name != target.name;
+            if same_owner && definition.name.len() > 2 && !siblings.contains(&definition.name) {
+                siblings.push(definition.name.clone());
+            }
             let inside_target =
                 definition.range.start >= target.range.start && definition.range.end <= target.range.end;
             let encloses_target =
@@ -55,6 +66,7 @@ impl Subject {
             name: target.name.clone(),
             owner: (target.kind == TargetKind::Method).then(|| target.owner.clone()).flatten(),
             callers,
+            siblings,
         }
     }
 }
@@ -68,6 +80,8 @@ pub struct Exercise {
     /// Mentions of the callers that exercise it (`String.Render` for `WriteString`).
     pub through: Vec<String>,
     pub through_count: usize,
+    /// The other methods of the target's type it calls (`to_long`, `is_long` for `to_value`).
+    pub sibling_methods: Vec<String>,
 }
 
 impl Exercise {
@@ -76,8 +90,12 @@ impl Exercise {
         let times = |count: usize| if count == 1 { "once".to_string() } else { format!("{count} times") };
         if self.calls > 0 {
             format!("uses `{}` {}", subject.name, times(self.calls))
-        } else {
+        } else if !self.through.is_empty() {
             format!("exercises it through `{}`, which calls it", self.through.join("`, `"))
+        } else {
+            let owner = subject.owner.as_deref().unwrap_or("its type");
+            let shown: Vec<&str> = self.sibling_methods.iter().take(4).map(String::as_str).collect();
+            format!("tests `{owner}`'s other methods (`{}`)", shown.join("`, `"))
         }
     }
 }
@@ -101,9 +119,15 @@ pub fn exercising(
         let owner_seen = |owner: &Option<String>| {
             owner.as_deref().is_none_or(|owner| whole_word_positions(&text, owner).next().is_some())
         };
-        // A method's name alone (`matches`, `run`) names many methods: its type must be there
-        // too, unless the file reaches it only through values (`raw.next(…).to_value()`).
-        let calls = whole_word_positions(&text, &subject.name).count();
+        // A method counts where it is called (`x.name(`, `Type::name(`), not where its name
+        // is a variable (`let matches = …`).
+        let calls = match &subject.owner {
+            Some(_) => {
+                text.matches(&format!(".{}(", subject.name)).count()
+                    + text.matches(&format!("::{}(", subject.name)).count()
+            }
+            None => whole_word_positions(&text, &subject.name).count(),
+        };
         let mut through = Vec::new();
         let mut through_count = 0;
         for (name, owner) in &subject.callers {
@@ -116,11 +140,22 @@ pub fn exercising(
                 through_count += uses;
             }
         }
-        if calls > 0 || through_count > 0 {
-            found.push(Exercise { path: path.clone(), calls, through, through_count });
+        let sibling_methods: Vec<String> = subject
+            .siblings
+            .iter()
+            .filter(|name| text.contains(&format!(".{name}(")) || text.contains(&format!("::{name}(")))
+            .cloned()
+            .collect();
+        // Two methods of the type at least: one could be a common name of another type.
+        if calls > 0 || through_count > 0 || sibling_methods.len() >= 2 {
+            found.push(Exercise { path: path.clone(), calls, through, through_count, sibling_methods });
         }
     }
-    found.sort_by(|a, b| (b.calls, b.through_count).cmp(&(a.calls, a.through_count)).then_with(|| a.path.cmp(&b.path)));
+    found.sort_by(|a, b| {
+        (b.calls, b.through_count, b.sibling_methods.len())
+            .cmp(&(a.calls, a.through_count, a.sibling_methods.len()))
+            .then_with(|| a.path.cmp(&b.path))
+    });
     found
 }
 
