@@ -116,7 +116,7 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
         job.plan.framework.label()
     );
     if let Some(precedent) = &job.plan.precedent {
-        eprintln!("{precedent}");
+        eprintln!("{}", precedent.sentence);
     }
 
     let model = crate::glm::GlmClient::new(config.glm_settings());

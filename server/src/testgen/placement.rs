@@ -103,9 +103,17 @@ pub struct Plan {
     /// Why the default runner cannot run here (a JavaScript runner not installed), so
     /// verification is skipped instead of letting `npx` look for it.
     pub missing_runner: Option<String>,
-    /// The existing tests the plan follows, for the prompt and the user ("following
-    /// tests/test_basic.py, which uses `make_response` 12 times").
-    pub precedent: Option<String>,
+    /// The existing tests the plan follows, for the prompt and the user.
+    pub precedent: Option<Precedent>,
+}
+
+/// The existing test file a plan follows, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Precedent {
+    /// "following tests/test_basic.py, which uses `make_response` 12 times".
+    pub sentence: String,
+    /// The file is the one named after the module, which names alone would have chosen.
+    pub named_after_module: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,7 +208,7 @@ fn follow(
     candidates: &[PathBuf],
     subject: &Subject,
     linked: &dyn Fn(&str) -> bool,
-) -> Option<(PathBuf, String)> {
+) -> Option<(PathBuf, Precedent)> {
     let found = precedent_files::exercising(files, candidates, subject, linked);
     let display = |path: &Path| {
         root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path).to_string_lossy().replace('\\', "/")
@@ -212,7 +220,8 @@ fn follow(
         },
         None => found.first()?,
     };
-    Some((chosen.path.clone(), format!("following {}, which {}", display(&chosen.path), chosen.describe(subject))))
+    let sentence = format!("following {}, which {}", display(&chosen.path), chosen.describe(subject));
+    Some((chosen.path.clone(), Precedent { sentence, named_after_module: Some(chosen.path.as_path()) == named }))
 }
 
 /// The folders from a start folder upwards, not above the workspace root.
@@ -394,7 +403,7 @@ fn rust_precedent(
     named: Option<&Path>,
     subject_stem: &str,
     subject: &Subject,
-) -> Option<(PathBuf, PathBuf, String, String)> {
+) -> Option<(PathBuf, PathBuf, String, Precedent)> {
     let crate_name = package_name.replace('-', "_");
     // The workspace: the highest folder with a `[workspace]` manifest, within the root.
     let mut workspace = crate_root.to_path_buf();
@@ -474,11 +483,13 @@ fn rust_precedent(
     let display = |path: &Path| {
         up.root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path).to_string_lossy().into_owned()
     };
-    let (path, reason) = follow(files, up.root, named.as_deref(), &candidates, subject, &linked).or_else(|| {
+    let conventional = crate_root.join("tests").join(format!("{subject_stem}.rs"));
+    let (path, mut reason) = follow(files, up.root, named.as_deref(), &candidates, subject, &linked).or_else(|| {
         let named = named?;
-        let reason = format!("following {}, the test file named after the module", display(&named));
-        Some((named, reason))
+        let sentence = format!("following {}, the test file named after the module", display(&named));
+        Some((named, Precedent { sentence, named_after_module: false }))
     })?;
+    reason.named_after_module = path == conventional;
     let (_, tests_crate, via) = via_of.into_iter().find(|(candidate, _, _)| *candidate == path)?;
     Some((path, tests_crate, via, reason))
 }

@@ -64,7 +64,8 @@ fn request_text(job: &Job) -> String {
     }
     if let Some(precedent) = &plan.precedent {
         user.push_str(&format!(
-            "Precedent: the tests go where this project already tests this code, {precedent}; write them the way that file does.\n"
+            "Precedent: the tests go where this project already tests this code, {}; write them the way that file does.\n",
+            precedent.sentence
         ));
     }
     user.push_str(&format!("Test framework: {}. {}\n", plan.framework.label(), plan.framework.guidance()));
