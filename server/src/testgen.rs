@@ -20,6 +20,7 @@ pub mod precedent;
 pub mod prompt;
 pub mod run;
 pub mod target;
+pub mod tsconfig;
 pub mod workbench;
 
 use std::path::{Path, PathBuf};

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::framework::{self, Framework, ModuleSystem};
 use super::precedent::{self as precedent_files, Subject};
 use super::target::{Target, TargetKind};
+use super::tsconfig;
 use crate::context::Exclude;
 use crate::language::{parse_str, Language};
 use crate::text::whole_word_positions;
@@ -950,6 +951,18 @@ fn plan_javascript(
     }
     if !specifier.starts_with('.') {
         specifier = format!("./{specifier}");
+    }
+    // A tsconfig path alias the existing tests import through (`@/utils/url`) names it too.
+    let used = tsconfig::bare_specifiers(&samples);
+    if !used.is_empty() {
+        let aliases = tsconfig::Aliases::near(files, test_dir, up.root);
+        if let Some(aliased) = aliases.specifier_for(source_path, &used) {
+            let emitted = has_script_extension(&specifier).then(|| specifier.rsplit_once('.').map(|(_, ext)| ext));
+            specifier = match emitted.flatten() {
+                Some(ext) => format!("{aliased}.{ext}"),
+                None => aliased,
+            };
+        }
     }
     let default_export = source.contains(&format!("export default function {subject}"))
         || source.contains(&format!("export default class {subject}"))
