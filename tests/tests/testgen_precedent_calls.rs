@@ -62,3 +62,105 @@ async fn the_only_test_file_that_imports_the_module_with_an_alias_receives_the_t
     assert_eq!(project.read("tests/test_checkout.py").unwrap(), answer);
     assert!(!project.path("tests/test_pricing.py").exists());
 }
+
+#[tokio::test]
+async fn a_module_without_tests_gets_a_new_file_where_the_mirrored_tree_keeps_its_siblings_tests() {
+    let project = TempProject::new(
+        "testgen-calls-py-mirror",
+        &[
+            ("pyproject.toml", "[project]\nname = \"shop\"\n"),
+            ("shop/__init__.py", ""),
+            ("shop/billing/__init__.py", ""),
+            ("shop/billing/tax.py", "def vat(amount):\n    return amount * 0.2\n"),
+            ("shop/billing/invoice.py", "def invoice_total(lines):\n    return sum(lines)\n"),
+            (
+                "tests/billing/test_tax.py",
+                "from shop.billing.tax import vat\n\n\ndef test_vat():\n    assert vat(10) == 2\n",
+            ),
+            ("tests/test_shop.py", "import shop\n"),
+        ],
+    );
+    let (prompt, stderr) = plan_of(&project, &["shop/billing/invoice.py", "--line", "1"]).await;
+    assert!(
+        stderr.contains("generating tests for `invoice_total` in tests/billing/test_invoice.py (pytest)"),
+        "{stderr}"
+    );
+    let sentence = "following tests/billing/test_tax.py, the test of the sibling module shop/billing/tax.py, for a new file beside it";
+    assert!(stderr.contains(sentence), "{stderr}");
+    assert!(
+        prompt.contains(&format!("Precedent: the tests go where this project already tests this code, {sentence};")),
+        "{prompt}"
+    );
+    assert!(prompt.contains("a new test file tests/billing/test_invoice.py"), "{prompt}");
+    assert!(prompt.contains("    from shop.billing.invoice import invoice_total\n"), "{prompt}");
+}
+
+#[tokio::test]
+async fn typescript_tests_that_import_through_a_path_alias_get_the_alias() {
+    let project = TempProject::new(
+        "testgen-calls-ts-alias",
+        &[
+            ("package.json", r#"{"devDependencies": {"vitest": "^3"}}"#),
+            // The alias is declared in the base config the project's tsconfig extends.
+            ("tsconfig.base.json", "{\n  // shared\n  \"compilerOptions\": {\n    \"baseUrl\": \".\",\n    \"paths\": { \"@/*\": [\"src/*\"], },\n  },\n}\n"),
+            ("tsconfig.json", "{ \"extends\": \"./tsconfig.base.json\", \"include\": [\"src\", \"tests\"] }\n"),
+            ("src/utils/format.ts", "export function format(n: number): string {\n  return n.toFixed(2);\n}\n"),
+            ("src/utils/url.ts", "export function slugify(text: string): string {\n  return text.toLowerCase().replace(/ +/g, '-');\n}\n"),
+            (
+                "tests/format.test.ts",
+                "import { expect, test } from 'vitest';\nimport { format } from '@/utils/format';\n\ntest('format', () => expect(format(1)).toBe('1.00'));\n",
+            ),
+        ],
+    );
+    let (prompt, stderr) = plan_of(&project, &["src/utils/url.ts", "--function", "slugify"]).await;
+    assert!(stderr.contains("generating tests for `slugify` in tests/url.test.ts (Vitest)"), "{stderr}");
+    assert!(
+        prompt.contains("Import the code under test with exactly these lines (already present lines stay as they are):\n    import { slugify } from '@/utils/url';\n"),
+        "{prompt}"
+    );
+}
+
+#[tokio::test]
+async fn a_workspace_crate_re_exported_by_another_is_tested_where_that_crate_tests_it() {
+    let existing = "use calc::number::half;\n\n#[test]\nfn halves() {\n    assert_eq!(half(4), 2);\n}\n\n#[test]\nfn doubles_then_halves() {\n    assert_eq!(half(calc::number::double(3)), 3);\n}\n";
+    let project = TempProject::new(
+        "testgen-calls-rust-workspace",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"calc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncalc-core = { path = \"calc-core\" }\n\n[workspace]\nmembers = [\"calc-core\"]\n",
+            ),
+            ("src/lib.rs", "pub use calc_core::*;\n"),
+            ("calc-core/Cargo.toml", "[package]\nname = \"calc-core\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            ("calc-core/src/lib.rs", "pub mod number;\n"),
+            (
+                "calc-core/src/number.rs",
+                "pub fn double(value: i32) -> i32 {\n    value * 2\n}\n\npub fn half(value: i32) -> i32 {\n    value / 2\n}\n",
+            ),
+            ("tests/arith.rs", existing),
+        ],
+    );
+    let answer = format!(
+        "{existing}\n#[test]\nfn doubles_negative_values() {{\n    assert_eq!(calc::number::double(-2), -4);\n}}\n"
+    );
+    let mock = MockGlm::start().await;
+    mock.add_rule("Task: write unit tests", Reply::text(format!("```rust\n{answer}```")));
+    let output = glm_lsp_e2e::harness::generate_tests_cli(
+        &project,
+        &mock,
+        &["calc-core/src/number.rs", "--function", "double", "--verify", "--write"],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("generating tests for `double` in tests/arith.rs (Rust's built-in test harness"), "{stderr}");
+    assert!(stderr.contains("following tests/arith.rs, which uses `double` once"), "{stderr}");
+    let prompt = mock.requests()[0].prompt_text();
+    assert!(
+        prompt.contains("Import the code under test with exactly these lines (already present lines stay as they are):\n    use calc::number::double;\n"),
+        "{prompt}"
+    );
+    assert!(prompt.contains("an integration test file of the crate `calc`"), "{prompt}");
+    assert!(stderr.contains("1 test generated, 1 pass"), "{stderr}");
+    assert_eq!(project.read("tests/arith.rs").unwrap(), answer);
+}

@@ -688,6 +688,27 @@ fn plan_python(
         }
         None => existing,
     };
+    // No test of this module yet: where a sibling module's test is, when the tests mirror
+    // the source tree (`shop/billing/tax.py` → `tests/billing/test_tax.py`).
+    let existing = existing.or_else(|| {
+        if has_own_package {
+            return None;
+        }
+        let (sibling, test) = python_sibling_test(files, source_path, &test_dirs)?;
+        let path = test.with_file_name(&test_name);
+        let display = |path: &Path| {
+            root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path).to_string_lossy().replace('\\', "/")
+        };
+        plan.precedent = Some(Precedent {
+            sentence: format!(
+                "following {}, the test of the sibling module {}, for a new file beside it",
+                display(&test),
+                display(&sibling)
+            ),
+            named_after_module: false,
+        });
+        Some(path)
+    });
     plan.test_path = existing.unwrap_or_else(|| match test_dirs.iter().find(|tests| files.is_dir(tests)) {
         // Tests kept in a package `tests/test_<module>/`: a file inside it, never a
         // `tests/test_<module>.py` beside it (pytest refuses the clashing module name).
@@ -1159,6 +1180,36 @@ fn javascript_framework(
         folder = dir.parent();
     }
     Framework::NodeTest
+}
+
+/// The test of a module beside `source_path` kept in a subfolder of the test folders that
+/// mirrors the module's folder (`tests/billing/test_tax.py` for `shop/billing/tax.py`):
+/// the sibling and its test.
+fn python_sibling_test(
+    files: &dyn ProjectFiles,
+    source_path: &Path,
+    test_dirs: &[PathBuf],
+) -> Option<(PathBuf, PathBuf)> {
+    let dir = source_path.parent()?;
+    let folder = dir.file_name()?.to_str()?.to_lowercase();
+    let mut siblings: Vec<PathBuf> = files
+        .list(dir)
+        .into_iter()
+        .filter(|path| {
+            let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+            name.ends_with(".py") && !name.starts_with("test") && name != "__init__.py" && path != source_path
+        })
+        .collect();
+    siblings.sort();
+    siblings.into_iter().take(24).find_map(|sibling| {
+        let stem = sibling.file_stem()?.to_str()?;
+        let public = stem.trim_start_matches('_');
+        let names = [format!("test_{public}.py"), format!("test_{stem}.py")];
+        let test = python_test_in_subfolders(files, test_dirs, &names)?;
+        // Only a folder named like the module's tells the tree is mirrored.
+        let mirrored = test.parent()?.file_name()?.to_str()?.to_lowercase() == folder;
+        mirrored.then_some((sibling, test))
+    })
 }
 
 /// `test_<module>.py` in a subfolder of the test folders (`tests/models/test_url.py`,
