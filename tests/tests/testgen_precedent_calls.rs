@@ -153,7 +153,10 @@ async fn a_workspace_crate_re_exported_by_another_is_tested_where_that_crate_tes
     .await;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("generating tests for `double` in tests/arith.rs (Rust's built-in test harness"), "{stderr}");
+    assert!(
+        stderr.contains("generating tests for `double` in tests/arith.rs (Rust's built-in test harness"),
+        "{stderr}"
+    );
     assert!(stderr.contains("following tests/arith.rs, which uses `double` once"), "{stderr}");
     let prompt = mock.requests()[0].prompt_text();
     assert!(
@@ -163,4 +166,62 @@ async fn a_workspace_crate_re_exported_by_another_is_tested_where_that_crate_tes
     assert!(prompt.contains("an integration test file of the crate `calc`"), "{prompt}");
     assert!(stderr.contains("1 test generated, 1 pass"), "{stderr}");
     assert_eq!(project.read("tests/arith.rs").unwrap(), answer);
+}
+
+#[tokio::test]
+async fn the_editor_is_told_which_test_file_was_followed() {
+    use glm_lsp_e2e::harness::Setup;
+    use glm_lsp_e2e::lsp_client::ClientOptions;
+    use serde_json::json;
+
+    let existing = "import flask\n\n\ndef test_make_response():\n    assert flask.Flask().make_response(1) == \"1\"\n";
+    let project = TempProject::new(
+        "testgen-calls-lsp",
+        &[
+            ("pyproject.toml", "[project]\nname = \"flask\"\n"),
+            ("src/flask/__init__.py", "from .app import Flask as Flask\n"),
+            ("src/flask/app.py", "class Flask:\n    def make_response(self, value):\n        return str(value)\n"),
+            ("tests/test_basic.py", existing),
+            ("tests/test_config.py", "import flask\n\n\ndef test_config():\n    assert flask.Flask()\n"),
+        ],
+    );
+    let options = ClientOptions { root: Some(project.dir.clone()), ..ClientOptions::default() };
+    let mut setup = Setup::with_options(options).await;
+    let answer = format!(
+        "{existing}\n\ndef test_make_response_of_text():\n    assert flask.Flask().make_response(\"a\") == \"a\"\n"
+    );
+    setup.mock.add_rule("Task: write unit tests", Reply::text(format!("```python\n{answer}```")));
+    let uri = project.uri("src/flask/app.py");
+    setup.client.open(&uri, "python", &project.read("src/flask/app.py").unwrap()).await.unwrap();
+    let position = setup.client.position_after(&uri, "return str");
+    let actions = setup
+        .client
+        .request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": uri }, "range": { "start": position, "end": position }, "context": { "diagnostics": [] } }),
+        )
+        .await
+        .unwrap();
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|action| action["title"] == "GLM: Generate tests for `make_response`")
+        .cloned()
+        .expect("the action is listed");
+    setup.execute_action(&action).await;
+    let message = setup.action_progress_end(std::time::Duration::from_secs(120)).await;
+    assert_eq!(
+        message,
+        "1 test generated (not run) in tests/test_basic.py (following tests/test_basic.py, which uses `make_response` once)"
+    );
+    let shown: Vec<String> = setup
+        .client
+        .take_notifications("window/showMessage")
+        .iter()
+        .map(|shown| shown["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(shown, [format!("glm-lsp: {message}")]);
+    assert_eq!(setup.client.text(&project.uri("tests/test_basic.py")), answer);
+    setup.shutdown().await;
 }
