@@ -113,6 +113,7 @@ fn main() {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
+    let mut plan_times = Vec::new();
     for task in &tasks {
         if !only.is_empty() && !only.iter().any(|repo| task.archive.contains(repo.as_str())) {
             continue;
@@ -143,7 +144,10 @@ fn main() {
                 continue;
             }
         };
-        let plan = match placement::plan(&disk, Some(&root), &path, &source, language, &found) {
+        let started = std::time::Instant::now();
+        let planned = placement::plan(&disk, Some(&root), &path, &source, language, &found);
+        plan_times.push(started.elapsed());
+        let plan = match planned {
             Ok(plan) => plan,
             Err(error) => {
                 if misses {
@@ -214,4 +218,8 @@ fn main() {
         "| **all** | {} | {} | {} | {} | {} | {} |",
         total.tasks, total.targeted, total.placed, total.framework, total.import, total.all
     );
+    plan_times.sort();
+    if let (Some(median), Some(max)) = (plan_times.get(plan_times.len() / 2), plan_times.last()) {
+        println!("planning one task (reads the project's test files): median {median:.1?}, max {max:.1?}");
+    }
 }
