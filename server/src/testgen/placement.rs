@@ -295,21 +295,8 @@ fn plan_rust(
         let followed = rust_precedent(files, up, &crate_root, &package_name, named, stem, subject_uses);
         if let Some((path, tests_crate, via, reason)) = followed {
             let text = files.read(&path).unwrap_or_default();
-            let relative = path.strip_prefix(tests_crate.join("tests")).unwrap_or(&path);
-            let mut parts: Vec<String> = relative.iter().map(|part| part.to_string_lossy().into_owned()).collect();
-            let last = parts.pop().unwrap_or_default();
-            let last = last.trim_end_matches(".rs").to_string();
-            // `tests/x.rs` is the target `x`; `tests/suite/parsed.rs` is module `parsed` of `suite`.
-            let selector = if parts.is_empty() {
-                last
-            } else {
-                let selector = parts.remove(0);
-                if !matches!(last.as_str(), "main" | "mod") {
-                    parts.push(last);
-                }
-                plan.module_path = parts;
-                selector
-            };
+            let (selector, module_path) = rust_test_target(files, &tests_crate, &path);
+            plan.module_path = module_path;
             plan.cargo_selector = vec!["--test".into(), selector];
             let mut item_path = vec![via.clone()];
             item_path.extend(public_path.clone().unwrap_or_default());
@@ -493,6 +480,55 @@ fn rust_precedent(
     reason.named_after_module = path == conventional;
     let (_, tests_crate, via) = via_of.into_iter().find(|(candidate, _, _)| *candidate == path)?;
     Some((path, tests_crate, via, reason))
+}
+
+/// The `cargo test --test` target an integration test file belongs to, and its module path
+/// in that target: `tests/x.rs` is the target `x`; `tests/suite/parsed.rs` is module
+/// `parsed` of `suite` (`tests/suite/main.rs`); a `[[test]]` of the manifest (`name =
+/// "integration"`, `path = "tests/lib.rs"`) owns the files its root declares with `mod`.
+fn rust_test_target(files: &dyn ProjectFiles, crate_dir: &Path, file: &Path) -> (String, Vec<String>) {
+    let stem = file.file_stem().and_then(|stem| stem.to_str()).unwrap_or_default().to_string();
+    let manifest = files.read(&crate_dir.join("Cargo.toml")).unwrap_or_default();
+    let declared: Vec<(String, PathBuf)> = toml::from_str::<toml::Value>(&manifest)
+        .ok()
+        .and_then(|value| value.get("test")?.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|test| {
+            let name = test.get("name")?.as_str()?.to_string();
+            let path = test
+                .get("path")
+                .and_then(|path| path.as_str())
+                .map_or_else(|| crate_dir.join("tests").join(format!("{name}.rs")), |path| crate_dir.join(path));
+            Some((name, path))
+        })
+        .collect();
+    if let Some((name, _)) = declared.iter().find(|(_, path)| path == file) {
+        return (name.clone(), Vec::new());
+    }
+    let declares = |root: &Path| {
+        files.read(root).is_some_and(|text| {
+            regex::Regex::new(&format!(r"(?m)^\s*(pub\s+)?mod\s+{}\s*;", regex::escape(&stem)))
+                .is_ok_and(|pattern| pattern.is_match(&text))
+        })
+    };
+    let folder = file.parent().unwrap_or(crate_dir);
+    if let Some((name, _)) =
+        declared.iter().find(|(_, root)| root.parent() == Some(folder) && root != file && declares(root))
+    {
+        return (name.clone(), vec![stem]);
+    }
+    let relative = file.strip_prefix(crate_dir.join("tests")).unwrap_or(file);
+    let mut parts: Vec<String> = relative.iter().map(|part| part.to_string_lossy().into_owned()).collect();
+    let last = parts.pop().unwrap_or_default().trim_end_matches(".rs").to_string();
+    if parts.is_empty() {
+        return (last, Vec::new());
+    }
+    let selector = parts.remove(0);
+    if !matches!(last.as_str(), "main" | "mod") {
+        parts.push(last);
+    }
+    (selector, parts)
 }
 
 /// The unit-test module a Rust file declares as a file of its own: `#[cfg(test)] mod test;`.
@@ -1708,6 +1744,23 @@ mod tests {
         assert_eq!(plan.framework, Framework::GoogleTest);
         assert_eq!(plan.test_path, Path::new("/w/tests/calc_test.cpp"));
         assert_eq!(plan.subject_imports, ["#include \"../src/calc.hpp\""]);
+    }
+
+    #[test]
+    fn rust_test_targets_of_integration_files() {
+        let fake = Fake::new(&[
+            ("/w/Cargo.toml", "[package]\nname = \"re\"\nautotests = false\n\n[[test]]\npath = \"tests/lib.rs\"\nname = \"integration\"\n"),
+            ("/w/tests/lib.rs", "mod misc;\nmod replace;\n"),
+            ("/w/tests/replace.rs", ""),
+            ("/w/tests/suite/main.rs", "mod parsed;\n"),
+            ("/w/tests/suite/parsed.rs", ""),
+            ("/w/tests/alone.rs", ""),
+        ]);
+        let target = |file: &str| rust_test_target(&fake, Path::new("/w"), Path::new(file));
+        assert_eq!(target("/w/tests/replace.rs"), ("integration".to_string(), vec!["replace".to_string()]));
+        assert_eq!(target("/w/tests/lib.rs"), ("integration".to_string(), vec![]));
+        assert_eq!(target("/w/tests/suite/parsed.rs"), ("suite".to_string(), vec!["parsed".to_string()]));
+        assert_eq!(target("/w/tests/alone.rs"), ("alone".to_string(), vec![]));
     }
 
     #[test]
