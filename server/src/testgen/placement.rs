@@ -214,7 +214,17 @@ fn follow(
     let display = |path: &Path| {
         root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path).to_string_lossy().replace('\\', "/")
     };
+    // A file named after the function itself (`tests/test_utils/test_style.py` for
+    // `style`) is its own, however often other files use the name.
+    let squash = |name: &str| name.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
+    let function_named = found.iter().find(|exercise| {
+        let name = exercise.path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        let base = name.split('.').next().unwrap_or_default();
+        let base = base.strip_prefix("test_").or_else(|| base.strip_suffix("_test")).unwrap_or(base);
+        exercise.calls > 0 && squash(base) == squash(&subject.name)
+    });
     let chosen = match named {
+        _ if function_named.is_some() => function_named?,
         Some(named) => match found.iter().find(|exercise| exercise.path == named) {
             Some(exercise) => exercise,
             None => found.first().filter(|best| best.calls > 0)?,
