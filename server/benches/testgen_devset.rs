@@ -147,6 +147,9 @@ fn main() {
         let started = std::time::Instant::now();
         let planned = placement::plan(&disk, Some(&root), &path, &source, language, &found);
         plan_times.push(started.elapsed());
+        if misses && started.elapsed() > std::time::Duration::from_millis(250) {
+            println!("{}: planning took {:.1?}", task.id, started.elapsed());
+        }
         let plan = match planned {
             Ok(plan) => plan,
             Err(error) => {

@@ -443,16 +443,18 @@ fn rust_precedent(
             crate_name.clone()
         } else {
             let manifest = files.read(&tests_crate.join("Cargo.toml")).unwrap_or_default();
-            let Some(name) = toml::from_str::<toml::Value>(&manifest)
-                .ok()
-                .and_then(|value| value.get("package")?.get("name")?.as_str().map(|name| name.replace('-', "_")))
-            else {
+            let Some(value) = toml::from_str::<toml::Value>(&manifest).ok() else { continue };
+            let Some(name) = value.get("package").and_then(|package| package.get("name")?.as_str()) else {
                 continue;
             };
+            let name = name.replace('-', "_");
+            let depends = ["dependencies", "dev-dependencies"]
+                .iter()
+                .any(|table| value.get(table).and_then(|table| table.get(package_name)).is_some());
             let library = files.read(&tests_crate.join("src/lib.rs")).unwrap_or_default();
-            if library.contains(&format!("pub use {crate_name}::*")) {
+            if depends && library.contains(&format!("pub use {crate_name}::*")) {
                 name
-            } else if manifest.contains(package_name) {
+            } else if depends {
                 crate_name.clone()
             } else {
                 continue;

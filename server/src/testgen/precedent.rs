@@ -223,7 +223,7 @@ fn definitions(language: Language, source: &str) -> Vec<Target> {
         }
         // Definitions are not nested in expressions deep down: the top levels suffice.
         let offset = (node.start_byte() + 1).min(source.len());
-        if node.is_named() && node.start_byte() < node.end_byte() && node.child_count() > 0 {
+        if node.is_named() && node.start_byte() < node.end_byte() && node.child_count() > 0 && may_define(node.kind()) {
             for candidate in super::target::targets_at(language, source, &tree, offset..offset) {
                 if candidate.range.start >= node.start_byte() && !found.contains(&candidate) {
                     found.push(candidate);
@@ -235,6 +235,33 @@ fn definitions(language: Language, source: &str) -> Vec<Target> {
         }
     }
     found
+}
+
+/// Nodes that can be (or wrap) a definition: only these are asked what they define.
+fn may_define(kind: &str) -> bool {
+    [
+        "function",
+        "method",
+        "class",
+        "struct",
+        "impl",
+        "declaration",
+        "definition",
+        "assignment",
+        "pair",
+        "export",
+        "lexical",
+        "variable",
+        "type",
+        "enum",
+        "trait",
+        "interface",
+        "item",
+        "decorated",
+        "property",
+    ]
+    .iter()
+    .any(|part| kind.contains(part))
 }
 
 /// Nodes whose children can be definitions (modules, classes, impls and their bodies).
