@@ -225,3 +225,56 @@ async fn the_editor_is_told_which_test_file_was_followed() {
     assert_eq!(setup.client.text(&project.uri("tests/test_basic.py")), answer);
     setup.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_class_tested_through_the_module_that_re_exports_it_is_imported_from_there() {
+    let existing = "import { describe, expect, it } from 'vitest'\nimport { App } from './app'\n\ndescribe('App', () => {\n  it('mounts', () => {\n    expect(new App().mount('/a').routes).toEqual(['/a'])\n  })\n})\n";
+    let project = TempProject::new(
+        "testgen-calls-ts-reexport",
+        &[
+            ("package.json", r#"{"devDependencies": {"vitest": "^3"}}"#),
+            (
+                "src/app-base.ts",
+                "export class App {\n  routes: string[] = []\n  mount(path: string): App {\n    this.routes.push(path)\n    return this\n  }\n}\n",
+            ),
+            ("src/app.ts", "export { App } from './app-base'\n"),
+            ("src/app.test.ts", existing),
+            ("src/router.test.ts", "import { expect, it } from 'vitest'\n\nit('routes', () => expect(1).toBe(1))\n"),
+        ],
+    );
+    let (prompt, stderr) = plan_of(&project, &["src/app-base.ts", "--function", "App.mount"]).await;
+    assert!(stderr.contains("generating tests for `App.mount` in src/app.test.ts (Vitest)"), "{stderr}");
+    assert!(stderr.contains("following src/app.test.ts, which uses `mount` once"), "{stderr}");
+    assert!(
+        prompt.contains("Import the code under test with exactly these lines (already present lines stay as they are):\n    import { App } from './app'\n"),
+        "{prompt}"
+    );
+}
+
+#[tokio::test]
+async fn a_go_function_tested_through_its_caller_gets_its_tests_in_the_callers_test_file() {
+    let project = TempProject::new(
+        "testgen-calls-go-caller",
+        &[
+            ("go.mod", "module example.com/render\n\ngo 1.19\n"),
+            (
+                "text.go",
+                "package render\n\ntype String struct{ Data string }\n\nfunc (r String) Render() string {\n\treturn WriteString(r.Data)\n}\n\nfunc WriteString(s string) string {\n\treturn \"[\" + s + \"]\"\n}\n",
+            ),
+            ("json.go", "package render\n\nfunc JSON(s string) string {\n\treturn s\n}\n"),
+            (
+                "render_test.go",
+                "package render\n\nimport \"testing\"\n\nfunc TestRenderString(t *testing.T) {\n\tif (String{Data: \"a\"}).Render() != \"[a]\" {\n\t\tt.Fatal(\"render\")\n\t}\n}\n",
+            ),
+            ("json_test.go", "package render\n\nimport \"testing\"\n\nfunc TestJSON(t *testing.T) {\n\t_ = JSON(\"a\")\n}\n"),
+        ],
+    );
+    let (prompt, stderr) = plan_of(&project, &["text.go", "--function", "WriteString"]).await;
+    assert!(stderr.contains("generating tests for `WriteString` in render_test.go"), "{stderr}");
+    assert!(
+        stderr.contains("following render_test.go, which exercises it through `String.Render`, which calls it"),
+        "{stderr}"
+    );
+    assert!(prompt.contains("Existing tests in render_test.go"), "{prompt}");
+    assert!(!project.path("text_test.go").exists());
+}
