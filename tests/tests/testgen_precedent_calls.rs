@@ -278,3 +278,30 @@ async fn a_go_function_tested_through_its_caller_gets_its_tests_in_the_callers_t
     assert!(prompt.contains("Existing tests in render_test.go"), "{prompt}");
     assert!(!project.path("text_test.go").exists());
 }
+
+#[tokio::test]
+async fn an_item_a_workspace_crate_re_exports_by_name_is_imported_by_that_name() {
+    let project = TempProject::new(
+        "testgen-calls-rust-named-reexport",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"calc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncalc-core = { path = \"calc-core\" }\n\n[workspace]\nmembers = [\"calc-core\"]\n",
+            ),
+            ("src/lib.rs", "pub use calc_core::number::{double, half};\n"),
+            ("calc-core/Cargo.toml", "[package]\nname = \"calc-core\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            ("calc-core/src/lib.rs", "pub mod number;\n"),
+            (
+                "calc-core/src/number.rs",
+                "pub fn double(value: i32) -> i32 {\n    value * 2\n}\n\npub fn half(value: i32) -> i32 {\n    value / 2\n}\n",
+            ),
+            ("tests/arith.rs", "use calc::half;\n\n#[test]\nfn halves_a_double() {\n    assert_eq!(half(calc::double(3)), 3);\n}\n"),
+        ],
+    );
+    let (prompt, stderr) = plan_of(&project, &["calc-core/src/number.rs", "--function", "double"]).await;
+    assert!(stderr.contains("in tests/arith.rs"), "{stderr}");
+    assert!(
+        prompt.contains("Import the code under test with exactly these lines (already present lines stay as they are):\n    use calc::double;\n"),
+        "{prompt}"
+    );
+}

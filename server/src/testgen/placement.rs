@@ -302,15 +302,24 @@ fn plan_rust(
     // it, that already calls the target.
     if can_integrate && existing_module.is_none() {
         let named = files.is_file(&integration_path).then_some(integration_path.as_path());
-        let followed = rust_precedent(files, up, &crate_root, &package_name, named, stem, subject_uses);
+        let followed = rust_precedent(
+            files,
+            up,
+            &crate_root,
+            &package_name,
+            named,
+            stem,
+            public_path.as_deref().unwrap_or_default(),
+            subject,
+            subject_uses,
+        );
         if let Some((path, tests_crate, via, reason)) = followed {
             let text = files.read(&path).unwrap_or_default();
             let (selector, module_path) = rust_test_target(files, &tests_crate, &path);
             plan.module_path = module_path;
             plan.cargo_selector = vec!["--test".into(), selector];
-            let mut item_path = vec![via.clone()];
-            item_path.extend(public_path.clone().unwrap_or_default());
-            item_path.push(subject.to_string());
+            let item_path = via;
+            let via = item_path.first().cloned().unwrap_or_default();
             let uses_crate = text.lines().any(|line| {
                 let line = line.trim_start().trim_start_matches("pub ");
                 line.starts_with(&format!("use {via}::")) || line.starts_with(&format!("use {via};"))
@@ -393,6 +402,7 @@ fn plan_rust(
 /// it (re-exports it with `pub use dep::*`, or depends on it), that exercises the target
 /// most: its path, the crate it belongs to, the crate name its tests reach the item through,
 /// and why it was chosen.
+#[allow(clippy::too_many_arguments)]
 fn rust_precedent(
     files: &dyn ProjectFiles,
     up: &Ancestors,
@@ -400,8 +410,10 @@ fn rust_precedent(
     package_name: &str,
     named: Option<&Path>,
     subject_stem: &str,
+    public: &[String],
+    item: &str,
     subject: &Subject,
-) -> Option<(PathBuf, PathBuf, String, Precedent)> {
+) -> Option<(PathBuf, PathBuf, Vec<String>, Precedent)> {
     let crate_name = package_name.replace('-', "_");
     // The workspace: the highest folder with a `[workspace]` manifest, within the root.
     let mut workspace = crate_root.to_path_buf();
@@ -437,10 +449,17 @@ fn rust_precedent(
         }
     }
     let mut candidates = Vec::new();
-    let mut via_of: Vec<(PathBuf, PathBuf, String)> = Vec::new();
+    // Each test file with the path its crate names the item by (`clap::builder::PossibleValue`).
+    let mut via_of: Vec<(PathBuf, PathBuf, Vec<String>)> = Vec::new();
+    let own_path = || {
+        let mut path = vec![crate_name.clone()];
+        path.extend(public.iter().cloned());
+        path.push(item.to_string());
+        path
+    };
     for tests_crate in crates {
         let via = if tests_crate == crate_root {
-            crate_name.clone()
+            own_path()
         } else {
             let manifest = files.read(&tests_crate.join("Cargo.toml")).unwrap_or_default();
             let Some(value) = toml::from_str::<toml::Value>(&manifest).ok() else { continue };
@@ -452,12 +471,12 @@ fn rust_precedent(
                 .iter()
                 .any(|table| value.get(table).and_then(|table| table.get(package_name)).is_some());
             let library = files.read(&tests_crate.join("src/lib.rs")).unwrap_or_default();
-            if depends && library.contains(&format!("pub use {crate_name}::*")) {
-                name
-            } else if depends {
-                crate_name.clone()
-            } else {
+            if !depends {
                 continue;
+            }
+            match rust_reexported_path(&library, &crate_name, public, item) {
+                Some(inner) => std::iter::once(name).chain(inner).collect(),
+                None => own_path(),
             }
         };
         let is_rust = |path: &Path| path.extension().is_some_and(|ext| ext == "rs");
@@ -467,7 +486,7 @@ fn rust_precedent(
         }
     }
     let linked = |text: &str| {
-        let vias: Vec<&String> = via_of.iter().map(|(_, _, via)| via).collect();
+        let vias: Vec<&String> = via_of.iter().filter_map(|(_, _, via)| via.first()).collect();
         vias.iter().any(|via| text.contains(&format!("{via}::")))
     };
     // Named after the module (`possible_value.rs` → `possible_values.rs`) in any test folder.
@@ -541,6 +560,46 @@ fn rust_test_target(files: &dyn ProjectFiles, crate_dir: &Path, file: &Path) -> 
         parts.push(last);
     }
     (selector, parts)
+}
+
+/// Where a crate's `lib.rs` re-exports `item` of the dependency `dep` (public there at
+/// `dep::<public>::<item>`): the path inside the crate, without its name. `pub use dep::*;`
+/// keeps the path; `pub use dep::builder;` (a module on the way) keeps it from that module;
+/// `pub use dep::builder::Item;` and `pub use dep::{Item, …}` bring the item to the root.
+fn rust_reexported_path(library: &str, dep: &str, public: &[String], item: &str) -> Option<Vec<String>> {
+    let mut full: Vec<String> = public.to_vec();
+    full.push(item.to_string());
+    for (start, _) in library.match_indices("pub use ") {
+        let statement = library[start + "pub use ".len()..].split(';').next().unwrap_or_default();
+        let statement = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+        let statement = [(" ::", "::"), (":: ", "::"), ("{ ", "{"), (" }", "}"), (" ,", ","), (", ", ",")]
+            .iter()
+            .fold(statement, |text, (from, to)| text.replace(from, to));
+        let Some(rest) = statement.strip_prefix(&format!("{dep}::")) else { continue };
+        // `a::{b, c::d}` → `a::b`, `a::c::d`.
+        let paths: Vec<String> = match rest.split_once('{') {
+            Some((prefix, list)) => {
+                list.trim_end_matches('}').split(',').map(|entry| format!("{prefix}{entry}")).collect()
+            }
+            None => vec![rest.to_string()],
+        };
+        // Renamed re-exports (`x as y`) are not followed.
+        for path in paths.iter().filter(|path| !path.contains(" as ")) {
+            let segments: Vec<&str> = path.split("::").filter(|part| !part.is_empty()).collect();
+            // `dep::*`, `dep::builder::*`: what follows the globbed module.
+            if let Some((&"*", prefix)) = segments.split_last() {
+                if prefix.len() < full.len() && prefix.iter().zip(&full).all(|(a, b)| a == b) {
+                    return Some(full[prefix.len()..].to_vec());
+                }
+                continue;
+            }
+            if !segments.is_empty() && segments.len() <= full.len() && segments.iter().zip(&full).all(|(a, b)| a == b) {
+                let last = segments.len() - 1;
+                return Some(full[last..].to_vec());
+            }
+        }
+    }
+    None
 }
 
 /// The unit-test module a Rust file declares as a file of its own: `#[cfg(test)] mod test;`.
@@ -1756,6 +1815,18 @@ mod tests {
         assert_eq!(plan.framework, Framework::GoogleTest);
         assert_eq!(plan.test_path, Path::new("/w/tests/calc_test.cpp"));
         assert_eq!(plan.subject_imports, ["#include \"../src/calc.hpp\""]);
+    }
+
+    #[test]
+    fn rust_items_re_exported_by_another_crate() {
+        let public = ["builder".to_string()];
+        let at = |library: &str| rust_reexported_path(library, "core", &public, "Value");
+        assert_eq!(at("pub use core::*;"), Some(vec!["builder".into(), "Value".into()]));
+        assert_eq!(at("pub use core::builder;"), Some(vec!["builder".into(), "Value".into()]));
+        assert_eq!(at("pub use core::builder::Value;"), Some(vec!["Value".into()]));
+        assert_eq!(at("pub use core::{builder::Value, other};"), Some(vec!["Value".into()]));
+        assert_eq!(at("pub use core::other;\npub use other::*;"), None);
+        assert_eq!(at("pub use core::builder::*;"), Some(vec!["Value".into()]));
     }
 
     #[test]
