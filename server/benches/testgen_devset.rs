@@ -8,7 +8,8 @@
 //! its first non-blank character) and plans the tests. It prints, per language and overall,
 //! how many tasks have the right target, test file, framework and import, and how many have
 //! all four (the model's answer is not part of this figure: the import counted is the one the
-//! prompt prescribes). `-- --misses` lists what each wrong task got. The set is found at
+//! prompt prescribes). `-- --misses` lists what each wrong task got; `-- --repos flask,clap`
+//! keeps the tasks of those repositories (one half of the set). The set is found at
 //! `$GLM_LSP_TESTGEN_DEVSET`, else at `shared/testgen-devset` beside the checkout or one of its
 //! ancestors; without it the benchmark says so and exits 0.
 
@@ -94,6 +95,12 @@ struct Score {
 
 fn main() {
     let misses = std::env::args().any(|arg| arg == "--misses");
+    // `--repos flask,clap`: only the tasks of these repositories (one half of the set).
+    let only: Vec<String> = std::env::args()
+        .skip_while(|arg| arg != "--repos")
+        .nth(1)
+        .map(|list| list.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
     let Some(devset) = find_devset() else {
         println!("shared/testgen-devset not found (set GLM_LSP_TESTGEN_DEVSET); nothing to measure");
         return;
@@ -106,7 +113,11 @@ fn main() {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
+    let mut plan_times = Vec::new();
     for task in &tasks {
+        if !only.is_empty() && !only.iter().any(|repo| task.archive.contains(repo.as_str())) {
+            continue;
+        }
         let root = std::path::absolute(unpack(&devset, &task.archive, &work)).unwrap();
         let path = root.join(&task.file);
         let source = std::fs::read_to_string(&path).unwrap();
@@ -133,7 +144,13 @@ fn main() {
                 continue;
             }
         };
-        let plan = match placement::plan(&disk, Some(&root), &path, &source, language, &found) {
+        let started = std::time::Instant::now();
+        let planned = placement::plan(&disk, Some(&root), &path, &source, language, &found);
+        plan_times.push(started.elapsed());
+        if misses && started.elapsed() > std::time::Duration::from_millis(250) {
+            println!("{}: planning took {:.1?}", task.id, started.elapsed());
+        }
+        let plan = match planned {
             Ok(plan) => plan,
             Err(error) => {
                 if misses {
@@ -204,4 +221,8 @@ fn main() {
         "| **all** | {} | {} | {} | {} | {} | {} |",
         total.tasks, total.targeted, total.placed, total.framework, total.import, total.all
     );
+    plan_times.sort();
+    if let (Some(median), Some(max)) = (plan_times.get(plan_times.len() / 2), plan_times.last()) {
+        println!("planning one task (reads the project's test files): median {median:.1?}, max {max:.1?}");
+    }
 }

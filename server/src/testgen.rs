@@ -20,9 +20,11 @@ pub mod items;
 mod keep;
 pub mod patch;
 pub mod placement;
+pub mod precedent;
 pub mod prompt;
 pub mod run;
 pub mod target;
+pub mod tsconfig;
 pub mod workbench;
 
 use std::path::{Path, PathBuf};

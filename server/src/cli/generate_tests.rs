@@ -121,6 +121,9 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
         job.display_test,
         job.plan.framework.label()
     );
+    if let Some(precedent) = &job.plan.precedent {
+        eprintln!("{}", precedent.sentence);
+    }
 
     let model = crate::glm::GlmClient::new(config.glm_settings());
     let workbench = crate::testgen::DiskWorkbench { guard: guard.clone() };

@@ -124,6 +124,10 @@ struct Prepared {
 impl Prepared {
     fn outcome_message(&self, generated: &Generated) -> String {
         let mut message = format!("{} in {}", generated.summary(), self.job.display_test);
+        // Said when it moved the tests away from the file named after the module.
+        if let Some(precedent) = self.job.plan.precedent.as_ref().filter(|precedent| !precedent.named_after_module) {
+            message.push_str(&format!(" ({})", precedent.sentence));
+        }
         if let Some(reason) = &self.not_verified {
             message.push_str(&format!("; {reason}"));
         }

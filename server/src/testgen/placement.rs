@@ -8,9 +8,12 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use super::framework::{self, Framework, ModuleSystem};
+use super::precedent::{self as precedent_files, Subject};
 use super::target::{Target, TargetKind};
+use super::tsconfig;
 use crate::context::Exclude;
 use crate::language::{parse_str, Language};
+use crate::text::whole_word_positions;
 use crate::workspace_path::PathGuard;
 
 /// Read-only access to the project on disk.
@@ -101,6 +104,17 @@ pub struct Plan {
     /// Why the default runner cannot run here (a JavaScript runner not installed), so
     /// verification is skipped instead of letting `npx` look for it.
     pub missing_runner: Option<String>,
+    /// The existing tests the plan follows, for the prompt and the user.
+    pub precedent: Option<Precedent>,
+}
+
+/// The existing test file a plan follows, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Precedent {
+    /// "following tests/test_basic.py, which uses `make_response` 12 times".
+    pub sentence: String,
+    /// The file is the one named after the module, which names alone would have chosen.
+    pub named_after_module: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,13 +154,30 @@ pub fn plan(
         module_path: Vec::new(),
         notes: Vec::new(),
         missing_runner: None,
+        precedent: None,
     };
     let up = Ancestors { files, start: &dir, root };
+    let subject_uses = Subject::of(language, source, target);
     match language {
-        Language::Rust => plan_rust(files, &up, source_path, source, &stem, &subject, target, &mut plan)?,
-        Language::Python => plan_python(files, &up, root, source_path, &dir, &stem, &subject, &mut plan),
+        Language::Rust => {
+            plan_rust(files, &up, source_path, source, &stem, &subject, target, &subject_uses, &mut plan)?
+        }
+        Language::Python => plan_python(files, &up, root, source_path, &dir, &stem, &subject, &subject_uses, &mut plan),
         Language::Go => {
-            plan.test_path = dir.join(format!("{stem}_test.go"));
+            let named = dir.join(format!("{stem}_test.go"));
+            // Go tests are in the package's folder: any of its `_test.go` files may be the one.
+            let tests = precedent_files::test_files(files, std::slice::from_ref(&dir), 0, &|path| {
+                path.to_string_lossy().ends_with("_test.go")
+            });
+            let followed =
+                follow(files, root, files.is_file(&named).then_some(named.as_path()), &tests, &subject_uses, &|_| true);
+            plan.test_path = match followed {
+                Some((path, reason)) => {
+                    plan.precedent = Some(reason);
+                    path
+                }
+                None => named,
+            };
             plan.framework_imports = plan.framework.import_lines(ModuleSystem::Esm);
             let package = source.lines().find_map(|line| line.trim().strip_prefix("package ")).unwrap_or("main");
             plan.notes.push(format!("The tests are in package `{}`, the same package as the code.", package.trim()));
@@ -158,13 +189,50 @@ pub fn plan(
             }
         }
         Language::JavaScript | Language::TypeScript | Language::Tsx => {
-            plan_javascript(files, &up, source_path, source, &dir, &stem, &subject, target, &mut plan)
+            plan_javascript(files, &up, source_path, source, &dir, &stem, &subject, target, &subject_uses, &mut plan)
         }
         Language::Java => plan_java(files, &up, source_path, source, &dir, &stem, &mut plan),
         Language::C | Language::Cpp => plan_c(files, &up, source_path, &dir, &stem, &mut plan),
         Language::Json | Language::Toml => return Err("tests are generated for code, not data files".into()),
     }
     Ok(plan)
+}
+
+/// Precedent over names: the existing test file that exercises the target most (see
+/// [`precedent_files::exercising`]), unless the file `named` after the module exercises it
+/// too, or no other file calls the target itself. The chosen file and the sentence that says
+/// why; `None` when no test file exercises it (then names and conventions decide).
+fn follow(
+    files: &dyn ProjectFiles,
+    root: Option<&Path>,
+    named: Option<&Path>,
+    candidates: &[PathBuf],
+    subject: &Subject,
+    linked: &dyn Fn(&str) -> bool,
+) -> Option<(PathBuf, Precedent)> {
+    let found = precedent_files::exercising(files, candidates, subject, linked);
+    let display = |path: &Path| {
+        root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path).to_string_lossy().replace('\\', "/")
+    };
+    // A file named after the function itself (`tests/test_utils/test_style.py` for
+    // `style`) is its own, however often other files use the name.
+    let squash = |name: &str| name.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
+    let function_named = found.iter().find(|exercise| {
+        let name = exercise.path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        let base = name.split('.').next().unwrap_or_default();
+        let base = base.strip_prefix("test_").or_else(|| base.strip_suffix("_test")).unwrap_or(base);
+        exercise.calls > 0 && squash(base) == squash(&subject.name)
+    });
+    let chosen = match named {
+        _ if function_named.is_some() => function_named?,
+        Some(named) => match found.iter().find(|exercise| exercise.path == named) {
+            Some(exercise) => exercise,
+            None => found.first().filter(|best| best.calls > 0)?,
+        },
+        None => found.first()?,
+    };
+    let sentence = format!("following {}, which {}", display(&chosen.path), chosen.describe(subject));
+    Some((chosen.path.clone(), Precedent { sentence, named_after_module: Some(chosen.path.as_path()) == named }))
 }
 
 /// The folders from a start folder upwards, not above the workspace root.
@@ -200,6 +268,7 @@ fn plan_rust(
     stem: &str,
     subject: &str,
     target: &Target,
+    subject_uses: &Subject,
     plan: &mut Plan,
 ) -> Result<(), String> {
     let crate_root = up.nearest_with(&["Cargo.toml"]).unwrap_or_else(|| source_path.parent().unwrap().to_path_buf());
@@ -229,6 +298,74 @@ fn plan_rust(
         && (files.is_file(&integration_path)
             || (has_rust_files(files, &crate_root.join("tests")) && !has_inline_tests(files, &src)));
     plan.framework = Framework::RustTest;
+    // Precedent: an integration test of this crate, or of a workspace crate that re-exports
+    // it, that already calls the target.
+    if can_integrate && existing_module.is_none() {
+        let named = files.is_file(&integration_path).then_some(integration_path.as_path());
+        let followed = rust_precedent(
+            files,
+            up,
+            &crate_root,
+            &package_name,
+            named,
+            stem,
+            public_path.as_deref().unwrap_or_default(),
+            subject,
+            subject_uses,
+        );
+        if let Some((path, tests_crate, via, reason)) = followed {
+            let text = files.read(&path).unwrap_or_default();
+            let (selector, module_path) = rust_test_target(files, &tests_crate, &path);
+            plan.module_path = module_path;
+            plan.cargo_selector = vec!["--test".into(), selector];
+            let item_path = via;
+            let via = item_path.first().cloned().unwrap_or_default();
+            let uses_crate = text.lines().any(|line| {
+                let line = line.trim_start().trim_start_matches("pub ");
+                line.starts_with(&format!("use {via}::")) || line.starts_with(&format!("use {via};"))
+            });
+            if uses_crate {
+                plan.subject_imports = vec![format!("use {};", item_path.join("::"))];
+            } else {
+                plan.subject_imports = Vec::new();
+                plan.notes.push(format!(
+                    "This file has no `use` of the crate: it names items by their paths (`{via}::…`); do the same."
+                ));
+            }
+            plan.notes.push(format!(
+                "This is an integration test file of the crate `{via}`: only its public API is reachable."
+            ));
+            plan.run_dir = tests_crate;
+            plan.test_path = path;
+            plan.destination = Destination::File;
+            plan.precedent = Some(reason);
+            return Ok(());
+        }
+    }
+    // Unit tests kept in a file of their own (`#[cfg(test)] mod test;`): that file.
+    if let Some(name) = inline_test_file(source) {
+        let module_dir = match source_path.file_name().and_then(|name| name.to_str()) {
+            Some("mod.rs" | "lib.rs" | "main.rs") => source_path.parent().unwrap().to_path_buf(),
+            _ => source_path.with_extension(""),
+        };
+        let file = [module_dir.join(format!("{name}.rs")), module_dir.join(&name).join("mod.rs")]
+            .into_iter()
+            .find(|path| files.is_file(path));
+        if let Some(file) = file {
+            plan.test_path = file;
+            plan.destination = Destination::File;
+            plan.subject_imports = vec!["use super::*;".into()];
+            plan.module_path = module_path;
+            plan.module_path.push(name);
+            plan.cargo_selector = if has_library && !is_binary { vec!["--lib".into()] } else { Vec::new() };
+            plan.notes.push(format!(
+                "The tests are the module `{}` of the file under test (declared there as `#[cfg(test)] mod {};`).",
+                plan.module_path.last().unwrap(),
+                plan.module_path.last().unwrap()
+            ));
+            return Ok(());
+        }
+    }
     if keeps_integration_tests {
         let mut path = vec![crate_name.clone()];
         path.extend(public_path.unwrap_or_default());
@@ -259,6 +396,225 @@ fn plan_rust(
         Vec::new()
     };
     Ok(())
+}
+
+/// The integration test of the crate at `crate_root`, or of a workspace crate that reaches
+/// it (re-exports it with `pub use dep::*`, or depends on it), that exercises the target
+/// most: its path, the crate it belongs to, the crate name its tests reach the item through,
+/// and why it was chosen.
+#[allow(clippy::too_many_arguments)]
+fn rust_precedent(
+    files: &dyn ProjectFiles,
+    up: &Ancestors,
+    crate_root: &Path,
+    package_name: &str,
+    named: Option<&Path>,
+    subject_stem: &str,
+    public: &[String],
+    item: &str,
+    subject: &Subject,
+) -> Option<(PathBuf, PathBuf, Vec<String>, Precedent)> {
+    let crate_name = package_name.replace('-', "_");
+    // The workspace: the highest folder with a `[workspace]` manifest, within the root.
+    let mut workspace = crate_root.to_path_buf();
+    let mut current = Some(crate_root);
+    while let Some(dir) = current {
+        if files.read(&dir.join("Cargo.toml")).is_some_and(|text| text.contains("[workspace]")) {
+            workspace = dir.to_path_buf();
+        }
+        if Some(dir) == up.root {
+            break;
+        }
+        current = dir.parent();
+    }
+    let mut crates = vec![crate_root.to_path_buf()];
+    let mut pending = vec![(workspace.clone(), 0)];
+    while let Some((dir, depth)) = pending.pop() {
+        if files.is_file(&dir.join("Cargo.toml")) && !crates.contains(&dir) {
+            crates.push(dir.clone());
+        }
+        if depth < 2 {
+            for path in files.list(&dir) {
+                let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+                if files.is_dir(&path)
+                    && !name.starts_with('.')
+                    && !matches!(name, "target" | "src" | "tests" | "benches")
+                {
+                    pending.push((path, depth + 1));
+                }
+            }
+        }
+        if crates.len() > 64 {
+            break;
+        }
+    }
+    let mut candidates = Vec::new();
+    // Each test file with the path its crate names the item by (`clap::builder::PossibleValue`).
+    let mut via_of: Vec<(PathBuf, PathBuf, Vec<String>)> = Vec::new();
+    let own_path = || {
+        let mut path = vec![crate_name.clone()];
+        path.extend(public.iter().cloned());
+        path.push(item.to_string());
+        path
+    };
+    for tests_crate in crates {
+        let via = if tests_crate == crate_root {
+            own_path()
+        } else {
+            let manifest = files.read(&tests_crate.join("Cargo.toml")).unwrap_or_default();
+            let Some(value) = toml::from_str::<toml::Value>(&manifest).ok() else { continue };
+            let Some(name) = value.get("package").and_then(|package| package.get("name")?.as_str()) else {
+                continue;
+            };
+            let name = name.replace('-', "_");
+            let depends = ["dependencies", "dev-dependencies"]
+                .iter()
+                .any(|table| value.get(table).and_then(|table| table.get(package_name)).is_some());
+            let library = files.read(&tests_crate.join("src/lib.rs")).unwrap_or_default();
+            if !depends {
+                continue;
+            }
+            match rust_reexported_path(&library, &crate_name, public, item) {
+                Some(inner) => std::iter::once(name).chain(inner).collect(),
+                None => own_path(),
+            }
+        };
+        let is_rust = |path: &Path| path.extension().is_some_and(|ext| ext == "rs");
+        for path in precedent_files::test_files(files, &[tests_crate.join("tests")], 3, &is_rust) {
+            via_of.push((path.clone(), tests_crate.clone(), via.clone()));
+            candidates.push(path);
+        }
+    }
+    let linked = |text: &str| {
+        let vias: Vec<&String> = via_of.iter().filter_map(|(_, _, via)| via.first()).collect();
+        vias.iter().any(|via| text.contains(&format!("{via}::")))
+    };
+    // Named after the module (`possible_value.rs` → `possible_values.rs`) in any test folder.
+    let stem = subject_stem;
+    let named_after = candidates
+        .iter()
+        .find(|path| {
+            let name = path.file_stem().and_then(|name| name.to_str()).unwrap_or_default();
+            (name == stem || name == format!("{stem}s")) && files.read(path).is_some_and(|text| linked(&text))
+        })
+        .cloned();
+    let named = named.map(Path::to_path_buf).or(named_after);
+    let display = |path: &Path| {
+        up.root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path).to_string_lossy().into_owned()
+    };
+    let conventional = crate_root.join("tests").join(format!("{subject_stem}.rs"));
+    let (path, mut reason) = follow(files, up.root, named.as_deref(), &candidates, subject, &linked).or_else(|| {
+        let named = named?;
+        let sentence = format!("following {}, the test file named after the module", display(&named));
+        Some((named, Precedent { sentence, named_after_module: false }))
+    })?;
+    reason.named_after_module = path == conventional;
+    let (_, tests_crate, via) = via_of.into_iter().find(|(candidate, _, _)| *candidate == path)?;
+    Some((path, tests_crate, via, reason))
+}
+
+/// The `cargo test --test` target an integration test file belongs to, and its module path
+/// in that target: `tests/x.rs` is the target `x`; `tests/suite/parsed.rs` is module
+/// `parsed` of `suite` (`tests/suite/main.rs`); a `[[test]]` of the manifest (`name =
+/// "integration"`, `path = "tests/lib.rs"`) owns the files its root declares with `mod`.
+fn rust_test_target(files: &dyn ProjectFiles, crate_dir: &Path, file: &Path) -> (String, Vec<String>) {
+    let stem = file.file_stem().and_then(|stem| stem.to_str()).unwrap_or_default().to_string();
+    let manifest = files.read(&crate_dir.join("Cargo.toml")).unwrap_or_default();
+    let declared: Vec<(String, PathBuf)> = toml::from_str::<toml::Value>(&manifest)
+        .ok()
+        .and_then(|value| value.get("test")?.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|test| {
+            let name = test.get("name")?.as_str()?.to_string();
+            let path = test
+                .get("path")
+                .and_then(|path| path.as_str())
+                .map_or_else(|| crate_dir.join("tests").join(format!("{name}.rs")), |path| crate_dir.join(path));
+            Some((name, path))
+        })
+        .collect();
+    if let Some((name, _)) = declared.iter().find(|(_, path)| path == file) {
+        return (name.clone(), Vec::new());
+    }
+    let declares = |root: &Path| {
+        files.read(root).is_some_and(|text| {
+            regex::Regex::new(&format!(r"(?m)^\s*(pub\s+)?mod\s+{}\s*;", regex::escape(&stem)))
+                .is_ok_and(|pattern| pattern.is_match(&text))
+        })
+    };
+    let folder = file.parent().unwrap_or(crate_dir);
+    if let Some((name, _)) =
+        declared.iter().find(|(_, root)| root.parent() == Some(folder) && root != file && declares(root))
+    {
+        return (name.clone(), vec![stem]);
+    }
+    let relative = file.strip_prefix(crate_dir.join("tests")).unwrap_or(file);
+    let mut parts: Vec<String> = relative.iter().map(|part| part.to_string_lossy().into_owned()).collect();
+    let last = parts.pop().unwrap_or_default().trim_end_matches(".rs").to_string();
+    if parts.is_empty() {
+        return (last, Vec::new());
+    }
+    let selector = parts.remove(0);
+    if !matches!(last.as_str(), "main" | "mod") {
+        parts.push(last);
+    }
+    (selector, parts)
+}
+
+/// Where a crate's `lib.rs` re-exports `item` of the dependency `dep` (public there at
+/// `dep::<public>::<item>`): the path inside the crate, without its name. `pub use dep::*;`
+/// keeps the path; `pub use dep::builder;` (a module on the way) keeps it from that module;
+/// `pub use dep::builder::Item;` and `pub use dep::{Item, …}` bring the item to the root.
+fn rust_reexported_path(library: &str, dep: &str, public: &[String], item: &str) -> Option<Vec<String>> {
+    let mut full: Vec<String> = public.to_vec();
+    full.push(item.to_string());
+    for (start, _) in library.match_indices("pub use ") {
+        let statement = library[start + "pub use ".len()..].split(';').next().unwrap_or_default();
+        let statement = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+        let statement = [(" ::", "::"), (":: ", "::"), ("{ ", "{"), (" }", "}"), (" ,", ","), (", ", ",")]
+            .iter()
+            .fold(statement, |text, (from, to)| text.replace(from, to));
+        let Some(rest) = statement.strip_prefix(&format!("{dep}::")) else { continue };
+        // `a::{b, c::d}` → `a::b`, `a::c::d`.
+        let paths: Vec<String> = match rest.split_once('{') {
+            Some((prefix, list)) => {
+                list.trim_end_matches('}').split(',').map(|entry| format!("{prefix}{entry}")).collect()
+            }
+            None => vec![rest.to_string()],
+        };
+        // Renamed re-exports (`x as y`) are not followed.
+        for path in paths.iter().filter(|path| !path.contains(" as ")) {
+            let segments: Vec<&str> = path.split("::").filter(|part| !part.is_empty()).collect();
+            // `dep::*`, `dep::builder::*`: what follows the globbed module.
+            if let Some((&"*", prefix)) = segments.split_last() {
+                if prefix.len() < full.len() && prefix.iter().zip(&full).all(|(a, b)| a == b) {
+                    return Some(full[prefix.len()..].to_vec());
+                }
+                continue;
+            }
+            if !segments.is_empty() && segments.len() <= full.len() && segments.iter().zip(&full).all(|(a, b)| a == b) {
+                let last = segments.len() - 1;
+                return Some(full[last..].to_vec());
+            }
+        }
+    }
+    None
+}
+
+/// The unit-test module a Rust file declares as a file of its own: `#[cfg(test)] mod test;`.
+fn inline_test_file(source: &str) -> Option<String> {
+    let tree = parse_str(Language::Rust, source)?;
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    let found = root.named_children(&mut cursor).find(|node| {
+        node.kind() == "mod_item"
+            && node.child_by_field_name("body").is_none()
+            && super::target::attributes_before(source, *node)
+                .iter()
+                .any(|attribute| attribute.replace(' ', "").contains("cfg(test)"))
+    })?;
+    Some(source[found.child_by_field_name("name")?.byte_range()].to_string())
 }
 
 /// `a/b.rs` → `a::b`; `a/mod.rs` → `a`; `lib.rs`, `main.rs` and `bin/x.rs` → the crate root.
@@ -372,6 +728,7 @@ fn plan_python(
     dir: &Path,
     stem: &str,
     subject: &str,
+    subject_uses: &Subject,
     plan: &mut Plan,
 ) {
     const PROJECT_MARKERS: [&str; 5] = ["pyproject.toml", "setup.py", "setup.cfg", "pytest.ini", "tox.ini"];
@@ -414,6 +771,51 @@ fn plan_python(
         .flat_map(|folder| test_names.iter().map(move |name| folder.join(name)))
         .find(|path| files.is_file(path))
         .or_else(|| python_test_in_subfolders(files, &test_dirs, &test_names));
+    // Precedent: the test file that already calls the target (flask's `Flask.make_response`
+    // in `tests/test_basic.py`), when the file named after the module does not.
+    let is_test = |path: &Path| {
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
+    };
+    let mut candidates = precedent_files::test_files(files, &test_dirs, 3, &is_test);
+    candidates.extend(precedent_files::test_files(files, &[dir.to_path_buf(), dir.join("tests")], 0, &is_test));
+    let package = module.split('.').next().filter(|top| !top.is_empty()).unwrap_or(stem).to_string();
+    let linked = |text: &str| python_imports_package(text, &package);
+    // A package of the module's own (`tests/test_<module>/`) is its place already.
+    let has_own_package = test_dirs.iter().any(|tests| files.is_dir(&tests.join(test_name.trim_end_matches(".py"))));
+    let followed = if has_own_package {
+        None
+    } else {
+        follow(files, root, existing.as_deref(), &candidates, subject_uses, &linked)
+    };
+    let existing = match followed {
+        Some((path, reason)) => {
+            plan.precedent = Some(reason);
+            Some(path)
+        }
+        None => existing,
+    };
+    // No test of this module yet: where a sibling module's test is, when the tests mirror
+    // the source tree (`shop/billing/tax.py` → `tests/billing/test_tax.py`).
+    let existing = existing.or_else(|| {
+        if has_own_package {
+            return None;
+        }
+        let (sibling, test) = python_sibling_test(files, source_path, &test_dirs)?;
+        let path = test.with_file_name(&test_name);
+        let display = |path: &Path| {
+            root.and_then(|root| path.strip_prefix(root).ok()).unwrap_or(path).to_string_lossy().replace('\\', "/")
+        };
+        plan.precedent = Some(Precedent {
+            sentence: format!(
+                "following {}, the test of the sibling module {}, for a new file beside it",
+                display(&test),
+                display(&sibling)
+            ),
+            named_after_module: false,
+        });
+        Some(path)
+    });
     plan.test_path = existing.unwrap_or_else(|| match test_dirs.iter().find(|tests| files.is_dir(tests)) {
         // Tests kept in a package `tests/test_<module>/`: a file inside it, never a
         // `tests/test_<module>.py` beside it (pytest refuses the clashing module name).
@@ -455,7 +857,11 @@ fn plan_python(
     } else {
         format!("from {module} import {subject}")
     }];
-    if let Some(line) = python_package_import(files, &import_root, &module, subject, &samples) {
+    let as_written = plan.precedent.as_ref().and_then(|_| python_import_as_written(samples.first()?, &module, subject));
+    if let Some((line, reach)) = as_written {
+        plan.notes.push(format!("The existing tests import it this way: call it as `{reach}`."));
+        plan.subject_imports = vec![line];
+    } else if let Some(line) = python_package_import(files, &import_root, &module, subject, &samples) {
         if line.starts_with("import ") {
             let package = line.trim_start_matches("import ");
             plan.notes
@@ -465,6 +871,54 @@ fn plan_python(
     }
     plan.run_dir = project;
     plan.import_root = Some(import_root);
+}
+
+/// Whether a Python file imports `package` (or one of its modules) at all.
+fn python_imports_package(text: &str, package: &str) -> bool {
+    text.lines().map(str::trim_start).any(|line| {
+        let rest = line.strip_prefix("import ").or_else(|| line.strip_prefix("from "));
+        rest.is_some_and(|rest| {
+            let name = rest.trim_start().split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default();
+            name == package
+        })
+    })
+}
+
+/// How the precedent test file imports the module itself, when it does (`import
+/// shop.cart as c`, `from shop import cart`, `from shop.cart import total as t`): that line,
+/// and how the tests then name the target (`c.total`, `cart.total`, `t`). `None` when it
+/// imports the target's module by plain names, or not at all.
+fn python_import_as_written(text: &str, module: &str, subject: &str) -> Option<(String, String)> {
+    let (parent, leaf) = module.rsplit_once('.').unwrap_or(("", module));
+    let names = |rest: &str| -> Vec<(String, String)> {
+        rest.trim_matches(|c| c == '(' || c == ')')
+            .split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| match part.split_once(" as ") {
+                Some((name, alias)) => (name.trim().to_string(), alias.trim().to_string()),
+                None => (part.to_string(), part.to_string()),
+            })
+            .collect()
+    };
+    for line in text.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("import ") {
+            for (name, alias) in names(rest) {
+                if name == module && (alias != name || module.contains('.')) {
+                    return Some((line.to_string(), format!("{alias}.{subject}")));
+                }
+            }
+        } else if let Some(rest) = line.strip_prefix(&format!("from {parent} import ")).filter(|_| !parent.is_empty()) {
+            if let Some((_, alias)) = names(rest).into_iter().find(|(name, _)| name == leaf) {
+                return Some((line.to_string(), format!("{alias}.{subject}")));
+            }
+        } else if let Some(rest) = line.strip_prefix(&format!("from {module} import ")) {
+            if let Some((_, alias)) = names(rest).into_iter().find(|(name, alias)| name == subject && alias != name) {
+                return Some((line.to_string(), alias));
+            }
+        }
+    }
+    None
 }
 
 /// The existing tests' way to import a name the package re-exports: `import flask` (then
@@ -502,6 +956,7 @@ fn plan_javascript(
     stem: &str,
     subject: &str,
     target: &Target,
+    subject_uses: &Subject,
     plan: &mut Plan,
 ) {
     let package_root = up.nearest_with(&["package.json"]);
@@ -539,6 +994,18 @@ fn plan_javascript(
         .flat_map(|folder| names.iter().map(move |name| folder.join(name)))
         .find(|path| files.is_file(path))
         .or_else(|| existing_test_named_after(files, source_path, &package_dir, &search_folders, stem));
+    // Precedent: the test file that already calls the target (hono's `Hono.mount` of
+    // `hono-base.ts` in `hono.test.ts`), when the file named after the module does not.
+    let is_test = |path: &Path| is_javascript_test(path, &package_dir);
+    let tests = precedent_files::test_files(files, std::slice::from_ref(&package_dir), 6, &is_test);
+    let linked = |text: &str| javascript_links(text, subject, stem);
+    let existing = match follow(files, up.root, existing.as_deref(), &tests, subject_uses, &linked) {
+        Some((path, reason)) => {
+            plan.precedent = Some(reason);
+            Some(path)
+        }
+        None => existing,
+    };
     // No test of this module yet: a new file where a sibling module's test is.
     let existing = existing.or_else(|| test_path_like_a_sibling(files, source_path, &package_dir, &search_folders));
     plan.test_path = existing.unwrap_or_else(|| match folders.iter().find(|folder| files.is_dir(folder)) {
@@ -613,6 +1080,18 @@ fn plan_javascript(
     if !specifier.starts_with('.') {
         specifier = format!("./{specifier}");
     }
+    // A tsconfig path alias the existing tests import through (`@/utils/url`) names it too.
+    let used = tsconfig::bare_specifiers(&samples);
+    if !used.is_empty() {
+        let aliases = tsconfig::Aliases::near(files, test_dir, up.root);
+        if let Some(aliased) = aliases.specifier_for(source_path, &used) {
+            let emitted = has_script_extension(&specifier).then(|| specifier.rsplit_once('.').map(|(_, ext)| ext));
+            specifier = match emitted.flatten() {
+                Some(ext) => format!("{aliased}.{ext}"),
+                None => aliased,
+            };
+        }
+    }
     let default_export = source.contains(&format!("export default function {subject}"))
         || source.contains(&format!("export default class {subject}"))
         || source.contains(&format!("export default {subject}"))
@@ -639,6 +1118,21 @@ fn plan_javascript(
         (ModuleSystem::CommonJs, true) => format!("const {subject} = require('{specifier}');"),
         (ModuleSystem::CommonJs, false) => format!("const {{ {subject} }} = require('{specifier}');"),
     }];
+    // The precedent file's own import of the target, as written there, when it reaches the
+    // target through another module (hono's `Hono` from './hono', which re-exports
+    // './hono-base'); from the module itself, the import above already has its specifier.
+    let written = plan.precedent.as_ref().and_then(|_| javascript_import_of(samples.first()?, subject));
+    if let Some(line) = written {
+        let specifier = line.split(['\'', '"']).nth(1).unwrap_or_default();
+        let resolved = test_dir.join(specifier);
+        let same_module = [source_path.with_extension(""), source_path.to_path_buf()].iter().any(|candidate| {
+            normalize(&resolved) == normalize(candidate)
+                || normalize(&resolved.with_extension("")) == normalize(candidate)
+        });
+        if !same_module {
+            plan.subject_imports = vec![line];
+        }
+    }
     plan.framework_imports = plan.framework.import_lines(module_system);
     if !target.public {
         plan.notes.push(format!(
@@ -648,6 +1142,95 @@ fn plan_javascript(
     if is_typescript && plan.framework == Framework::NodeTest {
         plan.notes.push("Node runs TypeScript tests only through a loader such as tsx.".into());
     }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the disk.
+fn normalize(path: &Path) -> PathBuf {
+    let mut parts: Vec<Component> = Vec::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.iter().collect()
+}
+
+/// A test file of a JavaScript/TypeScript package: `*.test.*`/`*.spec.*`, or any script in a
+/// `test`, `tests` or `__tests__` folder.
+fn is_javascript_test(path: &Path, package_dir: &Path) -> bool {
+    let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+    let script = name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "tsx" | "jsx"));
+    if !script || name.ends_with(".d.ts") {
+        return false;
+    }
+    let in_test_folder = path.strip_prefix(package_dir).is_ok_and(|relative| {
+        relative.iter().any(|part| matches!(part.to_str(), Some("test" | "tests" | "__tests__")))
+    });
+    name.contains(".test.") || name.contains(".spec.") || in_test_folder
+}
+
+/// Whether a test file reaches the module of `subject`: an import or `require` that names it
+/// or the module's file, or no imports at all (suites that use the page's globals).
+fn javascript_links(text: &str, subject: &str, stem: &str) -> bool {
+    let mut imports = text
+        .lines()
+        .filter(|line| {
+            let line = line.trim_start();
+            line.starts_with("import ") || line.contains("require(") || line.starts_with("} from ")
+        })
+        .peekable();
+    if imports.peek().is_none() {
+        return true;
+    }
+    let stem = stem.to_lowercase();
+    imports.any(|line| {
+        whole_word_positions(line, subject).next().is_some()
+            || line.split(['\'', '"']).skip(1).step_by(2).any(|specifier| {
+                let last = specifier.rsplit('/').next().unwrap_or_default().to_lowercase();
+                last == stem || last.split('.').next() == Some(stem.as_str())
+            })
+    })
+}
+
+/// The import statement of a test file that binds `name` (`import { Hono } from './hono'`,
+/// `const { add } = require('../src/math')`), as written.
+fn javascript_import_of(text: &str, name: &str) -> Option<String> {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?m)^[ \t]*(?:import\s[^;'"]*?\sfrom\s*['"][^'"]+['"]|(?:const|let|var)\s[^;=]+=\s*require\(\s*['"][^'"]+['"]\s*\)[\w.]*);?"#,
+        )
+        .unwrap()
+    });
+    pattern.find_iter(text).map(|found| found.as_str().trim()).find_map(|statement| {
+        let bindings = statement.split(" from ").next().unwrap_or(statement);
+        let bindings = bindings.split('=').next().unwrap_or(bindings);
+        let type_only = bindings.trim_start().starts_with("import type ");
+        if type_only || whole_word_positions(bindings, name).next().is_none() {
+            return None;
+        }
+        // A list that binds other names too: the target alone, from the same module, in the
+        // same quotes and punctuation (the model keeps the existing line as it is).
+        let listed = bindings.contains('{') && bindings.contains(',');
+        if !listed {
+            return Some(statement.to_string());
+        }
+        let quote = if statement.contains('"') { '"' } else { '\'' };
+        let specifier = statement.split(['\'', '"']).nth(1)?;
+        let end = if statement.ends_with(';') { ";" } else { "" };
+        Some(if statement.starts_with("import") {
+            format!("import {{ {name} }} from {quote}{specifier}{quote}{end}")
+        } else {
+            let keyword = statement.split_whitespace().next().unwrap_or("const");
+            format!("{keyword} {{ {name} }} = require({quote}{specifier}{quote}){end}")
+        })
+    })
 }
 
 /// Whether the package's existing tests import testify (else whether `go.mod` requires it).
@@ -704,6 +1287,36 @@ fn javascript_framework(
         folder = dir.parent();
     }
     Framework::NodeTest
+}
+
+/// The test of a module beside `source_path` kept in a subfolder of the test folders that
+/// mirrors the module's folder (`tests/billing/test_tax.py` for `shop/billing/tax.py`):
+/// the sibling and its test.
+fn python_sibling_test(
+    files: &dyn ProjectFiles,
+    source_path: &Path,
+    test_dirs: &[PathBuf],
+) -> Option<(PathBuf, PathBuf)> {
+    let dir = source_path.parent()?;
+    let folder = dir.file_name()?.to_str()?.to_lowercase();
+    let mut siblings: Vec<PathBuf> = files
+        .list(dir)
+        .into_iter()
+        .filter(|path| {
+            let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+            name.ends_with(".py") && !name.starts_with("test") && name != "__init__.py" && path != source_path
+        })
+        .collect();
+    siblings.sort();
+    siblings.into_iter().take(24).find_map(|sibling| {
+        let stem = sibling.file_stem()?.to_str()?;
+        let public = stem.trim_start_matches('_');
+        let names = [format!("test_{public}.py"), format!("test_{stem}.py")];
+        let test = python_test_in_subfolders(files, test_dirs, &names)?;
+        // Only a folder named like the module's tells the tree is mirrored.
+        let mirrored = test.parent()?.file_name()?.to_str()?.to_lowercase() == folder;
+        mirrored.then_some((sibling, test))
+    })
 }
 
 /// `test_<module>.py` in a subfolder of the test folders (`tests/models/test_url.py`,
@@ -1202,6 +1815,35 @@ mod tests {
         assert_eq!(plan.framework, Framework::GoogleTest);
         assert_eq!(plan.test_path, Path::new("/w/tests/calc_test.cpp"));
         assert_eq!(plan.subject_imports, ["#include \"../src/calc.hpp\""]);
+    }
+
+    #[test]
+    fn rust_items_re_exported_by_another_crate() {
+        let public = ["builder".to_string()];
+        let at = |library: &str| rust_reexported_path(library, "core", &public, "Value");
+        assert_eq!(at("pub use core::*;"), Some(vec!["builder".into(), "Value".into()]));
+        assert_eq!(at("pub use core::builder;"), Some(vec!["builder".into(), "Value".into()]));
+        assert_eq!(at("pub use core::builder::Value;"), Some(vec!["Value".into()]));
+        assert_eq!(at("pub use core::{builder::Value, other};"), Some(vec!["Value".into()]));
+        assert_eq!(at("pub use core::other;\npub use other::*;"), None);
+        assert_eq!(at("pub use core::builder::*;"), Some(vec!["Value".into()]));
+    }
+
+    #[test]
+    fn rust_test_targets_of_integration_files() {
+        let fake = Fake::new(&[
+            ("/w/Cargo.toml", "[package]\nname = \"re\"\nautotests = false\n\n[[test]]\npath = \"tests/lib.rs\"\nname = \"integration\"\n"),
+            ("/w/tests/lib.rs", "mod misc;\nmod replace;\n"),
+            ("/w/tests/replace.rs", ""),
+            ("/w/tests/suite/main.rs", "mod parsed;\n"),
+            ("/w/tests/suite/parsed.rs", ""),
+            ("/w/tests/alone.rs", ""),
+        ]);
+        let target = |file: &str| rust_test_target(&fake, Path::new("/w"), Path::new(file));
+        assert_eq!(target("/w/tests/replace.rs"), ("integration".to_string(), vec!["replace".to_string()]));
+        assert_eq!(target("/w/tests/lib.rs"), ("integration".to_string(), vec![]));
+        assert_eq!(target("/w/tests/suite/parsed.rs"), ("suite".to_string(), vec!["parsed".to_string()]));
+        assert_eq!(target("/w/tests/alone.rs"), ("alone".to_string(), vec![]));
     }
 
     #[test]

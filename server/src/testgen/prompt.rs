@@ -62,6 +62,12 @@ fn request_text(job: &Job) -> String {
             existing.trim_end()
         ));
     }
+    if let Some(precedent) = &plan.precedent {
+        user.push_str(&format!(
+            "Precedent: the tests go where this project already tests this code, {}; write them the way that file does.\n",
+            precedent.sentence
+        ));
+    }
     user.push_str(&format!("Test framework: {}. {}\n", plan.framework.label(), plan.framework.guidance()));
     if !plan.subject_imports.is_empty() {
         user.push_str(

@@ -977,6 +977,7 @@ pub(super) mod tests {
             module_path: vec!["calc".into()],
             notes: vec![],
             missing_runner: None,
+            precedent: None,
         }
     }
 
