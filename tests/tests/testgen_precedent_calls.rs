@@ -40,13 +40,16 @@ async fn the_only_test_file_that_imports_the_module_with_an_alias_receives_the_t
     let output = glm_lsp_e2e::harness::generate_tests_cli(
         &project,
         &mock,
-        &["shop/pricing.py", "--function", "net_price", "--verify", "--write"],
+        &["shop/pricing.py", "--function", "net_price", "--verify", "--write", "--json"],
     )
     .await;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("generating tests for `net_price` in tests/test_checkout.py (pytest)"), "{stderr}");
     assert!(stderr.contains("following tests/test_checkout.py, which uses `net_price` once"), "{stderr}");
+    let record: serde_json::Value = serde_json::from_slice(&output.stdout).expect("--json prints one JSON object");
+    assert_eq!(record["precedent"], "following tests/test_checkout.py, which uses `net_price` once");
+    assert_eq!(record["file"], "tests/test_checkout.py");
     let prompt = mock.requests()[0].prompt_text();
     assert!(
         prompt.contains("Precedent: the tests go where this project already tests this code, following tests/test_checkout.py, which uses `net_price` once; write them the way that file does.\n"),

@@ -147,7 +147,8 @@ pub async fn run(options: &Options, config: &Config) -> anyhow::Result<Outcome> 
         write_result(&guard, &generated)?;
         eprintln!("wrote {relative}");
     }
-    let stdout = if options.json { json(&generated, &relative, &diff).to_string() } else { diff };
+    let precedent = job.plan.precedent.as_ref().map(|precedent| precedent.sentence.as_str());
+    let stdout = if options.json { json(&generated, &relative, &diff, precedent).to_string() } else { diff };
     let success = !generated.tests.is_empty()
         && (!options.verify || generated.tests.iter().any(|test| test.status == TestStatus::Passed));
     Ok(Outcome { stdout, success })
@@ -171,7 +172,8 @@ fn write_result(guard: &PathGuard, generated: &Generated) -> anyhow::Result<()> 
     Ok(guard.write(path, &generated.after)?)
 }
 
-fn json(generated: &Generated, relative: &str, diff: &str) -> serde_json::Value {
+/// `precedent`: the existing tests the placement followed, as said on stderr.
+fn json(generated: &Generated, relative: &str, diff: &str, precedent: Option<&str>) -> serde_json::Value {
     let tests: Vec<serde_json::Value> = generated
         .tests
         .iter()
@@ -204,6 +206,7 @@ fn json(generated: &Generated, relative: &str, diff: &str) -> serde_json::Value 
     serde_json::json!({
         "file": relative,
         "created": generated.before.is_none(),
+        "precedent": precedent,
         "diff": diff,
         "content": generated.after,
         "tests": tests,
