@@ -7,6 +7,7 @@
 //! data out; the only I/O is the workspace index reading files when it is built.
 
 pub mod index;
+pub mod inheritance;
 pub mod queries;
 pub mod receivers;
 pub mod symbols;
@@ -199,9 +200,18 @@ pub fn gather(input: &ContextInput) -> Context {
         let import_text: String =
             facts.imports.iter().filter_map(|range| text.get(range.clone())).collect::<Vec<_>>().join("\n");
         let imports = ImportNames::read(&import_text);
-        let receivers = receivers::receiver_types(text, &enclosing);
         let bindings = binding_types(input, &facts.symbols, language, text, &enclosing);
-        let wanted = wanted_definitions(&references, offset, &imports, &receivers, &bindings);
+        let mut qualifiers = Qualifiers {
+            text,
+            language,
+            enclosing: &enclosing,
+            lineages: inheritance::Lineages::new(input, &facts.symbols, language, &import_text, &imports.aliases),
+            receivers: Vec::new(),
+            attributes: None,
+            expanded: HashMap::new(),
+        };
+        qualifiers.receivers = qualifiers.lineages.expand(&receivers::receiver_types(text, &enclosing));
+        let wanted = wanted_definitions(&references, offset, &imports, &bindings, &mut qualifiers);
         let candidates = resolve(
             input,
             &facts.symbols,
@@ -393,6 +403,67 @@ struct Wanted {
     /// Reached through a qualifier whose type is unknown (`Jwt.verify`, `utils.isDate`): not
     /// a definition of the current file's top level.
     member: bool,
+    /// For a member of a class the qualifier's type inherits from: how many steps up, and
+    /// the qualifier's type (`self` for the receiver). A member found on a nearer class
+    /// hides the same name further up, as an override does.
+    inherited: Option<(u8, String)>,
+}
+
+impl Wanted {
+    fn depth(&self) -> u8 {
+        self.inherited.as_ref().map_or(0, |(depth, _)| *depth)
+    }
+}
+
+/// What qualifiers stand for in the innermost function: the receiver's class and what it
+/// inherits, the class's typed attributes (`self.client`), and the lineage of each other
+/// known type, read on demand.
+struct Qualifiers<'a, 'tree> {
+    text: &'a str,
+    language: Language,
+    enclosing: &'a [Node<'tree>],
+    lineages: inheritance::Lineages<'a>,
+    receivers: Vec<inheritance::Ancestor>,
+    attributes: Option<HashMap<String, String>>,
+    expanded: HashMap<String, Vec<inheritance::Ancestor>>,
+}
+
+impl Qualifiers<'_, '_> {
+    /// `type_name` and the classes it inherits from.
+    fn lineage(&mut self, type_name: &str) -> Vec<inheritance::Ancestor> {
+        if let Some(known) = self.expanded.get(type_name) {
+            return known.clone();
+        }
+        let lineage = self.lineages.expand(&[inheritance::Ancestor { name: type_name.to_string(), depth: 0 }]);
+        self.expanded.insert(type_name.to_string(), lineage.clone());
+        lineage
+    }
+
+    /// The type of the attribute `qualifier` when the reference at `start` reads
+    /// `self.qualifier.name` or `this.qualifier.name` (`?.` and `!.` too).
+    fn attribute_type(&mut self, qualifier: &str, start: usize) -> Option<String> {
+        let before = self.text.get(..start)?.strip_suffix('.')?;
+        let before = before.strip_suffix(['?', '!']).unwrap_or(before);
+        let receiver = before.strip_suffix(qualifier)?.strip_suffix('.')?;
+        if !(receiver.ends_with("self") || receiver.ends_with("this")) {
+            return None;
+        }
+        let (text, enclosing) = (self.text, self.enclosing);
+        self.attributes.get_or_insert_with(|| receivers::attribute_types(text, enclosing)).get(qualifier).cloned()
+    }
+
+    /// Whether the reference at `start` is reached through Python's `super()` or
+    /// `super(Class, self)`.
+    fn after_super_call(&self, start: usize) -> bool {
+        let Some(before) = self.text.get(..start).and_then(|before| before.strip_suffix(").")) else {
+            return false;
+        };
+        let call = &before[floor_char_boundary(before, before.len().saturating_sub(80))..];
+        call.rfind("super(").is_some_and(|at| {
+            let arguments = &call[at + "super(".len()..];
+            !arguments.contains(['(', ')', '\n'])
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -475,37 +546,66 @@ fn wanted_definitions(
     references: &[symbols::Reference],
     offset: usize,
     imports: &ImportNames,
-    receivers: &[String],
     bindings: &HashMap<String, Vec<String>>,
+    qualifiers: &mut Qualifiers,
 ) -> BTreeMap<Wanted, Use> {
     let mut wanted: BTreeMap<Wanted, Use> = BTreeMap::new();
-    let mut add = |name: &str, container: Option<String>, member: bool, usage: Use| {
+    let mut add = |name: &str, container: Option<String>, member: bool, inherited: Option<(u8, String)>, usage: Use| {
         // A name imported under an alias is never the current file's own definition.
         let original = imports.aliases.get(name);
         let member = member || original.is_some();
         let name = original.map_or(name, String::as_str).to_string();
-        let entry = wanted.entry(Wanted { name, container, member }).or_insert(usage);
+        let entry = wanted.entry(Wanted { name, container, member, inherited }).or_insert(usage);
         entry.distance = entry.distance.min(usage.distance);
         entry.kind = entry.kind.min(usage.kind);
         entry.in_crate |= usage.in_crate;
     };
+    let receiver = || "self".to_string();
+    let rust = qualifiers.language == Language::Rust;
     for reference in references {
         let distance = reference.range.start.abs_diff(offset);
-        let in_crate = matches!(reference.qualifier.as_deref(), Some("crate" | "super"));
+        let in_crate = rust && matches!(reference.qualifier.as_deref(), Some("crate" | "super"));
         let usage = Use { distance, kind: reference.kind, in_crate };
-        let containers: Vec<String> = match reference.qualifier.as_deref() {
-            None | Some("crate" | "super") => Vec::new(),
-            Some("self" | "this" | "Self" | "cls") => receivers.to_vec(),
-            Some(qualifier) => match bindings.get(qualifier) {
-                Some(bound) => bound.clone(),
-                None => vec![imports.aliases.get(qualifier).map_or(qualifier, String::as_str).to_string()],
-            },
+        // (container, inheritance steps from the qualifier's type, that type)
+        let containers: Vec<(String, u8, String)> = match reference.qualifier.as_deref() {
+            None if qualifiers.after_super_call(reference.range.start) => {
+                let bases = qualifiers.receivers.iter().filter(|class| class.depth > 0);
+                bases.map(|class| (class.name.clone(), class.depth, receiver())).collect()
+            }
+            None => Vec::new(),
+            Some("crate" | "super") if rust => Vec::new(),
+            Some("super") => {
+                let bases = qualifiers.receivers.iter().filter(|class| class.depth > 0);
+                bases.map(|class| (class.name.clone(), class.depth, receiver())).collect()
+            }
+            Some("self" | "this" | "Self" | "cls") => {
+                qualifiers.receivers.iter().map(|class| (class.name.clone(), class.depth, receiver())).collect()
+            }
+            Some(qualifier) => {
+                let types = match qualifiers.attribute_type(qualifier, reference.range.start) {
+                    Some(attribute) => Some(vec![attribute]),
+                    None => bindings.get(qualifier).cloned(),
+                };
+                match types {
+                    Some(types) => types
+                        .iter()
+                        .flat_map(|root| {
+                            let lineage = qualifiers.lineage(root);
+                            lineage.into_iter().map(move |class| (class.name, class.depth, root.clone()))
+                        })
+                        .collect(),
+                    None => {
+                        let named = imports.aliases.get(qualifier).map_or(qualifier, String::as_str).to_string();
+                        vec![(named.clone(), 0, named)]
+                    }
+                }
+            }
         };
         let member = !containers.is_empty();
-        for container in containers {
-            add(&reference.name, Some(container), false, usage);
+        for (container, depth, root) in containers {
+            add(&reference.name, Some(container), false, Some((depth, root)), usage);
         }
-        add(&reference.name, None, member, usage);
+        add(&reference.name, None, member, None, usage);
     }
     wanted
 }
@@ -571,9 +671,20 @@ fn resolve(
     // Members of a known type are looked up in open files and then the workspace before any
     // bare name is: `one.area()` with `one: S` and `S extends Shape` means `Shape`'s `area`
     // even when only another type's `area` is open.
+    // A class's own members before inherited ones, nearest base first, so an override hides
+    // what it overrides whichever tier either is in.
     type Pass<'a> = Vec<(&'a Wanted, &'a Use)>;
-    let (typed, bare): (Pass, Pass) = wanted.iter().partition(|(want, _)| want.container.is_some());
-    for pass in [typed, bare] {
+    let (mut typed, bare): (Pass, Pass) = wanted.iter().partition(|(want, _)| want.container.is_some());
+    typed.sort_by_key(|(want, _)| want.depth());
+    let mut passes: Vec<Pass> = Vec::new();
+    for entry in typed {
+        match passes.last_mut() {
+            Some(pass) if pass[0].0.depth() == entry.0.depth() => pass.push(entry),
+            _ => passes.push(vec![entry]),
+        }
+    }
+    passes.push(bare);
+    for pass in passes {
         for &(want, usage) in &pass {
             if state.settled.contains(want) {
                 continue;
@@ -636,6 +747,8 @@ struct Settled<'w> {
     /// up again once either settled it (a member lookup only after a member or typed one).
     strongly: HashSet<String>,
     names: HashSet<String>,
+    /// (name, the qualifier's type) → the fewest inheritance steps it was found at.
+    nearest: HashMap<(&'w str, &'w str), u8>,
 }
 
 impl<'w> Settled<'w> {
@@ -645,10 +758,18 @@ impl<'w> Settled<'w> {
             self.strongly.insert(want.name.clone());
         }
         self.names.insert(want.name.clone());
+        if let Some((depth, root)) = &want.inherited {
+            let nearest = self.nearest.entry((want.name.as_str(), root.as_str())).or_insert(*depth);
+            *nearest = (*nearest).min(*depth);
+        }
     }
 
     fn contains(&self, want: &Wanted) -> bool {
-        self.wanted.contains(want)
+        let overridden = want.inherited.as_ref().is_some_and(|(depth, root)| {
+            self.nearest.get(&(want.name.as_str(), root.as_str())).is_some_and(|nearest| nearest < depth)
+        });
+        overridden
+            || self.wanted.contains(want)
             || want.container.is_none()
                 && (self.strongly.contains(&want.name) || !want.member && self.names.contains(&want.name))
     }
@@ -670,7 +791,12 @@ fn resolve_in_current_file<'w>(
     for symbol in current_symbols.iter().filter(|symbol| wanted_names.contains(&*symbol.name)) {
         current_by_name.entry(&*symbol.name).or_default().push(symbol);
     }
-    for (want, usage) in wanted.iter().filter(|(want, _)| !want.member) {
+    let mut nearest_first: Vec<(&Wanted, &Use)> = wanted.iter().filter(|(want, _)| !want.member).collect();
+    nearest_first.sort_by_key(|(want, _)| want.depth());
+    for (want, usage) in nearest_first {
+        if state.settled.contains(want) {
+            continue;
+        }
         let symbols = current_by_name.get(want.name.as_str()).map_or(&[][..], Vec::as_slice);
         for symbol in symbols.iter().filter(|symbol| fits(language, want, usage, symbol)) {
             state.settled.settle(want);

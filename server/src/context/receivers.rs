@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use super::inheritance::Ancestor;
 use super::symbols::type_name;
 use crate::language::Language;
 use crate::text::{is_name_char, trailing_word, whole_word_positions};
@@ -20,12 +21,20 @@ use crate::text::{is_name_char, trailing_word, whole_word_positions};
 const MAX_VISITED_NODES: usize = 20_000;
 
 /// The names `self`, `this`, `Self` and `cls` stand for inside `enclosing` (outermost first):
-/// the enclosing impl's or class's type, then its base classes.
-pub fn receiver_types(text: &str, enclosing: &[Node]) -> Vec<String> {
-    let mut types = Vec::new();
+/// the enclosing impl's or class's type (depth 0), then the base classes its header names
+/// (depth 1); [`super::inheritance`] follows the bases further.
+pub fn receiver_types(text: &str, enclosing: &[Node]) -> Vec<Ancestor> {
+    let mut types: Vec<Ancestor> = Vec::new();
+    let mut add = |name: Option<String>, depth: u8| {
+        if let Some(name) = name {
+            if !types.iter().any(|known| known.name == name) {
+                types.push(Ancestor { name, depth });
+            }
+        }
+    };
     for node in enclosing.iter().rev() {
         match node.kind() {
-            "impl_item" => types.extend(node.child_by_field_name("type").and_then(|t| type_name(text, t))),
+            "impl_item" => add(node.child_by_field_name("type").and_then(|t| type_name(text, t)), 0),
             "trait_item"
             | "class_declaration"
             | "abstract_class_declaration"
@@ -34,21 +43,106 @@ pub fn receiver_types(text: &str, enclosing: &[Node]) -> Vec<String> {
             | "class_specifier"
             | "struct_specifier"
             | "record_declaration" => {
-                types.extend(
+                add(
                     node.child_by_field_name("name").and_then(|name| text.get(name.byte_range())).map(str::to_string),
+                    0,
                 );
-                types.extend(base_types(text, *node));
+                for base in base_types(text, *node) {
+                    add(Some(base), 1);
+                }
             }
             "method_declaration" => {
                 if let Some(receiver) = node.child_by_field_name("receiver") {
-                    types.extend(type_name(text, receiver));
+                    add(type_name(text, receiver), 0);
                 }
             }
             _ => {}
         }
     }
-    types.dedup();
     types
+}
+
+/// The types of the innermost enclosing class's attributes, by attribute name, so that
+/// `self.client.send()` asks for `Client.send`: Python's `self.client: Client = …`,
+/// `self._transport = HTTPTransport(…)` and class-level `client: Client`; TypeScript's
+/// `private cache: Cache` fields and `constructor(private cache: Cache)` parameters;
+/// `this.cache = new Cache()` in both JavaScript and TypeScript.
+pub fn attribute_types(text: &str, enclosing: &[Node]) -> HashMap<String, String> {
+    let mut attributes = HashMap::new();
+    let Some(class) = enclosing.iter().rev().find(|node| {
+        matches!(node.kind(), "class_definition" | "class_declaration" | "abstract_class_declaration" | "class")
+    }) else {
+        return attributes;
+    };
+    let mut cursor = class.walk();
+    let mut visited = 0;
+    'walk: loop {
+        visited += 1;
+        if visited > MAX_VISITED_NODES {
+            break;
+        }
+        if let Some((name, type_name)) = attribute(text, cursor.node(), *class) {
+            attributes.entry(name).or_insert(type_name);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() || cursor.node() == *class {
+                break 'walk;
+            }
+        }
+    }
+    attributes
+}
+
+/// `(attribute, type)` when `node` declares an attribute of `class` with a known type.
+fn attribute(text: &str, node: Node, class: Node) -> Option<(String, String)> {
+    let is_receiver = |object: Node| matches!(text.get(object.byte_range()), Some("self" | "this"));
+    let (name, annotation, value) = match node.kind() {
+        "assignment" | "assignment_expression" => {
+            let left = node.child_by_field_name("left")?;
+            let name = match left.kind() {
+                "attribute" if is_receiver(left.child_by_field_name("object")?) => {
+                    left.child_by_field_name("attribute")?
+                }
+                "member_expression" if is_receiver(left.child_by_field_name("object")?) => {
+                    left.child_by_field_name("property")?
+                }
+                // A class-level annotation: `client: Client` in the class's own block.
+                "identifier" => {
+                    let block = node.parent()?.parent()?;
+                    (block.parent()? == class).then_some(left)?
+                }
+                _ => return None,
+            };
+            (name, node.child_by_field_name("type"), node.child_by_field_name("right"))
+        }
+        "public_field_definition" | "field_definition" => (
+            node.child_by_field_name("name").or_else(|| node.child_by_field_name("property"))?,
+            node.child_by_field_name("type"),
+            node.child_by_field_name("value"),
+        ),
+        // `constructor(private readonly cache: Cache)`.
+        "required_parameter" | "optional_parameter" => {
+            let mut children = node.walk();
+            let declares = node
+                .children(&mut children)
+                .any(|child| matches!(child.kind(), "accessibility_modifier" | "readonly" | "override_modifier"));
+            if !declares {
+                return None;
+            }
+            (node.child_by_field_name("pattern")?, node.child_by_field_name("type"), None)
+        }
+        _ => return None,
+    };
+    let type_name = annotation
+        .and_then(|annotation| type_name(text, annotation))
+        .or_else(|| value.and_then(|value| constructed_type(text, value)))?;
+    Some((text.get(name.byte_range())?.to_string(), type_name))
 }
 
 /// Base classes named in a class header: Python's `class Flask(App)`, JavaScript's and
