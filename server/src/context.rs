@@ -297,22 +297,38 @@ fn binding_types(
 }
 
 /// Adds the resolved definitions in rank order, skipping one nested in a definition already
-/// included (a method inside its included class).
+/// included (a method inside its included class) when that definition's text shows it (a
+/// long class is cut after its first lines).
 fn push_candidates(builder: &mut SectionBuilder, mut candidates: Vec<Candidate>) {
     candidates.sort_by(|a, b| a.rank.cmp(&b.rank));
-    let mut included: Vec<(String, Range<usize>)> = Vec::new();
+    let mut included: Vec<(Range<usize>, usize)> = Vec::new();
     for candidate in candidates {
-        let nested = included.iter().any(|(file, range)| {
-            *file == candidate.section.file && range.start <= candidate.range.start && candidate.range.end <= range.end
+        let section = &candidate.section;
+        let declaration = declaration_line(section);
+        let nested = included.iter().any(|(range, index)| {
+            let outer = &builder.sections[*index];
+            outer.file == section.file
+                && range.start <= candidate.range.start
+                && candidate.range.end <= range.end
+                && outer.text.contains(declaration)
         });
         if nested {
             continue;
         }
-        let (file, range) = (candidate.section.file.clone(), candidate.range.clone());
+        let range = candidate.range.clone();
         if builder.push(candidate.section) {
-            included.push((file, range));
+            included.push((range, builder.sections.len() - 1));
         }
     }
+}
+
+/// The line of a section that declares its symbol (past decorators and attributes),
+/// trimmed: what an enclosing class's text must contain to show it.
+fn declaration_line(section: &Section) -> &str {
+    let symbol = section.symbol.as_deref().unwrap_or_default();
+    let mut lines = section.text.lines().map(str::trim);
+    let first = lines.clone().next().unwrap_or_default();
+    lines.find(|line| contains_word(line, symbol)).unwrap_or(first)
 }
 
 /// Redaction and rendering only ever shrink or keep what was measured, but the budget is a

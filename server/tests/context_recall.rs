@@ -1266,3 +1266,149 @@ export class Delta {
     );
     assert!(context.sections.iter().all(|section| section.file != "src/other.ts"), "{}", sections_of(&context));
 }
+
+#[test]
+fn typescript_inherited_class_fields() {
+    check(
+        "//- /src/runner/postgres.ts
+import { BaseQueryRunner } from './base'
+export class PostgresQueryRunner extends BaseQueryRunner {
+  release(): void {
+    $0this.isReleased = this.dataSource.close()
+  }
+}
+//- /src/runner/base.ts
+import type { DataSource } from '../data-source'
+export abstract class BaseQueryRunner {
+  dataSource: DataSource
+  protected isReleased = false
+}
+",
+        &[],
+        &[
+            ("src/runner/base.ts", "dataSource", "dataSource: DataSource"),
+            ("src/runner/base.ts", "isReleased", "protected isReleased = false"),
+        ],
+    );
+}
+
+#[test]
+fn a_member_past_the_cut_of_its_long_class_is_shown_on_its_own() {
+    check(
+        "//- /pkg/json_request.py
+from pkg.request import Request
+
+
+class JsonRequest(Request):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        $0names = Request.attributes
+        self.headers.setdefault(\"Content-Type\", \"application/json\")
+//- /pkg/request.py
+class Request:
+    attributes = (\"url\", \"method\")
+
+    def method_0(self):
+        return 0
+
+    def method_1(self):
+        return 1
+
+    def method_2(self):
+        return 2
+
+    def method_3(self):
+        return 3
+
+    def method_4(self):
+        return 4
+
+    def method_5(self):
+        return 5
+
+    def method_6(self):
+        return 6
+
+    def method_7(self):
+        return 7
+
+    def method_8(self):
+        return 8
+
+    def method_9(self):
+        return 9
+
+    def method_10(self):
+        return 10
+
+    def method_11(self):
+        return 11
+
+    def method_12(self):
+        return 12
+
+    def method_13(self):
+        return 13
+
+    def method_14(self):
+        return 14
+
+    def method_15(self):
+        return 15
+
+    def method_16(self):
+        return 16
+
+    def method_17(self):
+        return 17
+
+    def method_18(self):
+        return 18
+
+    def method_19(self):
+        return 19
+
+    def method_20(self):
+        return 20
+
+    def method_21(self):
+        return 21
+
+    def method_22(self):
+        return 22
+
+    def method_23(self):
+        return 23
+
+    def method_24(self):
+        return 24
+
+    def method_25(self):
+        return 25
+
+    def method_26(self):
+        return 26
+
+    def method_27(self):
+        return 27
+
+    def method_28(self):
+        return 28
+
+    def method_29(self):
+        return 29
+
+    @property
+    def headers(self) -> dict:
+        if self._headers is None:
+            self._headers = {}
+        return self._headers
+",
+        &[],
+        &[(
+            "pkg/request.py",
+            "headers",
+            "@property\n    def headers(self) -> dict:\n        if self._headers is None:\n            self._headers = {}\n        return self._headers",
+        )],
+    );
+}
