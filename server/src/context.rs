@@ -401,7 +401,8 @@ impl SectionBuilder {
 }
 
 struct Candidate {
-    /// (tier: same file 0, open 1, workspace 2; recency among open files; distance of the
+    /// (tier: same file 0, open 1, workspace 2, a workspace member guessed by name 3; recency
+    /// among open files; distance of the
     /// nearest use from the cursor; file; line) — the last two only make the order total.
     rank: (u8, usize, usize, String, usize),
     range: Range<usize>,
@@ -490,6 +491,11 @@ struct Use {
     kind: ReferenceKind,
     /// Reached through a path into the current crate (`crate::Item`, `super::Usage`).
     in_crate: bool,
+    /// Every use is a member of a value whose type is unknown or lacks it (`rows.map()`,
+    /// `self.assertEqual()` with a base from a library): a bare definition of that name is a
+    /// guess. A module, an import or a type name as the qualifier is no guess (`utils.isDate`,
+    /// `Jwt.verify`, `error::Error`).
+    guessed: bool,
 }
 
 /// The names a file's imports bring in: every identifier of its import statements, and the
@@ -575,13 +581,14 @@ fn wanted_definitions(
         entry.distance = entry.distance.min(usage.distance);
         entry.kind = entry.kind.min(usage.kind);
         entry.in_crate |= usage.in_crate;
+        entry.guessed &= usage.guessed;
     };
     let receiver = || "self".to_string();
     let rust = qualifiers.language == Language::Rust;
     for reference in references {
         let distance = reference.range.start.abs_diff(offset);
         let in_crate = rust && matches!(reference.qualifier.as_deref(), Some("crate" | "super"));
-        let usage = Use { distance, kind: reference.kind, in_crate };
+        let usage = Use { distance, kind: reference.kind, in_crate, guessed: false };
         // (container, inheritance steps from the qualifier's type, that type)
         let containers: Vec<(String, u8, String)> = match reference.qualifier.as_deref() {
             None if qualifiers.after_super_call(reference.range.start) => {
@@ -621,7 +628,12 @@ fn wanted_definitions(
         for (container, depth, root) in containers {
             add(&reference.name, Some(container), false, Some((depth, root)), usage);
         }
-        add(&reference.name, None, member, None, usage);
+        let guessed = member
+            && !rust
+            && reference.qualifier.as_deref().is_some_and(|qualifier| {
+                !imports.words.contains(qualifier) && !qualifier.starts_with(|first: char| first.is_uppercase())
+            });
+        add(&reference.name, None, member, None, Use { guessed, ..usage });
     }
     wanted
 }
@@ -727,7 +739,10 @@ fn resolve(
             state.settled.settle(want);
             let file = display_path(Some(&best.path), "", input.root);
             if state.shown.insert((file.clone(), best.symbol.range.start)) {
-                state.candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, usage.distance)));
+                // A member guessed by its name alone (`rows.map`, an unknown `x.close()`)
+                // comes after what a type, an import or the receiver's class vouches for.
+                let tier = if usage.guessed { 3 } else { 2 };
+                state.candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (tier, 0, usage.distance)));
             }
         }
     }
@@ -740,6 +755,7 @@ fn resolve(
 fn fits(language: Language, want: &Wanted, usage: &Use, symbol: &Symbol) -> bool {
     let typed_language = !matches!(language, Language::Python | Language::JavaScript);
     *symbol.name == *want.name
+        && (want.container.is_some() || symbol.kind != SymbolKind::Field)
         && want.container.as_ref().is_none_or(|container| symbol.container.as_deref() == Some(container.as_str()))
         && !(typed_language
             && usage.kind == ReferenceKind::Type
@@ -898,6 +914,7 @@ fn workspace_definition(
             Some(&*hit.path) != current_path
                 && !open_paths.contains(&*hit.path)
                 && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
+                && (want.container.is_some() || hit.symbol.kind != SymbolKind::Field)
                 && want
                     .container
                     .as_ref()

@@ -1412,3 +1412,23 @@ class Request:
         )],
     );
 }
+
+#[test]
+fn a_local_named_like_a_class_field_elsewhere_is_not_that_field() {
+    let context = check(
+        "//- /src/runner.ts
+export function plan(queries: string[]): string[] {
+  const upQueries: string[] = []
+  $0upQueries.push(...queries)
+  return upQueries
+}
+//- /src/memory.ts
+export class SqlInMemory {
+  upQueries: string[] = []
+}
+",
+        &[],
+        &[],
+    );
+    check_absent(&context, "upQueries");
+}
