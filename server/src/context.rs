@@ -207,7 +207,7 @@ pub fn gather(input: &ContextInput) -> Context {
             enclosing: &enclosing,
             lineages: inheritance::Lineages::new(input, &facts.symbols, language, &import_text, &imports.aliases),
             receivers: Vec::new(),
-            attributes: None,
+            attributes: HashMap::new(),
             expanded: HashMap::new(),
         };
         qualifiers.receivers = qualifiers.lineages.expand(&receivers::receiver_types(text, &enclosing));
@@ -441,7 +441,8 @@ struct Qualifiers<'a, 'tree> {
     enclosing: &'a [Node<'tree>],
     lineages: inheritance::Lineages<'a>,
     receivers: Vec<inheritance::Ancestor>,
-    attributes: Option<HashMap<String, String>>,
+    /// The type of each attribute asked about (`None`: not declared with a known type).
+    attributes: HashMap<String, Option<String>>,
     expanded: HashMap<String, Vec<inheritance::Ancestor>>,
 }
 
@@ -465,8 +466,12 @@ impl Qualifiers<'_, '_> {
         if !(receiver.ends_with("self") || receiver.ends_with("this")) {
             return None;
         }
-        let (text, enclosing) = (self.text, self.enclosing);
-        self.attributes.get_or_insert_with(|| receivers::attribute_types(text, enclosing)).get(qualifier).cloned()
+        if let Some(known) = self.attributes.get(qualifier) {
+            return known.clone();
+        }
+        let found = receivers::attribute_type(self.text, self.enclosing, qualifier);
+        self.attributes.insert(qualifier.to_string(), found.clone());
+        found
     }
 
     /// Whether the reference at `start` is reached through Python's `super()` or

@@ -19,6 +19,8 @@ use crate::text::{is_name_char, trailing_word, whole_word_positions};
 /// Upper bound on the nodes visited in one function, so a generated 60 KB function stays
 /// cheap.
 const MAX_VISITED_NODES: usize = 20_000;
+/// Mentions of one attribute read at most when looking for its declaration.
+const MAX_ATTRIBUTE_MENTIONS: usize = 256;
 
 /// The names `self`, `this`, `Self` and `cls` stand for inside `enclosing` (outermost first):
 /// the enclosing impl's or class's type (depth 0), then the base classes its header names
@@ -62,41 +64,35 @@ pub fn receiver_types(text: &str, enclosing: &[Node]) -> Vec<Ancestor> {
     types
 }
 
-/// The types of the innermost enclosing class's attributes, by attribute name, so that
+/// The type of the innermost enclosing class's attribute `name`, so that
 /// `self.client.send()` asks for `Client.send`: Python's `self.client: Client = …`,
 /// `self._transport = HTTPTransport(…)` and class-level `client: Client`; TypeScript's
 /// `private cache: Cache` fields and `constructor(private cache: Cache)` parameters;
-/// `this.cache = new Cache()` in both JavaScript and TypeScript.
-pub fn attribute_types(text: &str, enclosing: &[Node]) -> HashMap<String, String> {
-    let mut attributes = HashMap::new();
-    let Some(class) = enclosing.iter().rev().find(|node| {
+/// `this.cache = new Cache()` in both JavaScript and TypeScript. Only the places the class's
+/// text names the attribute are visited, not the class's whole tree.
+pub fn attribute_type(text: &str, enclosing: &[Node], name: &str) -> Option<String> {
+    let class = enclosing.iter().rev().find(|node| {
         matches!(node.kind(), "class_definition" | "class_declaration" | "abstract_class_declaration" | "class")
-    }) else {
-        return attributes;
-    };
-    let mut cursor = class.walk();
-    let mut visited = 0;
-    'walk: loop {
-        visited += 1;
-        if visited > MAX_VISITED_NODES {
-            break;
-        }
-        if let Some((name, type_name)) = attribute(text, cursor.node(), *class) {
-            attributes.entry(name).or_insert(type_name);
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                continue 'walk;
+    })?;
+    let class_text = text.get(class.byte_range())?;
+    for at in whole_word_positions(class_text, name).take(MAX_ATTRIBUTE_MENTIONS) {
+        let start = class.start_byte() + at;
+        let mut node = class.descendant_for_byte_range(start, start + name.len())?;
+        // From the name up to the declaration that gives it: attribute, assignment, statement.
+        for _ in 0..4 {
+            if let Some((declared, type_name)) = attribute(text, node, *class) {
+                if declared == name {
+                    return Some(type_name);
+                }
+                break;
             }
-            if !cursor.goto_parent() || cursor.node() == *class {
-                break 'walk;
-            }
+            node = match node.parent() {
+                Some(parent) if parent != *class => parent,
+                _ => break,
+            };
         }
     }
-    attributes
+    None
 }
 
 /// `(attribute, type)` when `node` declares an attribute of `class` with a known type.
