@@ -1080,7 +1080,7 @@ from ._auth import Auth
 
 
 class Client:
-    auth: Auth
+    auth: t.Optional[Auth] = None
 
     def __init__(self):
         self._transport = HTTPTransport(retries=3)

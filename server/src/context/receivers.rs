@@ -135,9 +135,13 @@ fn attribute(text: &str, node: Node, class: Node) -> Option<(String, String)> {
         }
         _ => return None,
     };
-    let type_name = annotation
-        .and_then(|annotation| type_name(text, annotation))
-        .or_else(|| value.and_then(|value| constructed_type(text, value)))?;
+    // Python writes optional attributes `Optional[Client]`, `t.Optional[Client]` or
+    // `Client | None`: the class is the first type past the wrapper.
+    let annotated = |annotation: Node| match node.kind() {
+        "assignment" => first_type_in(Language::Python, text.get(annotation.byte_range())?, None),
+        _ => type_name(text, annotation),
+    };
+    let type_name = annotation.and_then(annotated).or_else(|| value.and_then(|value| constructed_type(text, value)))?;
     Some((text.get(name.byte_range())?.to_string(), type_name))
 }
 
