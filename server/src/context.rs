@@ -469,7 +469,9 @@ impl Qualifiers<'_, '_> {
         if let Some(known) = self.attributes.get(qualifier) {
             return known.clone();
         }
-        let found = receivers::attribute_type(self.text, self.enclosing, qualifier);
+        // Declared in the class itself, else by the nearest base that declares it.
+        let found = receivers::attribute_type(self.text, self.enclosing, qualifier)
+            .or_else(|| self.lineages.declared_type(qualifier, &self.receivers));
         self.attributes.insert(qualifier.to_string(), found.clone());
         found
     }

@@ -1432,3 +1432,68 @@ export class SqlInMemory {
     );
     check_absent(&context, "upQueries");
 }
+
+#[test]
+fn attributes_a_base_class_declares_have_their_type() {
+    check(
+        "//- /pkg/spider.py
+from pkg.base import Base
+
+
+class Spider(Base):
+    def fetch(self, url):
+        $0return self.session.request(url)
+//- /pkg/base.py
+from pkg.sessions import Session
+
+
+class Base:
+    session: Session
+//- /pkg/sessions.py
+class Session:
+    def request(self, url):
+        return url
+//- /pkg/others.py
+class Alpha:
+    def request(self, url):
+        return 1
+class Beta:
+    def request(self, url):
+        return 2
+class Gamma:
+    def request(self, url):
+        return 3
+class Delta:
+    def request(self, url):
+        return 4
+",
+        &[],
+        &[("pkg/sessions.py", "request", "def request(self, url):\n        return url")],
+    );
+    check(
+        "//- /src/postgres.ts
+import { Base } from './base'
+export class Postgres extends Base {
+  connect(): string {
+    $0return this.cache.lookup('k')
+  }
+}
+//- /src/base.ts
+import type { Cache } from './store'
+export class Base {
+  protected cache: Cache
+}
+//- /src/store.ts
+export class Cache {
+  lookup(key: string): string { return key }
+}
+//- /src/others.ts
+export class Alpha { lookup(key: string): string { return '1' } }
+export class Beta { lookup(key: string): string { return '2' } }
+export class Gamma { lookup(key: string): string { return '3' } }
+export class Delta { lookup(key: string): string { return '4' } }
+",
+        &[],
+        &[("src/store.ts", "lookup", "lookup(key: string): string { return key }")],
+    );
+}

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::receivers;
 use super::symbols::{Symbol, SymbolKind};
 use super::{is_imported, uri_to_path, ContextInput};
 use crate::language::Language;
@@ -84,6 +85,40 @@ impl<'a> Lineages<'a> {
             lineage.push(class);
         }
         lineage
+    }
+
+    /// The type the nearest of `classes` declares its field or attribute `name` with
+    /// (`client: Client` in a base class's body, `protected cache: Cache`): the current
+    /// file's declaration, else an open file's, else the workspace's.
+    pub fn declared_type(&self, name: &str, classes: &[Ancestor]) -> Option<String> {
+        let declares = |symbol: &Symbol, class: &str| {
+            *symbol.name == *name
+                && matches!(symbol.kind, SymbolKind::Field | SymbolKind::Constant)
+                && symbol.container.as_deref() == Some(class)
+        };
+        let read = |language: Language, symbol: &Symbol| receivers::declared_type(language, &symbol.signature, name);
+        for class in classes {
+            let class = class.name.as_str();
+            if let Some(symbol) = self.current_symbols.iter().find(|symbol| declares(symbol, class)) {
+                return read(self.language, symbol);
+            }
+            for open in self.input.open_documents.iter().filter(|open| open.uri != self.input.document.uri) {
+                let Some(language) = open.language.filter(|_| open.tree.is_some()) else {
+                    continue;
+                };
+                let facts = self.input.workspace.open_documents().facts(open);
+                if let Some(symbol) = facts.symbols.iter().find(|symbol| declares(symbol, class)) {
+                    return read(language, symbol);
+                }
+            }
+            let found = self.input.workspace.lookup_with(name, |hits| {
+                hits.iter().find(|hit| declares(&hit.symbol, class)).map(|hit| read(hit.language, &hit.symbol))
+            });
+            if let Some(found) = found {
+                return found;
+            }
+        }
+        None
     }
 
     fn original(&self, name: &str) -> String {

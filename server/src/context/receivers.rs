@@ -95,6 +95,26 @@ pub fn attribute_type(text: &str, enclosing: &[Node], name: &str) -> Option<Stri
     None
 }
 
+/// The type a field or class attribute's declaration gives `name`, read from its text as
+/// written: `private cache: Cache`, `client: t.Optional[Client] = None`, `pool = Pool(…)`,
+/// `#queue = new Queue()`. For an attribute a base class declares, where only its indexed
+/// text is at hand.
+pub fn declared_type(language: Language, declaration: &str, name: &str) -> Option<String> {
+    let at = whole_word_positions(declaration, name).next()?;
+    let rest = declaration[at + name.len()..].trim_start();
+    let rest = rest.strip_prefix(['?', '!']).unwrap_or(rest).trim_start();
+    if let Some(annotation) = rest.strip_prefix(':') {
+        let end = annotation.find(['=', ';', '\n']).unwrap_or(annotation.len());
+        return first_type_in(language, &annotation[..end], None);
+    }
+    let value = rest.strip_prefix('=')?.trim_start();
+    let value = value.strip_prefix("new ").unwrap_or(value).trim_start();
+    let called = &value[..value.find(|c: char| !is_name_char(c) && c != '.').unwrap_or(value.len())];
+    let class = called.rsplit('.').next().unwrap_or(called);
+    let constructed = value[called.len()..].starts_with(['(', '<']) && class.starts_with(|c: char| c.is_uppercase());
+    constructed.then(|| class.to_string())
+}
+
 /// `(attribute, type)` when `node` declares an attribute of `class` with a known type.
 fn attribute(text: &str, node: Node, class: Node) -> Option<(String, String)> {
     let is_receiver = |object: Node| matches!(text.get(object.byte_range()), Some("self" | "this"));
@@ -553,6 +573,22 @@ mod tests {
 
     /// (language, signature, function name, its container, the type it returns)
     type Case = (Language, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
+
+    #[test]
+    fn attribute_types_as_declarations_write_them() {
+        let cases: &[(Language, &str, &str, Option<&str>)] = &[
+            (Language::TypeScript, "private cache: Cache", "cache", Some("Cache")),
+            (Language::TypeScript, "protected readonly pool?: Pool<Client> = undefined", "pool", Some("Pool")),
+            (Language::TypeScript, "queue = new Queue()", "queue", Some("Queue")),
+            (Language::TypeScript, "depth = 0", "depth", None),
+            (Language::Python, "client: t.Optional[Client] = None", "client", Some("Client")),
+            (Language::Python, "pool = _pool.Pool(size=4)", "pool", Some("Pool")),
+            (Language::Python, "name: str = \"x\"", "name", None),
+        ];
+        for (language, declaration, name, expected) in cases {
+            assert_eq!(declared_type(*language, declaration, name).as_deref(), *expected, "{declaration}");
+        }
+    }
 
     #[test]
     fn return_types_as_written_in_each_language() {
