@@ -39,15 +39,14 @@ pub struct Lineages<'a> {
     /// `alias -> original` of the current file's imports (`from ._base import Base as _Base`).
     aliases: &'a HashMap<String, String>,
     bases: HashMap<String, Vec<String>>,
-    /// The classes and interfaces of the current file and of the open files, by name, read
-    /// once on the first lookup.
-    classes: Option<KnownClasses>,
+    /// The classes and interfaces of the current file, by name, read on the first lookup ...
+    current_classes: Option<HashMap<String, Vec<Symbol>>>,
+    /// ... and of the open files, read on the first lookup the current file cannot answer.
+    open_classes: Option<HashMap<String, Vec<(Language, Symbol)>>>,
 }
 
-#[derive(Default)]
-struct KnownClasses {
-    current: HashMap<String, Vec<Symbol>>,
-    open: HashMap<String, Vec<(Language, Symbol)>>,
+fn is_class(symbol: &Symbol) -> bool {
+    matches!(symbol.kind, SymbolKind::Class | SymbolKind::Interface)
 }
 
 impl<'a> Lineages<'a> {
@@ -58,7 +57,16 @@ impl<'a> Lineages<'a> {
         import_text: &'a str,
         aliases: &'a HashMap<String, String>,
     ) -> Lineages<'a> {
-        Lineages { input, current_symbols, language, import_text, aliases, bases: HashMap::new(), classes: None }
+        Lineages {
+            input,
+            current_symbols,
+            language,
+            import_text,
+            aliases,
+            bases: HashMap::new(),
+            current_classes: None,
+            open_classes: None,
+        }
     }
 
     /// `seeds` (types at known depths, nearest first) and every class they inherit from,
@@ -131,7 +139,6 @@ impl<'a> Lineages<'a> {
         if let Some(known) = self.bases.get(class) {
             return known.clone();
         }
-        let is_class = |symbol: &Symbol| matches!(symbol.kind, SymbolKind::Class | SymbolKind::Interface);
         let mut bases: Vec<String> = Vec::new();
         let mut add = |language: Language, symbol: &Symbol, aliases: Option<&HashMap<String, String>>| {
             for base in bases_in_header(language, &symbol.signature) {
@@ -142,11 +149,24 @@ impl<'a> Lineages<'a> {
             }
         };
         let (input, current_symbols) = (self.input, self.current_symbols);
-        let known = self.classes.get_or_insert_with(|| {
-            let mut known = KnownClasses::default();
+        let current_classes = self.current_classes.get_or_insert_with(|| {
+            let mut known: HashMap<String, Vec<Symbol>> = HashMap::new();
             for symbol in current_symbols.iter().filter(|symbol| is_class(symbol)) {
-                known.current.entry(symbol.name.to_string()).or_default().push(symbol.clone());
+                known.entry(symbol.name.to_string()).or_default().push(symbol.clone());
             }
+            known
+        });
+        let mut found = false;
+        for symbol in current_classes.get(class).into_iter().flatten() {
+            add(self.language, symbol, Some(self.aliases));
+            found = true;
+        }
+        if found {
+            self.bases.insert(class.to_string(), bases.clone());
+            return bases;
+        }
+        let open_classes = self.open_classes.get_or_insert_with(|| {
+            let mut known: HashMap<String, Vec<(Language, Symbol)>> = HashMap::new();
             for open in input.open_documents.iter().filter(|open| open.uri != input.document.uri) {
                 let Some(language) = open.language.filter(|_| open.tree.is_some()) else {
                     continue;
@@ -156,21 +176,14 @@ impl<'a> Lineages<'a> {
                 }
                 let facts = input.workspace.open_documents().facts(open);
                 for symbol in facts.symbols.iter().filter(|symbol| is_class(symbol)) {
-                    known.open.entry(symbol.name.to_string()).or_default().push((language, symbol.clone()));
+                    known.entry(symbol.name.to_string()).or_default().push((language, symbol.clone()));
                 }
             }
             known
         });
-        let mut found = false;
-        for symbol in known.current.get(class).into_iter().flatten() {
-            add(self.language, symbol, Some(self.aliases));
+        for (language, symbol) in open_classes.get(class).into_iter().flatten() {
+            add(*language, symbol, None);
             found = true;
-        }
-        if !found {
-            for (language, symbol) in known.open.get(class).into_iter().flatten() {
-                add(*language, symbol, None);
-                found = true;
-            }
         }
         if !found {
             let current_path = uri_to_path(&self.input.document.uri);
