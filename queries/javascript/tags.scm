@@ -1,4 +1,6 @@
 (method_definition name: (property_identifier) @name) @definition.method
+; Class fields (`cache = new Map()`): what `this.cache` names.
+(field_definition property: (property_identifier) @name) @definition.field
 (class_declaration name: (_) @name) @definition.class
 (function_declaration name: (identifier) @name) @definition.function
 (generator_function_declaration name: (identifier) @name) @definition.function

@@ -1,6 +1,8 @@
 (method_definition name: (property_identifier) @name) @definition.method
 (method_signature name: (property_identifier) @name) @definition.method
 (abstract_method_signature name: (property_identifier) @name) @definition.method
+; Class fields (`private cache: Cache`, `protected depth = 0`): what `this.cache` names.
+(public_field_definition name: (property_identifier) @name) @definition.field
 (class_declaration name: (type_identifier) @name) @definition.class
 (abstract_class_declaration name: (type_identifier) @name) @definition.class
 (interface_declaration name: (type_identifier) @name) @definition.interface

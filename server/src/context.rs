@@ -8,6 +8,7 @@
 
 mod above_cursor;
 pub mod index;
+pub mod inheritance;
 pub mod queries;
 pub mod receivers;
 pub mod symbols;
@@ -200,11 +201,23 @@ pub fn gather(input: &ContextInput) -> Context {
         let import_text: String =
             facts.imports.iter().filter_map(|range| text.get(range.clone())).collect::<Vec<_>>().join("\n");
         let imports = ImportNames::read(&import_text);
-        let receivers = receivers::receiver_types(text, &enclosing);
         let bindings = binding_types(input, &facts.symbols, language, text, &enclosing);
-        let mut wanted = wanted_definitions(&references, offset, &imports, &receivers, &bindings);
+        let mut qualifiers = Qualifiers {
+            text,
+            language,
+            enclosing: &enclosing,
+            lineages: inheritance::Lineages::new(input, &facts.symbols, language, &import_text, &imports.aliases),
+            receivers: Vec::new(),
+            attributes: HashMap::new(),
+            expanded: HashMap::new(),
+        };
+        qualifiers.receivers = qualifiers.lineages.expand(&receivers::receiver_types(text, &enclosing));
+        let mut wanted = wanted_definitions(&references, offset, &imports, &bindings, &mut qualifiers);
         // Code not yet written: what is above the cursor stands in for the missing body.
         let priorities = above_cursor::is_empty_body(text, offset).then(|| {
+            // The class and what it inherits, nearest first.
+            let receiver_names: Vec<String> =
+                qualifiers.receivers.iter().map(|ancestor| ancestor.name.clone()).collect();
             let above = above_cursor::AboveCursor {
                 language,
                 text,
@@ -212,7 +225,7 @@ pub fn gather(input: &ContextInput) -> Context {
                 offset,
                 imports: &imports,
                 import_ranges: &facts.imports,
-                receivers: &receivers,
+                receivers: &receiver_names,
             };
             above.add_wanted(&mut wanted)
         });
@@ -304,22 +317,38 @@ fn binding_types(
 }
 
 /// Adds the resolved definitions in rank order, skipping one nested in a definition already
-/// included (a method inside its included class).
+/// included (a method inside its included class) when that definition's text shows it (a
+/// long class is cut after its first lines).
 fn push_candidates(builder: &mut SectionBuilder, mut candidates: Vec<Candidate>) {
     candidates.sort_by(|a, b| a.rank.cmp(&b.rank));
-    let mut included: Vec<(String, Range<usize>)> = Vec::new();
+    let mut included: Vec<(Range<usize>, usize)> = Vec::new();
     for candidate in candidates {
-        let nested = included.iter().any(|(file, range)| {
-            *file == candidate.section.file && range.start <= candidate.range.start && candidate.range.end <= range.end
+        let section = &candidate.section;
+        let declaration = declaration_line(section);
+        let nested = included.iter().any(|(range, index)| {
+            let outer = &builder.sections[*index];
+            outer.file == section.file
+                && range.start <= candidate.range.start
+                && candidate.range.end <= range.end
+                && outer.text.contains(declaration)
         });
         if nested {
             continue;
         }
-        let (file, range) = (candidate.section.file.clone(), candidate.range.clone());
+        let range = candidate.range.clone();
         if builder.push(candidate.section) {
-            included.push((file, range));
+            included.push((range, builder.sections.len() - 1));
         }
     }
+}
+
+/// The line of a section that declares its symbol (past decorators and attributes),
+/// trimmed: what an enclosing class's text must contain to show it.
+fn declaration_line(section: &Section) -> &str {
+    let symbol = section.symbol.as_deref().unwrap_or_default();
+    let mut lines = section.text.lines().map(str::trim);
+    let first = lines.clone().next().unwrap_or_default();
+    lines.find(|line| contains_word(line, symbol)).unwrap_or(first)
 }
 
 /// Redaction and rendering only ever shrink or keep what was measured, but the budget is a
@@ -392,7 +421,8 @@ impl SectionBuilder {
 }
 
 struct Candidate {
-    /// (tier: same file 0, open 1, workspace 2; recency among open files; distance of the
+    /// (tier: same file 0, open 1, workspace 2, a workspace member guessed by name 3; recency
+    /// among open files; distance of the
     /// nearest use from the cursor; file; line) — the last two only make the order total.
     rank: (u8, usize, usize, String, usize),
     range: Range<usize>,
@@ -412,6 +442,74 @@ struct Wanted {
     /// Reached through a qualifier whose type is unknown (`Jwt.verify`, `utils.isDate`): not
     /// a definition of the current file's top level.
     member: bool,
+    /// For a member of a class the qualifier's type inherits from: how many steps up, and
+    /// the qualifier's type (`self` for the receiver). A member found on a nearer class
+    /// hides the same name further up, as an override does.
+    inherited: Option<(u8, String)>,
+}
+
+impl Wanted {
+    fn depth(&self) -> u8 {
+        self.inherited.as_ref().map_or(0, |(depth, _)| *depth)
+    }
+}
+
+/// What qualifiers stand for in the innermost function: the receiver's class and what it
+/// inherits, the class's typed attributes (`self.client`), and the lineage of each other
+/// known type, read on demand.
+struct Qualifiers<'a, 'tree> {
+    text: &'a str,
+    language: Language,
+    enclosing: &'a [Node<'tree>],
+    lineages: inheritance::Lineages<'a>,
+    receivers: Vec<inheritance::Ancestor>,
+    /// The type of each attribute asked about (`None`: not declared with a known type).
+    attributes: HashMap<String, Option<String>>,
+    expanded: HashMap<String, Vec<inheritance::Ancestor>>,
+}
+
+impl Qualifiers<'_, '_> {
+    /// `type_name` and the classes it inherits from.
+    fn lineage(&mut self, type_name: &str) -> Vec<inheritance::Ancestor> {
+        if let Some(known) = self.expanded.get(type_name) {
+            return known.clone();
+        }
+        let lineage = self.lineages.expand(&[inheritance::Ancestor { name: type_name.to_string(), depth: 0 }]);
+        self.expanded.insert(type_name.to_string(), lineage.clone());
+        lineage
+    }
+
+    /// The type of the attribute `qualifier` when the reference at `start` reads
+    /// `self.qualifier.name` or `this.qualifier.name` (`?.` and `!.` too).
+    fn attribute_type(&mut self, qualifier: &str, start: usize) -> Option<String> {
+        let before = self.text.get(..start)?.strip_suffix('.')?;
+        let before = before.strip_suffix(['?', '!']).unwrap_or(before);
+        let receiver = before.strip_suffix(qualifier)?.strip_suffix('.')?;
+        if !(receiver.ends_with("self") || receiver.ends_with("this")) {
+            return None;
+        }
+        if let Some(known) = self.attributes.get(qualifier) {
+            return known.clone();
+        }
+        // Declared in the class itself, else by the nearest base that declares it.
+        let found = receivers::attribute_type(self.text, self.enclosing, qualifier)
+            .or_else(|| self.lineages.declared_type(qualifier, &self.receivers));
+        self.attributes.insert(qualifier.to_string(), found.clone());
+        found
+    }
+
+    /// Whether the reference at `start` is reached through Python's `super()` or
+    /// `super(Class, self)`.
+    fn after_super_call(&self, start: usize) -> bool {
+        let Some(before) = self.text.get(..start).and_then(|before| before.strip_suffix(").")) else {
+            return false;
+        };
+        let call = &before[floor_char_boundary(before, before.len().saturating_sub(80))..];
+        call.rfind("super(").is_some_and(|at| {
+            let arguments = &call[at + "super(".len()..];
+            !arguments.contains(['(', ')', '\n'])
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -422,6 +520,11 @@ struct Use {
     kind: ReferenceKind,
     /// Reached through a path into the current crate (`crate::Item`, `super::Usage`).
     in_crate: bool,
+    /// Every use is a member of a value whose type is unknown or lacks it (`rows.map()`,
+    /// `self.assertEqual()` with a base from a library): a bare definition of that name is a
+    /// guess. A module, an import or a type name as the qualifier is no guess (`utils.isDate`,
+    /// `Jwt.verify`, `error::Error`).
+    guessed: bool,
 }
 
 /// The names a file's imports bring in: every identifier of its import statements, and the
@@ -494,37 +597,72 @@ fn wanted_definitions(
     references: &[symbols::Reference],
     offset: usize,
     imports: &ImportNames,
-    receivers: &[String],
     bindings: &HashMap<String, Vec<String>>,
+    qualifiers: &mut Qualifiers,
 ) -> BTreeMap<Wanted, Use> {
     let mut wanted: BTreeMap<Wanted, Use> = BTreeMap::new();
-    let mut add = |name: &str, container: Option<String>, member: bool, usage: Use| {
+    let mut add = |name: &str, container: Option<String>, member: bool, inherited: Option<(u8, String)>, usage: Use| {
         // A name imported under an alias is never the current file's own definition.
         let original = imports.aliases.get(name);
         let member = member || original.is_some();
         let name = original.map_or(name, String::as_str).to_string();
-        let entry = wanted.entry(Wanted { name, container, member }).or_insert(usage);
+        let entry = wanted.entry(Wanted { name, container, member, inherited }).or_insert(usage);
         entry.distance = entry.distance.min(usage.distance);
         entry.kind = entry.kind.min(usage.kind);
         entry.in_crate |= usage.in_crate;
+        entry.guessed &= usage.guessed;
     };
+    let receiver = || "self".to_string();
+    let rust = qualifiers.language == Language::Rust;
     for reference in references {
         let distance = reference.range.start.abs_diff(offset);
-        let in_crate = matches!(reference.qualifier.as_deref(), Some("crate" | "super"));
-        let usage = Use { distance, kind: reference.kind, in_crate };
-        let containers: Vec<String> = match reference.qualifier.as_deref() {
-            None | Some("crate" | "super") => Vec::new(),
-            Some("self" | "this" | "Self" | "cls") => receivers.to_vec(),
-            Some(qualifier) => match bindings.get(qualifier) {
-                Some(bound) => bound.clone(),
-                None => vec![imports.aliases.get(qualifier).map_or(qualifier, String::as_str).to_string()],
-            },
+        let in_crate = rust && matches!(reference.qualifier.as_deref(), Some("crate" | "super"));
+        let usage = Use { distance, kind: reference.kind, in_crate, guessed: false };
+        // (container, inheritance steps from the qualifier's type, that type)
+        let containers: Vec<(String, u8, String)> = match reference.qualifier.as_deref() {
+            None if qualifiers.after_super_call(reference.range.start) => {
+                let bases = qualifiers.receivers.iter().filter(|class| class.depth > 0);
+                bases.map(|class| (class.name.clone(), class.depth, receiver())).collect()
+            }
+            None => Vec::new(),
+            Some("crate" | "super") if rust => Vec::new(),
+            Some("super") => {
+                let bases = qualifiers.receivers.iter().filter(|class| class.depth > 0);
+                bases.map(|class| (class.name.clone(), class.depth, receiver())).collect()
+            }
+            Some("self" | "this" | "Self" | "cls") => {
+                qualifiers.receivers.iter().map(|class| (class.name.clone(), class.depth, receiver())).collect()
+            }
+            Some(qualifier) => {
+                let types = match qualifiers.attribute_type(qualifier, reference.range.start) {
+                    Some(attribute) => Some(vec![attribute]),
+                    None => bindings.get(qualifier).cloned(),
+                };
+                match types {
+                    Some(types) => types
+                        .iter()
+                        .flat_map(|root| {
+                            let lineage = qualifiers.lineage(root);
+                            lineage.into_iter().map(move |class| (class.name, class.depth, root.clone()))
+                        })
+                        .collect(),
+                    None => {
+                        let named = imports.aliases.get(qualifier).map_or(qualifier, String::as_str).to_string();
+                        vec![(named.clone(), 0, named)]
+                    }
+                }
+            }
         };
         let member = !containers.is_empty();
-        for container in containers {
-            add(&reference.name, Some(container), false, usage);
+        for (container, depth, root) in containers {
+            add(&reference.name, Some(container), false, Some((depth, root)), usage);
         }
-        add(&reference.name, None, member, usage);
+        let guessed = member
+            && !rust
+            && reference.qualifier.as_deref().is_some_and(|qualifier| {
+                !imports.words.contains(qualifier) && !qualifier.starts_with(|first: char| first.is_uppercase())
+            });
+        add(&reference.name, None, member, None, Use { guessed, ..usage });
     }
     wanted
 }
@@ -590,9 +728,20 @@ fn resolve(
     // Members of a known type are looked up in open files and then the workspace before any
     // bare name is: `one.area()` with `one: S` and `S extends Shape` means `Shape`'s `area`
     // even when only another type's `area` is open.
+    // A class's own members before inherited ones, nearest base first, so an override hides
+    // what it overrides whichever tier either is in.
     type Pass<'a> = Vec<(&'a Wanted, &'a Use)>;
-    let (typed, bare): (Pass, Pass) = wanted.iter().partition(|(want, _)| want.container.is_some());
-    for pass in [typed, bare] {
+    let (mut typed, bare): (Pass, Pass) = wanted.iter().partition(|(want, _)| want.container.is_some());
+    typed.sort_by_key(|(want, _)| want.depth());
+    let mut passes: Vec<Pass> = Vec::new();
+    for entry in typed {
+        match passes.last_mut() {
+            Some(pass) if pass[0].0.depth() == entry.0.depth() => pass.push(entry),
+            _ => passes.push(vec![entry]),
+        }
+    }
+    passes.push(bare);
+    for pass in passes {
         for &(want, usage) in &pass {
             if state.settled.contains(want) {
                 continue;
@@ -619,7 +768,10 @@ fn resolve(
             state.settled.settle(want);
             let file = display_path(Some(&best.path), "", input.root);
             if state.shown.insert((file.clone(), best.symbol.range.start)) {
-                state.candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (2, 0, usage.distance)));
+                // A member guessed by its name alone (`rows.map`, an unknown `x.close()`)
+                // comes after what a type, an import or the receiver's class vouches for.
+                let tier = if usage.guessed { 3 } else { 2 };
+                state.candidates.push(candidate(SectionKind::Workspace, file, &best.symbol, (tier, 0, usage.distance)));
             }
         }
     }
@@ -636,6 +788,7 @@ fn fits(language: Language, want: &Wanted, usage: &Use, symbol: &Symbol) -> bool
     let bare = !want.member && want.container.is_none();
     let methods_need_a_receiver = matches!(language, Language::Rust | Language::Python | Language::Go);
     *symbol.name == *want.name
+        && (want.container.is_some() || symbol.kind != SymbolKind::Field)
         && want.container.as_ref().is_none_or(|container| symbol.container.as_deref() == Some(container.as_str()))
         && !(typed_language
             && usage.kind == ReferenceKind::Type
@@ -660,6 +813,8 @@ struct Settled<'w> {
     /// up again once either settled it (a member lookup only after a member or typed one).
     strongly: HashSet<String>,
     names: HashSet<String>,
+    /// (name, the qualifier's type) → the fewest inheritance steps it was found at.
+    nearest: HashMap<(&'w str, &'w str), u8>,
 }
 
 impl<'w> Settled<'w> {
@@ -669,10 +824,18 @@ impl<'w> Settled<'w> {
             self.strongly.insert(want.name.clone());
         }
         self.names.insert(want.name.clone());
+        if let Some((depth, root)) = &want.inherited {
+            let nearest = self.nearest.entry((want.name.as_str(), root.as_str())).or_insert(*depth);
+            *nearest = (*nearest).min(*depth);
+        }
     }
 
     fn contains(&self, want: &Wanted) -> bool {
-        self.wanted.contains(want)
+        let overridden = want.inherited.as_ref().is_some_and(|(depth, root)| {
+            self.nearest.get(&(want.name.as_str(), root.as_str())).is_some_and(|nearest| nearest < depth)
+        });
+        overridden
+            || self.wanted.contains(want)
             || want.container.is_none()
                 && (self.strongly.contains(&want.name) || !want.member && self.names.contains(&want.name))
     }
@@ -694,7 +857,12 @@ fn resolve_in_current_file<'w>(
     for symbol in current_symbols.iter().filter(|symbol| wanted_names.contains(&*symbol.name)) {
         current_by_name.entry(&*symbol.name).or_default().push(symbol);
     }
-    for (want, usage) in wanted.iter().filter(|(want, _)| !want.member) {
+    let mut nearest_first: Vec<(&Wanted, &Use)> = wanted.iter().filter(|(want, _)| !want.member).collect();
+    nearest_first.sort_by_key(|(want, _)| want.depth());
+    for (want, usage) in nearest_first {
+        if state.settled.contains(want) {
+            continue;
+        }
         let symbols = current_by_name.get(want.name.as_str()).map_or(&[][..], Vec::as_slice);
         for symbol in symbols.iter().filter(|symbol| fits(language, want, usage, symbol)) {
             state.settled.settle(want);
@@ -780,6 +948,7 @@ fn workspace_definition(
             Some(&*hit.path) != current_path
                 && !open_paths.contains(&*hit.path)
                 && (same_exclude || !input.exclude.is_excluded(&hit.path, input.root))
+                && (want.container.is_some() || hit.symbol.kind != SymbolKind::Field)
                 && want
                     .container
                     .as_ref()

@@ -930,3 +930,570 @@ pub enum Item {
     );
     assert!(context.sections.iter().all(|section| section.file != "src/array.rs"), "{}", sections_of(&context));
 }
+
+// Inheritance (issue 21): a member used through `self`, `this`, `super` or a typed attribute
+// that the class does not define is its base class's, wherever that class is.
+
+#[test]
+fn python_self_methods_inherited_through_an_aliased_base_two_levels_up() {
+    let context = check(
+        "//- /pkg/client.py
+from ._base import BaseClient as _BaseClient
+
+
+class Client(_BaseClient):
+    def send(self, request):
+        $0self._prepare(request)
+        return self.transport_for(request.url)
+//- /pkg/_base.py
+from . import _core
+
+
+class BaseClient(_core.Core):
+    def _prepare(self, request):
+        request.headers = {}
+        return request
+//- /pkg/_core.py
+class Core:
+    @property
+    def timeout(self):
+        return 5
+
+    def transport_for(self, url: str) -> \"Transport\":
+        return self._mounts.get(url, self._transport)
+//- /pkg/_other.py
+class Alpha:
+    def _prepare(self, *args):
+        return None
+
+    def transport_for(self, *args):
+        return None
+
+class Beta:
+    def _prepare(self, *args):
+        return None
+
+    def transport_for(self, *args):
+        return None
+
+class Gamma:
+    def _prepare(self, *args):
+        return None
+
+    def transport_for(self, *args):
+        return None
+
+class Delta:
+    def _prepare(self, *args):
+        return None
+
+    def transport_for(self, *args):
+        return None
+
+",
+        &[],
+        &[
+            ("pkg/_base.py", "_prepare", "def _prepare(self, request):\n        request.headers = {}\n        return request"),
+            (
+                "pkg/_core.py",
+                "transport_for",
+                "def transport_for(self, url: str) -> \"Transport\":\n        return self._mounts.get(url, self._transport)",
+            ),
+        ],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "pkg/_other.py"), "{}", sections_of(&context));
+}
+
+#[test]
+fn python_inherited_properties_class_attributes_and_super_calls() {
+    let context = check(
+        "//- /app/views.py
+from app import base
+
+
+class ListView(base.View):
+    def dispatch(self, request):
+        $0if self.is_cached and self.max_age:
+            return super().dispatch(request)
+        return None
+//- /app/base.py
+class View:
+    max_age = 60
+
+    @property
+    def is_cached(self) -> bool:
+        return self.cache is not None and self.cache.enabled
+
+    def dispatch(self, request):
+        handler = getattr(self, request.method.lower())
+        return handler(request)
+//- /app/other.py
+class Alpha:
+    def dispatch(self, *args):
+        return None
+
+    def is_cached(self, *args):
+        return None
+
+class Beta:
+    def dispatch(self, *args):
+        return None
+
+    def is_cached(self, *args):
+        return None
+
+class Gamma:
+    def dispatch(self, *args):
+        return None
+
+    def is_cached(self, *args):
+        return None
+
+class Delta:
+    def dispatch(self, *args):
+        return None
+
+    def is_cached(self, *args):
+        return None
+
+",
+        &[],
+        &[
+            (
+                "app/base.py",
+                "is_cached",
+                "@property\n    def is_cached(self) -> bool:\n        return self.cache is not None and self.cache.enabled",
+            ),
+            ("app/base.py", "max_age", "max_age = 60"),
+            ("app/base.py", "dispatch", "def dispatch(self, request):\n        handler = getattr(self, request.method.lower())\n        return handler(request)"),
+        ],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "app/other.py"), "{}", sections_of(&context));
+}
+
+#[test]
+fn python_typed_attributes_reach_their_class_and_its_bases() {
+    check(
+        "//- /pkg/client.py
+from ._transports import HTTPTransport
+from ._auth import Auth
+
+
+class Client:
+    auth: t.Optional[Auth] = None
+
+    def __init__(self):
+        self._transport = HTTPTransport(retries=3)
+
+    def send(self, request):
+        $0self.auth.sign(request)
+        return self._transport.handle_request(request)
+//- /pkg/_transports.py
+from ._base import BaseTransport
+
+
+class HTTPTransport(BaseTransport):
+    def close(self):
+        pass
+//- /pkg/_base.py
+class BaseTransport:
+    def handle_request(self, request: \"Request\") -> \"Response\":
+        raise NotImplementedError()
+//- /pkg/_auth.py
+class Auth:
+    def sign(self, request):
+        return request
+//- /pkg/_other.py
+class Alpha:
+    def sign(self, *args):
+        return None
+
+    def handle_request(self, *args):
+        return None
+
+class Beta:
+    def sign(self, *args):
+        return None
+
+    def handle_request(self, *args):
+        return None
+
+class Gamma:
+    def sign(self, *args):
+        return None
+
+    def handle_request(self, *args):
+        return None
+
+class Delta:
+    def sign(self, *args):
+        return None
+
+    def handle_request(self, *args):
+        return None
+
+",
+        &[],
+        &[
+            (
+                "pkg/_base.py",
+                "handle_request",
+                "def handle_request(self, request: \"Request\") -> \"Response\":\n        raise NotImplementedError()",
+            ),
+            ("pkg/_auth.py", "sign", "def sign(self, request):\n        return request"),
+        ],
+    );
+}
+
+#[test]
+fn an_override_hides_the_method_it_overrides() {
+    let context = check(
+        "//- /pkg/client.py
+from ._mid import Mid
+
+
+class Client(Mid):
+    def send(self, request):
+        $0return self.build(request)
+//- /pkg/_mid.py
+from ._base import BaseClient
+
+
+class Mid(BaseClient):
+    pass
+//- /pkg/_base.py
+from ._core import Core
+
+
+class BaseClient(Core):
+    def build(self, request):
+        return request
+//- /pkg/_core.py
+class Core:
+    def build(self, request):
+        raise NotImplementedError()
+//- /pkg/_other.py
+class Alpha:
+    def build(self, *args):
+        return None
+
+class Beta:
+    def build(self, *args):
+        return None
+
+class Gamma:
+    def build(self, *args):
+        return None
+
+class Delta:
+    def build(self, *args):
+        return None
+
+",
+        &[],
+        &[("pkg/_base.py", "build", "def build(self, request):\n        return request")],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "pkg/_other.py"), "{}", sections_of(&context));
+    assert!(context.sections.iter().all(|section| section.file != "pkg/_core.py"), "{}", sections_of(&context));
+}
+
+#[test]
+fn typescript_this_members_inherited_across_files_and_typed_fields() {
+    let context = check(
+        "//- /src/driver/postgres.ts
+import { BaseDriver } from './base'
+import type { LruCache } from '../lru'
+export class PostgresDriver extends BaseDriver<Options> {
+  private cache: LruCache
+  connect(): void {
+    $0this.escape(this.cache.lookup('k'))
+    super.release()
+  }
+}
+//- /src/driver/base.ts
+import { Driver } from './driver'
+export abstract class BaseDriver<T extends object> extends Driver {
+  abstract connect(): void
+}
+//- /src/driver/driver.ts
+export class Driver {
+  protected escape(value: string): string {
+    return value
+  }
+  release(): void {
+    this.pool = undefined
+  }
+}
+//- /src/lru.ts
+import { Cache } from './store'
+export class LruCache extends Cache {
+  evict(): void {}
+}
+//- /src/store.ts
+export class Cache {
+  lookup(key: string): string | undefined {
+    return undefined
+  }
+}
+//- /src/other.ts
+export class Alpha {
+  escape(value: string): string { return '' }
+  lookup(value: string): string { return '' }
+  release(value: string): string { return '' }
+}
+export class Beta {
+  escape(value: string): string { return '' }
+  lookup(value: string): string { return '' }
+  release(value: string): string { return '' }
+}
+export class Gamma {
+  escape(value: string): string { return '' }
+  lookup(value: string): string { return '' }
+  release(value: string): string { return '' }
+}
+export class Delta {
+  escape(value: string): string { return '' }
+  lookup(value: string): string { return '' }
+  release(value: string): string { return '' }
+}
+",
+        &[],
+        &[
+            ("src/driver/driver.ts", "escape", "protected escape(value: string): string {\n    return value\n  }"),
+            ("src/driver/driver.ts", "release", "release(): void {\n    this.pool = undefined\n  }"),
+            ("src/store.ts", "lookup", "lookup(key: string): string | undefined {\n    return undefined\n  }"),
+        ],
+    );
+    assert!(context.sections.iter().all(|section| section.file != "src/other.ts"), "{}", sections_of(&context));
+}
+
+#[test]
+fn typescript_inherited_class_fields() {
+    check(
+        "//- /src/runner/postgres.ts
+import { BaseQueryRunner } from './base'
+export class PostgresQueryRunner extends BaseQueryRunner {
+  release(): void {
+    $0this.isReleased = this.dataSource.close()
+  }
+}
+//- /src/runner/base.ts
+import type { DataSource } from '../data-source'
+export abstract class BaseQueryRunner {
+  dataSource: DataSource
+  protected isReleased = false
+}
+",
+        &[],
+        &[
+            ("src/runner/base.ts", "dataSource", "dataSource: DataSource"),
+            ("src/runner/base.ts", "isReleased", "protected isReleased = false"),
+        ],
+    );
+}
+
+#[test]
+fn a_member_past_the_cut_of_its_long_class_is_shown_on_its_own() {
+    check(
+        "//- /pkg/json_request.py
+from pkg.request import Request
+
+
+class JsonRequest(Request):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        $0names = Request.attributes
+        self.headers.setdefault(\"Content-Type\", \"application/json\")
+//- /pkg/request.py
+class Request:
+    attributes = (\"url\", \"method\")
+
+    def method_0(self):
+        return 0
+
+    def method_1(self):
+        return 1
+
+    def method_2(self):
+        return 2
+
+    def method_3(self):
+        return 3
+
+    def method_4(self):
+        return 4
+
+    def method_5(self):
+        return 5
+
+    def method_6(self):
+        return 6
+
+    def method_7(self):
+        return 7
+
+    def method_8(self):
+        return 8
+
+    def method_9(self):
+        return 9
+
+    def method_10(self):
+        return 10
+
+    def method_11(self):
+        return 11
+
+    def method_12(self):
+        return 12
+
+    def method_13(self):
+        return 13
+
+    def method_14(self):
+        return 14
+
+    def method_15(self):
+        return 15
+
+    def method_16(self):
+        return 16
+
+    def method_17(self):
+        return 17
+
+    def method_18(self):
+        return 18
+
+    def method_19(self):
+        return 19
+
+    def method_20(self):
+        return 20
+
+    def method_21(self):
+        return 21
+
+    def method_22(self):
+        return 22
+
+    def method_23(self):
+        return 23
+
+    def method_24(self):
+        return 24
+
+    def method_25(self):
+        return 25
+
+    def method_26(self):
+        return 26
+
+    def method_27(self):
+        return 27
+
+    def method_28(self):
+        return 28
+
+    def method_29(self):
+        return 29
+
+    @property
+    def headers(self) -> dict:
+        if self._headers is None:
+            self._headers = {}
+        return self._headers
+",
+        &[],
+        &[(
+            "pkg/request.py",
+            "headers",
+            "@property\n    def headers(self) -> dict:\n        if self._headers is None:\n            self._headers = {}\n        return self._headers",
+        )],
+    );
+}
+
+#[test]
+fn a_local_named_like_a_class_field_elsewhere_is_not_that_field() {
+    let context = check(
+        "//- /src/runner.ts
+export function plan(queries: string[]): string[] {
+  const upQueries: string[] = []
+  $0upQueries.push(...queries)
+  return upQueries
+}
+//- /src/memory.ts
+export class SqlInMemory {
+  upQueries: string[] = []
+}
+",
+        &[],
+        &[],
+    );
+    check_absent(&context, "upQueries");
+}
+
+#[test]
+fn attributes_a_base_class_declares_have_their_type() {
+    check(
+        "//- /pkg/spider.py
+from pkg.base import Base
+
+
+class Spider(Base):
+    def fetch(self, url):
+        $0return self.session.request(url)
+//- /pkg/base.py
+from pkg.sessions import Session
+
+
+class Base:
+    session: Session
+//- /pkg/sessions.py
+class Session:
+    def request(self, url):
+        return url
+//- /pkg/others.py
+class Alpha:
+    def request(self, url):
+        return 1
+class Beta:
+    def request(self, url):
+        return 2
+class Gamma:
+    def request(self, url):
+        return 3
+class Delta:
+    def request(self, url):
+        return 4
+",
+        &[],
+        &[("pkg/sessions.py", "request", "def request(self, url):\n        return url")],
+    );
+    check(
+        "//- /src/postgres.ts
+import { Base } from './base'
+export class Postgres extends Base {
+  connect(): string {
+    $0return this.cache.lookup('k')
+  }
+}
+//- /src/base.ts
+import type { Cache } from './store'
+export class Base {
+  protected cache: Cache
+}
+//- /src/store.ts
+export class Cache {
+  lookup(key: string): string { return key }
+}
+//- /src/others.ts
+export class Alpha { lookup(key: string): string { return '1' } }
+export class Beta { lookup(key: string): string { return '2' } }
+export class Gamma { lookup(key: string): string { return '3' } }
+export class Delta { lookup(key: string): string { return '4' } }
+",
+        &[],
+        &[("src/store.ts", "lookup", "lookup(key: string): string { return key }")],
+    );
+}

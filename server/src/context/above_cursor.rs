@@ -139,6 +139,8 @@ impl AboveCursor<'_> {
                 distance: reference.range.start.abs_diff(self.offset),
                 kind: reference.kind,
                 in_crate: matches!(reference.qualifier.as_deref(), Some("crate" | "super")),
+                // Only names through an import or a known type are wanted below.
+                guessed: false,
             };
             // Through a qualifier: a member of an imported name (`utils.isString`,
             // `Usage::new`), or of a value whose type only the signature may tell.
@@ -164,16 +166,16 @@ impl AboveCursor<'_> {
             entry.0 = entry.0.min(class);
             let member = container.is_some();
             if container.is_some() {
-                add(wanted, Wanted { name: name.clone(), container, member: false }, usage);
+                add(wanted, Wanted { name: name.clone(), container, member: false, inherited: None }, usage);
             }
-            add(wanted, Wanted { name: name.clone(), container: None, member }, usage);
+            add(wanted, Wanted { name: name.clone(), container: None, member, inherited: None }, usage);
         }
 
         // 2. Members of the signature's and the receiver's types that the nearby code calls.
         for name in member_names {
             for container in &typed {
-                let usage = Use { distance: usize::MAX / 2, kind: ReferenceKind::Call, in_crate: false };
-                let want = Wanted { name: name.to_string(), container: Some(container.to_string()), member: false };
+                let usage = Use { distance: usize::MAX / 2, kind: ReferenceKind::Call, in_crate: false, guessed: false };
+                let want = Wanted { name: name.to_string(), container: Some(container.to_string()), member: false, inherited: None };
                 add(wanted, want, usage);
             }
             let entry = by_name.entry(name.to_string()).or_insert((2, count(name)));
@@ -187,8 +189,8 @@ impl AboveCursor<'_> {
                 continue;
             }
             // How the body will use it is unknown; a call is the commonest use of an import.
-            let usage = Use { distance: usize::MAX / 2, kind: ReferenceKind::Call, in_crate: false };
-            add(wanted, Wanted { name: word.to_string(), container: None, member: false }, usage);
+            let usage = Use { distance: usize::MAX / 2, kind: ReferenceKind::Call, in_crate: false, guessed: false };
+            add(wanted, Wanted { name: word.to_string(), container: None, member: false, inherited: None }, usage);
             let entry = by_name.entry(word.to_string()).or_insert((1, 0));
             entry.0 = entry.0.min(1);
         }

@@ -40,6 +40,8 @@ impl QueryKind {
                 "definition.class",
                 "definition.type",
                 "definition.constant",
+                // A class field (`private cache: Cache`): only ever reached through an object.
+                "definition.field",
                 "definition.module",
                 "definition.interface",
                 "reference.call",

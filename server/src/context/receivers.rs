@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use super::inheritance::Ancestor;
 use super::symbols::type_name;
 use crate::language::Language;
 use crate::text::{is_name_char, trailing_word, whole_word_positions};
@@ -18,14 +19,24 @@ use crate::text::{is_name_char, trailing_word, whole_word_positions};
 /// Upper bound on the nodes visited in one function, so a generated 60 KB function stays
 /// cheap.
 const MAX_VISITED_NODES: usize = 20_000;
+/// Mentions of one attribute read at most when looking for its declaration.
+const MAX_ATTRIBUTE_MENTIONS: usize = 256;
 
 /// The names `self`, `this`, `Self` and `cls` stand for inside `enclosing` (outermost first):
-/// the enclosing impl's or class's type, then its base classes.
-pub fn receiver_types(text: &str, enclosing: &[Node]) -> Vec<String> {
-    let mut types = Vec::new();
+/// the enclosing impl's or class's type (depth 0), then the base classes its header names
+/// (depth 1); [`super::inheritance`] follows the bases further.
+pub fn receiver_types(text: &str, enclosing: &[Node]) -> Vec<Ancestor> {
+    let mut types: Vec<Ancestor> = Vec::new();
+    let mut add = |name: Option<String>, depth: u8| {
+        if let Some(name) = name {
+            if !types.iter().any(|known| known.name == name) {
+                types.push(Ancestor { name, depth });
+            }
+        }
+    };
     for node in enclosing.iter().rev() {
         match node.kind() {
-            "impl_item" => types.extend(node.child_by_field_name("type").and_then(|t| type_name(text, t))),
+            "impl_item" => add(node.child_by_field_name("type").and_then(|t| type_name(text, t)), 0),
             "trait_item"
             | "class_declaration"
             | "abstract_class_declaration"
@@ -34,21 +45,124 @@ pub fn receiver_types(text: &str, enclosing: &[Node]) -> Vec<String> {
             | "class_specifier"
             | "struct_specifier"
             | "record_declaration" => {
-                types.extend(
+                add(
                     node.child_by_field_name("name").and_then(|name| text.get(name.byte_range())).map(str::to_string),
+                    0,
                 );
-                types.extend(base_types(text, *node));
+                for base in base_types(text, *node) {
+                    add(Some(base), 1);
+                }
             }
             "method_declaration" => {
                 if let Some(receiver) = node.child_by_field_name("receiver") {
-                    types.extend(type_name(text, receiver));
+                    add(type_name(text, receiver), 0);
                 }
             }
             _ => {}
         }
     }
-    types.dedup();
     types
+}
+
+/// The type of the innermost enclosing class's attribute `name`, so that
+/// `self.client.send()` asks for `Client.send`: Python's `self.client: Client = …`,
+/// `self._transport = HTTPTransport(…)` and class-level `client: Client`; TypeScript's
+/// `private cache: Cache` fields and `constructor(private cache: Cache)` parameters;
+/// `this.cache = new Cache()` in both JavaScript and TypeScript. Only the places the class's
+/// text names the attribute are visited, not the class's whole tree.
+pub fn attribute_type(text: &str, enclosing: &[Node], name: &str) -> Option<String> {
+    let class = enclosing.iter().rev().find(|node| {
+        matches!(node.kind(), "class_definition" | "class_declaration" | "abstract_class_declaration" | "class")
+    })?;
+    let class_text = text.get(class.byte_range())?;
+    for at in whole_word_positions(class_text, name).take(MAX_ATTRIBUTE_MENTIONS) {
+        let start = class.start_byte() + at;
+        let mut node = class.descendant_for_byte_range(start, start + name.len())?;
+        // From the name up to the declaration that gives it: attribute, assignment, statement.
+        for _ in 0..4 {
+            if let Some((declared, type_name)) = attribute(text, node, *class) {
+                if declared == name {
+                    return Some(type_name);
+                }
+                break;
+            }
+            node = match node.parent() {
+                Some(parent) if parent != *class => parent,
+                _ => break,
+            };
+        }
+    }
+    None
+}
+
+/// The type a field or class attribute's declaration gives `name`, read from its text as
+/// written: `private cache: Cache`, `client: t.Optional[Client] = None`, `pool = Pool(…)`,
+/// `#queue = new Queue()`. For an attribute a base class declares, where only its indexed
+/// text is at hand.
+pub fn declared_type(language: Language, declaration: &str, name: &str) -> Option<String> {
+    let at = whole_word_positions(declaration, name).next()?;
+    let rest = declaration[at + name.len()..].trim_start();
+    let rest = rest.strip_prefix(['?', '!']).unwrap_or(rest).trim_start();
+    if let Some(annotation) = rest.strip_prefix(':') {
+        let end = annotation.find(['=', ';', '\n']).unwrap_or(annotation.len());
+        return first_type_in(language, &annotation[..end], None);
+    }
+    let value = rest.strip_prefix('=')?.trim_start();
+    let value = value.strip_prefix("new ").unwrap_or(value).trim_start();
+    let called = &value[..value.find(|c: char| !is_name_char(c) && c != '.').unwrap_or(value.len())];
+    let class = called.rsplit('.').next().unwrap_or(called);
+    let constructed = value[called.len()..].starts_with(['(', '<']) && class.starts_with(|c: char| c.is_uppercase());
+    constructed.then(|| class.to_string())
+}
+
+/// `(attribute, type)` when `node` declares an attribute of `class` with a known type.
+fn attribute(text: &str, node: Node, class: Node) -> Option<(String, String)> {
+    let is_receiver = |object: Node| matches!(text.get(object.byte_range()), Some("self" | "this"));
+    let (name, annotation, value) = match node.kind() {
+        "assignment" | "assignment_expression" => {
+            let left = node.child_by_field_name("left")?;
+            let name = match left.kind() {
+                "attribute" if is_receiver(left.child_by_field_name("object")?) => {
+                    left.child_by_field_name("attribute")?
+                }
+                "member_expression" if is_receiver(left.child_by_field_name("object")?) => {
+                    left.child_by_field_name("property")?
+                }
+                // A class-level annotation: `client: Client` in the class's own block.
+                "identifier" => {
+                    let block = node.parent()?.parent()?;
+                    (block.parent()? == class).then_some(left)?
+                }
+                _ => return None,
+            };
+            (name, node.child_by_field_name("type"), node.child_by_field_name("right"))
+        }
+        "public_field_definition" | "field_definition" => (
+            node.child_by_field_name("name").or_else(|| node.child_by_field_name("property"))?,
+            node.child_by_field_name("type"),
+            node.child_by_field_name("value"),
+        ),
+        // `constructor(private readonly cache: Cache)`.
+        "required_parameter" | "optional_parameter" => {
+            let mut children = node.walk();
+            let declares = node
+                .children(&mut children)
+                .any(|child| matches!(child.kind(), "accessibility_modifier" | "readonly" | "override_modifier"));
+            if !declares {
+                return None;
+            }
+            (node.child_by_field_name("pattern")?, node.child_by_field_name("type"), None)
+        }
+        _ => return None,
+    };
+    // Python writes optional attributes `Optional[Client]`, `t.Optional[Client]` or
+    // `Client | None`: the class is the first type past the wrapper.
+    let annotated = |annotation: Node| match node.kind() {
+        "assignment" => first_type_in(Language::Python, text.get(annotation.byte_range())?, None),
+        _ => type_name(text, annotation),
+    };
+    let type_name = annotation.and_then(annotated).or_else(|| value.and_then(|value| constructed_type(text, value)))?;
+    Some((text.get(name.byte_range())?.to_string(), type_name))
 }
 
 /// Base classes named in a class header: Python's `class Flask(App)`, JavaScript's and
@@ -459,6 +573,22 @@ mod tests {
 
     /// (language, signature, function name, its container, the type it returns)
     type Case = (Language, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
+
+    #[test]
+    fn attribute_types_as_declarations_write_them() {
+        let cases: &[(Language, &str, &str, Option<&str>)] = &[
+            (Language::TypeScript, "private cache: Cache", "cache", Some("Cache")),
+            (Language::TypeScript, "protected readonly pool?: Pool<Client> = undefined", "pool", Some("Pool")),
+            (Language::TypeScript, "queue = new Queue()", "queue", Some("Queue")),
+            (Language::TypeScript, "depth = 0", "depth", None),
+            (Language::Python, "client: t.Optional[Client] = None", "client", Some("Client")),
+            (Language::Python, "pool = _pool.Pool(size=4)", "pool", Some("Pool")),
+            (Language::Python, "name: str = \"x\"", "name", None),
+        ];
+        for (language, declaration, name, expected) in cases {
+            assert_eq!(declared_type(*language, declaration, name).as_deref(), *expected, "{declaration}");
+        }
+    }
 
     #[test]
     fn return_types_as_written_in_each_language() {

@@ -41,6 +41,8 @@ pub enum SymbolKind {
     Class,
     Type,
     Constant,
+    /// A class field, reached only through an object (`this.cache`), never by a bare name.
+    Field,
     Module,
     Interface,
 }
@@ -53,6 +55,7 @@ impl SymbolKind {
             "class" => SymbolKind::Class,
             "type" => SymbolKind::Type,
             "constant" => SymbolKind::Constant,
+            "field" => SymbolKind::Field,
             "module" => SymbolKind::Module,
             "interface" => SymbolKind::Interface,
             _ => return None,
@@ -66,6 +69,7 @@ impl SymbolKind {
             SymbolKind::Class => "class",
             SymbolKind::Type => "type",
             SymbolKind::Constant => "constant",
+            SymbolKind::Field => "field",
             SymbolKind::Module => "module",
             SymbolKind::Interface => "interface",
         }
@@ -640,7 +644,7 @@ fn signature(text: &str, node: Node, kind: SymbolKind) -> String {
             }
             _ => whole.to_string(),
         },
-        SymbolKind::Constant => whole.to_string(),
+        SymbolKind::Constant | SymbolKind::Field => whole.to_string(),
         _ => elide_bodies(text, node),
     };
     limit_lines(&signature, MAX_SIGNATURE_LINES)
