@@ -7,6 +7,7 @@
 //! data out; the only I/O is the workspace index reading files when it is built.
 
 pub mod index;
+pub mod modules;
 pub mod queries;
 pub mod receivers;
 pub mod symbols;
@@ -19,6 +20,7 @@ use serde::Serialize;
 
 pub use crate::privacy::{redact, Exclude, DEFAULT_EXCLUDE};
 pub use index::{IndexStats, IndexedSymbol, WorkspaceIndex, DEFAULT_MAX_FILE_BYTES};
+use modules::ModuleFacts;
 use symbols::ReferenceKind;
 pub use symbols::{Symbol, SymbolKind};
 use tree_sitter::Node;
@@ -199,6 +201,7 @@ pub fn gather(input: &ContextInput) -> Context {
         let import_text: String =
             facts.imports.iter().filter_map(|range| text.get(range.clone())).collect::<Vec<_>>().join("\n");
         let imports = ImportNames::read(&import_text);
+        let module_facts = modules::read(language, &module_statements(text, &facts.imports));
         let receivers = receivers::receiver_types(text, &enclosing);
         let bindings = binding_types(input, &facts.symbols, language, text, &enclosing);
         let wanted = wanted_definitions(&references, offset, &imports, &receivers, &bindings);
@@ -214,6 +217,8 @@ pub fn gather(input: &ContextInput) -> Context {
                 import_text: &import_text,
                 imports: &imports,
                 language,
+                references: &references,
+                module_facts: &module_facts,
             },
         );
         push_candidates(&mut builder, candidates);
@@ -290,17 +295,23 @@ fn binding_types(
 /// included (a method inside its included class).
 fn push_candidates(builder: &mut SectionBuilder, mut candidates: Vec<Candidate>) {
     candidates.sort_by(|a, b| a.rank.cmp(&b.rank));
-    let mut included: Vec<(String, Range<usize>)> = Vec::new();
+    let mut included: Vec<(String, Range<usize>, usize)> = Vec::new();
     for candidate in candidates {
-        let nested = included.iter().any(|(file, range)| {
-            *file == candidate.section.file && range.start <= candidate.range.start && candidate.range.end <= range.end
+        // Nested and shown: the enclosing section holds its first line (a member 48 lines
+        // into an object whose section is cut at 40 is not shown by it).
+        let first_line = candidate.section.text.lines().next().unwrap_or("").trim();
+        let nested = included.iter().any(|(file, range, section)| {
+            *file == candidate.section.file
+                && range.start <= candidate.range.start
+                && candidate.range.end <= range.end
+                && builder.sections[*section].text.lines().any(|line| line.trim() == first_line)
         });
         if nested {
             continue;
         }
         let (file, range) = (candidate.section.file.clone(), candidate.range.clone());
         if builder.push(candidate.section) {
-            included.push((file, range));
+            included.push((file, range, builder.sections.len() - 1));
         }
     }
 }
@@ -466,6 +477,9 @@ struct Resolving<'a> {
     import_text: &'a str,
     imports: &'a ImportNames,
     language: Language,
+    references: &'a [symbols::Reference],
+    /// The current file's bindings: imports, `mod` declarations.
+    module_facts: &'a ModuleFacts,
 }
 
 /// The definitions the references ask for, each with its nearest use. A qualified use
@@ -501,7 +515,8 @@ fn wanted_definitions(
                 None => vec![imports.aliases.get(qualifier).map_or(qualifier, String::as_str).to_string()],
             },
         };
-        let member = !containers.is_empty();
+        // `require("./x").name`: a module's member, never the current file's own `name`.
+        let member = !containers.is_empty() || !reference.path.is_empty();
         for container in containers {
             add(&reference.name, Some(container), false, usage);
         }
@@ -557,11 +572,15 @@ fn resolve(
     // cursor uses a few hundred names.
     let wanted_names: HashSet<&str> = wanted.keys().map(|want| want.name.as_str()).collect();
 
+    let open = OpenFiles::read(input, resolving);
+
+    // 0. Module-qualified names, through the imports and re-exports to their one definition.
+    resolve_through_modules(input, wanted, resolving, &open, &mut state);
+
     // 1. The same file.
     resolve_in_current_file(current_symbols, wanted, &wanted_names, resolving, &mut state);
 
     // 2. Open documents, most recently edited first, preferring a file the imports name.
-    let open = OpenFiles::read(input, resolving);
     let mut open_by_name: HashMap<&str, Vec<(usize, &Symbol)>> = HashMap::new();
     for (file_index, file) in open.files.iter().enumerate() {
         for symbol in file.facts.symbols.iter().filter(|symbol| wanted_names.contains(&*symbol.name)) {
@@ -605,6 +624,165 @@ fn resolve(
         }
     }
     state.candidates
+}
+
+/// Tier 0: references reached through a module (`util.normalize`, `docs::usage::render`,
+/// `require("./x").name`) and names imported one by one (`use crate::Value`, `import { X }
+/// from "./barrel"`), followed through the imports and re-exports to the one definition they
+/// mean. Ranked with the open files, by import distance and then by the nearest use.
+fn resolve_through_modules<'w>(
+    input: &ContextInput,
+    wanted: &'w BTreeMap<Wanted, Use>,
+    resolving: &Resolving,
+    open: &OpenFiles,
+    state: &mut ResolveState<'w>,
+) {
+    let Some(current) = resolving.current_path else {
+        return;
+    };
+    if resolving.module_facts.is_empty() && resolving.language != Language::Rust {
+        return;
+    }
+    let files = ResolverFiles {
+        input,
+        open,
+        roots: input.workspace.roots(),
+        same_exclude: input.exclude.patterns() == input.workspace.exclude().patterns(),
+    };
+    let resolver = modules::Resolver {
+        files: &files,
+        language: resolving.language,
+        current,
+        current_facts: resolving.module_facts,
+    };
+    // Each path once, at its nearest use.
+    let mut asked: BTreeMap<Vec<String>, (usize, &symbols::Reference)> = BTreeMap::new();
+    for reference in resolving.references {
+        let segments: Vec<String> = if reference.path.is_empty() {
+            match resolving.module_facts.binding(&reference.name) {
+                Some(binding) if matches!(binding.imported, modules::Imported::Name(_)) => vec![reference.name.clone()],
+                _ => continue,
+            }
+        } else {
+            reference.path.iter().cloned().chain([reference.name.clone()]).collect()
+        };
+        if !resolver.binds(&segments[0]) {
+            continue;
+        }
+        let distance = reference.range.start.abs_diff(resolving.offset);
+        let entry = asked.entry(segments).or_insert((distance, reference));
+        if distance < entry.0 {
+            *entry = (distance, reference);
+        }
+    }
+    for (segments, (distance, reference)) in asked.into_iter().take(MAX_MODULE_REFERENCES) {
+        let Some(found) = resolver.resolve(&segments) else {
+            continue;
+        };
+        // What the other tiers would have guessed for this reference is settled by it.
+        let original = resolving.imports.aliases.get(&reference.name).unwrap_or(&reference.name);
+        let qualifier =
+            reference.qualifier.as_deref().map(|q| resolving.imports.aliases.get(q).map_or(q, String::as_str));
+        for (want, _) in wanted.iter() {
+            let named = want.name == reference.name || want.name == *original;
+            if named && (want.container.is_none() || want.container.as_deref() == qualifier) {
+                state.settled.settle(want);
+            }
+        }
+        let open_file = open.files.iter().find(|file| file.path.as_deref() == Some(found.path.as_path()));
+        let (kind, file) = match open_file {
+            Some(open_file) => (SectionKind::OpenFile, open_file.display.clone()),
+            None => (SectionKind::Workspace, display_path(Some(&found.path), "", input.root)),
+        };
+        if state.shown.insert((file.clone(), found.symbol.range.start)) {
+            state.candidates.push(candidate(kind, file, &found.symbol, (1, found.hops, distance)));
+        }
+    }
+}
+
+/// Module-qualified references resolved per request, nearest first: each is a few lookups.
+const MAX_MODULE_REFERENCES: usize = 64;
+
+/// The files module resolution reads: the open files as they are in the editor, the rest
+/// from the index; never an excluded one.
+struct ResolverFiles<'a> {
+    input: &'a ContextInput<'a>,
+    open: &'a OpenFiles,
+    roots: Vec<PathBuf>,
+    same_exclude: bool,
+}
+
+impl ResolverFiles<'_> {
+    fn open_file(&self, path: &Path) -> Option<&OpenFile> {
+        self.open.files.iter().find(|file| file.path.as_deref() == Some(path))
+    }
+
+    fn open_document(&self, path: &Path) -> Option<&Document> {
+        self.input.open_documents.iter().find(|document| uri_to_path(&document.uri).as_deref() == Some(path))
+    }
+}
+
+impl modules::ModuleFiles for ResolverFiles<'_> {
+    fn exists(&self, path: &Path) -> bool {
+        if self.open.paths.contains(path) {
+            return self.open_file(path).is_some();
+        }
+        self.input.workspace.contains_file(path)
+            && (self.same_exclude || !self.input.exclude.is_excluded(path, self.input.root))
+    }
+
+    fn facts(&self, path: &Path) -> Option<std::sync::Arc<ModuleFacts>> {
+        if self.open.paths.contains(path) {
+            self.open_file(path)?;
+            let document = self.open_document(path)?;
+            let language = document.language?;
+            return Some(std::sync::Arc::new(modules::read(language, document.full_text()).exported_only(path)));
+        }
+        self.input.workspace.module_facts(path)
+    }
+
+    fn definition(&self, path: &Path, name: &str, container: Option<&str>) -> Option<Symbol> {
+        let wanted = |symbol: &Symbol| *symbol.name == *name && symbol.container.as_deref() == container;
+        if self.open.paths.contains(path) {
+            return self.open_file(path)?.facts.symbols.iter().find(|symbol| wanted(symbol)).cloned();
+        }
+        if !self.exists(path) {
+            return None;
+        }
+        self.input.workspace.lookup_with(name, |hits| {
+            hits.iter()
+                .filter(|hit| *hit.path == *path && wanted(&hit.symbol))
+                .min_by_key(|hit| hit.symbol.range.start)
+                .map(|hit| hit.symbol.clone())
+        })
+    }
+
+    fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+}
+
+/// The current file's import statements as module facts read them: each on lines of its
+/// own, a Rust `mod` with the attributes above it (`#[path = "…"]`).
+fn module_statements(text: &str, imports: &[Range<usize>]) -> String {
+    let mut statements = String::new();
+    for range in imports {
+        let mut start = text[..range.start.min(text.len())].rfind('\n').map_or(0, |newline| newline + 1);
+        // Up to three attribute lines above.
+        for _ in 0..3 {
+            let Some(above_end) = start.checked_sub(1) else { break };
+            let above_start = text[..above_end].rfind('\n').map_or(0, |newline| newline + 1);
+            if !text[above_start..above_end].trim_start().starts_with("#[") {
+                break;
+            }
+            start = above_start;
+        }
+        if let Some(statement) = text.get(start..range.end) {
+            statements.push_str(statement);
+            statements.push('\n');
+        }
+    }
+    statements
 }
 
 /// Whether `symbol` is a definition `want` can mean. A member asked for through a type
@@ -695,6 +873,7 @@ struct OpenFile {
     recency: usize,
     display: String,
     facts: symbols::FileFacts,
+    path: Option<PathBuf>,
 }
 
 impl OpenFiles {
@@ -719,7 +898,7 @@ impl OpenFiles {
             let display = display_path(path.as_deref(), &open.uri, input.root);
             let vouched = is_imported(resolving.import_text, path.as_deref())
                 || path.as_deref().is_some_and(|path| same_package(resolving.language, resolving.current_path, path));
-            files.push((!vouched, OpenFile { recency, display, facts }));
+            files.push((!vouched, OpenFile { recency, display, facts, path }));
         }
         files.sort_by_key(|(not_vouched, file)| (*not_vouched, file.recency));
         OpenFiles { paths, files: files.into_iter().map(|(_, file)| file).collect() }

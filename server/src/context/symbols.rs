@@ -81,6 +81,11 @@ pub struct Reference {
     /// What the name is reached through: `Usage` in `Usage::new`, `url` in `url.copy_with()`,
     /// `self` in `self.flush()` (the last segment of a longer path).
     pub qualifier: Option<String>,
+    /// Every segment of the qualifier, outermost first: `docs`, `usage` in
+    /// `docs::usage::render_short()`; `util` in `util.normalize()`. A quoted first segment is
+    /// a module specifier (`"./x"` in `require("./x").name`). Empty for a bare name or a
+    /// qualifier that is not a plain path (`f().x`, `self.a.b` in Rust).
+    pub path: Vec<String>,
 }
 
 /// How a name is used; calls and types are the surest signs of a definition elsewhere.
@@ -210,8 +215,10 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
                 continue;
             }
             if let Some(name) = text.get(node_range.clone()) {
-                let qualifier = parent.and_then(|parent| qualifier_of(text, parent, capture.node));
-                references.push(Reference { name: name.to_string(), range: node_range, kind, qualifier });
+                let object = parent.and_then(|parent| qualifier_node(parent, capture.node));
+                let qualifier = object.and_then(|object| last_segment(text, object));
+                let path = object.map(|object| qualifier_path(language, text, object)).unwrap_or_default();
+                references.push(Reference { name: name.to_string(), range: node_range, kind, qualifier, path });
             }
         }
     }
@@ -275,9 +282,9 @@ fn is_declared_name(parent: Node, node: Node) -> bool {
     declares && parent.child_by_field_name("name") == Some(node)
 }
 
-/// The text of what `name` is reached through in `a.name`, `a::name`, `a.b.name` (`b`),
-/// `self.name`; `None` for a bare name. `parent` is `name`'s.
-fn qualifier_of(text: &str, parent: Node, name: Node) -> Option<String> {
+/// What `name` is reached through in `a.name`, `a::name`, `a.b.name` (`a.b`), `self.name`;
+/// `None` for a bare name. `parent` is `name`'s.
+fn qualifier_node<'tree>(parent: Node<'tree>, name: Node<'tree>) -> Option<Node<'tree>> {
     let object = match parent.kind() {
         "field_expression" | "member_expression" | "attribute" | "selector_expression" | "field_access" => {
             let object = parent
@@ -290,10 +297,69 @@ fn qualifier_of(text: &str, parent: Node, name: Node) -> Option<String> {
             let path = parent.child_by_field_name("path").or_else(|| parent.child_by_field_name("scope"))?;
             (path != name).then_some(path)?
         }
+        "nested_type_identifier" => parent.child_by_field_name("module").filter(|module| *module != name)?,
         "method_invocation" => parent.child_by_field_name("object")?,
         _ => return None,
     };
-    last_segment(text, object)
+    Some(object)
+}
+
+/// The segments of a qualifier that is a plain path of names (`a::b`, `a.b`, `a.b.c` in a
+/// type), or a `require("…")` call and names after it; empty for anything else.
+fn qualifier_path(language: Language, text: &str, object: Node) -> Vec<String> {
+    let mut segments = Vec::new();
+    if path_segments(language, text, object, &mut segments, 0) {
+        segments
+    } else {
+        Vec::new()
+    }
+}
+
+fn path_segments(language: Language, text: &str, node: Node, out: &mut Vec<String>, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    let child = |field: &str, out: &mut Vec<String>| {
+        node.child_by_field_name(field).is_some_and(|child| path_segments(language, text, child, out, depth + 1))
+    };
+    match node.kind() {
+        "identifier" | "type_identifier" | "property_identifier" | "field_identifier" | "crate" | "super" | "self" => {
+            match text.get(node.byte_range()) {
+                Some(name) => {
+                    out.push(name.to_string());
+                    true
+                }
+                None => false,
+            }
+        }
+        "scoped_identifier" | "scoped_type_identifier" => {
+            // `::name` (no path) names an external crate: nothing to resolve here.
+            child("path", out) && child("name", out)
+        }
+        // In Rust `a.b` is a field, never a module.
+        "member_expression" => child("object", out) && child("property", out),
+        "attribute" => child("object", out) && child("attribute", out),
+        "nested_type_identifier" => child("module", out) && child("name", out),
+        "call_expression" if out.is_empty() && language != Language::Rust => {
+            let is_require = node
+                .child_by_field_name("function")
+                .and_then(|function| text.get(function.byte_range()))
+                .is_some_and(|function| function == "require" || function == "import");
+            let spec = node
+                .child_by_field_name("arguments")
+                .and_then(|arguments| arguments.named_child(0))
+                .filter(|argument| argument.kind() == "string")
+                .and_then(|argument| text.get(argument.byte_range()));
+            match spec.filter(|_| is_require) {
+                Some(spec) if spec.len() >= 2 => {
+                    out.push(format!("\"{}\"", &spec[1..spec.len() - 1]));
+                    true
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 /// The last plain name of a path or member chain: `Usage` in `crate::output::Usage`, `url` in
