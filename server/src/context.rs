@@ -640,9 +640,6 @@ fn resolve_through_modules<'w>(
     let Some(current) = resolving.current_path else {
         return;
     };
-    if resolving.module_facts.is_empty() && resolving.language != Language::Rust {
-        return;
-    }
     let files = ResolverFiles {
         input,
         open,
@@ -676,7 +673,7 @@ fn resolve_through_modules<'w>(
         }
     }
     for (segments, (distance, reference)) in asked.into_iter().take(MAX_MODULE_REFERENCES) {
-        let Some(found) = resolver.resolve(&segments) else {
+        let Some(resolved) = resolver.resolve(&segments) else {
             continue;
         };
         // What the other tiers would have guessed for this reference is settled by it.
@@ -689,6 +686,9 @@ fn resolve_through_modules<'w>(
                 state.settled.settle(want);
             }
         }
+        let modules::Resolved::Definition(found) = resolved else {
+            continue;
+        };
         let open_file = open.files.iter().find(|file| file.path.as_deref() == Some(found.path.as_path()));
         let (kind, file) = match open_file {
             Some(open_file) => (SectionKind::OpenFile, open_file.display.clone()),

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use super::symbols::Symbol;
+use super::symbols::{Symbol, SymbolKind};
 use crate::language::Language;
 use crate::text::is_name_char;
 
@@ -582,6 +582,15 @@ pub struct Found {
     pub hops: usize,
 }
 
+/// What a reference resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    Definition(Found),
+    /// A module (`docs::usage`, `util` of `import * as util`): nothing to show but the
+    /// definitions reached through it.
+    Module,
+}
+
 #[derive(Debug, Clone)]
 enum Target {
     Module(PathBuf),
@@ -607,7 +616,7 @@ impl Resolver<'_> {
     }
 
     /// The definition `segments` (the qualifier's segments, then the name) mean.
-    pub fn resolve(&self, segments: &[String]) -> Option<Found> {
+    pub fn resolve(&self, segments: &[String]) -> Option<Resolved> {
         let (first, rest) = segments.split_first()?;
         let mut hops = 0;
         let mut visited = HashSet::new();
@@ -615,10 +624,10 @@ impl Resolver<'_> {
         for segment in rest {
             target = self.step(target, segment, &mut hops, &mut visited)?;
         }
-        match target {
-            Target::Definition(path, symbol) => Some(Found { path, symbol, hops }),
-            Target::Module(_) => None,
-        }
+        Some(match target {
+            Target::Definition(path, symbol) => Resolved::Definition(Found { path, symbol, hops }),
+            Target::Module(_) => Resolved::Module,
+        })
     }
 
     fn first_segment(&self, first: &str, hops: &mut usize, visited: &mut Visited) -> Option<Target> {
@@ -681,7 +690,9 @@ impl Resolver<'_> {
         if depth > MAX_DEPTH || !visited.insert((module.to_path_buf(), name.to_string())) {
             return None;
         }
-        if let Some(symbol) = self.files.definition(module, name, None) {
+        // A `mod name;` declaration is a binding, followed below; not a definition to show.
+        let definition = self.files.definition(module, name, None).filter(|symbol| symbol.kind != SymbolKind::Module);
+        if let Some(symbol) = definition {
             return Some(Target::Definition(module.to_path_buf(), symbol));
         }
         let scripts = matches!(self.language, Language::JavaScript | Language::TypeScript | Language::Tsx);

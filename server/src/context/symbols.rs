@@ -139,13 +139,18 @@ pub fn extract_in_range(language: Language, text: &str, tree: &Tree, range: Rang
         }
         // Constant patterns are not anchored at the root (a root-anchored pattern makes
         // every ranged query walk all top-level nodes); local variables are not definitions.
-        if kind == SymbolKind::Constant && !is_top_level(node) {
+        let entry = node.kind() == "pair";
+        if kind == SymbolKind::Constant && !entry && !is_top_level(node) {
             continue;
         }
         // Members of object literals count only in objects that are themselves module-level
         // (`module.exports = {…}`, `export default {…}`, `jQuery.extend({…})`), not in
-        // every options object of every function.
-        if node.kind() == "pair" && !is_module_level_object(node) {
+        // every options object of every function; entries that are not functions only in
+        // objects a module exports (`module.exports = { ERR_A: createError(…) }`,
+        // `export const constants = {…}`), where each entry is a definition importers use.
+        if entry && !is_module_level_object(node)
+            || entry && kind == SymbolKind::Constant && !is_exported_object(text, node)
+        {
             continue;
         }
         // A tree edited but not yet reparsed can hold a definition the edit emptied (all its
@@ -503,6 +508,35 @@ fn first_descendant<'tree>(node: Node<'tree>, wanted: &dyn Fn(Node) -> bool) -> 
     None
 }
 
+/// Whether an object literal member sits in an object the module exports: `export const x =
+/// {…}`, `export default {…}`, `module.exports = {…}`, `exports.x = {…}`.
+fn is_exported_object(text: &str, pair: Node) -> bool {
+    let Some(object) = pair.parent().filter(|object| object.kind() == "object") else {
+        return false;
+    };
+    let Some(parent) = object.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "variable_declarator" => parent
+            .parent()
+            .and_then(|declaration| declaration.parent())
+            .is_some_and(|statement| statement.kind() == "export_statement"),
+        "assignment_expression" => parent.child_by_field_name("left").is_some_and(|left| {
+            let mut root = left;
+            while root.kind() == "member_expression" {
+                match root.child_by_field_name("object") {
+                    Some(object) => root = object,
+                    None => return false,
+                }
+            }
+            left.kind() == "member_expression" && matches!(text.get(root.byte_range()), Some("module" | "exports"))
+        }),
+        "export_statement" => true,
+        _ => false,
+    }
+}
+
 /// Whether an object literal member sits in a module-level object.
 fn is_module_level_object(pair: Node) -> bool {
     let Some(mut current) = pair.parent().filter(|object| object.kind() == "object") else {
@@ -683,7 +717,10 @@ fn body_of(node: Node) -> Option<Node> {
 }
 
 fn signature(text: &str, node: Node, kind: SymbolKind) -> String {
-    let Some(whole) = text.get(node.byte_range()) else {
+    // An object's entry as written: with the comma that ends its line.
+    let comma = node.kind() == "pair" && text.get(node.end_byte()..).is_some_and(|after| after.starts_with(','));
+    let end = node.end_byte() + usize::from(comma);
+    let Some(whole) = text.get(node.start_byte()..end) else {
         return String::new();
     };
     if whole.len() <= SMALL_DEFINITION_BYTES {
