@@ -317,6 +317,9 @@ pub fn parse(text: &str) -> Value {{
 mod de;
 mod value;
 pub use value::Value;
+//- /toml/src/array.rs
+/// An unrelated `Value` of the same crate, in a file that sorts first.
+pub struct Value(u8);
 //- /toml/src/value.rs
 pub enum Value {{
     String(String),
@@ -329,16 +332,18 @@ pub enum Value {{
 }
 
 #[test]
-fn a_python_module_imported_from_its_package() {
+fn a_python_module_of_a_package_that_re_exports_its_submodules_names() {
     let fixture = format!(
         r#"//- /pkg/app.py
-from . import helpers
+from . import strings
 
 
 def run(text):
-    return helpers.clean(text)$0
+    return strings.clean(text)$0
 //- /pkg/__init__.py
-//- /pkg/helpers.py
+//- /pkg/strings/__init__.py
+from .cleaning import clean
+//- /pkg/strings/cleaning.py
 def clean(text, strip=True):
     return text.strip() if strip else text
 {}"#,
@@ -348,6 +353,10 @@ def clean(text, strip=True):
     );
     check(
         &fixture,
-        &[("pkg/helpers.py", "clean", "def clean(text, strip=True):\n    return text.strip() if strip else text")],
+        &[(
+            "pkg/strings/cleaning.py",
+            "clean",
+            "def clean(text, strip=True):\n    return text.strip() if strip else text",
+        )],
     );
 }
