@@ -516,7 +516,7 @@ fn wanted_definitions(
             },
         };
         // `require("./x").name`: a module's member, never the current file's own `name`.
-        let member = !containers.is_empty() || !reference.path.is_empty();
+        let member = !containers.is_empty() || reference.qualifier.is_none() && !reference.path.is_empty();
         for container in containers {
             add(&reference.name, Some(container), false, usage);
         }
@@ -629,7 +629,7 @@ fn resolve(
 /// Tier 0: references reached through a module (`util.normalize`, `docs::usage::render`,
 /// `require("./x").name`) and names imported one by one (`use crate::Value`, `import { X }
 /// from "./barrel"`), followed through the imports and re-exports to the one definition they
-/// mean. Ranked with the open files, by import distance and then by the nearest use.
+/// mean, ranked as any definition of the file it is in.
 fn resolve_through_modules<'w>(
     input: &ContextInput,
     wanted: &'w BTreeMap<Wanted, Use>,
@@ -645,6 +645,7 @@ fn resolve_through_modules<'w>(
         open,
         roots: input.workspace.roots(),
         same_exclude: input.exclude.patterns() == input.workspace.exclude().patterns(),
+        open_facts: Default::default(),
     };
     let resolver = modules::Resolver {
         files: &files,
@@ -689,13 +690,14 @@ fn resolve_through_modules<'w>(
         let modules::Resolved::Definition(found) = resolved else {
             continue;
         };
+        // Ranked as any definition of its file: by where it lives and its nearest use.
         let open_file = open.files.iter().find(|file| file.path.as_deref() == Some(found.path.as_path()));
-        let (kind, file) = match open_file {
-            Some(open_file) => (SectionKind::OpenFile, open_file.display.clone()),
-            None => (SectionKind::Workspace, display_path(Some(&found.path), "", input.root)),
+        let (kind, file, rank) = match open_file {
+            Some(open_file) => (SectionKind::OpenFile, open_file.display.clone(), (1, open_file.recency, distance)),
+            None => (SectionKind::Workspace, display_path(Some(&found.path), "", input.root), (2, 0, distance)),
         };
         if state.shown.insert((file.clone(), found.symbol.range.start)) {
-            state.candidates.push(candidate(kind, file, &found.symbol, (1, found.hops, distance)));
+            state.candidates.push(candidate(kind, file, &found.symbol, rank));
         }
     }
 }
@@ -710,6 +712,8 @@ struct ResolverFiles<'a> {
     open: &'a OpenFiles,
     roots: Vec<PathBuf>,
     same_exclude: bool,
+    /// Facts of open files, read from their text once per request.
+    open_facts: std::cell::RefCell<HashMap<PathBuf, Option<std::sync::Arc<ModuleFacts>>>>,
 }
 
 impl ResolverFiles<'_> {
@@ -733,10 +737,16 @@ impl modules::ModuleFiles for ResolverFiles<'_> {
 
     fn facts(&self, path: &Path) -> Option<std::sync::Arc<ModuleFacts>> {
         if self.open.paths.contains(path) {
-            self.open_file(path)?;
-            let document = self.open_document(path)?;
-            let language = document.language?;
-            return Some(std::sync::Arc::new(modules::read(language, document.full_text()).exported_only(path)));
+            if let Some(facts) = self.open_facts.borrow().get(path) {
+                return facts.clone();
+            }
+            let facts = self.open_file(path).and_then(|_| {
+                let document = self.open_document(path)?;
+                let facts = modules::read(document.language?, document.full_text()).exported_only(path);
+                Some(std::sync::Arc::new(facts))
+            });
+            self.open_facts.borrow_mut().insert(path.to_path_buf(), facts.clone());
+            return facts;
         }
         self.input.workspace.module_facts(path)
     }
