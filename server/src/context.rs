@@ -673,6 +673,8 @@ fn resolve_through_modules<'w>(
             *entry = (distance, reference);
         }
     }
+    let mut asked: Vec<(Vec<String>, (usize, &symbols::Reference))> = asked.into_iter().collect();
+    asked.sort_by_key(|(_, (distance, _))| *distance);
     for (segments, (distance, reference)) in asked.into_iter().take(MAX_MODULE_REFERENCES) {
         let Some(resolved) = resolver.resolve(&segments) else {
             continue;

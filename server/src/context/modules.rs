@@ -938,3 +938,108 @@ fn sibling_crate(files: &dyn ModuleFiles, file: &Path, name: &str) -> Option<Pat
     }
     first_existing(files, candidates)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bindings(language: Language, text: &str) -> Vec<(String, Source, Imported, bool)> {
+        read(language, text)
+            .bindings
+            .into_iter()
+            .map(|binding| (binding.local, binding.from, binding.imported, binding.exported))
+            .collect()
+    }
+
+    fn spec(text: &str) -> Source {
+        Source::Spec(text.to_string())
+    }
+
+    fn path(segments: &[&str]) -> Source {
+        Source::Path(segments.iter().map(|segment| segment.to_string()).collect())
+    }
+
+    fn name(text: &str) -> Imported {
+        Imported::Name(text.to_string())
+    }
+
+    #[test]
+    fn rust_uses_mods_and_re_exports() {
+        let text = "use crate::output::{fmt::Colorizer, Usage as U, self};\nuse std::io;\npub use value::Value;\n\
+                    pub(crate) use crate::de::*;\n#[cfg(unix)]\n#[path = \"gen/bits.rs\"]\nmod bits;\npub mod zsh;\n\
+                    mod inline {\n    use super::x;\n}\n";
+        assert_eq!(
+            bindings(Language::Rust, text),
+            vec![
+                ("Colorizer".into(), path(&["crate", "output", "fmt"]), name("Colorizer"), false),
+                ("U".into(), path(&["crate", "output"]), name("Usage"), false),
+                ("output".into(), path(&["crate", "output"]), Imported::Module, false),
+                ("io".into(), path(&["std"]), name("io"), false),
+                ("Value".into(), path(&["value"]), name("Value"), true),
+                (String::new(), path(&["crate", "de"]), Imported::Glob, true),
+                (
+                    "bits".into(),
+                    Source::Child { name: "bits".into(), path: Some("gen/bits.rs".into()) },
+                    Imported::Module,
+                    true
+                ),
+                ("zsh".into(), Source::Child { name: "zsh".into(), path: None }, Imported::Module, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn script_imports_requires_and_barrels() {
+        let text = "import * as util from \"./util.js\"\nimport core, { a, b as c } from './core'\n\
+                    import type { T } from './types'\nexport * from './paths.js'\nexport * as errors from './errors'\n\
+                    export {\n  d,\n  e as f,\n} from './more'\nconst { g, h: i } = require('./cjs');\n\
+                    var j = require(\"./j\").k;\nexport { a as renamed }\nexports.l = require('./l');\n";
+        assert_eq!(
+            bindings(Language::TypeScript, text),
+            vec![
+                ("util".into(), spec("./util.js"), Imported::Module, false),
+                ("a".into(), spec("./core"), name("a"), false),
+                ("c".into(), spec("./core"), name("b"), false),
+                ("core".into(), spec("./core"), Imported::Module, false),
+                ("T".into(), spec("./types"), name("T"), false),
+                (String::new(), spec("./paths.js"), Imported::Glob, true),
+                ("errors".into(), spec("./errors"), Imported::Module, true),
+                ("d".into(), spec("./more"), name("d"), true),
+                ("f".into(), spec("./more"), name("e"), true),
+                ("g".into(), spec("./cjs"), name("g"), false),
+                ("i".into(), spec("./cjs"), name("h"), false),
+                ("j".into(), spec("./j"), name("k"), false),
+                ("l".into(), spec("./l"), Imported::Module, true),
+                ("renamed".into(), spec("./core"), name("a"), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn python_imports() {
+        let text =
+            "from . import helpers\nfrom .x import (\n    a,\n    b as c,\n)\nimport os.path\nimport pkg.sub as s\n";
+        assert_eq!(
+            bindings(Language::Python, text),
+            vec![
+                ("helpers".into(), spec("."), name("helpers"), false),
+                ("a".into(), spec(".x"), name("a"), false),
+                ("c".into(), spec(".x"), name("b"), false),
+                ("os".into(), spec("os"), Imported::Module, false),
+                ("s".into(), spec("pkg.sub"), Imported::Module, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_statements_bind_nothing_and_never_panic() {
+        for text in
+            ["use a::{b, ", "import { a from", "export * from", "const { = require(", "from . import", "pub(", "mod"]
+        {
+            for language in [Language::Rust, Language::TypeScript, Language::Python] {
+                let _ = read(language, text);
+            }
+        }
+        assert!(read(Language::TypeScript, "import { a from").bindings.is_empty());
+    }
+}
