@@ -360,3 +360,31 @@ def clean(text, strip=True):
         )],
     );
 }
+
+#[test]
+fn a_rust_path_inside_a_macros_arguments() {
+    let fixture = format!(
+        r#"//- /app/src/raw.rs
+pub fn to_raw(value: u32) -> Result<String, String> {{
+    let text = tri!(crate::ser::to_string(value));$0
+    Ok(text)
+}}
+//- /app/src/lib.rs
+mod raw;
+mod ser;
+//- /app/src/ser.rs
+pub fn to_string(value: u32) -> Result<String, String> {{
+    Ok(value.to_string())
+}}
+{}"#,
+        rust_decoys("to_string", "pub fn {name}(value: u{n}) -> String {\n    String::new()\n}")
+    );
+    check(
+        &fixture,
+        &[(
+            "app/src/ser.rs",
+            "to_string",
+            "pub fn to_string(value: u32) -> Result<String, String> {\n    Ok(value.to_string())\n}",
+        )],
+    );
+}

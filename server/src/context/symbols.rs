@@ -221,8 +221,13 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
             }
             if let Some(name) = text.get(node_range.clone()) {
                 let object = parent.and_then(|parent| qualifier_node(parent, capture.node));
-                let qualifier = object.and_then(|object| last_segment(text, object));
-                let path = object.map(|object| qualifier_path(language, text, object)).unwrap_or_default();
+                let mut qualifier = object.and_then(|object| last_segment(text, object));
+                let mut path = object.map(|object| qualifier_path(language, text, object)).unwrap_or_default();
+                if parent.is_some_and(|parent| parent.kind() == "token_tree") {
+                    // A macro's arguments are tokens, not expressions: `tri!(crate::to_string(v))`.
+                    path = token_path(text, capture.node);
+                    qualifier = path.last().cloned();
+                }
                 references.push(Reference { name: name.to_string(), range: node_range, kind, qualifier, path });
             }
         }
@@ -307,6 +312,30 @@ fn qualifier_node<'tree>(parent: Node<'tree>, name: Node<'tree>) -> Option<Node<
         _ => return None,
     };
     Some(object)
+}
+
+/// The path before a name among a macro's tokens: `crate`, `ser` for `to_string` in
+/// `tri!(crate::ser::to_string(v))`; empty when `::` does not precede it.
+fn token_path(text: &str, name: Node) -> Vec<String> {
+    let mut segments = Vec::new();
+    let mut current = name;
+    while segments.len() < 8 {
+        let Some(separator) = current.prev_sibling().filter(|separator| separator.kind() == "::") else {
+            break;
+        };
+        let Some(segment) = separator.prev_sibling() else {
+            break;
+        };
+        match text.get(segment.byte_range()) {
+            Some(word) if !word.is_empty() && word.chars().all(crate::text::is_name_char) => {
+                segments.push(word.to_string());
+                current = segment;
+            }
+            _ => break,
+        }
+    }
+    segments.reverse();
+    segments
 }
 
 /// The segments of a qualifier that is a plain path of names (`a::b`, `a.b`, `a.b.c` in a
