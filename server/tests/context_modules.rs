@@ -388,3 +388,25 @@ pub fn to_string(value: u32) -> Result<String, String> {{
         )],
     );
 }
+
+#[test]
+fn a_crate_path_in_a_macro_definition() {
+    let fixture = format!(
+        r#"//- /app/src/macros.rs
+macro_rules! object {{
+    () => {{
+        $crate::map::Map::new()$0
+    }};
+}}
+//- /app/src/lib.rs
+mod macros;
+pub mod map;
+//- /app/src/map/mod.rs
+pub struct Map {{
+    entries: Vec<(String, String)>,
+}}
+{}"#,
+        rust_decoys("Map", "pub struct {name}(u{n});")
+    );
+    check(&fixture, &[("app/src/map/mod.rs", "Map", "pub struct Map {\n    entries: Vec<(String, String)>,\n}")]);
+}

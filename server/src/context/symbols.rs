@@ -326,7 +326,11 @@ fn token_path(text: &str, name: Node) -> Vec<String> {
         let Some(segment) = separator.prev_sibling() else {
             break;
         };
-        match text.get(segment.byte_range()) {
+        // `$crate` in a macro's definition is the crate that defines it.
+        match text
+            .get(segment.byte_range())
+            .map(|word| word.strip_prefix('$').filter(|w| *w == "crate").unwrap_or(word))
+        {
             Some(word) if !word.is_empty() && word.chars().all(crate::text::is_name_char) => {
                 segments.push(word.to_string());
                 current = segment;
