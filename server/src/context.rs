@@ -647,12 +647,7 @@ fn resolve_through_modules<'w>(
         same_exclude: input.exclude.patterns() == input.workspace.exclude().patterns(),
         open_facts: Default::default(),
     };
-    let resolver = modules::Resolver {
-        files: &files,
-        language: resolving.language,
-        current,
-        current_facts: resolving.module_facts,
-    };
+    let resolver = modules::Resolver::new(&files, resolving.language, current, resolving.module_facts);
     // Each path once, at its nearest use.
     let mut asked: BTreeMap<Vec<String>, (usize, &symbols::Reference)> = BTreeMap::new();
     for reference in resolving.references {

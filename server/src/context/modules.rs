@@ -10,7 +10,8 @@
 //! (`export * from`, `export { x } from`), `pub use` and package `__init__.py` files, to a
 //! depth limit — or, after a definition, among that definition's members.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ use crate::text::is_name_char;
 pub const MAX_DEPTH: usize = 6;
 
 /// Where a binding's module is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
     /// A specifier as written: `./util.js` (JavaScript, TypeScript), `.errors` or
     /// `pkg.sub` (Python).
@@ -599,14 +600,21 @@ enum Target {
 
 /// Resolves references of one file.
 pub struct Resolver<'a> {
-    pub files: &'a dyn ModuleFiles,
-    pub language: Language,
-    pub current: &'a Path,
+    files: &'a dyn ModuleFiles,
+    language: Language,
+    current: &'a Path,
     /// All of the current file's bindings (not only the exported ones).
-    pub current_facts: &'a ModuleFacts,
+    current_facts: Arc<ModuleFacts>,
+    /// Module files already found, by the file they are named from and how: every member
+    /// of a barrel asks for the same ones.
+    found_files: RefCell<HashMap<(PathBuf, Source), Option<PathBuf>>>,
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
+    pub fn new(files: &'a dyn ModuleFiles, language: Language, current: &'a Path, facts: &ModuleFacts) -> Resolver<'a> {
+        Resolver { files, language, current, current_facts: Arc::new(facts.clone()), found_files: RefCell::default() }
+    }
+
     /// Whether a reference with this first segment can be module-qualified at all: the
     /// file binds it, or it is a Rust path keyword or a quoted specifier.
     pub fn binds(&self, first: &str) -> bool {
@@ -748,13 +756,23 @@ impl Resolver<'_> {
 
     fn facts_of(&self, path: &Path) -> Option<Arc<ModuleFacts>> {
         if path == self.current {
-            return Some(Arc::new(self.current_facts.clone()));
+            return Some(self.current_facts.clone());
         }
         self.files.facts(path)
     }
 
     /// The file of the module `source` names, seen from `file`.
     fn module_file(&self, file: &Path, source: &Source) -> Option<PathBuf> {
+        let key = (file.to_path_buf(), source.clone());
+        if let Some(found) = self.found_files.borrow().get(&key) {
+            return found.clone();
+        }
+        let found = self.find_module_file(file, source);
+        self.found_files.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn find_module_file(&self, file: &Path, source: &Source) -> Option<PathBuf> {
         match source {
             Source::Spec(spec) => match self.language {
                 Language::Python => python_spec(self.files, file, spec),
