@@ -645,6 +645,7 @@ fn resolve_through_modules<'w>(
         open,
         roots: input.workspace.roots(),
         same_exclude: input.exclude.patterns() == input.workspace.exclude().patterns(),
+        named: Default::default(),
         open_facts: Default::default(),
     };
     let resolver = modules::Resolver::new(&files, resolving.language, current, resolving.module_facts);
@@ -709,11 +710,34 @@ struct ResolverFiles<'a> {
     open: &'a OpenFiles,
     roots: Vec<PathBuf>,
     same_exclude: bool,
+    /// Definitions by name, looked up once per request.
+    named: std::cell::RefCell<HashMap<String, Vec<(PathBuf, Symbol)>>>,
     /// Facts of open files, read from their text once per request.
     open_facts: std::cell::RefCell<HashMap<PathBuf, Option<std::sync::Arc<ModuleFacts>>>>,
 }
 
 impl ResolverFiles<'_> {
+    /// Every readable definition named `name`, in source order within each file: the open
+    /// files' as they are in the editor, the index's for the rest.
+    fn definitions_named(&self, name: &str) -> Vec<(PathBuf, Symbol)> {
+        let mut found: Vec<(PathBuf, Symbol)> = Vec::new();
+        for file in &self.open.files {
+            let Some(path) = &file.path else { continue };
+            let symbols = file.facts.symbols.iter().filter(|symbol| *symbol.name == *name);
+            found.extend(symbols.map(|symbol| (path.clone(), symbol.clone())));
+        }
+        self.input.workspace.lookup_with(name, |hits| {
+            let mut hits: Vec<_> = hits
+                .iter()
+                .filter(|hit| !self.open.paths.contains(&*hit.path))
+                .filter(|hit| self.same_exclude || !self.input.exclude.is_excluded(&hit.path, self.input.root))
+                .collect();
+            hits.sort_by_key(|hit| hit.symbol.range.start);
+            found.extend(hits.into_iter().map(|hit| (hit.path.to_path_buf(), hit.symbol.clone())));
+        });
+        found
+    }
+
     fn open_file(&self, path: &Path) -> Option<&OpenFile> {
         self.open.files.iter().find(|file| file.path.as_deref() == Some(path))
     }
@@ -749,19 +773,28 @@ impl modules::ModuleFiles for ResolverFiles<'_> {
     }
 
     fn definition(&self, path: &Path, name: &str, container: Option<&str>) -> Option<Symbol> {
-        let wanted = |symbol: &Symbol| *symbol.name == *name && symbol.container.as_deref() == container;
-        if self.open.paths.contains(path) {
-            return self.open_file(path)?.facts.symbols.iter().find(|symbol| wanted(symbol)).cloned();
+        if !self.named.borrow().contains_key(name) {
+            let found = self.definitions_named(name);
+            self.named.borrow_mut().insert(name.to_string(), found);
         }
-        if !self.exists(path) {
-            return None;
-        }
-        self.input.workspace.lookup_with(name, |hits| {
-            hits.iter()
-                .filter(|hit| *hit.path == *path && wanted(&hit.symbol))
-                .min_by_key(|hit| hit.symbol.range.start)
-                .map(|hit| hit.symbol.clone())
+        let named = self.named.borrow();
+        named.get(name)?.iter().find_map(|(file, symbol)| {
+            (file.as_path() == path && symbol.container.as_deref() == container).then(|| symbol.clone())
         })
+    }
+
+    fn defining(&self, name: &str) -> Vec<PathBuf> {
+        if !self.named.borrow().contains_key(name) {
+            let found = self.definitions_named(name);
+            self.named.borrow_mut().insert(name.to_string(), found);
+        }
+        let named = self.named.borrow();
+        let definitions = named.get(name).map_or(&[][..], Vec::as_slice);
+        definitions
+            .iter()
+            .filter(|(_, symbol)| symbol.container.is_none() || symbol.container.as_deref() == Some("exports"))
+            .map(|(path, _)| path.clone())
+            .collect()
     }
 
     fn roots(&self) -> &[PathBuf] {

@@ -13,6 +13,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use super::symbols::{Symbol, SymbolKind};
@@ -570,6 +571,8 @@ pub trait ModuleFiles {
     /// The definition named `name` in `path`: top-level for `None`, else a member of
     /// `container`.
     fn definition(&self, path: &Path, name: &str, container: Option<&str>) -> Option<Symbol>;
+    /// The files that define `name` (at the top level or as a CommonJS export).
+    fn defining(&self, name: &str) -> Vec<PathBuf>;
     /// The workspace folders, to find a sibling Rust crate by name.
     fn roots(&self) -> &[PathBuf];
 }
@@ -607,12 +610,26 @@ pub struct Resolver<'a> {
     current_facts: Arc<ModuleFacts>,
     /// Module files already found, by the file they are named from and how: every member
     /// of a barrel asks for the same ones.
-    found_files: RefCell<HashMap<(PathBuf, Source), Option<PathBuf>>>,
+    found_files: RefCell<HashMap<PathBuf, HashMap<Source, Option<PathBuf>>>>,
+    glob_targets: RefCell<HashMap<PathBuf, Rc<Vec<GlobTarget>>>>,
+}
+
+/// A module a glob re-exports.
+struct GlobTarget {
+    path: PathBuf,
+    facts: Option<Arc<ModuleFacts>>,
 }
 
 impl<'a> Resolver<'a> {
     pub fn new(files: &'a dyn ModuleFiles, language: Language, current: &'a Path, facts: &ModuleFacts) -> Resolver<'a> {
-        Resolver { files, language, current, current_facts: Arc::new(facts.clone()), found_files: RefCell::default() }
+        Resolver {
+            files,
+            language,
+            current,
+            current_facts: Arc::new(facts.clone()),
+            found_files: RefCell::default(),
+            glob_targets: RefCell::default(),
+        }
     }
 
     /// Whether a reference with this first segment can be module-qualified at all: the
@@ -722,17 +739,44 @@ impl<'a> Resolver<'a> {
                 return Some(Target::Module(child));
             }
         }
-        for glob in facts.iter().flat_map(|facts| facts.bindings.iter()).filter(|b| b.imported == Imported::Glob) {
-            if !glob.exported && module != self.current {
+        let Some(facts) = facts.filter(|facts| facts.bindings.iter().any(|b| b.imported == Imported::Glob)) else {
+            return None;
+        };
+        let defining = self.files.defining(name);
+        for target in self.glob_targets(module, &facts).iter() {
+            // Most modules of a barrel neither define nor pass on the name: skip them before
+            // the walk's bookkeeping.
+            let passes_on = target.facts.as_deref().is_some_and(|facts| {
+                facts.bindings.iter().any(|binding| binding.local == name || binding.imported == Imported::Glob)
+            });
+            let promising =
+                passes_on || self.language == Language::Python || defining.iter().any(|path| *path == target.path);
+            if !promising {
                 continue;
             }
-            let Some(target) = self.module_file(module, &glob.from) else { continue };
-            if let Some(found) = self.lookup(&target, name, depth + 1, hops, visited) {
+            if let Some(found) = self.lookup(&target.path, name, depth + 1, hops, visited) {
                 *hops += 1;
                 return Some(found);
             }
         }
         None
+    }
+
+    /// The modules `module`'s globs (`export * from`, `pub use a::*`) lead to, with their
+    /// facts: read once per request, since every name looked up in a barrel walks them.
+    fn glob_targets(&self, module: &Path, facts: &ModuleFacts) -> Rc<Vec<GlobTarget>> {
+        if let Some(targets) = self.glob_targets.borrow().get(module) {
+            return targets.clone();
+        }
+        let globs = facts.bindings.iter().filter(|binding| binding.imported == Imported::Glob);
+        let targets: Vec<GlobTarget> = globs
+            .filter(|glob| glob.exported || module == self.current)
+            .filter_map(|glob| self.module_file(module, &glob.from))
+            .map(|path| GlobTarget { facts: self.facts_of(&path), path })
+            .collect();
+        let targets = Rc::new(targets);
+        self.glob_targets.borrow_mut().insert(module.to_path_buf(), targets.clone());
+        targets
     }
 
     fn follow_nested(
@@ -763,12 +807,11 @@ impl<'a> Resolver<'a> {
 
     /// The file of the module `source` names, seen from `file`.
     fn module_file(&self, file: &Path, source: &Source) -> Option<PathBuf> {
-        let key = (file.to_path_buf(), source.clone());
-        if let Some(found) = self.found_files.borrow().get(&key) {
+        if let Some(found) = self.found_files.borrow().get(file).and_then(|by_source| by_source.get(source)) {
             return found.clone();
         }
         let found = self.find_module_file(file, source);
-        self.found_files.borrow_mut().insert(key, found.clone());
+        self.found_files.borrow_mut().entry(file.to_path_buf()).or_default().insert(source.clone(), found.clone());
         found
     }
 
