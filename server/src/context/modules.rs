@@ -739,9 +739,7 @@ impl<'a> Resolver<'a> {
                 return Some(Target::Module(child));
             }
         }
-        let Some(facts) = facts.filter(|facts| facts.bindings.iter().any(|b| b.imported == Imported::Glob)) else {
-            return None;
-        };
+        let facts = facts.filter(|facts| facts.bindings.iter().any(|b| b.imported == Imported::Glob))?;
         let defining = self.files.defining(name);
         for target in self.glob_targets(module, &facts).iter() {
             // Most modules of a barrel neither define nor pass on the name: skip them before
@@ -749,8 +747,7 @@ impl<'a> Resolver<'a> {
             let passes_on = target.facts.as_deref().is_some_and(|facts| {
                 facts.bindings.iter().any(|binding| binding.local == name || binding.imported == Imported::Glob)
             });
-            let promising =
-                passes_on || self.language == Language::Python || defining.iter().any(|path| *path == target.path);
+            let promising = passes_on || self.language == Language::Python || defining.contains(&target.path);
             if !promising {
                 continue;
             }
