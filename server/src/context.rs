@@ -655,12 +655,16 @@ fn resolve_through_modules<'w>(
         let segments: Vec<String> = if reference.path.is_empty() {
             match resolving.module_facts.binding(&reference.name) {
                 Some(binding) if matches!(binding.imported, modules::Imported::Name(_)) => vec![reference.name.clone()],
+                // A call or a type no import names may come through a glob import.
+                None if reference.kind != ReferenceKind::Variable && resolver.has_globs() => {
+                    vec![reference.name.clone()]
+                }
                 _ => continue,
             }
         } else {
             reference.path.iter().cloned().chain([reference.name.clone()]).collect()
         };
-        if !resolver.binds(&segments[0]) {
+        if segments.len() > 1 && !resolver.binds(&segments[0]) {
             continue;
         }
         let distance = reference.range.start.abs_diff(resolving.offset);

@@ -410,3 +410,50 @@ pub struct Map {{
     );
     check(&fixture, &[("app/src/map/mod.rs", "Map", "pub struct Map {\n    entries: Vec<(String, String)>,\n}")]);
 }
+
+#[test]
+fn a_rust_name_through_a_glob_import_and_a_crate_named_by_its_path() {
+    let fixture = format!(
+        r#"//- /crates/app/src/run.rs
+use crate::prelude::*;
+
+pub fn run(text: &str) -> Settings {{
+    let table = toml_lite::parse::parse_table(text);
+    load_settings(table)$0
+}}
+//- /crates/app/src/lib.rs
+mod prelude;
+mod run;
+mod settings;
+//- /crates/app/src/prelude.rs
+pub use crate::settings::*;
+//- /crates/app/src/settings.rs
+pub fn load_settings(table: Vec<(String, String)>) -> Settings {{
+    Settings {{ table }}
+}}
+//- /crates/toml_lite/src/lib.rs
+pub mod parse;
+//- /crates/toml_lite/src/parse.rs
+pub fn parse_table(text: &str) -> Vec<(String, String)> {{
+    Vec::new()
+}}
+{}{}"#,
+        rust_decoys("load_settings", "pub fn {name}(path: u{n}) {}"),
+        rust_decoys("parse_table", "pub fn {name}(bytes: u{n}) {}").replace("/other", "/more")
+    );
+    check(
+        &fixture,
+        &[
+            (
+                "crates/app/src/settings.rs",
+                "load_settings",
+                "pub fn load_settings(table: Vec<(String, String)>) -> Settings {\n    Settings { table }\n}",
+            ),
+            (
+                "crates/toml_lite/src/parse.rs",
+                "parse_table",
+                "pub fn parse_table(text: &str) -> Vec<(String, String)> {\n    Vec::new()\n}",
+            ),
+        ],
+    );
+}

@@ -637,7 +637,14 @@ impl<'a> Resolver<'a> {
     pub fn binds(&self, first: &str) -> bool {
         self.current_facts.binding(first).is_some()
             || first.starts_with('"')
-            || self.language == Language::Rust && matches!(first, "crate" | "super" | "self")
+            || self.language == Language::Rust
+                && (matches!(first, "crate" | "super" | "self") || could_be_a_crate(first))
+    }
+
+    /// Whether the file has glob imports (`use crate::prelude::*`, `from .x import *`) a bare
+    /// name may come through.
+    pub fn has_globs(&self) -> bool {
+        self.current_facts.bindings.iter().any(|binding| binding.imported == Imported::Glob)
     }
 
     /// The definition `segments` (the qualifier's segments, then the name) mean.
@@ -667,13 +674,26 @@ impl<'a> Resolver<'a> {
                 _ => {}
             }
         }
-        match self.current_facts.binding(first) {
-            Some(binding) => self.follow(self.current, binding, hops, visited),
-            None if self.language == Language::Rust => {
-                sibling_crate(self.files, self.current, first).map(Target::Module)
-            }
-            None => None,
+        if let Some(binding) = self.current_facts.binding(first) {
+            return self.follow(self.current, binding, hops, visited);
         }
+        if self.language == Language::Rust && could_be_a_crate(first) {
+            let path = Source::Path(vec![first.to_string()]);
+            if let Some(module) = self.module_file(self.current, &path) {
+                return Some(Target::Module(module));
+            }
+        }
+        // A name no import binds may come through one of the file's globs.
+        if self.has_globs() {
+            let facts = self.current_facts.clone();
+            for target in self.glob_targets(self.current, &facts).iter() {
+                if let Some(found) = self.lookup(&target.path, first, 1, hops, visited) {
+                    *hops += 1;
+                    return Some(found);
+                }
+            }
+        }
+        None
     }
 
     fn step(&self, target: Target, name: &str, hops: &mut usize, visited: &mut Visited) -> Option<Target> {
@@ -974,6 +994,12 @@ fn parent_module(files: &dyn ModuleFiles, file: &Path) -> Option<PathBuf> {
         files,
         [folder.join("mod.rs"), folder.join("lib.rs"), folder.join("main.rs"), folder.with_extension("rs")],
     )
+}
+
+/// A Rust path's first segment that may name a crate of the workspace (not the standard
+/// library's, not a type).
+fn could_be_a_crate(name: &str) -> bool {
+    is_name(name) && name.starts_with(|c: char| c.is_ascii_lowercase()) && !matches!(name, "std" | "core" | "alloc")
 }
 
 /// A crate of the workspace by the name code uses for it (`toml_edit`): beside the current
