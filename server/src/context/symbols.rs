@@ -388,12 +388,17 @@ fn path_segments(language: Language, text: &str, node: Node, out: &mut Vec<Strin
                 .and_then(|arguments| arguments.named_child(0))
                 .filter(|argument| argument.kind() == "string")
                 .and_then(|argument| text.get(argument.byte_range()));
-            match spec.filter(|_| is_require) {
-                Some(spec) if spec.len() >= 2 => {
-                    out.push(format!("\"{}\"", &spec[1..spec.len() - 1]));
+            // Quotes on both ends: a string the parser closed with a missing quote is not one.
+            let unquoted = spec
+                .filter(|_| is_require)
+                .and_then(|spec| spec.strip_prefix(['"', '\'']))
+                .and_then(|spec| spec.strip_suffix(['"', '\'']));
+            match unquoted {
+                Some(spec) => {
+                    out.push(format!("\"{spec}\""));
                     true
                 }
-                _ => false,
+                None => false,
             }
         }
         _ => false,
