@@ -1115,6 +1115,24 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever the text (statements cut anywhere, multi-byte characters next to quotes
+        /// and brackets), reading module facts never panics.
+        #[test]
+        fn reading_never_panics(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "use ", "pub(crate) ", "mod ", "#[path = \"é/x.rs\"]\n", "a::", "{", "}", "*", " as ", ",", ";", "\n",
+                "import ", "export ", "* as ns ", " from ", "\"./x.js\"", "'é", "const ", "{ a: b }", " = require(",
+                ")", ".y", "from ", " import ", "(", "é", "\\", "=", "exports.", "module.exports",
+            ]), 0..40),
+        ) {
+            let text: String = pieces.concat();
+            for language in [Language::Rust, Language::TypeScript, Language::JavaScript, Language::Python] {
+                let _ = read(language, &text);
+            }
+        }
+    }
+
     #[test]
     fn broken_statements_bind_nothing_and_never_panic() {
         for text in
