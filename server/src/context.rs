@@ -704,6 +704,9 @@ fn resolve_through_modules<'w>(
     }
 }
 
+/// Open files larger than this are not read for their re-exports on a request.
+const MAX_SCANNED_OPEN_BYTES: usize = 256 * 1024;
+
 /// Module-qualified references resolved per request, nearest first: each is a few lookups.
 const MAX_MODULE_REFERENCES: usize = 64;
 
@@ -767,6 +770,10 @@ impl modules::ModuleFiles for ResolverFiles<'_> {
             }
             let facts = self.open_file(path).and_then(|_| {
                 let document = self.open_document(path)?;
+                // A barrel is small; a very large open file is not scanned on a request.
+                if document.full_text().len() > MAX_SCANNED_OPEN_BYTES {
+                    return None;
+                }
                 let facts = modules::read(document.language?, document.full_text()).exported_only(path);
                 Some(std::sync::Arc::new(facts))
             });
