@@ -35,6 +35,10 @@
 ; Functions in module-level objects (`module.exports = {…}`, `jQuery.extend({…})`); the
 ; engine keeps only those.
 (pair key: (property_identifier) @name value: [(function_expression) (arrow_function)]) @definition.method
+; Entries of other values in objects a module exports (`module.exports = { ERR_A: … }`); the
+; engine keeps only those.
+(pair key: (property_identifier) @name value: [(string) (number) (call_expression) (new_expression) (member_expression)
+  (identifier) (template_string) (object) (array) (true) (false) (null) (regex) (binary_expression)]) @definition.constant
 ; Module-level variables of any other value (`export var rtrimCSS = new RegExp(…)`); a
 ; `require` is an import, not a definition.
 (lexical_declaration

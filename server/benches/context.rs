@@ -221,5 +221,54 @@ fn benches(c: &mut Criterion) {
     let _ = Path::new("");
 }
 
-criterion_group!(context_benches, benches);
+/// Assembly where every reference goes through a namespace import and a barrel of 30
+/// `export * from` modules of 50 functions each (module-qualified names, issue 21).
+fn barrel_benches(c: &mut Criterion) {
+    let root = std::env::temp_dir().join(format!("glm-lsp-bench-barrel-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let _guard = TempRoot(root.clone());
+    std::fs::create_dir_all(root.join("src/core")).unwrap();
+    let barrel: String = (0..30).map(|m| format!("export * from \"./m{m}.js\"\n")).collect();
+    std::fs::write(root.join("src/core/index.ts"), barrel).unwrap();
+    for m in 0..30 {
+        let functions: String = (0..50)
+            .map(|f| format!("export function f{m}_{f}(value: number): number {{\n  return value + {f}\n}}\n"))
+            .collect();
+        std::fs::write(root.join(format!("src/core/m{m}.ts")), functions).unwrap();
+    }
+    let calls: String = (0..40).map(|n| format!("  total += core.f{}_{}(total)\n", n % 30, n % 50)).collect();
+    let text = format!("import * as core from \"./core/index.js\"\n\nexport function run(): number {{\n  let total = 0\n{calls}  return total\n}}\n");
+    let path = root.join("src/app.ts");
+    std::fs::write(&path, &text).unwrap();
+    let exclude = Exclude::default();
+    let workspace = WorkspaceIndex::new(&exclude);
+    workspace.build(std::slice::from_ref(&root));
+    let document = Document::new(path_to_uri(&path), "typescript".into(), 1, &text);
+    let open = vec![document.clone()];
+    let input = ContextInput {
+        document: &document,
+        offset: text.find("return total").unwrap(),
+        open_documents: &open,
+        workspace: &workspace,
+        root: Some(&root),
+        budget_tokens: 6000,
+        exclude: &exclude,
+    };
+    let context = gather(&input);
+    let samples: Vec<Duration> = (0..300)
+        .map(|_| {
+            let started = Instant::now();
+            black_box(gather(&input));
+            started.elapsed()
+        })
+        .collect();
+    let (p50, p99) = percentiles(samples);
+    eprintln!(
+        "gather (40 calls through a 30-module barrel, {} sections): p50 {p50:?} p99 {p99:?}",
+        context.sections.len()
+    );
+    c.bench_function("gather_through_a_barrel", |b| b.iter(|| gather(black_box(&input))));
+}
+
+criterion_group!(context_benches, benches, barrel_benches);
 criterion_main!(context_benches);

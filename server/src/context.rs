@@ -9,6 +9,7 @@
 mod above_cursor;
 pub mod index;
 pub mod inheritance;
+pub mod modules;
 pub mod queries;
 pub mod receivers;
 pub mod symbols;
@@ -21,6 +22,7 @@ use serde::Serialize;
 
 pub use crate::privacy::{redact, Exclude, DEFAULT_EXCLUDE};
 pub use index::{IndexStats, IndexedSymbol, WorkspaceIndex, DEFAULT_MAX_FILE_BYTES};
+use modules::ModuleFacts;
 use symbols::ReferenceKind;
 pub use symbols::{Symbol, SymbolKind};
 use tree_sitter::Node;
@@ -201,6 +203,7 @@ pub fn gather(input: &ContextInput) -> Context {
         let import_text: String =
             facts.imports.iter().filter_map(|range| text.get(range.clone())).collect::<Vec<_>>().join("\n");
         let imports = ImportNames::read(&import_text);
+        let module_facts = modules::read(language, &module_statements(text, &facts.imports));
         let bindings = binding_types(input, &facts.symbols, language, text, &enclosing);
         let mut qualifiers = Qualifiers {
             text,
@@ -241,6 +244,8 @@ pub fn gather(input: &ContextInput) -> Context {
                 import_text: &import_text,
                 imports: &imports,
                 language,
+                references: &references,
+                module_facts: &module_facts,
             },
         );
         if let Some(priorities) = &priorities {
@@ -588,6 +593,9 @@ struct Resolving<'a> {
     import_text: &'a str,
     imports: &'a ImportNames,
     language: Language,
+    references: &'a [symbols::Reference],
+    /// The current file's bindings: imports, `mod` declarations.
+    module_facts: &'a ModuleFacts,
 }
 
 /// The definitions the references ask for, each with its nearest use. A qualified use
@@ -653,7 +661,8 @@ fn wanted_definitions(
                 }
             }
         };
-        let member = !containers.is_empty();
+        // `require("./x").name`: a module's member, never the current file's own `name`.
+        let member = !containers.is_empty() || reference.qualifier.is_none() && !reference.path.is_empty();
         for (container, depth, root) in containers {
             add(&reference.name, Some(container), false, Some((depth, root)), usage);
         }
@@ -714,11 +723,15 @@ fn resolve(
     // cursor uses a few hundred names.
     let wanted_names: HashSet<&str> = wanted.keys().map(|want| want.name.as_str()).collect();
 
+    let open = OpenFiles::read(input, resolving);
+
+    // 0. Module-qualified names, through the imports and re-exports to their one definition.
+    resolve_through_modules(input, wanted, resolving, &open, &mut state);
+
     // 1. The same file.
     resolve_in_current_file(current_symbols, wanted, &wanted_names, resolving, &mut state);
 
     // 2. Open documents, most recently edited first, preferring a file the imports name.
-    let open = OpenFiles::read(input, resolving);
     let mut open_by_name: HashMap<&str, Vec<(usize, &Symbol)>> = HashMap::new();
     for (file_index, file) in open.files.iter().enumerate() {
         for symbol in file.facts.symbols.iter().filter(|symbol| wanted_names.contains(&*symbol.name)) {
@@ -776,6 +789,216 @@ fn resolve(
         }
     }
     state.candidates
+}
+
+/// Tier 0: references reached through a module (`util.normalize`, `docs::usage::render`,
+/// `require("./x").name`) and names imported one by one (`use crate::Value`, `import { X }
+/// from "./barrel"`), followed through the imports and re-exports to the one definition they
+/// mean, ranked as any definition of the file it is in.
+fn resolve_through_modules<'w>(
+    input: &ContextInput,
+    wanted: &'w BTreeMap<Wanted, Use>,
+    resolving: &Resolving,
+    open: &OpenFiles,
+    state: &mut ResolveState<'w>,
+) {
+    let Some(current) = resolving.current_path else {
+        return;
+    };
+    let files = ResolverFiles {
+        input,
+        open,
+        roots: input.workspace.roots(),
+        same_exclude: input.exclude.patterns() == input.workspace.exclude().patterns(),
+        named: Default::default(),
+        open_facts: Default::default(),
+    };
+    let resolver = modules::Resolver::new(&files, resolving.language, current, resolving.module_facts);
+    // Each path once, at its nearest use.
+    let mut asked: BTreeMap<Vec<String>, (usize, &symbols::Reference)> = BTreeMap::new();
+    for reference in resolving.references {
+        let segments: Vec<String> = if reference.path.is_empty() {
+            match resolving.module_facts.binding(&reference.name) {
+                Some(binding) if matches!(binding.imported, modules::Imported::Name(_)) => vec![reference.name.clone()],
+                // A call or a type no import names may come through a glob import.
+                None if reference.kind != ReferenceKind::Variable && resolver.has_globs() => {
+                    vec![reference.name.clone()]
+                }
+                _ => continue,
+            }
+        } else {
+            reference.path.iter().cloned().chain([reference.name.clone()]).collect()
+        };
+        if segments.len() > 1 && !resolver.binds(&segments[0]) {
+            continue;
+        }
+        let distance = reference.range.start.abs_diff(resolving.offset);
+        let entry = asked.entry(segments).or_insert((distance, reference));
+        if distance < entry.0 {
+            *entry = (distance, reference);
+        }
+    }
+    let mut asked: Vec<(Vec<String>, (usize, &symbols::Reference))> = asked.into_iter().collect();
+    asked.sort_by_key(|(_, (distance, _))| *distance);
+    for (segments, (distance, reference)) in asked.into_iter().take(MAX_MODULE_REFERENCES) {
+        let Some(resolved) = resolver.resolve(&segments) else {
+            continue;
+        };
+        // What the other tiers would have guessed for this reference is settled by it.
+        let original = resolving.imports.aliases.get(&reference.name).unwrap_or(&reference.name);
+        let qualifier =
+            reference.qualifier.as_deref().map(|q| resolving.imports.aliases.get(q).map_or(q, String::as_str));
+        for (want, _) in wanted.iter() {
+            let named = want.name == reference.name || want.name == *original;
+            if named && (want.container.is_none() || want.container.as_deref() == qualifier) {
+                state.settled.settle(want);
+            }
+        }
+        let modules::Resolved::Definition(found) = resolved else {
+            continue;
+        };
+        // Ranked as any definition of its file: by where it lives and its nearest use.
+        let open_file = open.files.iter().find(|file| file.path.as_deref() == Some(found.path.as_path()));
+        let (kind, file, rank) = match open_file {
+            Some(open_file) => (SectionKind::OpenFile, open_file.display.clone(), (1, open_file.recency, distance)),
+            None => (SectionKind::Workspace, display_path(Some(&found.path), "", input.root), (2, 0, distance)),
+        };
+        if state.shown.insert((file.clone(), found.symbol.range.start)) {
+            state.candidates.push(candidate(kind, file, &found.symbol, rank));
+        }
+    }
+}
+
+/// Open files larger than this are not read for their re-exports on a request.
+const MAX_SCANNED_OPEN_BYTES: usize = 256 * 1024;
+
+/// Module-qualified references resolved per request, nearest first: each is a few lookups.
+const MAX_MODULE_REFERENCES: usize = 64;
+
+/// The files module resolution reads: the open files as they are in the editor, the rest
+/// from the index; never an excluded one.
+struct ResolverFiles<'a> {
+    input: &'a ContextInput<'a>,
+    open: &'a OpenFiles,
+    roots: Vec<PathBuf>,
+    same_exclude: bool,
+    /// Definitions by name, looked up once per request.
+    named: std::cell::RefCell<HashMap<String, Vec<(PathBuf, Symbol)>>>,
+    /// Facts of open files, read from their text once per request.
+    open_facts: std::cell::RefCell<HashMap<PathBuf, Option<std::sync::Arc<ModuleFacts>>>>,
+}
+
+impl ResolverFiles<'_> {
+    /// Every readable definition named `name`, in source order within each file: the open
+    /// files' as they are in the editor, the index's for the rest.
+    fn definitions_named(&self, name: &str) -> Vec<(PathBuf, Symbol)> {
+        let mut found: Vec<(PathBuf, Symbol)> = Vec::new();
+        for file in &self.open.files {
+            let Some(path) = &file.path else { continue };
+            let symbols = file.facts.symbols.iter().filter(|symbol| *symbol.name == *name);
+            found.extend(symbols.map(|symbol| (path.clone(), symbol.clone())));
+        }
+        self.input.workspace.lookup_with(name, |hits| {
+            let mut hits: Vec<_> = hits
+                .iter()
+                .filter(|hit| !self.open.paths.contains(&*hit.path))
+                .filter(|hit| self.same_exclude || !self.input.exclude.is_excluded(&hit.path, self.input.root))
+                .collect();
+            hits.sort_by_key(|hit| hit.symbol.range.start);
+            found.extend(hits.into_iter().map(|hit| (hit.path.to_path_buf(), hit.symbol.clone())));
+        });
+        found
+    }
+
+    fn open_file(&self, path: &Path) -> Option<&OpenFile> {
+        self.open.files.iter().find(|file| file.path.as_deref() == Some(path))
+    }
+
+    fn open_document(&self, path: &Path) -> Option<&Document> {
+        self.input.open_documents.iter().find(|document| uri_to_path(&document.uri).as_deref() == Some(path))
+    }
+}
+
+impl modules::ModuleFiles for ResolverFiles<'_> {
+    fn exists(&self, path: &Path) -> bool {
+        if self.open.paths.contains(path) {
+            return self.open_file(path).is_some();
+        }
+        self.input.workspace.contains_file(path)
+            && (self.same_exclude || !self.input.exclude.is_excluded(path, self.input.root))
+    }
+
+    fn facts(&self, path: &Path) -> Option<std::sync::Arc<ModuleFacts>> {
+        if self.open.paths.contains(path) {
+            if let Some(facts) = self.open_facts.borrow().get(path) {
+                return facts.clone();
+            }
+            let facts = self.open_file(path).and_then(|_| {
+                let document = self.open_document(path)?;
+                // A barrel is small; a very large open file is not scanned on a request.
+                if document.full_text().len() > MAX_SCANNED_OPEN_BYTES {
+                    return None;
+                }
+                let facts = modules::read(document.language?, document.full_text()).exported_only(path);
+                Some(std::sync::Arc::new(facts))
+            });
+            self.open_facts.borrow_mut().insert(path.to_path_buf(), facts.clone());
+            return facts;
+        }
+        self.input.workspace.module_facts(path)
+    }
+
+    fn definition(&self, path: &Path, name: &str, container: Option<&str>) -> Option<Symbol> {
+        if !self.named.borrow().contains_key(name) {
+            let found = self.definitions_named(name);
+            self.named.borrow_mut().insert(name.to_string(), found);
+        }
+        let named = self.named.borrow();
+        named.get(name)?.iter().find_map(|(file, symbol)| {
+            (file.as_path() == path && symbol.container.as_deref() == container).then(|| symbol.clone())
+        })
+    }
+
+    fn defining(&self, name: &str) -> Vec<PathBuf> {
+        if !self.named.borrow().contains_key(name) {
+            let found = self.definitions_named(name);
+            self.named.borrow_mut().insert(name.to_string(), found);
+        }
+        let named = self.named.borrow();
+        let definitions = named.get(name).map_or(&[][..], Vec::as_slice);
+        definitions
+            .iter()
+            .filter(|(_, symbol)| symbol.container.is_none() || symbol.container.as_deref() == Some("exports"))
+            .map(|(path, _)| path.clone())
+            .collect()
+    }
+
+    fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+}
+
+/// The current file's import statements as module facts read them: each on lines of its
+/// own, a Rust `mod` with the attributes above it (`#[path = "…"]`).
+fn module_statements(text: &str, imports: &[Range<usize>]) -> String {
+    let mut statements = String::new();
+    for range in imports {
+        let mut start = text[..range.start.min(text.len())].rfind('\n').map_or(0, |newline| newline + 1);
+        // Up to three attribute lines above.
+        for _ in 0..3 {
+            let Some(above_end) = start.checked_sub(1) else { break };
+            let above_start = text[..above_end].rfind('\n').map_or(0, |newline| newline + 1);
+            if !text[above_start..above_end].trim_start().starts_with("#[") {
+                break;
+            }
+            start = above_start;
+        }
+        if let Some(statement) = text.get(start..range.end) {
+            statements.push_str(statement);
+            statements.push('\n');
+        }
+    }
+    statements
 }
 
 /// Whether `symbol` is a definition `want` can mean. A member asked for through a type
@@ -887,6 +1110,7 @@ struct OpenFile {
     recency: usize,
     display: String,
     facts: symbols::FileFacts,
+    path: Option<PathBuf>,
 }
 
 impl OpenFiles {
@@ -911,7 +1135,7 @@ impl OpenFiles {
             let display = display_path(path.as_deref(), &open.uri, input.root);
             let vouched = is_imported(resolving.import_text, path.as_deref())
                 || path.as_deref().is_some_and(|path| same_package(resolving.language, resolving.current_path, path));
-            files.push((!vouched, OpenFile { recency, display, facts }));
+            files.push((!vouched, OpenFile { recency, display, facts, path }));
         }
         files.sort_by_key(|(not_vouched, file)| (*not_vouched, file.recency));
         OpenFiles { paths, files: files.into_iter().map(|(_, file)| file).collect() }

@@ -540,8 +540,8 @@ jQuery.extend( {
 ",
         &[],
         &[
-            ("src/utils.js", "isDate", "isDate: function( value ) { return value instanceof Date; }"),
-            ("src/core.js", "merge", "merge: function( first, second ) { return first; }"),
+            ("src/utils.js", "isDate", "isDate: function( value ) { return value instanceof Date; },"),
+            ("src/core.js", "merge", "merge: function( first, second ) { return first; },"),
         ],
     );
 }

@@ -174,8 +174,14 @@ impl AboveCursor<'_> {
         // 2. Members of the signature's and the receiver's types that the nearby code calls.
         for name in member_names {
             for container in &typed {
-                let usage = Use { distance: usize::MAX / 2, kind: ReferenceKind::Call, in_crate: false, guessed: false };
-                let want = Wanted { name: name.to_string(), container: Some(container.to_string()), member: false, inherited: None };
+                let usage =
+                    Use { distance: usize::MAX / 2, kind: ReferenceKind::Call, in_crate: false, guessed: false };
+                let want = Wanted {
+                    name: name.to_string(),
+                    container: Some(container.to_string()),
+                    member: false,
+                    inherited: None,
+                };
                 add(wanted, want, usage);
             }
             let entry = by_name.entry(name.to_string()).or_insert((2, count(name)));

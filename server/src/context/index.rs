@@ -17,6 +17,7 @@ use std::sync::{Arc, RwLock};
 use dashmap::{DashMap, DashSet};
 
 pub use self::walk::{DEFAULT_MAX_FILE_BYTES, SKIPPED_FOLDERS};
+use super::modules::{self, ModuleFacts};
 use super::symbols::{self, Symbol, SymbolCache};
 use crate::language::{large_parse_turn, with_parser, Language};
 use crate::privacy::Exclude;
@@ -55,6 +56,9 @@ pub struct WorkspaceIndex {
     /// a `files` entry, then `by_name` entries, never the reverse.
     files: DashMap<Arc<Path>, Box<[Arc<str>]>>,
     by_name: DashMap<Arc<str>, Vec<IndexedSymbol>>,
+    /// What a file re-exports and its `mod` declarations, for the files that have any: a
+    /// module-qualified name is followed through them.
+    modules: DashMap<Arc<Path>, Arc<ModuleFacts>>,
     open: SymbolCache,
     /// Files open in the editor. Their definitions come from the open document (the
     /// resolver never takes an open file's from the index), so the index does not parse
@@ -65,7 +69,7 @@ pub struct WorkspaceIndex {
 
 /// What reading one file found.
 enum FileRead {
-    Indexable(Language, Vec<Symbol>),
+    Indexable(Language, Vec<Symbol>, ModuleFacts),
     /// Not source, too large, generated, excluded or unreadable: out of the index.
     Unindexable,
     /// Open in the editor: left as it is until it is closed.
@@ -80,6 +84,7 @@ impl WorkspaceIndex {
             max_file_bytes: AtomicU64::new(DEFAULT_MAX_FILE_BYTES),
             files: DashMap::new(),
             by_name: DashMap::new(),
+            modules: DashMap::new(),
             open: SymbolCache::new(),
             editing: DashSet::new(),
         }
@@ -195,6 +200,16 @@ impl WorkspaceIndex {
         Some(found)
     }
 
+    /// Whether `path` is an indexed file.
+    pub fn contains_file(&self, path: &Path) -> bool {
+        self.files.contains_key(path)
+    }
+
+    /// What an indexed file re-exports and declares as modules, if anything.
+    pub fn module_facts(&self, path: &Path) -> Option<Arc<ModuleFacts>> {
+        self.modules.get(path).map(|facts| facts.clone())
+    }
+
     pub fn file_count(&self) -> usize {
         self.files.len()
     }
@@ -286,16 +301,18 @@ impl WorkspaceIndex {
         // Read and parse outside every lock: that takes milliseconds.
         let found = match self.read_symbols(path) {
             FileRead::Open => return,
-            FileRead::Indexable(language, symbols) => Some((language, symbols)),
+            FileRead::Indexable(language, symbols, facts) => Some((language, symbols, facts)),
             FileRead::Unindexable => None,
         };
         // Replace under the file's entry lock, so two updates of one file cannot interleave.
         match self.files.entry(Arc::from(path)) {
             dashmap::Entry::Occupied(mut entry) => {
                 self.remove_definitions(entry.key(), entry.get());
+                self.modules.remove(entry.key());
                 match found {
-                    Some((language, symbols)) => {
+                    Some((language, symbols, facts)) => {
                         let names = self.add_definitions(entry.key(), language, symbols);
+                        self.add_module_facts(entry.key(), facts);
                         entry.insert(names);
                     }
                     None => {
@@ -304,8 +321,9 @@ impl WorkspaceIndex {
                 }
             }
             dashmap::Entry::Vacant(entry) => {
-                if let Some((language, symbols)) = found {
+                if let Some((language, symbols, facts)) = found {
                     let names = self.add_definitions(entry.key(), language, symbols);
+                    self.add_module_facts(entry.key(), facts);
                     entry.insert(names);
                 }
             }
@@ -337,11 +355,18 @@ impl WorkspaceIndex {
         names.into_boxed_slice()
     }
 
+    fn add_module_facts(&self, path: &Arc<Path>, facts: ModuleFacts) {
+        if !facts.is_empty() {
+            self.modules.insert(path.clone(), Arc::new(facts));
+        }
+    }
+
     /// Takes a file's definitions out of `by_name`; `true` when it was indexed.
     fn remove_file(&self, path: &Path) -> bool {
         match self.files.entry(Arc::from(path)) {
             dashmap::Entry::Occupied(entry) => {
                 self.remove_definitions(entry.key(), entry.get());
+                self.modules.remove(entry.key());
                 entry.remove();
                 true
             }
@@ -388,12 +413,13 @@ impl WorkspaceIndex {
         if self.editing.contains(path) {
             return FileRead::Open;
         }
+        let facts = modules::read(language, &text).exported_only(path);
         if crate::windowed::is_large(text.len()) {
             let (symbols, _) = symbols::extract_in_chunks(language, &text, &crate::windowed::Lines::new(&text));
-            return FileRead::Indexable(language, symbols);
+            return FileRead::Indexable(language, symbols, facts);
         }
         match with_parser(language, |parser| parser.parse(&text, None)) {
-            Some(tree) => FileRead::Indexable(language, symbols::extract(language, &text, &tree)),
+            Some(tree) => FileRead::Indexable(language, symbols::extract(language, &text, &tree), facts),
             None => FileRead::Unindexable,
         }
     }

@@ -85,6 +85,11 @@ pub struct Reference {
     /// What the name is reached through: `Usage` in `Usage::new`, `url` in `url.copy_with()`,
     /// `self` in `self.flush()` (the last segment of a longer path).
     pub qualifier: Option<String>,
+    /// Every segment of the qualifier, outermost first: `docs`, `usage` in
+    /// `docs::usage::render_short()`; `util` in `util.normalize()`. A quoted first segment is
+    /// a module specifier (`"./x"` in `require("./x").name`). Empty for a bare name or a
+    /// qualifier that is not a plain path (`f().x`, `self.a.b` in Rust).
+    pub path: Vec<String>,
 }
 
 /// How a name is used; calls and types are the surest signs of a definition elsewhere.
@@ -138,13 +143,18 @@ pub fn extract_in_range(language: Language, text: &str, tree: &Tree, range: Rang
         }
         // Constant patterns are not anchored at the root (a root-anchored pattern makes
         // every ranged query walk all top-level nodes); local variables are not definitions.
-        if kind == SymbolKind::Constant && !is_top_level(node) {
+        let entry = node.kind() == "pair";
+        if kind == SymbolKind::Constant && !entry && !is_top_level(node) {
             continue;
         }
         // Members of object literals count only in objects that are themselves module-level
         // (`module.exports = {…}`, `export default {…}`, `jQuery.extend({…})`), not in
-        // every options object of every function.
-        if node.kind() == "pair" && !is_module_level_object(node) {
+        // every options object of every function; entries that are not functions only in
+        // objects a module exports (`module.exports = { ERR_A: createError(…) }`,
+        // `export const constants = {…}`), where each entry is a definition importers use.
+        if entry && !is_module_level_object(node)
+            || entry && kind == SymbolKind::Constant && !is_exported_object(text, node)
+        {
             continue;
         }
         // A tree edited but not yet reparsed can hold a definition the edit emptied (all its
@@ -214,8 +224,15 @@ pub fn references(language: Language, text: &str, tree: &Tree, range: Range<usiz
                 continue;
             }
             if let Some(name) = text.get(node_range.clone()) {
-                let qualifier = parent.and_then(|parent| qualifier_of(text, parent, capture.node));
-                references.push(Reference { name: name.to_string(), range: node_range, kind, qualifier });
+                let object = parent.and_then(|parent| qualifier_node(parent, capture.node));
+                let mut qualifier = object.and_then(|object| last_segment(text, object));
+                let mut path = object.map(|object| qualifier_path(language, text, object)).unwrap_or_default();
+                if parent.is_some_and(|parent| parent.kind() == "token_tree") {
+                    // A macro's arguments are tokens, not expressions: `tri!(crate::to_string(v))`.
+                    path = token_path(text, capture.node);
+                    qualifier = path.last().cloned();
+                }
+                references.push(Reference { name: name.to_string(), range: node_range, kind, qualifier, path });
             }
         }
     }
@@ -279,9 +296,9 @@ fn is_declared_name(parent: Node, node: Node) -> bool {
     declares && parent.child_by_field_name("name") == Some(node)
 }
 
-/// The text of what `name` is reached through in `a.name`, `a::name`, `a.b.name` (`b`),
-/// `self.name`; `None` for a bare name. `parent` is `name`'s.
-fn qualifier_of(text: &str, parent: Node, name: Node) -> Option<String> {
+/// What `name` is reached through in `a.name`, `a::name`, `a.b.name` (`a.b`), `self.name`;
+/// `None` for a bare name. `parent` is `name`'s.
+fn qualifier_node<'tree>(parent: Node<'tree>, name: Node<'tree>) -> Option<Node<'tree>> {
     let object = match parent.kind() {
         "field_expression" | "member_expression" | "attribute" | "selector_expression" | "field_access" => {
             let object = parent
@@ -294,10 +311,102 @@ fn qualifier_of(text: &str, parent: Node, name: Node) -> Option<String> {
             let path = parent.child_by_field_name("path").or_else(|| parent.child_by_field_name("scope"))?;
             (path != name).then_some(path)?
         }
+        "nested_type_identifier" => parent.child_by_field_name("module").filter(|module| *module != name)?,
         "method_invocation" => parent.child_by_field_name("object")?,
         _ => return None,
     };
-    last_segment(text, object)
+    Some(object)
+}
+
+/// The path before a name among a macro's tokens: `crate`, `ser` for `to_string` in
+/// `tri!(crate::ser::to_string(v))`; empty when `::` does not precede it.
+fn token_path(text: &str, name: Node) -> Vec<String> {
+    let mut segments = Vec::new();
+    let mut current = name;
+    while segments.len() < 8 {
+        let Some(separator) = current.prev_sibling().filter(|separator| separator.kind() == "::") else {
+            break;
+        };
+        let Some(segment) = separator.prev_sibling() else {
+            break;
+        };
+        // `$crate` in a macro's definition is the crate that defines it.
+        match text
+            .get(segment.byte_range())
+            .map(|word| word.strip_prefix('$').filter(|w| *w == "crate").unwrap_or(word))
+        {
+            Some(word) if !word.is_empty() && word.chars().all(crate::text::is_name_char) => {
+                segments.push(word.to_string());
+                current = segment;
+            }
+            _ => break,
+        }
+    }
+    segments.reverse();
+    segments
+}
+
+/// The segments of a qualifier that is a plain path of names (`a::b`, `a.b`, `a.b.c` in a
+/// type), or a `require("…")` call and names after it; empty for anything else.
+fn qualifier_path(language: Language, text: &str, object: Node) -> Vec<String> {
+    let mut segments = Vec::new();
+    if path_segments(language, text, object, &mut segments, 0) {
+        segments
+    } else {
+        Vec::new()
+    }
+}
+
+fn path_segments(language: Language, text: &str, node: Node, out: &mut Vec<String>, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    let child = |field: &str, out: &mut Vec<String>| {
+        node.child_by_field_name(field).is_some_and(|child| path_segments(language, text, child, out, depth + 1))
+    };
+    match node.kind() {
+        "identifier" | "type_identifier" | "property_identifier" | "field_identifier" | "crate" | "super" | "self" => {
+            match text.get(node.byte_range()) {
+                Some(name) => {
+                    out.push(name.to_string());
+                    true
+                }
+                None => false,
+            }
+        }
+        "scoped_identifier" | "scoped_type_identifier" => {
+            // `::name` (no path) names an external crate: nothing to resolve here.
+            child("path", out) && child("name", out)
+        }
+        // In Rust `a.b` is a field, never a module.
+        "member_expression" => child("object", out) && child("property", out),
+        "attribute" => child("object", out) && child("attribute", out),
+        "nested_type_identifier" => child("module", out) && child("name", out),
+        "call_expression" if out.is_empty() && language != Language::Rust => {
+            let is_require = node
+                .child_by_field_name("function")
+                .and_then(|function| text.get(function.byte_range()))
+                .is_some_and(|function| function == "require" || function == "import");
+            let spec = node
+                .child_by_field_name("arguments")
+                .and_then(|arguments| arguments.named_child(0))
+                .filter(|argument| argument.kind() == "string")
+                .and_then(|argument| text.get(argument.byte_range()));
+            // Quotes on both ends: a string the parser closed with a missing quote is not one.
+            let unquoted = spec
+                .filter(|_| is_require)
+                .and_then(|spec| spec.strip_prefix(['"', '\'']))
+                .and_then(|spec| spec.strip_suffix(['"', '\'']));
+            match unquoted {
+                Some(spec) => {
+                    out.push(format!("\"{spec}\""));
+                    true
+                }
+                None => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 /// The last plain name of a path or member chain: `Usage` in `crate::output::Usage`, `url` in
@@ -439,6 +548,35 @@ fn first_descendant<'tree>(node: Node<'tree>, wanted: &dyn Fn(Node) -> bool) -> 
         stack.extend(children.into_iter().rev());
     }
     None
+}
+
+/// Whether an object literal member sits in an object the module exports: `export const x =
+/// {…}`, `export default {…}`, `module.exports = {…}`, `exports.x = {…}`.
+fn is_exported_object(text: &str, pair: Node) -> bool {
+    let Some(object) = pair.parent().filter(|object| object.kind() == "object") else {
+        return false;
+    };
+    let Some(parent) = object.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "variable_declarator" => parent
+            .parent()
+            .and_then(|declaration| declaration.parent())
+            .is_some_and(|statement| statement.kind() == "export_statement"),
+        "assignment_expression" => parent.child_by_field_name("left").is_some_and(|left| {
+            let mut root = left;
+            while root.kind() == "member_expression" {
+                match root.child_by_field_name("object") {
+                    Some(object) => root = object,
+                    None => return false,
+                }
+            }
+            left.kind() == "member_expression" && matches!(text.get(root.byte_range()), Some("module" | "exports"))
+        }),
+        "export_statement" => true,
+        _ => false,
+    }
 }
 
 /// Whether an object literal member sits in a module-level object.
@@ -621,7 +759,10 @@ fn body_of(node: Node) -> Option<Node> {
 }
 
 fn signature(text: &str, node: Node, kind: SymbolKind) -> String {
-    let Some(whole) = text.get(node.byte_range()) else {
+    // An object's entry as written: with the comma that ends its line.
+    let comma = node.kind() == "pair" && text.get(node.end_byte()..).is_some_and(|after| after.starts_with(','));
+    let end = node.end_byte() + usize::from(comma);
+    let Some(whole) = text.get(node.start_byte()..end) else {
         return String::new();
     };
     if whole.len() <= SMALL_DEFINITION_BYTES {
