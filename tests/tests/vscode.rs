@@ -134,14 +134,15 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
     write(&project.join("tests/conftest.py"), "");
     let tests_file = project.join("tests/test_compute.py");
     // Workspace settings, to see that VS Code's settings reach the server under the workspace
-    // rules: `model` is user-only, so a workspace's is not sent; `completion.maxTokens` may be
-    // lowered by a workspace, not raised above the user's (the default here).
+    // rules: `model` is user-only, so a workspace's is not sent; `completion.maxTokens` is
+    // tighten-only, and lowering it is allowed (raising it is refused with a warning, whose
+    // toast would crowd this script's: hostile_config.rs tests that).
     write(
         &project.join(".vscode/settings.json"),
         &json!({
             "glm-lsp.temperature": 0.25,
             "glm-lsp.model": "attacker/model",
-            "glm-lsp.completion.maxTokens": 100_000,
+            "glm-lsp.completion.maxTokens": 4000,
         })
         .to_string(),
     );
@@ -290,8 +291,8 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
     assert_eq!(actions.len(), 1, "one request for the code action");
     assert!(completions[0].prompt_text().contains("total = add(1, <|CURSOR|>)"), "{}", completions[0].prompt_text());
     assert!(
-        completions.iter().all(|request| request.body["max_tokens"] == 8192),
-        "the workspace cannot raise completion.maxTokens: {}",
+        completions.iter().all(|request| request.body["max_tokens"] == 4000),
+        "the workspace's lower completion.maxTokens: {}",
         completions[0].body["max_tokens"]
     );
     std::fs::remove_dir_all(&root).ok();

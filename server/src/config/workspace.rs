@@ -32,7 +32,7 @@ pub(super) struct Tightened {
     pub warnings: Vec<ConfigError>,
 }
 
-const USER_ONLY: &str = "a workspace file may not set this; put it in your user config \
+const USER_ONLY: &str = "a workspace may not set this; put it in your user config \
                          (~/.config/glm-lsp/config.toml), the environment or your editor settings";
 
 impl WorkspaceLayer {
@@ -110,7 +110,7 @@ fn verdict(rule: Tighten, users: &Value, value: &Value) -> Verdict {
             (Some(wanted), Some(own)) if wanted > own => Verdict::Loosens {
                 instead: Some(users.clone()),
                 why: format!(
-                    "a workspace file may lower this, not raise it: {value} is above your {users}; using {users}"
+                    "a workspace may lower this, not raise it: {value} is above your {users}; using {users}"
                 ),
             },
             // Unset by the user: no bound of theirs to hold it to.
@@ -120,7 +120,7 @@ fn verdict(rule: Tighten, users: &Value, value: &Value) -> Verdict {
             (Some(wanted), Some(own)) if wanted < own => Verdict::Loosens {
                 instead: Some(users.clone()),
                 why: format!(
-                    "a workspace file may raise this, not lower it: {value} is below your {users}; using {users}"
+                    "a workspace may raise this, not lower it: {value} is below your {users}; using {users}"
                 ),
             },
             _ => Verdict::Keep,
@@ -133,7 +133,7 @@ fn verdict(rule: Tighten, users: &Value, value: &Value) -> Verdict {
             } else {
                 Verdict::Loosens {
                     instead: None,
-                    why: format!("a workspace file may only set this to {strict}; keeping your {users}"),
+                    why: format!("a workspace may only set this to {strict}; keeping your {users}"),
                 }
             }
         }
@@ -155,7 +155,7 @@ fn verdict(rule: Tighten, users: &Value, value: &Value) -> Verdict {
                     let outside = Value::Array(outside);
                     Verdict::Loosens {
                         why: format!(
-                            "a workspace file may narrow this to part of yours: {outside} is not in your {users}"
+                            "a workspace may narrow this to part of yours: {outside} is not in your {users}"
                         ),
                         instead: Some(Value::Array(inside)),
                     }
