@@ -109,9 +109,7 @@ fn verdict(rule: Tighten, users: &Value, value: &Value) -> Verdict {
         Tighten::AtMost => match (value.as_f64(), users.as_f64()) {
             (Some(wanted), Some(own)) if wanted > own => Verdict::Loosens {
                 instead: Some(users.clone()),
-                why: format!(
-                    "a workspace may lower this, not raise it: {value} is above your {users}; using {users}"
-                ),
+                why: format!("a workspace may lower this, not raise it: {value} is above your {users}; using {users}"),
             },
             // Unset by the user: no bound of theirs to hold it to.
             _ => Verdict::Keep,
@@ -119,9 +117,7 @@ fn verdict(rule: Tighten, users: &Value, value: &Value) -> Verdict {
         Tighten::AtLeast => match (value.as_f64(), users.as_f64()) {
             (Some(wanted), Some(own)) if wanted < own => Verdict::Loosens {
                 instead: Some(users.clone()),
-                why: format!(
-                    "a workspace may raise this, not lower it: {value} is below your {users}; using {users}"
-                ),
+                why: format!("a workspace may raise this, not lower it: {value} is below your {users}; using {users}"),
             },
             _ => Verdict::Keep,
         },
@@ -154,9 +150,7 @@ fn verdict(rule: Tighten, users: &Value, value: &Value) -> Verdict {
                 } else {
                     let outside = Value::Array(outside);
                     Verdict::Loosens {
-                        why: format!(
-                            "a workspace may narrow this to part of yours: {outside} is not in your {users}"
-                        ),
+                        why: format!("a workspace may narrow this to part of yours: {outside} is not in your {users}"),
                         instead: Some(Value::Array(inside)),
                     }
                 }
