@@ -153,6 +153,21 @@ impl PathGuard {
     }
 }
 
+/// `a/./b/../c` → `a/c`, without touching the disk.
+pub fn lexically_normal(path: &Path) -> PathBuf {
+    let mut parts: Vec<Component> = Vec::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.iter().collect()
+}
+
 /// Whether `path` is inside `root` once both are resolved: the index's test for a watched
 /// path before it reads it or walks it. `false` when either cannot be resolved.
 pub fn is_inside(root: &Path, path: &Path) -> bool {

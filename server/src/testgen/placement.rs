@@ -14,7 +14,7 @@ use super::tsconfig;
 use crate::context::Exclude;
 use crate::language::{parse_str, Language};
 use crate::text::whole_word_positions;
-use crate::workspace_path::PathGuard;
+use crate::workspace_path::{lexically_normal, PathGuard};
 
 /// Read-only access to the project on disk.
 pub trait ProjectFiles {
@@ -1126,8 +1126,8 @@ fn plan_javascript(
         let specifier = line.split(['\'', '"']).nth(1).unwrap_or_default();
         let resolved = test_dir.join(specifier);
         let same_module = [source_path.with_extension(""), source_path.to_path_buf()].iter().any(|candidate| {
-            normalize(&resolved) == normalize(candidate)
-                || normalize(&resolved.with_extension("")) == normalize(candidate)
+            lexically_normal(&resolved) == lexically_normal(candidate)
+                || lexically_normal(&resolved.with_extension("")) == lexically_normal(candidate)
         });
         if !same_module {
             plan.subject_imports = vec![line];
@@ -1142,21 +1142,6 @@ fn plan_javascript(
     if is_typescript && plan.framework == Framework::NodeTest {
         plan.notes.push("Node runs TypeScript tests only through a loader such as tsx.".into());
     }
-}
-
-/// `a/./b/../c` → `a/c`, without touching the disk.
-fn normalize(path: &Path) -> PathBuf {
-    let mut parts: Vec<Component> = Vec::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.iter().collect()
 }
 
 /// A test file of a JavaScript/TypeScript package: `*.test.*`/`*.spec.*`, or any script in a

@@ -2,9 +2,10 @@
 //! (following `extends`), so a test imports the code under test the way the existing tests
 //! do (`import { tryDecode } from '@/utils/url'`) rather than by a relative path.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::placement::ProjectFiles;
+use crate::workspace_path::lexically_normal;
 
 /// The aliases of one tsconfig: each pattern (`@/*`) with the folders it maps to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,7 +49,7 @@ impl Aliases {
             let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
             let options = &value["compilerOptions"];
             if base_url.is_none() {
-                base_url = options["baseUrl"].as_str().map(|url| clean(&dir.join(url)));
+                base_url = options["baseUrl"].as_str().map(|url| lexically_normal(&dir.join(url)));
             }
             if paths.is_none() {
                 paths = options["paths"].as_object().map(|map| (map.clone(), dir.clone()));
@@ -61,7 +62,7 @@ impl Aliases {
             next = extends.and_then(|extends| {
                 let file = if extends.ends_with(".json") { extends.clone() } else { format!("{extends}.json") };
                 let relative = [dir.join(&file), dir.join("node_modules").join(&file)];
-                relative.into_iter().map(|path| clean(&path)).find(|path| files.is_file(path))
+                relative.into_iter().map(|path| lexically_normal(&path)).find(|path| files.is_file(path))
             });
         }
         let Some((map, paths_dir)) = paths else { return Aliases::default() };
@@ -72,7 +73,9 @@ impl Aliases {
             .map(|(pattern, targets)| {
                 let targets = targets
                     .as_array()
-                    .map(|targets| targets.iter().filter_map(|t| t.as_str()).map(|t| clean(&from.join(t))).collect())
+                    .map(|targets| {
+                        targets.iter().filter_map(|t| t.as_str()).map(|t| lexically_normal(&from.join(t))).collect()
+                    })
                     .unwrap_or_default();
                 (pattern, targets)
             })
@@ -130,21 +133,6 @@ pub fn bare_specifiers(samples: &[String]) -> Vec<String> {
         regex::Regex::new(r#"(?:\bfrom\s*|\brequire\(\s*|\bimport\s*\(?\s*)['"]([^./'"][^'"]*)['"]"#).unwrap()
     });
     samples.iter().flat_map(|text| pattern.captures_iter(text).map(|captures| captures[1].to_string())).collect()
-}
-
-/// `a/./b/../c` → `a/c`, without touching the disk.
-fn clean(path: &Path) -> PathBuf {
-    let mut parts: Vec<Component> = Vec::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.iter().collect()
 }
 
 /// JSON with comments and trailing commas, as tsconfig files are written.
