@@ -57,7 +57,8 @@ export function deactivate(): Promise<void> | undefined {
 class Glm implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private serverPath: string | undefined;
-  private readonly output = vscode.window.createOutputChannel('GLM');
+  // A log channel: vscode-languageclient 10+ writes its messages and traces through one.
+  private readonly output = vscode.window.createOutputChannel('GLM', { log: true });
   private readonly statusBar = new StatusBar('glm-lsp.vscode.showOutput', 'glm-lsp.vscode.setApiKey');
   private readonly settings: ServerSetting[];
   private readonly disposables: vscode.Disposable[] = [];
@@ -133,8 +134,6 @@ class Glm implements vscode.Disposable {
       { command: resolution.path, args: [], options: { env: await this.serverEnvironment() } },
       this.clientOptions(),
     );
-    // Inline completion is a proposed feature in vscode-languageclient 9.
-    client.registerProposedFeatures();
     // Replaces the client's default handler (registered earlier, when the connection is made).
     client.onNotification(ShowMessageNotification.type, (message) => this.onServerMessage(message));
     let stoppedUnasked = false;
