@@ -1,15 +1,18 @@
 //! The real-editor test for VS Code: code-server 4.100.3 (VS Code 1.100.3) in headless
-//! Chromium, with the GLM extension installed from the `.vsix` that `npm run package` built
-//! in `editors/vscode`. `tests/vscode/e2e.cjs` drives the browser as a user would: sets the key
+//! Chromium, with the GLM extension installed from the linux-x64 `.vsix` that carries the
+//! server inside (`npm run package:target -- linux-x64 <binary>` in `editors/vscode`), as a user
+//! installs it: no `glm-lsp.serverPath`, no glm-lsp on PATH or in cargo's folder, so the bundled
+//! binary must be found, and the test checks that it is the one running.
+//! `tests/vscode/e2e.cjs` drives the browser as a user would: sets the key
 //! with "GLM: Set API Key" (so it reaches the server through secret storage and the server's
 //! environment, and nowhere else), types one character and waits for the ghost text of a
 //! model that thinks for 3 s, accepts it with Tab, applies "GLM: Improve this code", generates
 //! tests with "GLM: Generate Tests at Cursor" and runs "GLM: Run Doctor".
 //!
 //! `scripts/test` installs what this needs (code-server and playwright-core into
-//! `target/vscode-test/tools`, Debian's chromium) and builds the `.vsix`; without them this
-//! test fails and says how to get them. The ghost-text screenshot is kept at
-//! `target/vscode-test/artifacts/ghost-text.png`.
+//! `target/vscode-test/tools`, Debian's chromium) and builds the `.vsix` from the debug binary
+//! the suite tests; without them this test fails and says how to get them. The ghost-text
+//! screenshot is kept at `target/vscode-test/artifacts/ghost-text.png`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -46,11 +49,13 @@ fn newest_mtime(path: &Path) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-/// The packaged extension, refused when its sources changed after it was built.
+/// The linux-x64 extension with the server inside, refused when its sources or the server
+/// binary changed after it was built.
 fn built_vsix() -> PathBuf {
     let extension = repo_root().join("editors/vscode");
-    let vsix = extension.join("glm-lsp.vsix");
-    let rebuild = "build it with `npm ci && npm run package` in editors/vscode (./scripts/test does)";
+    let vsix = extension.join("glm-lsp-linux-x64.vsix");
+    let rebuild = "build it with `npm ci && npm run package:target -- linux-x64 ../../target/debug/glm-lsp` in \
+                   editors/vscode (./scripts/test does)";
     assert!(vsix.exists(), "{} is missing: {rebuild}", vsix.display());
     let built = newest_mtime(&vsix);
     for source in ["src", "package.json", "README.md"] {
@@ -60,7 +65,49 @@ fn built_vsix() -> PathBuf {
             vsix.display()
         );
     }
+    assert!(
+        newest_mtime(&server_binary()) <= built,
+        "{} is older than {}: {rebuild}",
+        vsix.display(),
+        server_binary().display()
+    );
     vsix
+}
+
+/// This process's PATH without the folders that hold a glm-lsp, so only the extension's own
+/// binary can be found.
+fn path_without_glm_lsp() -> std::ffi::OsString {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let kept: Vec<PathBuf> = std::env::split_paths(&path).filter(|dir| !dir.join("glm-lsp").exists()).collect();
+    std::env::join_paths(kept).unwrap()
+}
+
+/// The whole GLM output channel, as the extension host logged it.
+fn glm_output(logs: &Path) -> String {
+    let mut text = String::new();
+    let mut pending = vec![logs.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.file_name().is_some_and(|name| name.to_string_lossy().contains("GLM")) {
+                text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+    text
+}
+
+/// The executables of the running processes whose path starts with `prefix` (Linux's /proc).
+fn running_executables_under(prefix: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| std::fs::read_link(entry.path().join("exe")).ok())
+        .filter(|exe| exe.starts_with(prefix))
+        .collect()
 }
 
 fn free_port() -> u16 {
@@ -146,13 +193,11 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
         })
         .to_string(),
     );
-    // A fresh profile per run. `serverPath` and `baseUrl` may be set only by the user, never a
-    // workspace; in code-server (a remote window) that is the remote machine's settings.
+    // A fresh profile per run. `baseUrl` may be set only by the user, never a workspace; in
+    // code-server (a remote window) that is the remote machine's settings. No `serverPath`: the
+    // extension must find the server it carries.
     let user_data = root.join("user-data");
-    let machine_settings = json!({
-        "glm-lsp.serverPath": server_binary(),
-        "glm-lsp.baseUrl": mock.base_url(),
-    });
+    let machine_settings = json!({ "glm-lsp.baseUrl": mock.base_url() });
     write(&user_data.join("Machine/settings.json"), &machine_settings.to_string());
     let user_settings = json!({ "workbench.startupEditor": "none", "telemetry.telemetryLevel": "off" });
     write(&user_data.join("User/settings.json"), &user_settings.to_string());
@@ -181,6 +226,9 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
             .env_remove("ZAI_API_KEY")
             .env_remove("GLM_BASE_URL")
             .env("XDG_CONFIG_HOME", root.join("config"))
+            // Nowhere else to find glm-lsp: not on PATH, not in cargo's install folder.
+            .env("PATH", path_without_glm_lsp())
+            .env("CARGO_HOME", root.join("no-cargo"))
             .kill_on_drop(true);
         command
     };
@@ -237,6 +285,24 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
         )
     };
     assert!(output.status.success() && event("done").is_some(), "the VS Code session failed{}", context());
+
+    // The server that answered is the one inside the installed extension: the extension says
+    // it started it from there, and it is the executable of a running process.
+    let installed = std::fs::read_dir(&extensions)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.path())
+        .find(|dir| dir.file_name().unwrap().to_string_lossy().starts_with("glm-lsp.glm-lsp-"))
+        .expect("the installed extension's folder");
+    let bundled = installed.join("server/glm-lsp");
+    assert!(bundled.is_file(), "{} is not in the installed extension", bundled.display());
+    assert!(
+        glm_output(&user_data.join("logs")).contains(&format!("Starting {} (from extension)", bundled.display())),
+        "the extension did not start its own binary{}",
+        context()
+    );
+    let running = running_executables_under(&installed);
+    assert!(!running.is_empty() && running.iter().all(|exe| *exe == bundled), "the running glm-lsp: {running:?}");
 
     // The ghost text appeared by itself once the model was done, with the text it answered
     // (its `)` is already after the cursor, so it is left out).
