@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { executableKind, executableName, PLATFORMS } from './platforms';
+import { executableKind, executableName, mismatch, PLATFORMS } from './platforms';
 
 function fail(message: string): never {
   console.error(message);
@@ -32,14 +32,14 @@ const binary = path.resolve(
 if (!fs.existsSync(binary)) {
   fail(`${binary} is missing: build it with \`cargo build --release -p glm-lsp --target ${platform.rustTarget}\`, or pass its path`);
 }
-const header = Buffer.alloc(4096);
+// Enough for the ELF program headers and the loader's path, which come first.
+const header = Buffer.alloc(65536);
 const fd = fs.openSync(binary, 'r');
 const read = fs.readSync(fd, header, 0, header.length, 0);
 fs.closeSync(fd);
-const kind = executableKind(header.subarray(0, read));
-if (kind?.format !== platform.format || kind.arch !== platform.arch) {
-  const found = kind ? `${kind.format} ${kind.arch}` : 'not an executable';
-  fail(`${binary} is ${found}, not the ${platform.format} ${platform.arch} executable ${codeTarget} needs`);
+const wrong = mismatch(platform, executableKind(header.subarray(0, read)));
+if (wrong !== undefined) {
+  fail(`${binary} cannot run on ${codeTarget}: it is ${wrong}`);
 }
 
 const server = path.join(extension, 'server');

@@ -27,7 +27,7 @@ const SECRET = 'glm-lsp.apiKey';
 const KEY_VARIABLES = ['GLM_API_KEY', 'ZHIPUAI_API_KEY', 'ZAI_API_KEY'];
 const STATUS_COMMAND = 'glm-lsp.status';
 const GENERATE_TESTS_COMMAND = 'glm-lsp.generateTests';
-const INSTALL_HINT = 'Build it from a glm-lsp checkout with `cargo install --path server`';
+const INSTALL_HINT = 'Install the GLM extension built for your platform (it carries the server), or glm-lsp with `cargo install glm-lsp`';
 const LANGUAGES = [
   'rust',
   'python',
@@ -211,7 +211,7 @@ class Glm implements vscode.Disposable {
   private reportMissingServer(resolution: Exclude<Resolution, { kind: 'found' }>): void {
     const message =
       resolution.kind === 'badSetting'
-        ? `GLM: glm-lsp.serverPath is ${resolution.path}, which is not an executable file. ${INSTALL_HINT}, then point the setting at it or clear it.`
+        ? `GLM: glm-lsp.serverPath is ${resolution.path}, which is not an executable file: point it at glm-lsp, or clear it to use the server in the extension or on PATH.`
         : `GLM: the glm-lsp server was not found (not in the extension, on PATH or in ~/.cargo/bin). ${INSTALL_HINT}, or set glm-lsp.serverPath.`;
     if (resolution.kind === 'notFound') {
       this.output.appendLine(`Looked for glm-lsp in:\n  ${resolution.searched.join('\n  ')}`);

@@ -45,3 +45,15 @@ test('nothing found lists every place searched', () => {
     searched: ['/ext/server/glm-lsp', '/usr/local/bin/glm-lsp', '/usr/bin/glm-lsp', '/home/me/.cargo/bin/glm-lsp'],
   });
 });
+
+test("on Windows the shipped glm-lsp.exe comes before PATH's, and the setting still wins", () => {
+  const windows = { platform: 'win32' as const, env: { Path: 'C:/bin;C:/tools' } };
+  const everywhere = ['/ext/server/glm-lsp.exe', 'C:/bin/glm-lsp.exe', '/opt/glm-lsp.exe'];
+  assert.deepEqual(resolveServer(lookup(everywhere, windows)), { kind: 'found', path: '/ext/server/glm-lsp.exe', from: 'extension' });
+  assert.deepEqual(resolveServer(lookup(everywhere, { ...windows, configured: '/opt/glm-lsp.exe' })), {
+    kind: 'found',
+    path: '/opt/glm-lsp.exe',
+    from: 'setting',
+  });
+  assert.deepEqual(resolveServer(lookup(['/ext/server/glm-lsp', 'C:/bin/glm-lsp.exe'], windows)), { kind: 'found', path: 'C:/bin/glm-lsp.exe', from: 'PATH' });
+});
