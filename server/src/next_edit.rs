@@ -79,6 +79,13 @@ impl NextEdits {
 
     /// Keeps `suggested` as the document's latest suggestion and returns it with its id.
     pub fn offer(&self, uri: &str, version: i32, suggested: Suggested, summary: String) -> Suggestion {
+        let mut latest = self.latest.lock().unwrap_or_else(|poison| poison.into_inner());
+        // The same suggestion asked for again (from the cache) keeps its id.
+        if let Some(same) = latest.get(uri).filter(|latest| {
+            latest.version == version && latest.range == suggested.range && latest.new_text == suggested.new_text
+        }) {
+            return same.clone();
+        }
         let suggestion = Suggestion {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             uri: uri.to_string(),
@@ -87,7 +94,7 @@ impl NextEdits {
             new_text: suggested.new_text,
             summary,
         };
-        self.latest.lock().unwrap_or_else(|poison| poison.into_inner()).insert(uri.to_string(), suggestion.clone());
+        latest.insert(uri.to_string(), suggestion.clone());
         suggestion
     }
 

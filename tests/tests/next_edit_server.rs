@@ -4,6 +4,8 @@
 //! typing, one request per pause, and the suggestion as a code action and as an inline
 //! completion item.
 
+use std::time::Duration;
+
 use glm_lsp_e2e::harness::Setup;
 use glm_lsp_e2e::mock_glm::Reply;
 use serde_json::{json, Value};
@@ -108,5 +110,233 @@ async fn after_renaming_a_parameter_its_next_uses_are_the_suggestion() {
         .unwrap();
     assert!(answer.is_null());
     assert_eq!(setup.status().await["nextEdit"]["accepted"], 1);
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_missing_or_bad_version_is_invalid_params_and_the_server_goes_on() {
+    let mut setup = setup(0).await;
+    setup.client.open(URI, "python", SOURCE).await.unwrap();
+    let position = json!({ "line": 0, "character": 4 });
+    for text_document in
+        [json!({ "uri": URI }), json!({ "uri": URI, "version": "2" }), json!({ "uri": URI, "version": null })]
+    {
+        let id = setup
+            .client
+            .send_request(
+                "textDocument/copilotInlineEdit",
+                json!({ "textDocument": text_document, "position": position }),
+            )
+            .await
+            .unwrap();
+        let response = setup.client.raw_response(id, Duration::from_secs(10)).await.unwrap();
+        assert_eq!(response["error"]["code"], -32602, "{text_document}: {response}");
+    }
+    // A position past the end is refused the same way.
+    let id = setup
+        .client
+        .send_request(
+            "textDocument/copilotInlineEdit",
+            json!({ "textDocument": { "uri": URI, "version": 1 }, "position": { "line": 99, "character": 0 } }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(setup.client.raw_response(id, Duration::from_secs(10)).await.unwrap()["error"]["code"], -32602);
+    assert!(setup.mock.requests().is_empty());
+    assert!(setup.client.is_running());
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn did_show_inline_edit_is_accepted_in_every_clients_shape() {
+    let mut setup = setup(0).await;
+    setup.client.open(URI, "python", SOURCE).await.unwrap();
+    let shapes = [
+        // copilot-lsp and sidekick.nvim: the shown edit's command, or none.
+        json!({ "item": { "command": { "title": "Accept next edit", "command": "glm-lsp.nextEdit.accepted", "arguments": ["1"] } } }),
+        json!({ "item": {} }),
+        json!({ "item": { "text": "x", "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } } } }),
+        json!(null),
+    ];
+    for shape in shapes {
+        setup.client.notify("textDocument/didShowInlineEdit", shape).await.unwrap();
+    }
+    assert_eq!(setup.status().await["nextEdit"]["shown"], 4);
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_request_for_an_older_version_or_overtaken_by_typing_offers_nothing() {
+    let mut setup = setup(0).await;
+    setup.mock.set_default_reply(Reply::text(renamed_region_answer()).with_think_delay(Duration::from_millis(1500)));
+    setup.client.open(URI, "python", SOURCE).await.unwrap();
+    let cursor = rename_parameter(&mut setup).await;
+
+    // Asked for the version before the rename: nothing, and the model is not asked.
+    let stale = setup
+        .client
+        .request(
+            "textDocument/copilotInlineEdit",
+            json!({ "textDocument": { "uri": URI, "version": 1 }, "position": cursor }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stale, json!({ "edits": [] }));
+    assert!(setup.mock.requests().is_empty());
+
+    // Asked for the current version, then the user types while the model thinks: the
+    // request answers nothing at once and the model's stream is dropped.
+    let version = setup.client.version(URI);
+    let id = setup
+        .client
+        .send_request(
+            "textDocument/copilotInlineEdit",
+            json!({ "textDocument": { "uri": URI, "version": version }, "position": cursor }),
+        )
+        .await
+        .unwrap();
+    setup.mock.wait_for_requests(1, Duration::from_secs(10)).await;
+    setup.client.type_at(URI, "print(area(2, 3))", "\n").await.unwrap();
+    let response = setup.client.raw_response(id, Duration::from_secs(1)).await.unwrap();
+    assert_eq!(response["result"], json!({ "edits": [] }), "{response}");
+    assert!(setup.mock.wait_for_close(Duration::from_secs(2)).await.is_some(), "the upstream stream was dropped");
+    setup.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_request_drops_the_model_stream() {
+    let mut setup = setup(0).await;
+    setup.mock.set_default_reply(Reply::text(renamed_region_answer()).with_think_delay(Duration::from_secs(5)));
+    setup.client.open(URI, "python", SOURCE).await.unwrap();
+    let cursor = rename_parameter(&mut setup).await;
+    let version = setup.client.version(URI);
+    let id = setup
+        .client
+        .send_request(
+            "textDocument/copilotInlineEdit",
+            json!({ "textDocument": { "uri": URI, "version": version }, "position": cursor }),
+        )
+        .await
+        .unwrap();
+    setup.mock.wait_for_requests(1, Duration::from_secs(10)).await;
+    setup.client.cancel(id).await.unwrap();
+    assert!(setup.mock.wait_for_close(Duration::from_secs(2)).await.is_some(), "the upstream stream was dropped");
+    let _ = setup.client.raw_response(id, Duration::from_secs(2)).await;
+    setup.shutdown().await;
+}
+
+/// A client that asks after every keystroke (as copilot-lsp does) costs one model request
+/// per pause; asking again for the same region and history costs none.
+#[tokio::test]
+async fn one_model_request_per_pause_and_none_for_the_same_region_and_history() {
+    let mut setup = setup(200).await;
+    setup.mock.set_default_reply(Reply::text(renamed_region_answer()));
+    setup.client.open(URI, "python", SOURCE).await.unwrap();
+    let at = SOURCE.find("w, h").unwrap();
+    setup.client.edit(URI, at, at + 1, "").await.unwrap();
+    let mut pending = Vec::new();
+    for (typed, letter) in "width".chars().enumerate() {
+        setup.client.edit(URI, at + typed, at + typed, &letter.to_string()).await.unwrap();
+        let version = setup.client.version(URI);
+        let cursor = setup.client.position(&setup.client.text(URI), at + typed + 1);
+        let id = setup
+            .client
+            .send_request(
+                "textDocument/copilotInlineEdit",
+                json!({ "textDocument": { "uri": URI, "version": version }, "position": cursor }),
+            )
+            .await
+            .unwrap();
+        pending.push(id);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut answers = Vec::new();
+    for id in pending {
+        answers.push(setup.client.raw_response(id, Duration::from_secs(10)).await.unwrap()["result"].clone());
+    }
+    for superseded in &answers[..answers.len() - 1] {
+        assert_eq!(superseded, &json!({ "edits": [] }));
+    }
+    assert_eq!(answers.last().unwrap()["edits"].as_array().unwrap().len(), 1, "{answers:?}");
+    assert_eq!(setup.mock.requests().len(), 1, "one request for the pause");
+
+    let cursor = setup.client.position_after(URI, "def area(width");
+    let again = inline_edit(&mut setup, URI, cursor).await;
+    assert_eq!(again, *answers.last().unwrap());
+    assert_eq!(setup.mock.requests().len(), 1, "the same region and history are answered from the cache");
+    assert_eq!(setup.status().await["nextEdit"]["requests"], 1);
+    setup.shutdown().await;
+}
+
+/// The minimal edit in every position encoding, on a line with characters of one, two, three
+/// and four UTF-8 bytes (and two UTF-16 units for the emoji).
+#[tokio::test]
+async fn the_edit_is_in_the_negotiated_encoding() {
+    let source = "def label(n, h):\n    return f\"é€😀 {n}\" + n\n";
+    let expected_character = [("utf-8", 25), ("utf-16", 20), ("utf-32", 19)];
+    for (encoding, character) in expected_character {
+        let mut setup = Setup::with_options(glm_lsp_e2e::lsp_client::ClientOptions {
+            encodings: vec![encoding],
+            initialization_options: settings(0),
+            ..Default::default()
+        })
+        .await;
+        let renamed = source.replace("(n, h)", "(name, h)");
+        let answer = renamed.replace("{n}", "{name}").replace("+ n\n", "+ name\n");
+        setup.mock.set_default_reply(Reply::text(format!("```python\n{answer}```")));
+        setup.client.open(URI, "python", source).await.unwrap();
+        setup.client.edit(URI, 10, 11, "name").await.unwrap();
+        let cursor = setup.client.position_after(URI, "(name");
+        let result = inline_edit(&mut setup, URI, cursor).await;
+        let edit = &result["edits"][0];
+        assert_eq!(edit["range"]["start"], json!({ "line": 1, "character": character }), "{encoding}: {edit}");
+        setup
+            .client
+            .apply_text_edits(URI, &[json!({ "range": edit["range"], "newText": edit["text"] })])
+            .await
+            .unwrap();
+        assert_eq!(setup.client.text(URI), answer, "{encoding}");
+        setup.shutdown().await;
+    }
+}
+
+/// Edits of an excluded file never reach the history shown to the model, a credential typed
+/// in an edit is redacted there, and a request inside an excluded file asks nothing.
+#[tokio::test]
+async fn excluded_files_and_secrets_never_reach_the_prompt() {
+    let project = glm_lsp_e2e::harness::TempProject::new(
+        "next-edit-exclude",
+        &[("geometry.py", SOURCE), ("secrets.py", "TOKEN = ''\n")],
+    );
+    let mut setup = Setup::with_options(glm_lsp_e2e::lsp_client::ClientOptions {
+        root: Some(project.dir.clone()),
+        initialization_options: settings(0),
+        ..Default::default()
+    })
+    .await;
+    setup.mock.set_default_reply(Reply::text(renamed_region_answer()));
+    let secrets = project.uri("secrets.py");
+    let geometry = project.uri("geometry.py");
+    setup.client.open(&secrets, "python", "TOKEN = ''\n").await.unwrap();
+    setup.client.type_at(&secrets, "TOKEN = '", "excluded-file-text").await.unwrap();
+    let cursor = setup.client.position_after(&secrets, "excluded-file-text");
+    assert_eq!(inline_edit(&mut setup, &secrets, cursor).await, json!({ "edits": [] }));
+    assert!(setup.mock.requests().is_empty(), "nothing is asked inside an excluded file");
+
+    setup.client.open(&geometry, "python", SOURCE).await.unwrap();
+    let key = "sk-proj-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    setup.client.type_at(&geometry, "print(area(2, 3))\n", &format!("API_KEY = \"{key}\"\n")).await.unwrap();
+    setup.wait_idle(Duration::from_millis(100)).await; // a pause: the key's line is one edit
+    let at = setup.client.text(&geometry).find("w, h").unwrap();
+    setup.client.edit(&geometry, at, at + 1, "width").await.unwrap();
+    let cursor = setup.client.position_after(&geometry, "def area(width");
+    let result = inline_edit(&mut setup, &geometry, cursor).await;
+    assert_eq!(result["edits"].as_array().unwrap().len(), 1, "{result}");
+    let prompt = setup.mock.requests()[0].prompt_text();
+    assert!(!prompt.contains("excluded-file-text") && !prompt.contains("secrets.py"), "{prompt}");
+    assert!(!prompt.contains(key), "{prompt}");
+    assert!(prompt.contains("+API_KEY = \"[REDACTED]\""), "{prompt}");
+    let rename = prompt.find("@@ -1,1 +1,1 @@\n-def area(w, h):\n+def area(width, h):").expect("the rename is shown");
+    assert!(prompt.find("+API_KEY").unwrap() < rename, "newest last: {prompt}");
     setup.shutdown().await;
 }
