@@ -340,3 +340,62 @@ async fn excluded_files_and_secrets_never_reach_the_prompt() {
     assert!(prompt.find("+API_KEY").unwrap() < rename, "newest last: {prompt}");
     setup.shutdown().await;
 }
+
+/// The latest suggestion is listed as a code action (how Helix shows it) while the document
+/// is the version it was made for, and applies as one versioned edit.
+#[tokio::test]
+async fn the_suggestion_is_a_code_action_until_the_text_changes() {
+    let mut setup = setup(0).await;
+    setup.mock.set_default_reply(Reply::text(renamed_region_answer()));
+    setup.client.open(URI, "python", SOURCE).await.unwrap();
+    let cursor = rename_parameter(&mut setup).await;
+    inline_edit(&mut setup, URI, cursor.clone()).await;
+
+    let actions = setup.code_actions(URI, json!({ "start": cursor, "end": cursor })).await;
+    let titles: Vec<&str> = actions.iter().filter_map(|action| action["title"].as_str()).collect();
+    let title = "GLM: Next edit at line 2: `doubled = w * 2` → `doubled = width * 2` (+1 more line)";
+    let action = actions.iter().find(|action| action["title"] == title).unwrap_or_else(|| panic!("{titles:?}"));
+    assert_eq!(action["edit"]["documentChanges"][0]["textDocument"]["version"], setup.client.version(URI));
+    setup.client.apply_workspace_edit(&action["edit"]).await.unwrap();
+    assert_eq!(setup.client.text(URI), SOURCE.replace("w, h", "width, h").replace("w *", "width *"));
+
+    // The text changed (the edit itself): the suggestion is not offered again.
+    let actions = setup.code_actions(URI, json!({ "start": cursor, "end": cursor })).await;
+    assert!(actions.iter().all(|action| !action["title"].as_str().unwrap().starts_with("GLM: Next edit")));
+    setup.shutdown().await;
+}
+
+/// A suggestion that starts at the cursor is also an inline completion item (ghost text).
+#[tokio::test]
+async fn a_suggestion_at_the_cursor_is_an_inline_completion_item() {
+    let mut setup = Setup::with_options(glm_lsp_e2e::lsp_client::ClientOptions {
+        inline_completion: true,
+        initialization_options: settings(0),
+        ..Default::default()
+    })
+    .await;
+    let source = "from shapes import Point\n\norigin = Point(x=0, y=0)\ncorner = Point(x=4, ";
+    let answer = format!("{source}y=3)");
+    setup.mock.set_default_reply(Reply::text(format!("```python\n{answer}\n```")));
+    setup.client.open(URI, "python", "from shapes import Point\n\norigin = Point(x=0, y=0)\n").await.unwrap();
+    setup.client.type_at(URI, "y=0)\n", "corner = Point(x=4, ").await.unwrap();
+    assert_eq!(setup.client.text(URI), source);
+    let cursor = setup.client.position_after(URI, "Point(x=4, ");
+    let result = inline_edit(&mut setup, URI, cursor.clone()).await;
+    assert_eq!(result["edits"][0]["range"]["start"], cursor, "{result}");
+
+    let inline = setup
+        .client
+        .request(
+            "textDocument/inlineCompletion",
+            json!({ "textDocument": { "uri": URI }, "position": cursor, "context": { "triggerKind": 2 } }),
+        )
+        .await
+        .unwrap();
+    let items = inline["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{inline}");
+    assert_eq!(items[0]["insertText"], "y=3)");
+    assert_eq!(items[0]["range"]["start"], cursor);
+    assert_eq!(items[0]["command"]["command"], "glm-lsp.nextEdit.accepted");
+    setup.shutdown().await;
+}
