@@ -200,8 +200,13 @@ pub fn suggestion(
 }
 
 /// Removes the edits inside the lines of the user's newest edit that only undo it (the lines
-/// would read as before it) or type its text again.
+/// would read as before it) or type its text again, and, when that edit added whole lines,
+/// the edits anywhere that add those lines again.
 fn drop_repeats_of(text: &str, edits: &mut Vec<Edit>, last: &RecordedEdit) {
+    let added_lines = last.new_lines.concat();
+    if last.old_lines.is_empty() && !added_lines.trim().is_empty() {
+        edits.retain(|edit| !redact(&edit.new_text).contains(added_lines.trim()));
+    }
     let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
     let Some(&block_start) = line_starts.get(last.start_line) else { return };
     let block_end = line_starts.get(last.start_line + last.new_lines.len()).copied().unwrap_or(text.len());
@@ -347,6 +352,13 @@ mod tests {
         assert_eq!(suggestion(RENAMED, &region, &undo, Some(&last)), None);
         let again = RENAMED.replacen("width", "widthwidth", 1);
         assert_eq!(suggestion(RENAMED, &region, &again, Some(&last)), None);
+        // Lines the user just added, added again elsewhere.
+        let with_import = format!("import os\n{RENAMED}");
+        let region = Region::around(&document(&with_import), 0, 5);
+        let added = recorded(0, &[], &["import os\n"]);
+        let again = format!("{with_import}import os\n");
+        assert_eq!(suggestion(&with_import, &region, &again, Some(&added)), None);
+        let region = Region::around(&document(RENAMED), 10, 5);
         // The undo beside the real next edit: only the next edit is offered.
         let both = undo.replacen("w * 2", "width * 2", 1);
         let suggested = suggestion(RENAMED, &region, &both, Some(&last)).unwrap();
