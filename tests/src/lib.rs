@@ -3,6 +3,7 @@
 
 pub mod generated_workspace;
 pub mod harness;
+pub mod helix;
 pub mod lsp_client;
 pub mod mock_glm;
 pub mod neovim;

@@ -33,6 +33,9 @@ pub struct Site {
     pub prompt: Prompt,
     /// The text just before the cursor (a window of it), to recognise typing-through.
     pub before: String,
+    /// Whether typing the start of a shown answer serves the rest of it (a completion); a
+    /// next edit, which may lie anywhere, is served only for its own prompt.
+    pub follows_typing: bool,
     /// Turns the model's raw answer into the exact text to insert, or `None`.
     pub clean: Cleaner,
     /// The prompt rebuilt from half the context budget, for one retry when the provider
@@ -230,7 +233,7 @@ impl CompletionEngine {
     }
 
     fn answer(&self, site: &Site, suggestion: Option<Arc<str>>) -> Answer {
-        if let Some(suggestion) = &suggestion {
+        if let Some(suggestion) = suggestion.as_ref().filter(|_| site.follows_typing) {
             self.shown.lock().unwrap().insert(
                 site.uri.clone(),
                 Shown {
@@ -254,6 +257,9 @@ impl CompletionEngine {
     }
 
     fn typed_through(&self, site: &Site) -> Option<Arc<str>> {
+        if !site.follows_typing {
+            return None;
+        }
         let shown = self.shown.lock().unwrap().get(&site.uri).cloned()?;
         // Zero typed characters is the same position: the suggestion shown there still holds.
         let typed_length = site.offset.checked_sub(shown.offset)?;
@@ -532,6 +538,7 @@ mod tests {
             prompt: Prompt::assemble(vec![ChatMessage::user(before)], &[], &crate::context::Exclude::none(), None)
                 .unwrap(),
             before: before.into(),
+            follows_typing: true,
             clean: Arc::new(|raw| Some(raw.to_string())),
             smaller_prompt: None,
         }
@@ -612,6 +619,19 @@ mod tests {
         assert_eq!(engine.complete(site("foo."), settings()).await.suggestion.as_deref(), Some("bar(1)"));
         assert_eq!(engine.complete(site("foo.ba"), settings()).await.suggestion.as_deref(), Some("r(1)"));
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
+    }
+
+    /// A next edit's site does not follow typing: a different prompt at the same offset is
+    /// asked for, not served the answer shown there before.
+    #[tokio::test(start_paused = true)]
+    async fn a_site_that_does_not_follow_typing_is_answered_for_its_own_prompt_only() {
+        let (engine, model) = engine(0, "rewrite");
+        let next_edit = |text: &str| Site { follows_typing: false, offset: 0, before: String::new(), ..site(text) };
+        assert_eq!(engine.complete(next_edit("history one"), settings()).await.suggestion.as_deref(), Some("rewrite"));
+        assert_eq!(engine.complete(next_edit("history two"), settings()).await.suggestion.as_deref(), Some("rewrite"));
+        assert_eq!(model.calls.load(Ordering::SeqCst), 2);
+        engine.complete(next_edit("history two"), settings()).await;
+        assert_eq!(model.calls.load(Ordering::SeqCst), 2, "the same prompt is cached");
     }
 
     #[tokio::test(start_paused = true)]
