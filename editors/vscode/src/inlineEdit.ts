@@ -75,9 +75,16 @@ export function applicableEdits(result: InlineEditResult | null | undefined, doc
   return changing;
 }
 
-/** A single edit that starts at the cursor: the server offers it as ghost text as well. */
-export function isAtCursor(edits: readonly InlineEdit[], cursor: Position): boolean {
-  return edits.length === 1 && comparePositions(edits[0].range.start, cursor) === 0;
+/**
+ * A single insertion at the cursor: the server offers it as an inline completion too, and
+ * ghost text shows it. (A deletion or replacement there has no ghost text: it is decorated.)
+ */
+export function isGhostText(edits: readonly InlineEdit[], cursor: Position): boolean {
+  if (edits.length !== 1) {
+    return false;
+  }
+  const { range, text } = edits[0];
+  return text !== '' && comparePositions(range.start, cursor) === 0 && comparePositions(range.end, cursor) === 0;
 }
 
 function contains(range: Range, position: Position): boolean {

@@ -14,7 +14,7 @@ import {
   InlineEditParams,
   InlineEditResult,
   insertionLabel,
-  isAtCursor,
+  isGhostText,
   NextEditState,
   Position,
   positionAfter,
@@ -181,7 +181,7 @@ export class NextEdits implements vscode.Disposable {
     if (edits === undefined) {
       return false;
     }
-    if (this.host.ghostText() && isAtCursor(edits, this.position(editor.selection.active))) {
+    if (this.host.ghostText() && isGhostText(edits, this.position(editor.selection.active))) {
       this.state.dismiss(); // the ghost text the server offers for it is the suggestion
       return false;
     }

@@ -6,7 +6,7 @@ import {
   didShowParams,
   InlineEdit,
   insertionLabel,
-  isAtCursor,
+  isGhostText,
   NextEditState,
   positionAfter,
 } from '../src/inlineEdit';
@@ -57,10 +57,13 @@ test('only edits of the document at its current version apply, sorted', () => {
   assert.equal(applicableEdits({ edits: [edit(3, 4, 9, 'w'), edit(3, 9, 10, 'v')] }, now).length, 2);
 });
 
-test('a suggestion starting at the cursor is left to ghost text', () => {
-  assert.ok(isAtCursor([edit(2, 4, 4, 'x')], { line: 2, character: 4 }));
-  assert.ok(!isAtCursor([edit(2, 4, 4, 'x')], { line: 2, character: 5 }));
-  assert.ok(!isAtCursor([edit(2, 4, 4, 'x'), edit(5, 0, 1, 'y')], { line: 2, character: 4 }));
+test('an insertion at the cursor is left to ghost text, nothing else is', () => {
+  assert.ok(isGhostText([edit(2, 4, 4, 'x')], { line: 2, character: 4 }));
+  assert.ok(!isGhostText([edit(2, 4, 4, 'x')], { line: 2, character: 5 }));
+  assert.ok(!isGhostText([edit(2, 4, 4, 'x'), edit(5, 0, 1, 'y')], { line: 2, character: 4 }));
+  // Ghost text cannot show a deletion or a replacement.
+  assert.ok(!isGhostText([edit(2, 4, 8, '')], { line: 2, character: 4 }));
+  assert.ok(!isGhostText([edit(2, 4, 8, 'xy')], { line: 2, character: 4 }));
 });
 
 test('Tab jumps to the suggestion, a second Tab accepts it, once', () => {

@@ -224,11 +224,14 @@ function M.request(opts)
     local edits = M.applicable(result, uri, vim.lsp.util.buf_versions[bufnr])
     if
       #edits == 1
+      and edits[1].text ~= ''
+      and compare(edits[1].range.start, edits[1].range['end']) == 0
       and inline_completion_enabled(client, bufnr)
       and vim.api.nvim_get_current_buf() == bufnr
       and compare(edits[1].range.start, vim.lsp.util.make_position_params(0, encoding).position) == 0
     then
-      edits = {} -- at the cursor: the ghost text the server offers for it is the suggestion
+      -- An insertion at the cursor: the ghost text the server offers for it is the suggestion.
+      edits = {}
     end
     if #edits == 0 then
       if opts.explicit then
