@@ -89,6 +89,7 @@ pub fn site(document: &Document, offset: usize, around: &Surroundings, config: &
         offset,
         prompt,
         before: before_window,
+        follows_typing: true,
         clean: Arc::new(clean),
         smaller_prompt: Some(smaller_prompt),
     })

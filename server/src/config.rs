@@ -55,6 +55,7 @@ pub struct Config {
     /// USD per million tokens for models missing from the built-in price table.
     pub price: Option<Price>,
     pub completion: CompletionConfig,
+    pub next_edit: NextEditConfig,
     pub context: ContextConfig,
     pub actions: ActionsConfig,
     pub tests: TestsConfig,
@@ -92,6 +93,7 @@ impl std::fmt::Debug for Config {
             .field("timeout_secs", &self.timeout_secs)
             .field("price", &self.price)
             .field("completion", &self.completion)
+            .field("next_edit", &self.next_edit)
             .field("context", &self.context)
             .field("actions", &self.actions)
             .field("tests", &self.tests)
@@ -167,6 +169,20 @@ pub struct CompletionConfig {
     pub languages: Option<Vec<String>>,
 }
 
+/// Next-edit suggestions: the edit predicted after a pause, anywhere in the region around
+/// the cursor (see `next_edit`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NextEditConfig {
+    pub enabled: bool,
+    /// The pause in typing before the model is asked.
+    pub debounce_ms: u64,
+    /// Lines above and below the cursor's line that the model may rewrite.
+    pub region_lines: u32,
+    pub thinking: bool,
+    /// The recent edits shown to the model, newest last.
+    pub max_history_edits: u32,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContextConfig {
     pub budget_tokens: usize,
@@ -238,6 +254,13 @@ impl Default for Config {
                 thinking: true,
                 max_tokens: 8192,
                 languages: None,
+            },
+            next_edit: NextEditConfig {
+                enabled: true,
+                debounce_ms: 300,
+                region_lines: 12,
+                thinking: true,
+                max_history_edits: 8,
             },
             context: ContextConfig {
                 budget_tokens: 6000,

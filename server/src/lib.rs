@@ -16,6 +16,7 @@ pub mod language;
 pub mod lsp;
 pub mod memory;
 pub mod model;
+pub mod next_edit;
 pub mod privacy;
 pub mod prompt;
 pub mod rewrite;

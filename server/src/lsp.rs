@@ -12,6 +12,7 @@ mod document_sync;
 pub mod from_proto;
 mod jobs;
 mod lifecycle;
+mod next_edit;
 pub mod server;
 mod testgen;
 pub mod to_proto;

@@ -14,12 +14,14 @@ use crate::config::{Config, ConfigError, Sources};
 use crate::context::{Exclude, WorkspaceIndex};
 use crate::document::{ChangeError, ContentChange, DocumentStore};
 use crate::glm::GlmClient;
+use crate::next_edit::NextEdits;
 use crate::text::PositionEncoding;
 
 pub struct Session {
     pub documents: DocumentStore,
     pub glm: GlmClient,
     pub completions: Arc<CompletionEngine>,
+    pub next_edits: NextEdits,
     pub index: Arc<WorkspaceIndex>,
     encoding: OnceLock<PositionEncoding>,
     config: RwLock<Arc<Config>>,
@@ -43,7 +45,8 @@ impl Session {
         let exclude = Exclude::lenient(&config.context.exclude);
         Session {
             documents: DocumentStore::default(),
-            completions: Arc::new(CompletionEngine::new(Arc::new(glm.clone()), notice_sender)),
+            completions: Arc::new(CompletionEngine::new(Arc::new(glm.clone()), notice_sender.clone())),
+            next_edits: NextEdits::new(Arc::new(CompletionEngine::new(Arc::new(glm.clone()), notice_sender))),
             glm,
             index: Arc::new(WorkspaceIndex::new(&exclude)),
             encoding: OnceLock::new(),
@@ -131,6 +134,7 @@ impl Session {
         if previous.glm_settings() != config.glm_settings() {
             self.glm.update_settings(config.glm_settings());
             self.completions.reset();
+            self.next_edits.engine.reset();
         }
         if previous.context.exclude != config.context.exclude {
             *self.exclude.write().unwrap_or_else(|poison| poison.into_inner()) =

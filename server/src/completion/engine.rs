@@ -33,6 +33,9 @@ pub struct Site {
     pub prompt: Prompt,
     /// The text just before the cursor (a window of it), to recognise typing-through.
     pub before: String,
+    /// Whether typing the start of a shown answer serves the rest of it (a completion); a
+    /// next edit, which may lie anywhere, is served only for its own prompt.
+    pub follows_typing: bool,
     /// Turns the model's raw answer into the exact text to insert, or `None`.
     pub clean: Cleaner,
     /// The prompt rebuilt from half the context budget, for one retry when the provider
@@ -230,7 +233,7 @@ impl CompletionEngine {
     }
 
     fn answer(&self, site: &Site, suggestion: Option<Arc<str>>) -> Answer {
-        if let Some(suggestion) = &suggestion {
+        if let Some(suggestion) = suggestion.as_ref().filter(|_| site.follows_typing) {
             self.shown.lock().unwrap().insert(
                 site.uri.clone(),
                 Shown {
@@ -254,6 +257,9 @@ impl CompletionEngine {
     }
 
     fn typed_through(&self, site: &Site) -> Option<Arc<str>> {
+        if !site.follows_typing {
+            return None;
+        }
         let shown = self.shown.lock().unwrap().get(&site.uri).cloned()?;
         // Zero typed characters is the same position: the suggestion shown there still holds.
         let typed_length = site.offset.checked_sub(shown.offset)?;
@@ -532,6 +538,7 @@ mod tests {
             prompt: Prompt::assemble(vec![ChatMessage::user(before)], &[], &crate::context::Exclude::none(), None)
                 .unwrap(),
             before: before.into(),
+            follows_typing: true,
             clean: Arc::new(|raw| Some(raw.to_string())),
             smaller_prompt: None,
         }

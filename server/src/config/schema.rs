@@ -320,6 +320,43 @@ pub static SETTINGS: &[Setting] = &[
         read: |c| json!(c.completion.languages),
     },
     Setting {
+        key: "nextEdit.enabled",
+        description: "Predict the next edit after a pause in typing (anywhere in the lines around the cursor, not \
+                      only at it) for editors that show it: `textDocument/copilotInlineEdit` clients (the VS Code \
+                      extension, the Neovim plugin, copilot-lsp, sidekick.nvim) and Helix (a code action).",
+        kind: Kind::Bool(|c, v| c.next_edit.enabled = v),
+        workspace: Workspace::Tighten(Tighten::Only(Strict::Bool(false))),
+        read: |c| json!(c.next_edit.enabled),
+    },
+    Setting {
+        key: "nextEdit.debounceMs",
+        description: "Pause in typing, in milliseconds, before the model is asked for the next edit.",
+        kind: Kind::Integer { min: 0, max: 10_000, set: |c, v| c.next_edit.debounce_ms = v },
+        workspace: Workspace::Tighten(Tighten::AtLeast),
+        read: |c| json!(c.next_edit.debounce_ms),
+    },
+    Setting {
+        key: "nextEdit.regionLines",
+        description: "Lines above and below the cursor that the model may rewrite for a next edit.",
+        kind: Kind::Integer { min: 1, max: 100, set: |c, v| c.next_edit.region_lines = v as u32 },
+        workspace: Workspace::Tighten(Tighten::AtMost),
+        read: |c| json!(c.next_edit.region_lines),
+    },
+    Setting {
+        key: "nextEdit.thinking",
+        description: "Let the model think before a next edit (slower, better); `false` asks for the answer at once.",
+        kind: Kind::Bool(|c, v| c.next_edit.thinking = v),
+        workspace: Workspace::Tighten(Tighten::Only(Strict::Bool(false))),
+        read: |c| json!(c.next_edit.thinking),
+    },
+    Setting {
+        key: "nextEdit.maxHistoryEdits",
+        description: "Recent edits (across files, as diffs) shown to the model for a next edit.",
+        kind: Kind::Integer { min: 0, max: 50, set: |c, v| c.next_edit.max_history_edits = v as u32 },
+        workspace: Workspace::Tighten(Tighten::AtMost),
+        read: |c| json!(c.next_edit.max_history_edits),
+    },
+    Setting {
         key: "context.budgetTokens",
         description: "Size, in tokens, of the context sent with a completion.",
         kind: Kind::Integer { min: 256, max: 150_000, set: |c, v| c.context.budget_tokens = v as usize },
@@ -675,6 +712,7 @@ pub fn vscode_configuration(section: &str) -> Value {
 fn category_title(group: &str) -> String {
     match group {
         "" => "Model".to_string(),
+        "nextEdit" => "Next Edit".to_string(),
         group => {
             let mut chars = group.chars();
             chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()

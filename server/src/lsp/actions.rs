@@ -63,7 +63,7 @@ pub fn code_action(backend: &Backend, params: CodeActionParams) -> Result<Option
     let support = backend.support();
     let resolve = support.resolves_actions(config.actions.resolve);
     let only = params.context.only.unwrap_or_default();
-    let response = actions::offers(&document, range, &plain, &config)
+    let mut response: Vec<CodeActionOrCommand> = actions::offers(&document, range, &plain, &config)
         .into_iter()
         .filter(|offer| only.is_empty() || only.iter().any(|kind| offer.kind.starts_with(kind.as_str())))
         .map(|offer| {
@@ -92,6 +92,11 @@ pub fn code_action(backend: &Backend, params: CodeActionParams) -> Result<Option
             )
         })
         .collect();
+    let next_edit_wanted =
+        only.is_empty() || only.iter().any(|kind| CodeActionKind::REFACTOR_REWRITE.as_str().starts_with(kind.as_str()));
+    if next_edit_wanted {
+        response.extend(super::next_edit::code_action(backend, &document));
+    }
     Ok(Some(response))
 }
 

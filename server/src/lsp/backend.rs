@@ -237,6 +237,11 @@ impl Backend {
             // Saved or watched paths not yet read again.
             "indexUpdatesPending": self.index_updates_pending.load(std::sync::atomic::Ordering::SeqCst),
             "completionRequests": self.session.completions.upstream_requests(),
+            "nextEdit": {
+                "requests": self.session.next_edits.engine.upstream_requests(),
+                "shown": self.session.next_edits.shown.load(std::sync::atomic::Ordering::Relaxed),
+                "accepted": self.session.next_edits.accepted.load(std::sync::atomic::Ordering::Relaxed),
+            },
             // Tasks alive in the server's runtime: for soak runs, to see that none leak.
             "aliveTasks": tokio::runtime::Handle::current().metrics().num_alive_tasks(),
             "usage": {

@@ -21,6 +21,10 @@ pub(super) async fn execute_command(backend: &Backend, params: ExecuteCommandPar
         }
         super::actions::RUN_ACTION_COMMAND => super::actions::run_command(backend, &params.arguments),
         super::testgen::GENERATE_TESTS_COMMAND => super::testgen::command(backend, &params.arguments),
+        super::next_edit::ACCEPTED_COMMAND => {
+            super::next_edit::accepted(backend, &params.arguments);
+            Ok(None)
+        }
         "glm-lsp.debug.releaseIndex" if test_hooks_enabled() => {
             backend.index_hold.release();
             Ok(None)

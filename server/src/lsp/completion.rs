@@ -185,6 +185,7 @@ pub async fn inline_completion(
     let invoked = params.context.trigger_kind == InlineCompletionTriggerKind::INVOKED;
     let (presented, _) =
         suggestion(backend, &position.text_document.uri, position.position, invoked, Surface::Inline).await?;
+    let next_edit = super::next_edit::inline_completion_item(backend, &position.text_document.uri, position.position);
     let items = presented
         .map(|(range, presented)| InlineCompletionItem {
             insert_text: presented.new_text,
@@ -194,6 +195,7 @@ pub async fn inline_completion(
             insert_text_format: Some(InsertTextFormat::PLAIN_TEXT),
         })
         .into_iter()
+        .chain(next_edit)
         .collect();
     Ok(Some(InlineCompletionResponse::List(InlineCompletionList { items })))
 }

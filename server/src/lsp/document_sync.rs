@@ -17,7 +17,9 @@ pub(super) fn did_open(backend: &Backend, params: DidOpenTextDocumentParams) {
         // Before the parse below, so the index never parses this file beside it.
         backend.session.index.document_opened(&path);
     }
-    backend.session.open_text(from_proto::uri(&item.uri), item.language_id, item.version, &item.text);
+    let uri = from_proto::uri(&item.uri);
+    backend.session.open_text(uri.clone(), item.language_id, item.version, &item.text);
+    super::next_edit::opened(backend, &uri);
 }
 
 pub(super) async fn did_change(backend: &Backend, params: DidChangeTextDocumentParams) {
@@ -31,9 +33,13 @@ pub(super) async fn did_change(backend: &Backend, params: DidChangeTextDocumentP
     }
     // Whatever became of the change, a completion held for an older text is stale now.
     backend.session.completions.document_changed(&uri, params.text_document.version);
+    backend.session.next_edits.engine.document_changed(&uri, params.text_document.version);
     match result {
         None => tracing::warn!(%uri, "didChange for a document that is not open; ignored"),
-        Some(Ok(())) => super::completion::after_typing_pause(backend, &uri),
+        Some(Ok(())) => {
+            super::completion::after_typing_pause(backend, &uri);
+            super::next_edit::after_change(backend, &uri);
+        }
         Some(Err(error @ ChangeError::StaleVersion { .. })) => tracing::warn!(%uri, "{error}"),
         Some(Err(error @ ChangeError::OutOfSync)) => tracing::debug!(%uri, "{error}"),
         Some(Err(error @ ChangeError::RangeOutOfBounds { .. })) => {
@@ -60,6 +66,7 @@ pub(super) fn did_close(backend: &Backend, params: DidCloseTextDocumentParams) {
     backend.session.documents.close(uri);
     backend.session.index.open_documents().remove(uri);
     super::completion::forget(backend, uri);
+    backend.session.next_edits.forget(uri);
     if let Some(path) = from_proto::file_path(&params.text_document.uri) {
         // The index left the file alone while it was open: it reads what is on disk now.
         if backend.session.index.document_closed(&path) {

@@ -29,6 +29,8 @@ where
     let (service, socket) = LspService::build(Backend::new)
         .custom_method("textDocument/inlineCompletion", Backend::inline_completion)
         .custom_method("window/workDoneProgress/cancel", Backend::work_done_progress_cancel)
+        .custom_method("textDocument/copilotInlineEdit", Backend::copilot_inline_edit)
+        .custom_method("textDocument/didShowInlineEdit", Backend::did_show_inline_edit)
         .finish();
     // Small pipes: a large message streams through them rather than being held whole in
     // each (their buffers keep their largest size for the session).
@@ -47,6 +49,20 @@ where
 impl Backend {
     async fn inline_completion(&self, params: InlineCompletionParams) -> Result<Option<InlineCompletionResponse>> {
         guarded("textDocument/inlineCompletion", super::completion::inline_completion(self, params)).await
+    }
+
+    async fn copilot_inline_edit(
+        &self,
+        params: super::next_edit::InlineEditParams,
+    ) -> Result<super::next_edit::InlineEditResult> {
+        guarded("textDocument/copilotInlineEdit", super::next_edit::copilot_inline_edit(self, params)).await
+    }
+
+    async fn did_show_inline_edit(&self, params: Value) {
+        guarded_notification("textDocument/didShowInlineEdit", async {
+            super::next_edit::did_show_inline_edit(self, params)
+        })
+        .await;
     }
 
     async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
@@ -114,6 +130,10 @@ impl LanguageServer for Backend {
             let encoding = PositionEncoding::negotiate(offered.iter().map(String::as_str));
             self.session.set_encoding(encoding);
             let support = ClientSupport::from_capabilities(&params.capabilities);
+            // Helix shows next edits only as code actions and never asks for them: the server
+            // predicts after each pause for it (see `nextEdit.enabled` in the README).
+            let client_name = params.client_info.as_ref().map(|info| info.name.to_lowercase()).unwrap_or_default();
+            self.session.next_edits.set_predicts_unasked(client_name.contains("helix"));
             let _ = self.support.set(support.clone());
 
             let roots = workspace_roots(&params);
@@ -144,6 +164,7 @@ impl LanguageServer for Backend {
                             super::commands::SHOW_STATUS_COMMAND.to_string(),
                             super::actions::RUN_ACTION_COMMAND.to_string(),
                             super::testgen::GENERATE_TESTS_COMMAND.to_string(),
+                            super::next_edit::ACCEPTED_COMMAND.to_string(),
                         ],
                         work_done_progress_options: Default::default(),
                     }),

@@ -4,7 +4,8 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::config::{
-    ActionsConfig, CompletionConfig, ConfigError, ContextConfig, HttpSettings, Sources, TestsConfig, SECTION,
+    ActionsConfig, CompletionConfig, ConfigError, ContextConfig, HttpSettings, NextEditConfig, Sources, TestsConfig,
+    SECTION,
 };
 
 fn apply(config: &mut Config, layer: Value) -> Vec<ConfigError> {
@@ -203,6 +204,7 @@ fn reach_and_spend(config: &Config) -> (Value, Value) {
         timeout_secs,
         price: _,
         completion,
+        next_edit,
         context,
         actions,
         tests,
@@ -219,6 +221,13 @@ fn reach_and_spend(config: &Config) -> (Value, Value) {
         max_tokens: tokens,
         languages,
     } = completion;
+    let NextEditConfig {
+        enabled: next_edit_enabled,
+        debounce_ms: next_edit_debounce,
+        region_lines,
+        thinking: next_edit_thinking,
+        max_history_edits,
+    } = next_edit;
     let ContextConfig { budget_tokens, exclude, max_file_bytes: _ } = context;
     let ActionsConfig { resolve: _, confirm, max_tokens: action_tokens, custom: _ } = actions;
     let TestsConfig {
@@ -243,6 +252,11 @@ fn reach_and_spend(config: &Config) -> (Value, Value) {
         think,
         tokens,
         languages,
+        next_edit_enabled,
+        next_edit_debounce,
+        region_lines,
+        next_edit_thinking,
+        max_history_edits,
         budget_tokens,
         exclude,
         confirm,
