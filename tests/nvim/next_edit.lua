@@ -1,7 +1,7 @@
 -- Next-edit suggestions against the real glm-lsp (pointed at the mock GLM server), with the
 -- shipped config and plugin, keys typed through Neovim's main loop: renaming a parameter
 -- brings the suggestion at its next use, rendered with extmarks; <Tab> jumps to it, <Tab>
--- applies it, `u` takes it back in one step (and the suggestion comes back); a request shaped as sidekick.nvim sends it gets
+-- applies it (the server hears it was shown and accepted), `u` takes it back in one step (and the suggestion comes back); a request shaped as sidekick.nvim sends it gets
 -- the same edit, whose command the server advertises. Exits 0 when every check passes.
 
 local t = dofile(vim.fs.joinpath(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)), 'driver.lua'))
@@ -56,6 +56,20 @@ t.run(function()
   expect('text after the second <Tab>', text(), 'def area(span, height):\n    return span * height')
   expect('marks after applying', on_screen(), { deleted = {}, inserted = {}, signs = {} })
   io.stdout:write('applied:\n' .. text() .. '\n')
+  -- The server heard that the suggestion was shown (didShowInlineEdit) and accepted (its
+  -- command, run on accept); :GlmStatus says so.
+  local notes = {}
+  local notify = vim.notify
+  vim.notify = function(message) table.insert(notes, message) end
+  wait('the accept command', function()
+    notes = {}
+    vim.cmd('GlmStatus')
+    wait('the status', function() return #notes > 0 end)
+    local shown = tonumber(notes[1]:match('next edits: (%d+) shown, 1 accepted'))
+    return shown ~= nil and shown >= 1
+  end)
+  vim.notify = notify
+  io.stdout:write('status:\n' .. notes[1] .. '\n')
 
   -- One undo step takes it back.
   input('u')

@@ -1,7 +1,7 @@
 // Next-edit suggestions in VS Code (code-server), as a user meets them: renames a parameter,
 // waits for the suggestion at its next use (the deleted text struck through, a gutter
 // marker), presses Tab to go there and Tab to apply it, saves, undoes it in one step, and
-// dismisses the suggestion that comes back with Escape. Reports each step as a JSON line;
+// dismisses the suggestion that comes back with Escape; "GLM: Show Status" counts them. Reports each step as a JSON line;
 // tests/tests/vscode_next_edit.rs checks them and the file on disk.
 //
 // Environment: workbench.cjs's, and GLM_TEST_FILE (the file to edit).
@@ -106,5 +106,12 @@ wb.run(() =>
       after = await suggestionOnScreen(page);
     }
     wb.report('dismissed', { ...after, lines: await wb.visibleLines(page) });
+
+    // The server heard that suggestions were shown (didShowInlineEdit) and one accepted (the
+    // edit's command, run on accept): "GLM: Show Status" says so.
+    await wb.runCommand(page, 'GLM: Show Status');
+    const dialog = await page.waitForSelector('.monaco-dialog-box:has-text("Next edits")', { timeout: 10_000 });
+    wb.report('status', { text: await dialog.textContent() });
+    await page.keyboard.press('Escape');
   }),
 );

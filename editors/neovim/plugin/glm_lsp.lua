@@ -67,6 +67,12 @@ local function describe_status(status)
       usage.usd or 0
     ),
   }
+  local next_edit = status.nextEdit or {}
+  table.insert(lines, ('next edits: %d shown, %d accepted (%d model requests)'):format(
+    next_edit.shown or 0,
+    next_edit.accepted or 0,
+    next_edit.requests or 0
+  ))
   if (usage.unpricedRequests or 0) > 0 then
     table.insert(lines, ('%d request(s) of a model without a known price'):format(usage.unpricedRequests))
   end
