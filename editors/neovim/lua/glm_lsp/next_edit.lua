@@ -343,14 +343,17 @@ local function fallback(previous)
 end
 
 --- Maps <Tab> in normal and insert mode for the buffer: jumps to or applies a visible
---- suggestion, else does what <Tab> did before.
+--- suggestion, else (or with the completion menu open, or in a snippet) does what <Tab> did
+--- before.
 ---@param bufnr integer
 local function map_tab(bufnr)
   for _, mode in ipairs({ 'n', 'i' }) do
     local previous = vim.fn.maparg('<Tab>', mode, false, true)
     if previous.desc ~= 'GLM: next edit' then
       vim.keymap.set(mode, '<Tab>', function()
-        if M.current(bufnr) then
+        -- An open completion menu or a snippet keeps <Tab> for itself.
+        local busy = mode == 'i' and (vim.fn.pumvisible() == 1 or vim.snippet.active({ direction = 1 }))
+        if not busy and M.current(bufnr) then
           return vim.keycode('<Cmd>lua require("glm_lsp.next_edit").jump_or_apply()<CR>')
         end
         return fallback(previous)
