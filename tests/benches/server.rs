@@ -148,7 +148,8 @@ async fn run(language: Lang, lines: usize, iterations: usize) {
             "initialize",
             json!({ "capabilities": { "general": { "positionEncodings": ["utf-16"] } },
                     "initializationOptions": { "apiKey": "bench", "baseUrl": mock.base_url(),
-                        "completion": { "debounceMs": DEBOUNCE_MS, "maxWaitMs": 10000, "trigger": "manual" } } }),
+                        "completion": { "debounceMs": DEBOUNCE_MS, "maxWaitMs": 10000, "trigger": "manual" },
+                        "nextEdit": { "enabled": next_edit_enabled() } } }),
         )
         .await;
     client.notify("initialized", json!({})).await;
@@ -273,6 +274,12 @@ async fn peak_memory(lines: usize, edits: usize) {
 /// A `/proc/<pid>/status` field in KiB.
 fn memory_kib(pid: u32, field: &str) -> u64 {
     glm_lsp_e2e::process::status_field(pid, field)
+}
+
+/// `--next-edit-off` turns next edits off (`nextEdit.enabled: false`): their share of the
+/// keystroke path (the history's pause task) is the difference with the default.
+fn next_edit_enabled() -> bool {
+    !std::env::args().any(|arg| arg == "--next-edit-off")
 }
 
 fn main() {

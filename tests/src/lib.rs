@@ -4,6 +4,7 @@
 pub mod code_server;
 pub mod generated_workspace;
 pub mod harness;
+pub mod helix;
 pub mod lsp_client;
 pub mod mock_glm;
 pub mod neovim;

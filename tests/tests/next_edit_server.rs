@@ -229,7 +229,8 @@ async fn a_cancelled_request_drops_the_model_stream() {
 /// per pause; asking again for the same region and history costs none.
 #[tokio::test]
 async fn one_model_request_per_pause_and_none_for_the_same_region_and_history() {
-    let mut setup = setup(200).await;
+    // Keystrokes 20 ms apart against a 500 ms pause: a loaded machine stays well inside it.
+    let mut setup = setup(500).await;
     setup.mock.set_default_reply(Reply::text(renamed_region_answer()));
     setup.client.open(URI, "python", SOURCE).await.unwrap();
     let at = SOURCE.find("w, h").unwrap();

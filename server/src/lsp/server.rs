@@ -216,6 +216,7 @@ impl LanguageServer for Backend {
             // The change may be half applied: the document waits for the editor's full text.
             self.session.documents.mark_out_of_sync(&uri, version);
             self.session.completions.document_changed(&uri, version);
+            self.session.next_edits.engine.document_changed(&uri, version);
             self.client
                 .show_message(
                     MessageType::WARNING,

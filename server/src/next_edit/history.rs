@@ -19,6 +19,8 @@ use crate::privacy::redact;
 pub const MAX_EDITS: usize = 50;
 /// Lines of diff (removed plus added) kept across all files; the oldest edits go first.
 pub const MAX_LINES: usize = 300;
+/// Documents larger than this keep no baseline (a copy of their text) and record no edits.
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 
 /// One coalesced edit of whole lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +75,10 @@ impl EditHistory {
     /// The first checkpoint of a document only takes its text (opening is not an edit). An
     /// `excluded` document is forgotten, its past edits included.
     pub fn checkpoint(&mut self, uri: &str, file: &str, text: &str, excluded: bool) {
+        if text.len() > MAX_DOCUMENT_BYTES {
+            self.forget_document(uri);
+            return;
+        }
         if excluded {
             self.forget_document(uri);
             self.edits.retain(|edit| edit.uri != uri);
