@@ -353,7 +353,10 @@ local function map_tab(bufnr)
       vim.keymap.set(mode, '<Tab>', function()
         -- An open completion menu or a snippet keeps <Tab> for itself.
         local busy = mode == 'i' and (vim.fn.pumvisible() == 1 or vim.snippet.active({ direction = 1 }))
-        if not busy and M.current(bufnr) then
+        -- Only looks (an expression mapping may not change the buffer); jump_or_apply() clears a
+        -- stale one.
+        local suggestion = shown[bufnr]
+        if not busy and suggestion and suggestion.version == vim.lsp.util.buf_versions[bufnr] then
           return vim.keycode('<Cmd>lua require("glm_lsp.next_edit").jump_or_apply()<CR>')
         end
         return fallback(previous)
