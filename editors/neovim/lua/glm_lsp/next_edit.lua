@@ -195,7 +195,11 @@ function M.request(opts)
   local client = vim.lsp.get_clients({ bufnr = bufnr, name = 'glm_lsp' })[1]
   if not client or unsupported[client.id] or vim.api.nvim_get_current_buf() ~= bufnr then
     if opts.explicit then
-      vim.notify('glm-lsp is not attached to this buffer (:checkhealth vim.lsp)', vim.log.levels.WARN)
+      vim.notify(
+        client and 'this glm-lsp does not offer next edits (an older version?)'
+          or 'glm-lsp is not attached to this buffer (:checkhealth vim.lsp)',
+        vim.log.levels.WARN
+      )
     end
     return
   end
