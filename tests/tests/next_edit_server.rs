@@ -400,3 +400,16 @@ async fn a_suggestion_at_the_cursor_is_an_inline_completion_item() {
     assert_eq!(items[0]["command"]["command"], "glm-lsp.nextEdit.accepted");
     setup.shutdown().await;
 }
+
+#[tokio::test]
+async fn with_next_edits_off_nothing_is_asked() {
+    let mut setup = Setup::new(json!({ "completion": { "enabled": false }, "nextEdit": { "enabled": false } })).await;
+    setup.mock.set_default_reply(Reply::text(renamed_region_answer()));
+    setup.client.open(URI, "python", SOURCE).await.unwrap();
+    let cursor = rename_parameter(&mut setup).await;
+    assert_eq!(inline_edit(&mut setup, URI, cursor.clone()).await, json!({ "edits": [] }));
+    let actions = setup.code_actions(URI, json!({ "start": cursor, "end": cursor })).await;
+    assert!(actions.iter().all(|action| !action["title"].as_str().unwrap().starts_with("GLM: Next edit")));
+    assert!(setup.mock.requests().is_empty());
+    setup.shutdown().await;
+}

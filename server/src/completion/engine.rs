@@ -621,6 +621,19 @@ mod tests {
         assert_eq!(model.calls.load(Ordering::SeqCst), 1);
     }
 
+    /// A next edit's site does not follow typing: a different prompt at the same offset is
+    /// asked for, not served the answer shown there before.
+    #[tokio::test(start_paused = true)]
+    async fn a_site_that_does_not_follow_typing_is_answered_for_its_own_prompt_only() {
+        let (engine, model) = engine(0, "rewrite");
+        let next_edit = |text: &str| Site { follows_typing: false, offset: 0, before: String::new(), ..site(text) };
+        assert_eq!(engine.complete(next_edit("history one"), settings()).await.suggestion.as_deref(), Some("rewrite"));
+        assert_eq!(engine.complete(next_edit("history two"), settings()).await.suggestion.as_deref(), Some("rewrite"));
+        assert_eq!(model.calls.load(Ordering::SeqCst), 2);
+        engine.complete(next_edit("history two"), settings()).await;
+        assert_eq!(model.calls.load(Ordering::SeqCst), 2, "the same prompt is cached");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn cancelling_a_waiting_request_aborts_the_model_call() {
         let (engine, model) = engine(300, "x");

@@ -200,8 +200,13 @@ pub fn suggestion(
 }
 
 /// Removes the edits inside the lines of the user's newest edit that only undo it (the lines
-/// would read as before it) or type its text again.
+/// would read as before it) or type its text again, and, when that edit added whole lines,
+/// the edits anywhere that add those lines again.
 fn drop_repeats_of(text: &str, edits: &mut Vec<Edit>, last: &RecordedEdit) {
+    let added_lines = last.new_lines.concat();
+    if last.old_lines.is_empty() && !added_lines.trim().is_empty() {
+        edits.retain(|edit| !redact(&edit.new_text).contains(added_lines.trim()));
+    }
     let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
     let Some(&block_start) = line_starts.get(last.start_line) else { return };
     let block_end = line_starts.get(last.start_line + last.new_lines.len()).copied().unwrap_or(text.len());
@@ -347,9 +352,73 @@ mod tests {
         assert_eq!(suggestion(RENAMED, &region, &undo, Some(&last)), None);
         let again = RENAMED.replacen("width", "widthwidth", 1);
         assert_eq!(suggestion(RENAMED, &region, &again, Some(&last)), None);
+        // Lines the user just added, added again elsewhere.
+        let with_import = format!("import os\n{RENAMED}");
+        let region = Region::around(&document(&with_import), 0, 5);
+        let added = recorded(0, &[], &["import os\n"]);
+        let again = format!("{with_import}import os\n");
+        assert_eq!(suggestion(&with_import, &region, &again, Some(&added)), None);
+        let region = Region::around(&document(RENAMED), 10, 5);
         // The undo beside the real next edit: only the next edit is offered.
         let both = undo.replacen("w * 2", "width * 2", 1);
         let suggested = suggestion(RENAMED, &region, &both, Some(&last)).unwrap();
         assert_eq!(applied(&suggested), RENAMED.replacen("w * 2", "width * 2", 1));
+    }
+
+    /// The prompt for a scripted chain (a field added to a struct in one file, then its
+    /// constructor edited in another): the definition from the other open file, both edits as
+    /// diffs newest last, the region with the cursor marker; and the site's answer fitted.
+    #[test]
+    fn the_prompt_of_an_edit_chain_and_its_answer() {
+        use crate::context::{Exclude, WorkspaceIndex};
+        use crate::next_edit::EditHistory;
+
+        let shapes_v1 = "pub struct Point {\n    pub x: i32,\n    pub y: i32,\n}\n";
+        let shapes_v2 = "pub struct Point {\n    pub x: i32,\n    pub y: i32,\n    pub z: i32,\n}\n";
+        let main_v1 = "use crate::shapes::Point;\n\nfn origin() -> Point {\n    Point { x: 0, y: 0 }\n}\n";
+        let main_v2 = "use crate::shapes::Point;\n\nfn origin() -> Point {\n    Point { x: 0, y: 0, z }\n}\n";
+        let mut history = EditHistory::default();
+        for (uri, file, before, after) in [
+            ("file:///w/src/shapes.rs", "src/shapes.rs", shapes_v1, shapes_v2),
+            ("file:///w/src/main.rs", "src/main.rs", main_v1, main_v2),
+        ] {
+            history.checkpoint(uri, file, before, false);
+            history.checkpoint(uri, file, after, false);
+        }
+        let shapes = Document::new("file:///w/src/shapes.rs".into(), "rust".into(), 2, shapes_v2);
+        let main = Document::new("file:///w/src/main.rs".into(), "rust".into(), 2, main_v2);
+        let exclude = Arc::new(Exclude::default());
+        let workspace = Arc::new(WorkspaceIndex::new(&exclude));
+        let open = [main.clone(), shapes];
+        let around = Surroundings {
+            open_documents: &open,
+            workspace: &workspace,
+            root: Some(Path::new("/w")),
+            exclude: &exclude,
+        };
+        let cursor = main_v2.find(", z").unwrap() + 3;
+        let region = Region::around(&main, cursor, 12);
+        let prompt = prompt(&main, &region, &history.recent(8), &around, 3000).unwrap();
+        assert_eq!(prompt[0].content, SYSTEM_PROMPT);
+        let user = &prompt[1].content;
+        let expected_tail = "The user's recent edits, oldest first:\n```diff\n\
+            --- a/src/shapes.rs\n+++ b/src/shapes.rs\n@@ -4,0 +4,1 @@\n+    pub z: i32,\n\
+            --- a/src/main.rs\n+++ b/src/main.rs\n@@ -4,1 +4,1 @@\n-    Point { x: 0, y: 0 }\n+    Point { x: 0, y: 0, z }\n```\n\n\
+            The editable region of `src/main.rs` (lines 1-5), the cursor at <|CURSOR|>:\n```rust\n\
+            use crate::shapes::Point;\n\nfn origin() -> Point {\n    Point { x: 0, y: 0, z<|CURSOR|> }\n}\n```\n\n\
+            Reply with the editable region rewritten with the user's next edit, in one ```rust fenced block.";
+        assert!(user.ends_with(expected_tail), "{user}");
+        let definitions = &user[..user.len() - expected_tail.len()];
+        assert!(definitions.starts_with("Definitions the code may use:\n<context file=\"src/shapes.rs\""), "{user}");
+        assert!(definitions.contains("pub z: i32,"), "{user}");
+
+        // The answer: the region rewritten (re-indented by the model), fitted over the region.
+        let site = site(&main, &region, prompt);
+        let answer =
+            "Next:\n```rust\nuse crate::shapes::Point;\n\nfn origin() -> Point {\n  Point { x: 0, y: 0, z: 0 }\n}\n```";
+        let rewrite = (site.clean)(answer).unwrap();
+        assert_eq!(rewrite, main_v2.replace("z }", "z: 0 }"));
+        let suggested = suggestion(main_v2, &region, &rewrite, history.last_edit_of(&main.uri)).unwrap();
+        assert_eq!((&main_v2[suggested.range.clone()], suggested.new_text.as_str()), ("", ": 0"));
     }
 }
