@@ -3,8 +3,8 @@
 //! server. `tests/vscode/next_edit.cjs` renames a parameter as a user does, and the model's
 //! rewrite of the region renames its next use too: the suggestion shows at that use (the old
 //! name struck through, the new one after it, a gutter marker), Tab goes there, Tab applies
-//! it (the file on disk is checked), one undo takes it back, Escape dismisses it, and the
-//! server counted the suggestions shown and the one accepted (GLM: Show Status). The
+//! it (the file on disk is checked), one undo takes it back, Escape dismisses it (Tab then
+//! indents as usual), and the server counted the suggestions shown and the one accepted (GLM: Show Status). The
 //! screenshot of the suggestion is kept at `target/vscode-test/artifacts/next-edit.png`.
 //! `scripts/test` installs code-server, playwright-core and Chromium and builds the `.vsix`.
 
@@ -74,6 +74,8 @@ async fn vscode_shows_the_next_edit_and_tab_tab_applies_it() {
     assert_eq!((dismissed["struck"].as_array().unwrap().len(), dismissed["gutter"].as_array().unwrap().len()), (0, 0));
     assert_eq!(dismissed["lines"], json!(RENAMED.split('\n').collect::<Vec<_>>()), "Escape changes no text");
 
+    let plain_tab = event("plain tab");
+    assert!(plain_tab["lines"][1].as_str().unwrap().starts_with("    return  "), "Tab indented: {plain_tab}");
     let status = event("status")["text"].as_str().unwrap().to_string();
     let shown_count = status
         .split("Next edits: ")

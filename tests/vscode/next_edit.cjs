@@ -1,7 +1,8 @@
 // Next-edit suggestions in VS Code (code-server), as a user meets them: renames a parameter,
 // waits for the suggestion at its next use (the deleted text struck through, a gutter
 // marker), presses Tab to go there and Tab to apply it, saves, undoes it in one step, and
-// dismisses the suggestion that comes back with Escape; "GLM: Show Status" counts them. Reports each step as a JSON line;
+// dismisses the suggestion that comes back with Escape, after which Tab indents as usual;
+// "GLM: Show Status" counts the suggestions. Reports each step as a JSON line;
 // tests/tests/vscode_next_edit.rs checks them and the file on disk.
 //
 // Environment: workbench.cjs's, and GLM_TEST_FILE (the file to edit).
@@ -106,6 +107,11 @@ wb.run(() =>
       after = await suggestionOnScreen(page);
     }
     wb.report('dismissed', { ...after, lines: await wb.visibleLines(page) });
+
+    // With no suggestion, Tab is Tab again: it indents.
+    await page.keyboard.press('Tab');
+    const indented = await waitForLines(page, (lines) => /^ {4}return {2,}width \* height$/.test(lines[1]), 'Tab as Tab');
+    wb.report('plain tab', { lines: indented });
 
     // The server heard that suggestions were shown (didShowInlineEdit) and one accepted (the
     // edit's command, run on accept): "GLM: Show Status" says so.
