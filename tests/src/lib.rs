@@ -1,6 +1,7 @@
 //! The end-to-end suite's tools: an LSP client that drives the built binary over stdio and
 //! a mock GLM server on 127.0.0.1.
 
+pub mod code_server;
 pub mod generated_workspace;
 pub mod harness;
 pub mod helix;

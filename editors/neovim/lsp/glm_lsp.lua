@@ -17,7 +17,8 @@
 --- ```
 ---
 --- The folder's `plugin/glm_lsp.lua` turns on completion for glm-lsp (ghost text on Neovim
---- 0.12, completion items on 0.11), adds `:GlmStatus` and `:GlmGenerateTests`, and maps
+--- 0.12, completion items on 0.11) and next-edit suggestions (<Tab> jumps to one, <Tab>
+--- applies it), adds `:GlmStatus`, `:GlmGenerateTests` and `:GlmNextEdit`, and maps
 --- `<leader>a…` keys (see its header; `vim.g.glm_lsp_keymaps = false` to skip them).
 ---
 --- Settings are the server's `glm-lsp` section (camelCase keys, see the README), for example

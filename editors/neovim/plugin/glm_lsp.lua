@@ -11,9 +11,15 @@
 --                 buffer uses, since the menu waits for every server it asked); <C-y>
 --                 accepts, <C-x><C-o> asks every server.
 --
+-- Next-edit suggestions (`vim.g.glm_lsp_next_edit = false` turns them off): after a change,
+-- the edit glm-lsp predicts next is shown in place (deleted text highlighted, new text as
+-- virtual text, a » sign); <Tab> in normal or insert mode jumps to it, <Tab> again applies it
+-- (one undo step). Typing clears it. Without a suggestion <Tab> does what it did before.
+--
 -- Commands:
 --   :GlmStatus         the session's model, requests, tokens and cost
 --   :GlmGenerateTests  unit tests for the function or type at the cursor
+--   :GlmNextEdit       ask for a next-edit suggestion now
 --
 -- Buffer-local keys, each only where you have not mapped it (`vim.g.glm_lsp_keymaps = false`
 -- skips them all):
@@ -61,6 +67,12 @@ local function describe_status(status)
       usage.usd or 0
     ),
   }
+  local next_edit = status.nextEdit or {}
+  table.insert(lines, ('next edits: %d shown, %d accepted (%d model requests)'):format(
+    next_edit.shown or 0,
+    next_edit.accepted or 0,
+    next_edit.requests or 0
+  ))
   if (usage.unpricedRequests or 0) > 0 then
     table.insert(lines, ('%d request(s) of a model without a known price'):format(usage.unpricedRequests))
   end
@@ -114,6 +126,9 @@ vim.api.nvim_create_user_command('GlmStatus', show_status, { desc = 'glm-lsp: sh
 vim.api.nvim_create_user_command('GlmGenerateTests', generate_tests, {
   desc = 'glm-lsp: generate unit tests for the function or type at the cursor',
 })
+vim.api.nvim_create_user_command('GlmNextEdit', function()
+  require('glm_lsp.next_edit').request({ explicit = true })
+end, { desc = 'glm-lsp: suggest the next edit' })
 
 ---@param bufnr integer
 local function map_keys(bufnr)
@@ -191,7 +206,7 @@ end
 
 vim.api.nvim_create_autocmd('LspAttach', {
   group = vim.api.nvim_create_augroup('glm_lsp', { clear = true }),
-  desc = 'glm-lsp: completion and keys',
+  desc = 'glm-lsp: completion, next edits and keys',
   callback = function(args)
     local client = vim.lsp.get_client_by_id(args.data.client_id)
     if not client then
@@ -210,6 +225,10 @@ vim.api.nvim_create_autocmd('LspAttach', {
     end
     if vim.g.glm_lsp_keymaps ~= false then
       map_keys(args.buf)
+    end
+    -- After completion, so that its <Tab> is what <Tab> falls back to.
+    if vim.g.glm_lsp_next_edit ~= false then
+      require('glm_lsp.next_edit').attach(client, args.buf)
     end
   end,
 })

@@ -17,6 +17,7 @@ import {
   State,
 } from 'vscode-languageclient/node';
 
+import { NextEdits } from './nextEdit';
 import { resolveServer, Resolution } from './serverBinary';
 import { explicitSettings, presentation, SECTION, ServerSetting, serverSettings } from './settings';
 import { StatusBar } from './statusBar';
@@ -40,6 +41,10 @@ const LANGUAGES = [
   'cpp',
   'java',
 ];
+const DOCUMENT_SELECTOR = LANGUAGES.flatMap((language) => [
+  { scheme: 'file', language },
+  { scheme: 'untitled', language },
+]);
 
 let glm: Glm | undefined;
 
@@ -56,6 +61,7 @@ export function deactivate(): Promise<void> | undefined {
 
 class Glm implements vscode.Disposable {
   private client: LanguageClient | undefined;
+  private nextEdits: NextEdits | undefined;
   private serverPath: string | undefined;
   // A log channel: vscode-languageclient 10+ writes its messages and traces through one.
   private readonly output = vscode.window.createOutputChannel('GLM', { log: true });
@@ -91,6 +97,9 @@ class Glm implements vscode.Disposable {
       ['glm-lsp.vscode.showStatus', () => this.showStatus()],
       ['glm-lsp.vscode.generateTestsAtCursor', () => this.generateTestsAtCursor()],
       ['glm-lsp.vscode.runDoctor', () => this.runDoctor()],
+      ['glm-lsp.vscode.nextEdit.suggest', () => this.nextEdits?.suggest()],
+      ['glm-lsp.vscode.nextEdit.tab', () => this.nextEdits?.tab() ?? vscode.commands.executeCommand('tab')],
+      ['glm-lsp.vscode.nextEdit.dismiss', () => this.nextEdits?.dismiss()],
     ];
     for (const [id, run] of commands) {
       this.disposables.push(vscode.commands.registerCommand(id, run));
@@ -159,6 +168,13 @@ class Glm implements vscode.Disposable {
       return;
     }
     this.statusBar.setHealth({ kind: 'running' });
+    this.nextEdits = new NextEdits({
+      client,
+      enabled: () => vscode.workspace.getConfiguration(SECTION).get<boolean>('nextEdit.enabled') !== false,
+      ghostText: () => this.presentation().ghostText,
+      serves: (document) => vscode.languages.match(DOCUMENT_SELECTOR, document) > 0,
+      log: (line) => this.output.appendLine(line),
+    });
     const status = await this.refreshStatus();
     if (status !== undefined && !status.apiKeySet) {
       this.promptForKey();
@@ -168,6 +184,8 @@ class Glm implements vscode.Disposable {
   private async stopNow(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.nextEdits?.dispose();
+    this.nextEdits = undefined;
     if (client !== undefined) {
       try {
         await client.stop(5000);
@@ -242,10 +260,7 @@ class Glm implements vscode.Disposable {
   private clientOptions(): LanguageClientOptions {
     const statusBar = this.statusBar;
     return {
-      documentSelector: LANGUAGES.flatMap((language) => [
-        { scheme: 'file', language },
-        { scheme: 'untitled', language },
-      ]),
+      documentSelector: DOCUMENT_SELECTOR,
       outputChannel: this.output,
       initializationOptions: () => this.serverSettings(),
       // No `synchronize.configurationSection`: it would send every default VS Code knows

@@ -8,6 +8,7 @@ export interface ServerStatus {
   openDocuments?: number;
   indexedFiles?: number;
   completionRequests?: number;
+  nextEdit?: { requests?: number; shown?: number; accepted?: number };
   usage?: {
     requests?: number;
     promptTokens?: number;
@@ -44,6 +45,7 @@ export function statusLines(status: ServerStatus): string[] {
     `This session: ${usageLine(status)}`,
     `Tokens: ${count(usage.promptTokens)} prompt (${count(usage.cachedTokens)} cached), ${count(usage.completionTokens)} completion`,
     `Completion requests to the model: ${count(status.completionRequests)}`,
+    `Next edits: ${count(status.nextEdit?.shown)} shown, ${count(status.nextEdit?.accepted)} accepted (${count(status.nextEdit?.requests)} requests to the model)`,
     `Open documents: ${count(status.openDocuments)} · indexed files: ${count(status.indexedFiles)}`,
   ];
 }

@@ -15,4 +15,9 @@ test('usage reads as requests, tokens and dollars', () => {
   assert.equal(usd(0), '$0.00');
   assert.ok(statusLines(status).includes('Tokens: 12,000 prompt (8,000 cached), 345 completion'));
   assert.ok(statusLines({}).includes('API key: not set'));
+  assert.ok(
+    statusLines({ nextEdit: { requests: 4, shown: 2, accepted: 1 } }).includes(
+      'Next edits: 2 shown, 1 accepted (4 requests to the model)',
+    ),
+  );
 });
