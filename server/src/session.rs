@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use tokio::sync::mpsc;
 
-use crate::completion::{CompletionEngine, Notice};
+use crate::completion::{CompletionEngine, Notice, Surroundings};
 use crate::config::{Config, ConfigError, Sources};
 use crate::context::{Exclude, WorkspaceIndex};
 use crate::document::{ChangeError, ContentChange, DocumentStore};
@@ -76,6 +76,20 @@ impl Session {
 
     pub fn roots(&self) -> Vec<PathBuf> {
         self.roots.read().unwrap_or_else(|poison| poison.into_inner()).clone()
+    }
+
+    /// What a prompt may draw on besides its own document, as of now: the open documents,
+    /// the workspace index, the first root and the exclusions.
+    pub fn with_surroundings<R>(&self, build: impl FnOnce(&Surroundings) -> R) -> R {
+        let open_documents = self.documents.snapshot_all();
+        let roots = self.roots();
+        let exclude = self.exclude();
+        build(&Surroundings {
+            open_documents: &open_documents,
+            workspace: &self.index,
+            root: roots.first().map(|root| root.as_path()),
+            exclude: &exclude,
+        })
     }
 
     pub fn set_roots(&self, roots: Vec<PathBuf>) {

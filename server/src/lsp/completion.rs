@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::*;
 use super::backend::{invalid_params, Backend};
 use super::jobs::Progress;
 use super::to_proto;
-use crate::completion::{self, present, Settings, Surroundings};
+use crate::completion::{self, present, Settings};
 use crate::config::{Config, Trigger};
 use crate::document::Document;
 use crate::session::Session;
@@ -49,16 +49,7 @@ fn build_site(session: &Session, document: &Document, offset: usize, config: &Co
         }
         false => document,
     };
-    let open_documents = session.documents.snapshot_all();
-    let roots = session.roots();
-    let exclude = session.exclude();
-    let around = Surroundings {
-        open_documents: &open_documents,
-        workspace: &session.index,
-        root: roots.first().map(|root| root.as_path()),
-        exclude: &exclude,
-    };
-    completion::site(document, offset, &around, config)
+    session.with_surroundings(|around| completion::site(document, offset, around, config))
 }
 
 /// Which presentation a request is for (see `completion.style`).

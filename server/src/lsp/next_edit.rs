@@ -15,7 +15,6 @@ use tower_lsp_server::ls_types::*;
 
 use super::backend::{invalid_params, Backend};
 use super::{from_proto, to_proto};
-use crate::completion::Surroundings;
 use crate::document::Document;
 use crate::next_edit::{predict, Region, Suggestion};
 use crate::session::Session;
@@ -169,20 +168,13 @@ async fn predict_at(session: &Arc<Session>, uri: &str, offset: usize, version: i
         (recent, history.last_edit_of(uri).cloned())
     };
     let region = Region::around(&document, offset, config.next_edit.region_lines);
-    let prompt = {
-        let open_documents = session.documents.snapshot_all();
-        let roots = session.roots();
-        let exclude = session.exclude();
-        let around = Surroundings {
-            open_documents: &open_documents,
-            workspace: &session.index,
-            root: roots.first().map(|root| root.as_path()),
-            exclude: &exclude,
-        };
-        let shown: Vec<_> = history.iter().collect();
-        // Half the context budget: the edits and the region take the rest.
-        predict::prompt(&document, &region, &shown, &around, config.context.budget_tokens / 2).ok()?
-    };
+    let shown: Vec<_> = history.iter().collect();
+    // Half the context budget: the edits and the region take the rest.
+    let prompt = session
+        .with_surroundings(|around| {
+            predict::prompt(&document, &region, &shown, around, config.context.budget_tokens / 2)
+        })
+        .ok()?;
     let site = predict::site(&document, &region, prompt);
     let answer = session.next_edits.engine.complete(site, predict::settings(&config)).await;
     let rewrite = answer.suggestion?;
