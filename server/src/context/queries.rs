@@ -83,10 +83,7 @@ pub fn source(language: Language, kind: QueryKind) -> Option<&'static str> {
         // TSX is TypeScript plus JSX: its files add to TypeScript's (as `; inherits:` in Helix).
         Language::Tsx => match kind {
             QueryKind::Tags => {
-                concat!(
-                    include_str!("../../queries/typescript/tags.scm"),
-                    include_str!("../../queries/tsx/tags.scm")
-                )
+                concat!(include_str!("../../queries/typescript/tags.scm"), include_str!("../../queries/tsx/tags.scm"))
             }
             QueryKind::Imports => include_str!("../../queries/typescript/imports.scm"),
             QueryKind::Context => include_str!("../../queries/typescript/context.scm"),
