@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Checks editors/neovim/mason/glm-lsp/package.yaml, the Mason registry package definition.
+"""Checks editors/neovim/mason/packages/glm-lsp/package.yaml, the Mason package definition.
+
+`editors/neovim/mason` has a registry's layout (`packages/<name>/package.yaml`), so Mason can
+use the folder itself as a `file:` registry until the package is in mason-registry.
 
 It holds the rules of mason-registry's schema (github.com/mason-org/registry-schema) that apply
 to a package installed from GitHub release assets: the required fields, the closed lists
@@ -44,7 +47,7 @@ TRIPLE = re.compile(
 
 def check(root: Path) -> list[str]:
     problems: list[str] = []
-    path = root / "editors/neovim/mason/glm-lsp/package.yaml"
+    path = root / "editors/neovim/mason/packages/glm-lsp/package.yaml"
     text = path.read_text()
     if not text.startswith("---\n"):
         problems.append("the document must start with the YAML header `---`")
@@ -166,7 +169,7 @@ def main() -> int:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[3])
     problems = check(root)
     for problem in problems:
-        print(f"editors/neovim/mason/glm-lsp/package.yaml: {problem}", file=sys.stderr)
+        print(f"editors/neovim/mason/packages/glm-lsp/package.yaml: {problem}", file=sys.stderr)
     return 1 if problems else 0
 
 
