@@ -103,3 +103,33 @@ async fn commands_for_a_client_without_literals_take_no_tags() {
     }
     setup.shutdown().await;
 }
+
+#[tokio::test]
+async fn only_the_initialize_that_succeeds_decides() {
+    let mock = MockGlm::start().await;
+    let mut options = ClientOptions::default();
+    options.env.push(("GLM_BASE_URL".into(), mock.base_url()));
+    options.env.push(("GLM_API_KEY".into(), TEST_KEY.into()));
+    let mut client = TestClient::start(options).await.expect("server starts");
+    let mut declaring = client.capabilities();
+    declaring["textDocument"]["codeAction"]["tagSupport"] = json!({ "valueSet": [1] });
+    // Refused (a process id must be a number): the client tries again without the tag.
+    let refused =
+        client.send_request("initialize", json!({ "processId": "one", "capabilities": declaring })).await.unwrap();
+    let error = client.raw_response(refused, std::time::Duration::from_secs(10)).await.unwrap();
+    assert!(error.get("error").is_some(), "{error:#}");
+    let plain = client.capabilities();
+    client.request("initialize", json!({ "processId": null, "capabilities": plain })).await.unwrap();
+    client.notify("initialized", json!({})).await.unwrap();
+    // A second initialize, refused by the server, declares the tag too late.
+    let duplicate =
+        client.send_request("initialize", json!({ "processId": null, "capabilities": declaring })).await.unwrap();
+    let error = client.raw_response(duplicate, std::time::Duration::from_secs(10)).await.unwrap();
+    assert!(error.get("error").is_some(), "{error:#}");
+    client.open(URI, "python", SOURCE).await.unwrap();
+    let mut setup = Setup { mock, client };
+    for action in list_actions(&mut setup).await {
+        assert!(action.get("tags").is_none(), "{action:#}");
+    }
+    setup.shutdown().await;
+}

@@ -8,6 +8,7 @@
 //! `textDocument/codeAction` and `codeAction/resolve`. Every action glm-lsp offers has the
 //! model write its edit, so every literal carries the tag (a bare `Command` has no `tags`).
 
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
@@ -20,13 +21,14 @@ use super::{capabilities, to_proto};
 /// Wraps the `LspService`, tagging code actions once the client has declared the tag.
 pub struct CodeActionTags<S> {
     inner: S,
-    /// Whether the first `initialize` request declared the tag (tower-lsp refuses a second).
-    declared: Option<bool>,
+    /// Whether the `initialize` request that succeeded declared the tag (one that fails, or a
+    /// second one, which tower-lsp refuses, decides nothing).
+    declared: Arc<OnceLock<bool>>,
 }
 
 impl<S> CodeActionTags<S> {
     pub fn new(inner: S) -> Self {
-        CodeActionTags { inner, declared: None }
+        CodeActionTags { inner, declared: Arc::default() }
     }
 }
 
@@ -45,16 +47,25 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         match request.method() {
-            "initialize" if self.declared.is_none() => {
-                self.declared = Some(
-                    request
-                        .params()
-                        .and_then(|params| params.get("capabilities"))
-                        .is_some_and(capabilities::declares_llm_generated_tag),
-                );
-                self.inner.call(request).boxed()
+            "initialize" => {
+                let declares = request
+                    .params()
+                    .and_then(|params| params.get("capabilities"))
+                    .is_some_and(capabilities::declares_llm_generated_tag);
+                let declared = self.declared.clone();
+                self.inner
+                    .call(request)
+                    .map(move |response| {
+                        if let Ok(Some(response)) = &response {
+                            if response.is_ok() {
+                                let _ = declared.set(declares);
+                            }
+                        }
+                        response
+                    })
+                    .boxed()
             }
-            "textDocument/codeAction" | "codeAction/resolve" if self.declared == Some(true) => {
+            "textDocument/codeAction" | "codeAction/resolve" if self.declared.get() == Some(&true) => {
                 self.inner.call(request).map(|response| response.map(|response| response.map(tagged))).boxed()
             }
             _ => self.inner.call(request).boxed(),
