@@ -6,6 +6,7 @@
 mod actions;
 mod backend;
 mod capabilities;
+mod code_action_tags;
 mod commands;
 mod completion;
 mod document_sync;

@@ -1,11 +1,13 @@
 ---@brief
 ---
+--- https://github.com/glm-lsp/glm-lsp
+---
 --- glm-lsp: an AI coding assistant as a language server. It asks GLM-4.7 (thinking enabled)
 --- for completions, code actions ("GLM: Improve this code", "GLM: Add documentation",
 --- "GLM: Fix: …") and unit tests, and returns every change as a minimal edit.
 ---
---- Install the server so that `glm-lsp` is on your PATH (`cargo install --path server` in a
---- clone of the repository), and give it your key through the environment Neovim starts it
+--- Install the server so that `glm-lsp` is on your PATH (`:MasonInstall glm-lsp`, or
+--- `cargo install glm-lsp`), and give it your key through the environment Neovim starts it
 --- in: `export GLM_API_KEY=...` in your shell profile (or `ZHIPUAI_API_KEY`, `ZAI_API_KEY`).
 --- `glm-lsp doctor` checks the key and the endpoint.
 ---
@@ -48,4 +50,12 @@ return {
   },
   -- Read once when the server starts, before it asks for `settings`; the same keys.
   init_options = {},
+  on_attach = function(client, bufnr)
+    -- The server shows the status line itself (window/showMessage): model, requests, tokens, cost.
+    vim.api.nvim_buf_create_user_command(bufnr, 'LspGlmStatus', function()
+      client:exec_cmd({ title = 'Status', command = 'glm-lsp.showStatus' }, { bufnr = bufnr })
+    end, {
+      desc = 'glm-lsp: show the model, the requests, the tokens and the cost of this session',
+    })
+  end,
 }

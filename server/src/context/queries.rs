@@ -3,6 +3,9 @@
 //! Each language has `tags.scm` (definitions and references, tags convention), `imports.scm`
 //! (`@import`) and `context.scm` (`@context`, the enclosing scopes shown above the cursor, as
 //! nvim-treesitter-context does). JSON and TOML have none: they get plain line windows.
+//!
+//! They are read through `server/queries`, a link to the repository's top-level `queries/`, so
+//! the packaged crate (`cargo package` stores the link's files) builds on its own.
 
 use std::sync::OnceLock;
 
@@ -62,12 +65,12 @@ pub fn source(language: Language, kind: QueryKind) -> Option<&'static str> {
     macro_rules! queries {
         ($dir:literal) => {
             match kind {
-                QueryKind::Tags => include_str!(concat!("../../../queries/", $dir, "/tags.scm")),
+                QueryKind::Tags => include_str!(concat!("../../queries/", $dir, "/tags.scm")),
                 QueryKind::Imports => {
-                    include_str!(concat!("../../../queries/", $dir, "/imports.scm"))
+                    include_str!(concat!("../../queries/", $dir, "/imports.scm"))
                 }
                 QueryKind::Context => {
-                    include_str!(concat!("../../../queries/", $dir, "/context.scm"))
+                    include_str!(concat!("../../queries/", $dir, "/context.scm"))
                 }
             }
         };
@@ -80,13 +83,10 @@ pub fn source(language: Language, kind: QueryKind) -> Option<&'static str> {
         // TSX is TypeScript plus JSX: its files add to TypeScript's (as `; inherits:` in Helix).
         Language::Tsx => match kind {
             QueryKind::Tags => {
-                concat!(
-                    include_str!("../../../queries/typescript/tags.scm"),
-                    include_str!("../../../queries/tsx/tags.scm")
-                )
+                concat!(include_str!("../../queries/typescript/tags.scm"), include_str!("../../queries/tsx/tags.scm"))
             }
-            QueryKind::Imports => include_str!("../../../queries/typescript/imports.scm"),
-            QueryKind::Context => include_str!("../../../queries/typescript/context.scm"),
+            QueryKind::Imports => include_str!("../../queries/typescript/imports.scm"),
+            QueryKind::Context => include_str!("../../queries/typescript/context.scm"),
         },
         Language::Go => queries!("go"),
         Language::C => queries!("c"),

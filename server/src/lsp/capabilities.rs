@@ -3,7 +3,11 @@
 //! these answers, so no handler can send a client what it did not declare (markdown to a
 //! plain-text client, a snippet, a `CreateFile` or `documentChanges` it cannot apply).
 
+use serde_json::Value;
 use tower_lsp_server::ls_types::{ClientCapabilities, MarkupKind, ResourceOperationKind};
+
+/// LSP 3.18's `CodeActionTag.LLMGenerated`.
+pub const CODE_ACTION_TAG_LLM_GENERATED: u64 = 1;
 
 /// How documentation reaches the client.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -80,6 +84,15 @@ impl ClientSupport {
     }
 }
 
+/// Whether `textDocument.codeAction.tagSupport.valueSet` lists `LLMGenerated`. Read from the
+/// `initialize` params' JSON (by `code_action_tags`), since ls-types has no LSP 3.18 fields.
+pub fn declares_llm_generated_tag(capabilities: &Value) -> bool {
+    capabilities
+        .pointer("/textDocument/codeAction/tagSupport/valueSet")
+        .and_then(Value::as_array)
+        .is_some_and(|tags| tags.iter().any(|tag| tag.as_u64() == Some(CODE_ACTION_TAG_LLM_GENERATED)))
+}
+
 /// The client's order of preference decides; a format it does not list is never sent.
 fn documentation_format(formats: &[MarkupKind]) -> DocumentationFormat {
     match formats.first() {
@@ -107,6 +120,21 @@ mod tests {
         assert_eq!(format(serde_json::json!(["plaintext", "markdown"])), DocumentationFormat::PlainText);
         assert_eq!(format(serde_json::json!([])), DocumentationFormat::String);
         assert_eq!(support(serde_json::json!({})).completion_documentation, DocumentationFormat::String);
+    }
+
+    #[test]
+    fn the_llm_generated_tag_only_when_its_value_is_declared() {
+        let declares = |code_action: Value| {
+            declares_llm_generated_tag(&serde_json::json!({ "textDocument": { "codeAction": code_action } }))
+        };
+        assert!(declares(serde_json::json!({ "tagSupport": { "valueSet": [1] } })));
+        assert!(declares(serde_json::json!({ "tagSupport": { "valueSet": [2, 1] } })));
+        assert!(!declares(serde_json::json!({ "tagSupport": { "valueSet": [] } })));
+        assert!(!declares(serde_json::json!({ "tagSupport": { "valueSet": [2] } })));
+        assert!(!declares(serde_json::json!({ "tagSupport": { "valueSet": ["1"] } })));
+        assert!(!declares(serde_json::json!({ "tagSupport": true })));
+        assert!(!declares(serde_json::json!({})));
+        assert!(!declares_llm_generated_tag(&serde_json::json!({})));
     }
 
     #[test]

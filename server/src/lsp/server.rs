@@ -40,6 +40,7 @@ where
     let (_, server_write) = tokio::io::split(server_output);
     // More than the default 4 so that a few slow requests cannot hold up document sync.
     let server = async move {
+        let service = super::code_action_tags::CodeActionTags::new(service);
         Server::new(server_read, server_write, socket).concurrency_level(32).serve(service).await;
         tracing::debug!("server loop finished");
     };

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use ropey::Rope;
 use tower_lsp_server::ls_types as lsp;
 
-use super::capabilities::{ClientSupport, DocumentationFormat};
+use serde_json::Value;
+
+use super::capabilities::{ClientSupport, DocumentationFormat, CODE_ACTION_TAG_LLM_GENERATED};
 use crate::text::{position_of, Edit, Position, PositionEncoding};
 
 pub fn position(position: Position) -> lsp::Position {
@@ -60,6 +62,24 @@ pub fn code_action_or_command(support: &ClientSupport, action: lsp::CodeAction) 
     match (support.code_action_literals, action.command.clone()) {
         (false, Some(command)) => lsp::CodeActionOrCommand::Command(command),
         _ => lsp::CodeActionOrCommand::CodeAction(action),
+    }
+}
+
+/// Adds `tags: [LLMGenerated]` (LSP 3.18) to the code action literals of a
+/// `textDocument/codeAction` result (an array, or `null`) or a `codeAction/resolve` result (one
+/// action), as JSON because ls-types' `CodeAction` has no `tags`. A `Command` (its `command` is
+/// the command's name, a string) takes no tags and is left as it is.
+pub fn tag_llm_generated(result: &mut Value) {
+    let tag = |action: &mut Value| {
+        if let Some(action) =
+            action.as_object_mut().filter(|action| !action.get("command").is_some_and(Value::is_string))
+        {
+            action.insert("tags".into(), Value::from(vec![CODE_ACTION_TAG_LLM_GENERATED]));
+        }
+    };
+    match result {
+        Value::Array(actions) => actions.iter_mut().for_each(tag),
+        action => tag(action),
     }
 }
 
@@ -206,5 +226,25 @@ mod tests {
         assert_eq!(created["documentChanges"][0]["options"]["overwrite"], false);
         let whole = &created["documentChanges"][1]["edits"][0]["range"];
         assert_eq!((whole["start"]["line"].as_u64(), whole["end"]["line"].as_u64()), (Some(0), Some(1)));
+    }
+
+    #[test]
+    fn llm_generated_tags_go_on_action_literals_only() {
+        let mut listed = serde_json::json!([
+            { "title": "GLM: Improve this code", "kind": "refactor.rewrite", "data": {} },
+            { "title": "GLM: Add documentation", "command": { "title": "run", "command": "glm-lsp.runAction" } },
+            { "title": "run", "command": "glm-lsp.runAction", "arguments": [] },
+        ]);
+        tag_llm_generated(&mut listed);
+        assert_eq!(listed[0]["tags"], serde_json::json!([1]));
+        assert_eq!(listed[1]["tags"], serde_json::json!([1]));
+        assert!(listed[2].get("tags").is_none(), "a Command has no tags: {listed}");
+
+        let mut resolved = serde_json::json!({ "title": "GLM: Improve this code", "edit": {} });
+        tag_llm_generated(&mut resolved);
+        assert_eq!(resolved["tags"], serde_json::json!([1]));
+        let mut none = serde_json::Value::Null;
+        tag_llm_generated(&mut none);
+        assert!(none.is_null());
     }
 }
