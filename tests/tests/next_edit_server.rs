@@ -38,15 +38,8 @@ fn renamed_region_answer() -> String {
 }
 
 async fn inline_edit(setup: &mut Setup, uri: &str, position: Value) -> Value {
-    let version = setup.client.version(uri);
-    setup
-        .client
-        .request(
-            "textDocument/copilotInlineEdit",
-            json!({ "textDocument": { "uri": uri, "version": version }, "position": position }),
-        )
-        .await
-        .unwrap()
+    let id = setup.send_inline_edit(uri, position).await;
+    setup.client.response(id).await.unwrap()
 }
 
 /// Renames the parameter `w` to `width` as a user does: the new name typed over the old.
@@ -99,16 +92,7 @@ async fn after_renaming_a_parameter_its_next_uses_are_the_suggestion() {
         setup.client.text(URI),
         SOURCE.replace("w, h", "width, h").replace("w * 2", "width * 2").replace("w * h", "width * h")
     );
-    let command = &edit["command"];
-    let answer = setup
-        .client
-        .request(
-            "workspace/executeCommand",
-            json!({ "command": command["command"], "arguments": command["arguments"] }),
-        )
-        .await
-        .unwrap();
-    assert!(answer.is_null());
+    setup.execute_action(edit).await;
     assert_eq!(setup.status().await["nextEdit"]["accepted"], 1);
     setup.shutdown().await;
 }
@@ -186,15 +170,7 @@ async fn a_request_for_an_older_version_or_overtaken_by_typing_offers_nothing() 
 
     // Asked for the current version, then the user types while the model thinks: the
     // request answers nothing at once and the model's stream is dropped.
-    let version = setup.client.version(URI);
-    let id = setup
-        .client
-        .send_request(
-            "textDocument/copilotInlineEdit",
-            json!({ "textDocument": { "uri": URI, "version": version }, "position": cursor }),
-        )
-        .await
-        .unwrap();
+    let id = setup.send_inline_edit(URI, cursor).await;
     setup.mock.wait_for_requests(1, Duration::from_secs(10)).await;
     setup.client.type_at(URI, "print(area(2, 3))", "\n").await.unwrap();
     let response = setup.client.raw_response(id, Duration::from_secs(1)).await.unwrap();
@@ -209,15 +185,7 @@ async fn a_cancelled_request_drops_the_model_stream() {
     setup.mock.set_default_reply(Reply::text(renamed_region_answer()).with_think_delay(Duration::from_secs(5)));
     setup.client.open(URI, "python", SOURCE).await.unwrap();
     let cursor = rename_parameter(&mut setup).await;
-    let version = setup.client.version(URI);
-    let id = setup
-        .client
-        .send_request(
-            "textDocument/copilotInlineEdit",
-            json!({ "textDocument": { "uri": URI, "version": version }, "position": cursor }),
-        )
-        .await
-        .unwrap();
+    let id = setup.send_inline_edit(URI, cursor).await;
     setup.mock.wait_for_requests(1, Duration::from_secs(10)).await;
     setup.client.cancel(id).await.unwrap();
     assert!(setup.mock.wait_for_close(Duration::from_secs(2)).await.is_some(), "the upstream stream was dropped");
@@ -238,16 +206,8 @@ async fn one_model_request_per_pause_and_none_for_the_same_region_and_history() 
     let mut pending = Vec::new();
     for (typed, letter) in "width".chars().enumerate() {
         setup.client.edit(URI, at + typed, at + typed, &letter.to_string()).await.unwrap();
-        let version = setup.client.version(URI);
         let cursor = setup.client.position(&setup.client.text(URI), at + typed + 1);
-        let id = setup
-            .client
-            .send_request(
-                "textDocument/copilotInlineEdit",
-                json!({ "textDocument": { "uri": URI, "version": version }, "position": cursor }),
-            )
-            .await
-            .unwrap();
+        let id = setup.send_inline_edit(URI, cursor).await;
         pending.push(id);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
