@@ -196,18 +196,29 @@ impl CodeServer {
 /// The extension host's logs (the GLM output channel among them), for a failure message.
 fn logs_under(dir: &Path) -> String {
     let mut text = String::new();
+    for path in files_under(dir) {
+        if path.to_string_lossy().contains("GLM") || path.ends_with("exthost.log") {
+            let log = std::fs::read_to_string(&path).unwrap_or_default();
+            let tail = &log[log.len().saturating_sub(6000)..];
+            text.push_str(&format!("--- {}\n{tail}\n", path.display()));
+        }
+    }
+    text
+}
+
+/// The files in `dir` and its subfolders, none when it does not exist.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path.to_string_lossy().contains("GLM") || path.ends_with("exthost.log") {
-                let log = std::fs::read_to_string(&path).unwrap_or_default();
-                let tail = &log[log.len().saturating_sub(6000)..];
-                text.push_str(&format!("--- {}\n{tail}\n", path.display()));
+            } else {
+                files.push(path);
             }
         }
     }
-    text
+    files
 }

@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use glm_lsp_e2e::code_server::{artifacts_dir, write, CodeServer};
+use glm_lsp_e2e::code_server::{artifacts_dir, files_under, write, CodeServer};
 use glm_lsp_e2e::harness::TEST_KEY;
 use glm_lsp_e2e::mock_glm::{MockGlm, Reply};
 use serde_json::json;
@@ -35,19 +35,11 @@ fn path_without_glm_lsp() -> std::ffi::OsString {
 
 /// The whole GLM output channel, as the extension host logged it.
 fn glm_output(logs: &Path) -> String {
-    let mut text = String::new();
-    let mut pending = vec![logs.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.file_name().is_some_and(|name| name.to_string_lossy().contains("GLM")) {
-                text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
-            }
-        }
-    }
-    text
+    files_under(logs)
+        .iter()
+        .filter(|path| path.file_name().is_some_and(|name| name.to_string_lossy().contains("GLM")))
+        .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+        .collect()
 }
 
 /// The executables of the running processes whose path starts with `prefix` (Linux's /proc).
