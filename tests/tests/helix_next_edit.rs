@@ -7,16 +7,7 @@
 use std::time::Duration;
 
 use glm_lsp_e2e::helix::{helix_for_test, helix_workspace, HelixInTmux, MockProgram};
-
-const SOURCE: &str = "\
-def area(w, h):
-    doubled = w * 2
-    return w * h
-
-
-def main():
-    print(area(2, 3))
-";
+use glm_lsp_e2e::rename_example::{renamed, SOURCE};
 
 #[test]
 fn helix_offers_the_next_edit_as_a_code_action_and_applies_it() {
@@ -24,7 +15,7 @@ fn helix_offers_the_next_edit_as_a_code_action_and_applies_it() {
     let dir = std::env::temp_dir().join(format!("glm-lsp-helix-next-edit-{}", std::process::id()));
     let workspace = helix_workspace(&dir, "geometry.py", SOURCE);
 
-    let renamed = SOURCE.replace("w, h", "width, h").replace("w * 2", "width * 2").replace("w * h", "width * h");
+    let renamed = renamed();
     let script = serde_json::json!({
         "rules": [
             { "contains": "The editable region", "reply": { "kind": "stream", "reasoning": "Rename the uses.",

@@ -8,19 +8,10 @@ use std::time::Duration;
 
 use glm_lsp_e2e::harness::Setup;
 use glm_lsp_e2e::mock_glm::Reply;
+use glm_lsp_e2e::rename_example::{renamed, SOURCE};
 use serde_json::{json, Value};
 
 const URI: &str = "file:///project/geometry.py";
-
-const SOURCE: &str = "\
-def area(w, h):
-    doubled = w * 2
-    return w * h
-
-
-def main():
-    print(area(2, 3))
-";
 
 /// Completions off (their prefetch would ask the mock too) and no pause unless a test wants one.
 fn settings(debounce_ms: u64) -> Value {
@@ -33,7 +24,7 @@ async fn setup(debounce_ms: u64) -> Setup {
 
 /// The rewritten region the mock answers with: every use of `w` renamed.
 fn renamed_region_answer() -> String {
-    let region = SOURCE.replace("w, h", "width, h").replace("w * 2", "width * 2").replace("w * h", "width * h");
+    let region = renamed();
     format!("The parameter was renamed; its uses follow.\n```python\n{region}```")
 }
 
@@ -88,10 +79,7 @@ async fn after_renaming_a_parameter_its_next_uses_are_the_suggestion() {
 
     // Accepting: the editor applies the edit and runs its command.
     setup.client.apply_text_edits(URI, &[json!({ "range": edit["range"], "newText": edit["text"] })]).await.unwrap();
-    assert_eq!(
-        setup.client.text(URI),
-        SOURCE.replace("w, h", "width, h").replace("w * 2", "width * 2").replace("w * h", "width * h")
-    );
+    assert_eq!(setup.client.text(URI), renamed());
     setup.execute_action(edit).await;
     assert_eq!(setup.status().await["nextEdit"]["accepted"], 1);
     setup.shutdown().await;
