@@ -65,18 +65,6 @@ fn keystroke_interval() -> Duration {
     Duration::from_millis(80)
 }
 
-async fn ask(setup: &mut Setup, uri: &str, cursor: Value) -> i64 {
-    let version = setup.client.version(uri);
-    setup
-        .client
-        .send_request(
-            "textDocument/copilotInlineEdit",
-            json!({ "textDocument": { "uri": uri, "version": version }, "position": cursor }),
-        )
-        .await
-        .unwrap()
-}
-
 #[tokio::main]
 async fn main() {
     let interval = keystroke_interval();
@@ -101,7 +89,7 @@ async fn main() {
             let at = typing_at + typed;
             setup.client.edit(&uri, at, at, &character.to_string()).await.unwrap();
             let cursor = setup.client.position(&setup.client.text(&uri), at + character.len_utf8());
-            pending.push(ask(&mut setup, &uri, cursor).await);
+            pending.push(setup.send_inline_edit(&uri, cursor).await);
             tokio::time::sleep(interval).await;
         }
         let mut offered = Value::Null;
@@ -124,7 +112,7 @@ async fn main() {
                 .unwrap();
             assert_eq!(setup.client.text(&uri), chain.next, "{}", chain.name);
             let cursor = setup.client.position(chain.next, 0);
-            let id = ask(&mut setup, &uri, cursor).await;
+            let id = setup.send_inline_edit(&uri, cursor).await;
             let after_accepting = setup.client.raw_response(id, Duration::from_secs(30)).await.unwrap();
             assert_eq!(after_accepting["result"], json!({ "edits": [] }), "nothing more to offer");
             editor_requests += 1;

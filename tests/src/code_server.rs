@@ -1,6 +1,6 @@
 //! VS Code in code-server, driven from headless Chromium by a script under `tests/vscode`:
-//! starts code-server with the GLM extension installed from the `.vsix` built in
-//! `editors/vscode`, a fresh profile and the given machine settings, opens a project and runs
+//! starts code-server with the GLM extension installed from the linux-x64 `.vsix` (the server
+//! inside) built in `editors/vscode`, a fresh profile and the given machine settings, opens a project and runs
 //! the script, which reports one JSON line per step on stdout. `scripts/test` installs
 //! code-server, playwright-core and Chromium and builds the `.vsix`.
 
@@ -9,6 +9,8 @@ use std::process::Stdio;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
+
+use crate::lsp_client::server_binary;
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("the repository root").to_path_buf()
@@ -40,11 +42,13 @@ fn newest_mtime(path: &Path) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-/// The packaged extension, refused when its sources changed after it was built.
+/// The linux-x64 extension with the server inside, refused when its sources or the server
+/// binary changed after it was built.
 pub fn built_vsix() -> PathBuf {
     let extension = repo_root().join("editors/vscode");
-    let vsix = extension.join("glm-lsp.vsix");
-    let rebuild = "build it with `npm ci && npm run package` in editors/vscode (./scripts/test does)";
+    let vsix = extension.join("glm-lsp-linux-x64.vsix");
+    let rebuild = "build it with `npm ci && npm run package:target -- linux-x64 ../../target/debug/glm-lsp` in \
+                   editors/vscode (./scripts/test does)";
     assert!(vsix.exists(), "{} is missing: {rebuild}", vsix.display());
     let built = newest_mtime(&vsix);
     for source in ["src", "package.json", "README.md"] {
@@ -54,10 +58,16 @@ pub fn built_vsix() -> PathBuf {
             vsix.display()
         );
     }
+    assert!(
+        newest_mtime(&server_binary()) <= built,
+        "{} is older than {}: {rebuild}",
+        vsix.display(),
+        server_binary().display()
+    );
     vsix
 }
 
-fn write(path: &Path, text: &str) {
+pub fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
 }
@@ -66,7 +76,8 @@ fn write(path: &Path, text: &str) {
 pub struct CodeServer {
     pub root: PathBuf,
     pub port: u16,
-    user_data: PathBuf,
+    /// The profile; the extension host's logs are under its `logs`.
+    pub user_data: PathBuf,
     log: PathBuf,
     _process: tokio::process::Child,
 }
@@ -74,7 +85,8 @@ pub struct CodeServer {
 impl CodeServer {
     /// Starts code-server for `project` (under `root`, which it owns) with `machine_settings`
     /// (the remote machine's: `serverPath`, `baseUrl`) and `env` for the extension host and
-    /// so the server.
+    /// so the server. Extensions are installed in `root/extensions`; no API key or GLM endpoint
+    /// comes from this process's environment, and no config file of the machine's user is read.
     pub async fn start(root: &Path, project: &Path, machine_settings: Value, env: &[(&str, String)]) -> CodeServer {
         let code_server = tools_dir().join("node_modules/.bin/code-server");
         assert!(
@@ -142,6 +154,7 @@ impl CodeServer {
             Path::new(&chromium).exists(),
             "Chromium is needed at {chromium}: `apt-get install chromium` (./scripts/test does)"
         );
+        let _ = std::fs::remove_file(artifacts_dir().join("failure.png"));
         let mut command = tokio::process::Command::new("node");
         command
             .arg(repo_root().join("tests/vscode").join(script))
@@ -161,30 +174,51 @@ impl CodeServer {
         let events: Vec<Value> = stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
         assert!(
             output.status.success() && events.iter().any(|event| event["event"] == "done"),
-            "the VS Code session failed\nscript stdout:\n{stdout}\nscript stderr:\n{}\ncode-server:\n{}\n{}",
+            "the VS Code session failed\nscript stdout:\n{stdout}\nscript stderr:\n{}{}",
             String::from_utf8_lossy(&output.stderr),
-            std::fs::read_to_string(&self.log).unwrap_or_default(),
-            logs_under(&self.user_data.join("logs")),
+            self.diagnostics(),
         );
         events
+    }
+
+    /// code-server's log, the extension host's logs and where the failure's screenshot is, for
+    /// a failure message.
+    pub fn diagnostics(&self) -> String {
+        format!(
+            "\ncode-server:\n{}\n{}\nscreenshot of the failure: {}",
+            std::fs::read_to_string(&self.log).unwrap_or_default(),
+            logs_under(&self.user_data.join("logs")),
+            artifacts_dir().join("failure.png").display()
+        )
     }
 }
 
 /// The extension host's logs (the GLM output channel among them), for a failure message.
 fn logs_under(dir: &Path) -> String {
     let mut text = String::new();
+    for path in files_under(dir) {
+        if path.to_string_lossy().contains("GLM") || path.ends_with("exthost.log") {
+            let log = std::fs::read_to_string(&path).unwrap_or_default();
+            let tail = &log[log.len().saturating_sub(6000)..];
+            text.push_str(&format!("--- {}\n{tail}\n", path.display()));
+        }
+    }
+    text
+}
+
+/// The files in `dir` and its subfolders, none when it does not exist.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path.to_string_lossy().contains("GLM") || path.ends_with("exthost.log") {
-                let log = std::fs::read_to_string(&path).unwrap_or_default();
-                let tail = &log[log.len().saturating_sub(6000)..];
-                text.push_str(&format!("--- {}\n{tail}\n", path.display()));
+            } else {
+                files.push(path);
             }
         }
     }
-    text
+    files
 }

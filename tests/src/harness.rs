@@ -230,3 +230,18 @@ pub async fn generate_tests_cli(project: &TempProject, mock: &MockGlm, args: &[&
         .await
         .expect("glm-lsp generate-tests runs")
 }
+
+impl Setup {
+    /// Sends `textDocument/copilotInlineEdit` for `uri` at its current version and `position`,
+    /// as copilot-lsp does; returns the request's id.
+    pub async fn send_inline_edit(&mut self, uri: &str, position: Value) -> i64 {
+        let version = self.client.version(uri);
+        self.client
+            .send_request(
+                "textDocument/copilotInlineEdit",
+                json!({ "textDocument": { "uri": uri, "version": version }, "position": position }),
+            )
+            .await
+            .unwrap()
+    }
+}

@@ -20,6 +20,34 @@ pub fn helix_binary() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
+/// Helix for a real-Helix test: `None`, with the skip message printed, when `hx` is absent;
+/// a failure saying how to get tmux when that is missing.
+pub fn helix_for_test() -> Option<PathBuf> {
+    let Some(hx) = helix_binary() else {
+        eprintln!(
+            "SKIPPED: the real-Helix test needs `hx` (Helix 25.07) at ../shared/tools/hx or in HX_BIN; it is in no package registry"
+        );
+        return None;
+    };
+    assert!(
+        Command::new("tmux").arg("-V").output().is_ok_and(|output| output.status.success()),
+        "the real-Helix test needs tmux: run ./scripts/test (it installs Debian's tmux) or apt-get install tmux"
+    );
+    Some(hx)
+}
+
+/// A fresh `dir` holding `project/` (a git root with `file` holding `source`) and `config/`
+/// with the shipped `editors/helix/languages.toml` as the user's, unchanged; returns the project.
+pub fn helix_workspace(dir: &Path, file: &str, source: &str) -> PathBuf {
+    let _ = std::fs::remove_dir_all(dir);
+    let workspace = dir.join("project");
+    std::fs::create_dir_all(workspace.join(".git")).unwrap();
+    std::fs::write(workspace.join(file), source).unwrap();
+    std::fs::create_dir_all(dir.join("config/helix")).unwrap();
+    std::fs::copy(repo_root().join("editors/helix/languages.toml"), dir.join("config/helix/languages.toml")).unwrap();
+    workspace
+}
+
 /// The mock GLM server as a program (`mock-glm`), kept alive by its open stdin.
 pub struct MockProgram {
     child: Child,
@@ -146,6 +174,18 @@ impl HelixInTmux {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Chooses the entry `title` in the open code-action menu (moving down past the GLM entries
+    /// above it) and runs it.
+    pub fn choose_action(&self, title: &str) {
+        let menu = self.screen();
+        let entries: Vec<&str> = menu.lines().filter(|line| line.contains("GLM: ")).collect();
+        let index = entries.iter().position(|line| line.contains(title)).unwrap();
+        for _ in 0..index {
+            self.keys(&["C-n"]);
+        }
+        self.keys(&["Enter"]);
     }
 
     pub fn log_tail(&self) -> String {

@@ -10,4 +10,5 @@ pub mod mock_glm;
 pub mod neovim;
 pub mod process;
 pub mod proxy;
+pub mod rename_example;
 pub mod tls;

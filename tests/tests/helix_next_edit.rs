@@ -4,42 +4,18 @@
 //! …" without asking; choosing it rewrites them, and the file written is checked.
 //! Skipped, with a message, when `hx` is absent; `scripts/test` installs `tmux`.
 
-use std::process::Command;
 use std::time::Duration;
 
-use glm_lsp_e2e::helix::{helix_binary, repo_root, HelixInTmux, MockProgram};
-
-const SOURCE: &str = "\
-def area(w, h):
-    doubled = w * 2
-    return w * h
-
-
-def main():
-    print(area(2, 3))
-";
+use glm_lsp_e2e::helix::{helix_for_test, helix_workspace, HelixInTmux, MockProgram};
+use glm_lsp_e2e::rename_example::{renamed, SOURCE};
 
 #[test]
 fn helix_offers_the_next_edit_as_a_code_action_and_applies_it() {
-    let Some(hx) = helix_binary() else {
-        eprintln!(
-            "SKIPPED: the real-Helix test needs `hx` (Helix 25.07) at ../shared/tools/hx or in HX_BIN; it is in no package registry"
-        );
-        return;
-    };
-    assert!(
-        Command::new("tmux").arg("-V").output().is_ok_and(|output| output.status.success()),
-        "the real-Helix test needs tmux: run ./scripts/test (it installs Debian's tmux) or apt-get install tmux"
-    );
+    let Some(hx) = helix_for_test() else { return };
     let dir = std::env::temp_dir().join(format!("glm-lsp-helix-next-edit-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let workspace = dir.join("project");
-    std::fs::create_dir_all(workspace.join(".git")).unwrap();
-    std::fs::write(workspace.join("geometry.py"), SOURCE).unwrap();
-    std::fs::create_dir_all(dir.join("config/helix")).unwrap();
-    std::fs::copy(repo_root().join("editors/helix/languages.toml"), dir.join("config/helix/languages.toml")).unwrap();
+    let workspace = helix_workspace(&dir, "geometry.py", SOURCE);
 
-    let renamed = SOURCE.replace("w, h", "width, h").replace("w * 2", "width * 2").replace("w * h", "width * h");
+    let renamed = renamed();
     let script = serde_json::json!({
         "rules": [
             { "contains": "The editable region", "reply": { "kind": "stream", "reasoning": "Rename the uses.",
@@ -78,13 +54,7 @@ fn helix_offers_the_next_edit_as_a_code_action_and_applies_it() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    let menu = helix.screen();
-    let entries: Vec<&str> = menu.lines().filter(|line| line.contains("GLM: ")).collect();
-    let index = entries.iter().position(|line| line.contains(title)).unwrap();
-    for _ in 0..index {
-        helix.keys(&["C-n"]);
-    }
-    helix.keys(&["Enter"]);
+    helix.choose_action(title);
     helix.wait_for("the next uses renamed", Duration::from_secs(10), |screen| {
         screen.contains("doubled = width * 2") && screen.contains("return width * h")
     });

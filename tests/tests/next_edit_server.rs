@@ -8,19 +8,10 @@ use std::time::Duration;
 
 use glm_lsp_e2e::harness::Setup;
 use glm_lsp_e2e::mock_glm::Reply;
+use glm_lsp_e2e::rename_example::{renamed, SOURCE};
 use serde_json::{json, Value};
 
 const URI: &str = "file:///project/geometry.py";
-
-const SOURCE: &str = "\
-def area(w, h):
-    doubled = w * 2
-    return w * h
-
-
-def main():
-    print(area(2, 3))
-";
 
 /// Completions off (their prefetch would ask the mock too) and no pause unless a test wants one.
 fn settings(debounce_ms: u64) -> Value {
@@ -33,20 +24,13 @@ async fn setup(debounce_ms: u64) -> Setup {
 
 /// The rewritten region the mock answers with: every use of `w` renamed.
 fn renamed_region_answer() -> String {
-    let region = SOURCE.replace("w, h", "width, h").replace("w * 2", "width * 2").replace("w * h", "width * h");
+    let region = renamed();
     format!("The parameter was renamed; its uses follow.\n```python\n{region}```")
 }
 
 async fn inline_edit(setup: &mut Setup, uri: &str, position: Value) -> Value {
-    let version = setup.client.version(uri);
-    setup
-        .client
-        .request(
-            "textDocument/copilotInlineEdit",
-            json!({ "textDocument": { "uri": uri, "version": version }, "position": position }),
-        )
-        .await
-        .unwrap()
+    let id = setup.send_inline_edit(uri, position).await;
+    setup.client.response(id).await.unwrap()
 }
 
 /// Renames the parameter `w` to `width` as a user does: the new name typed over the old.
@@ -95,20 +79,8 @@ async fn after_renaming_a_parameter_its_next_uses_are_the_suggestion() {
 
     // Accepting: the editor applies the edit and runs its command.
     setup.client.apply_text_edits(URI, &[json!({ "range": edit["range"], "newText": edit["text"] })]).await.unwrap();
-    assert_eq!(
-        setup.client.text(URI),
-        SOURCE.replace("w, h", "width, h").replace("w * 2", "width * 2").replace("w * h", "width * h")
-    );
-    let command = &edit["command"];
-    let answer = setup
-        .client
-        .request(
-            "workspace/executeCommand",
-            json!({ "command": command["command"], "arguments": command["arguments"] }),
-        )
-        .await
-        .unwrap();
-    assert!(answer.is_null());
+    assert_eq!(setup.client.text(URI), renamed());
+    setup.execute_action(edit).await;
     assert_eq!(setup.status().await["nextEdit"]["accepted"], 1);
     setup.shutdown().await;
 }
@@ -186,15 +158,7 @@ async fn a_request_for_an_older_version_or_overtaken_by_typing_offers_nothing() 
 
     // Asked for the current version, then the user types while the model thinks: the
     // request answers nothing at once and the model's stream is dropped.
-    let version = setup.client.version(URI);
-    let id = setup
-        .client
-        .send_request(
-            "textDocument/copilotInlineEdit",
-            json!({ "textDocument": { "uri": URI, "version": version }, "position": cursor }),
-        )
-        .await
-        .unwrap();
+    let id = setup.send_inline_edit(URI, cursor).await;
     setup.mock.wait_for_requests(1, Duration::from_secs(10)).await;
     setup.client.type_at(URI, "print(area(2, 3))", "\n").await.unwrap();
     let response = setup.client.raw_response(id, Duration::from_secs(1)).await.unwrap();
@@ -209,15 +173,7 @@ async fn a_cancelled_request_drops_the_model_stream() {
     setup.mock.set_default_reply(Reply::text(renamed_region_answer()).with_think_delay(Duration::from_secs(5)));
     setup.client.open(URI, "python", SOURCE).await.unwrap();
     let cursor = rename_parameter(&mut setup).await;
-    let version = setup.client.version(URI);
-    let id = setup
-        .client
-        .send_request(
-            "textDocument/copilotInlineEdit",
-            json!({ "textDocument": { "uri": URI, "version": version }, "position": cursor }),
-        )
-        .await
-        .unwrap();
+    let id = setup.send_inline_edit(URI, cursor).await;
     setup.mock.wait_for_requests(1, Duration::from_secs(10)).await;
     setup.client.cancel(id).await.unwrap();
     assert!(setup.mock.wait_for_close(Duration::from_secs(2)).await.is_some(), "the upstream stream was dropped");
@@ -238,16 +194,8 @@ async fn one_model_request_per_pause_and_none_for_the_same_region_and_history() 
     let mut pending = Vec::new();
     for (typed, letter) in "width".chars().enumerate() {
         setup.client.edit(URI, at + typed, at + typed, &letter.to_string()).await.unwrap();
-        let version = setup.client.version(URI);
         let cursor = setup.client.position(&setup.client.text(URI), at + typed + 1);
-        let id = setup
-            .client
-            .send_request(
-                "textDocument/copilotInlineEdit",
-                json!({ "textDocument": { "uri": URI, "version": version }, "position": cursor }),
-            )
-            .await
-            .unwrap();
+        let id = setup.send_inline_edit(URI, cursor).await;
         pending.push(id);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

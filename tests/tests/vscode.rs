@@ -15,64 +15,15 @@
 //! screenshot is kept at `target/vscode-test/artifacts/ghost-text.png`.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use glm_lsp_e2e::code_server::{artifacts_dir, files_under, write, CodeServer};
 use glm_lsp_e2e::harness::TEST_KEY;
-use glm_lsp_e2e::lsp_client::server_binary;
 use glm_lsp_e2e::mock_glm::{MockGlm, Reply};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const THINKS_FOR: Duration = Duration::from_secs(3);
 const GENERATED_TESTS: &str = "from compute import compute\n\n\ndef test_compute():\n    assert compute() == 3\n";
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("the repository root").to_path_buf()
-}
-
-/// Where scripts/test installs code-server and playwright-core.
-fn tools_dir() -> PathBuf {
-    std::env::var_os("GLM_VSCODE_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/vscode-test/tools"))
-}
-
-fn newest_mtime(path: &Path) -> SystemTime {
-    let metadata = std::fs::metadata(path).unwrap();
-    if !metadata.is_dir() {
-        return metadata.modified().unwrap();
-    }
-    std::fs::read_dir(path)
-        .unwrap()
-        .map(|entry| newest_mtime(&entry.unwrap().path()))
-        .max()
-        .unwrap_or(SystemTime::UNIX_EPOCH)
-}
-
-/// The linux-x64 extension with the server inside, refused when its sources or the server
-/// binary changed after it was built.
-fn built_vsix() -> PathBuf {
-    let extension = repo_root().join("editors/vscode");
-    let vsix = extension.join("glm-lsp-linux-x64.vsix");
-    let rebuild = "build it with `npm ci && npm run package:target -- linux-x64 ../../target/debug/glm-lsp` in \
-                   editors/vscode (./scripts/test does)";
-    assert!(vsix.exists(), "{} is missing: {rebuild}", vsix.display());
-    let built = newest_mtime(&vsix);
-    for source in ["src", "package.json", "README.md"] {
-        assert!(
-            newest_mtime(&extension.join(source)) <= built,
-            "{} is older than editors/vscode/{source}: {rebuild}",
-            vsix.display()
-        );
-    }
-    assert!(
-        newest_mtime(&server_binary()) <= built,
-        "{} is older than {}: {rebuild}",
-        vsix.display(),
-        server_binary().display()
-    );
-    vsix
-}
 
 /// This process's PATH without the folders that hold a glm-lsp, so only the extension's own
 /// binary can be found.
@@ -84,19 +35,11 @@ fn path_without_glm_lsp() -> std::ffi::OsString {
 
 /// The whole GLM output channel, as the extension host logged it.
 fn glm_output(logs: &Path) -> String {
-    let mut text = String::new();
-    let mut pending = vec![logs.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.file_name().is_some_and(|name| name.to_string_lossy().contains("GLM")) {
-                text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
-            }
-        }
-    }
-    text
+    files_under(logs)
+        .iter()
+        .filter(|path| path.file_name().is_some_and(|name| name.to_string_lossy().contains("GLM")))
+        .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+        .collect()
 }
 
 /// The executables of the running processes whose path starts with `prefix` (Linux's /proc).
@@ -110,50 +53,8 @@ fn running_executables_under(prefix: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-/// The extension host's logs (the GLM output channel among them), for a failure message.
-fn logs_under(dir: &Path) -> String {
-    let mut text = String::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.to_string_lossy().contains("GLM") || path.ends_with("exthost.log") {
-                let log = std::fs::read_to_string(&path).unwrap_or_default();
-                let tail = &log[log.len().saturating_sub(6000)..];
-                text.push_str(&format!("--- {}\n{tail}\n", path.display()));
-            }
-        }
-    }
-    text
-}
-
 #[tokio::test]
 async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_generates_tests() {
-    let code_server = tools_dir().join("node_modules/.bin/code-server");
-    let playwright = tools_dir().join("node_modules/playwright-core");
-    assert!(
-        code_server.exists() && playwright.exists(),
-        "code-server and playwright-core are needed in {}: run ./scripts/test, which installs them",
-        tools_dir().display()
-    );
-    let chromium = std::env::var("GLM_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists(),
-        "Chromium is needed at {chromium}: `apt-get install chromium` (./scripts/test does)"
-    );
-    let vsix = built_vsix();
-
     let mock = MockGlm::start().await;
     mock.set_expected_key(TEST_KEY);
     mock.add_rule(
@@ -196,99 +97,27 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
     // A fresh profile per run. `baseUrl` may be set only by the user, never a workspace; in
     // code-server (a remote window) that is the remote machine's settings. No `serverPath`: the
     // extension must find the server it carries.
-    let user_data = root.join("user-data");
     let machine_settings = json!({ "glm-lsp.baseUrl": mock.base_url() });
-    write(&user_data.join("Machine/settings.json"), &machine_settings.to_string());
-    let user_settings = json!({ "workbench.startupEditor": "none", "telemetry.telemetryLevel": "off" });
-    write(&user_data.join("User/settings.json"), &user_settings.to_string());
-    let extensions = root.join("extensions");
-    let port = free_port();
-    let config = root.join("code-server.yaml");
-    write(&config, &format!("bind-addr: 127.0.0.1:{port}\nauth: none\ncert: false\n"));
-    let artifacts = repo_root().join("target/vscode-test/artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    let _ = std::fs::remove_file(artifacts.join("ghost-text.png"));
-    let _ = std::fs::remove_file(artifacts.join("failure.png"));
-
-    let code_server_command = || {
-        let mut command = tokio::process::Command::new(&code_server);
-        command
-            .arg("--config")
-            .arg(&config)
-            .arg("--user-data-dir")
-            .arg(&user_data)
-            .arg("--extensions-dir")
-            .arg(&extensions)
-            // The key must come from secret storage alone, and glm-lsp must read no config
-            // file of the machine's user.
-            .env_remove("GLM_API_KEY")
-            .env_remove("ZHIPUAI_API_KEY")
-            .env_remove("ZAI_API_KEY")
-            .env_remove("GLM_BASE_URL")
-            .env("XDG_CONFIG_HOME", root.join("config"))
-            // Nowhere else to find glm-lsp: not on PATH, not in cargo's install folder.
-            .env("PATH", path_without_glm_lsp())
-            .env("CARGO_HOME", root.join("no-cargo"))
-            .kill_on_drop(true);
-        command
-    };
-    let install = code_server_command().arg("--install-extension").arg(&vsix).output().await.unwrap();
-    let install_log = String::from_utf8_lossy(&install.stdout).to_string() + &String::from_utf8_lossy(&install.stderr);
-    assert!(
-        install.status.success() && install_log.contains("successfully installed"),
-        "installing the .vsix:\n{install_log}"
-    );
-
-    let server_log = root.join("code-server.log");
-    let mut serve = code_server_command();
-    serve
-        .args(["--disable-telemetry", "--disable-update-check", "--disable-workspace-trust"])
-        .arg("--disable-getting-started-override")
-        .arg(&project)
-        .stdout(std::fs::File::create(&server_log).unwrap())
-        .stderr(Stdio::null());
-    let _code_server = serve.spawn().unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "code-server did not listen on {port} within 30 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-
-    let folder = project.to_str().unwrap();
-    let output = tokio::time::timeout(
-        Duration::from_secs(240),
-        tokio::process::Command::new("node")
-            .arg(repo_root().join("tests/vscode/e2e.cjs"))
-            .env("GLM_VSCODE_URL", format!("http://127.0.0.1:{port}/?folder={folder}"))
-            .env("GLM_TEST_FILE", &file)
-            .env("GLM_TEST_TESTS_FILE", &tests_file)
-            .env("GLM_TEST_KEY", TEST_KEY)
-            .env("GLM_TEST_ARTIFACTS", &artifacts)
-            .env("GLM_PLAYWRIGHT_CORE", &playwright)
-            .env("GLM_CHROMIUM", &chromium)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("the browser script finished within 240 s")
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let events: Vec<Value> = stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    let _ = std::fs::remove_file(artifacts_dir().join("ghost-text.png"));
+    // The key must come from secret storage alone (CodeServer passes none). Nowhere else to find
+    // glm-lsp: not on PATH, not in cargo's install folder.
+    let env = [
+        ("PATH", path_without_glm_lsp().into_string().expect("PATH is UTF-8")),
+        ("CARGO_HOME", root.join("no-cargo").display().to_string()),
+    ];
+    let code_server = CodeServer::start(&root, &project, machine_settings, &env).await;
+    let script_env = [
+        ("GLM_TEST_FILE", file.display().to_string()),
+        ("GLM_TEST_TESTS_FILE", tests_file.display().to_string()),
+        ("GLM_TEST_KEY", TEST_KEY.to_string()),
+    ];
+    let events = code_server.drive("e2e.cjs", &project, &script_env).await;
     let event = |name: &str| events.iter().find(|event| event["event"] == name).cloned();
-    let context = || {
-        format!(
-            "\nscript stdout:\n{stdout}\nscript stderr:\n{}\ncode-server:\n{}\n{}\nscreenshot of the failure: {}",
-            String::from_utf8_lossy(&output.stderr),
-            std::fs::read_to_string(&server_log).unwrap_or_default(),
-            logs_under(&user_data.join("logs")),
-            artifacts.join("failure.png").display()
-        )
-    };
-    assert!(output.status.success() && event("done").is_some(), "the VS Code session failed{}", context());
+    let context = || format!("\nevents: {events:?}{}", code_server.diagnostics());
 
     // The server that answered is the one inside the installed extension: the extension says
     // it started it from there, and it is the executable of a running process.
-    let installed = std::fs::read_dir(&extensions)
+    let installed = std::fs::read_dir(root.join("extensions"))
         .unwrap()
         .flatten()
         .map(|entry| entry.path())
@@ -297,7 +126,8 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
     let bundled = installed.join("server/glm-lsp");
     assert!(bundled.is_file(), "{} is not in the installed extension", bundled.display());
     assert!(
-        glm_output(&user_data.join("logs")).contains(&format!("Starting {} (from extension)", bundled.display())),
+        glm_output(&code_server.user_data.join("logs"))
+            .contains(&format!("Starting {} (from extension)", bundled.display())),
         "the extension did not start its own binary{}",
         context()
     );
@@ -319,7 +149,7 @@ async fn vscode_shows_ghost_text_from_a_thinking_model_applies_an_action_and_gen
     );
     let accepted = event("completion accepted").unwrap();
     assert_eq!(accepted["file"], "def compute():\n    total = add(1, 2)\n    return total\n");
-    assert!(artifacts.join("ghost-text.png").exists());
+    assert!(artifacts_dir().join("ghost-text.png").exists());
     // The status bar's tooltip shows the session's usage, asked for when the request ended.
     let tooltip = event("tooltip").unwrap()["text"].as_str().unwrap().to_string();
     assert!(

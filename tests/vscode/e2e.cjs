@@ -7,61 +7,20 @@
 // and reports what is on disk as one JSON line on stdout; `tests/tests/vscode.rs` runs this
 // script and checks those lines.
 //
-// Environment: GLM_VSCODE_URL (the workbench URL with ?folder=), GLM_TEST_FILE (the file to
-// edit, inside that folder), GLM_TEST_TESTS_FILE (where its tests are expected), GLM_TEST_KEY, GLM_TEST_ARTIFACTS (screenshots go there),
-// GLM_PLAYWRIGHT_CORE (the playwright-core module folder), GLM_CHROMIUM.
+// Environment: workbench.cjs's, and GLM_TEST_FILE (the file to edit, inside the folder),
+// GLM_TEST_TESTS_FILE (where its tests are expected), GLM_TEST_KEY.
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { env, report, withWorkbench, run, quickOpen, runCommand, focusEditor, goTo, save } = require('./workbench.cjs');
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is not set`);
-  }
-  return value;
-};
-
-const { chromium } = require(env('GLM_PLAYWRIGHT_CORE'));
 const file = env('GLM_TEST_FILE');
 const artifacts = env('GLM_TEST_ARTIFACTS');
-const started = Date.now();
-
-function report(event, fields = {}) {
-  process.stdout.write(`${JSON.stringify({ event, seconds: (Date.now() - started) / 1000, ...fields })}\n`);
-}
-
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: env('GLM_CHROMIUM'),
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  try {
-    await run(page);
-  } catch (error) {
-    await page.screenshot({ path: path.join(artifacts, 'failure.png') }).catch(() => {});
-    throw error;
-  } finally {
-    await browser.close();
-  }
-}
 
 const glmState = (state) => `.statusbar-item[aria-label="GLM: ${state}"]`;
 
-async function run(page) {
-  await page.goto(env('GLM_VSCODE_URL'));
-  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+async function steps(page) {
   await quickOpen(page, path.basename(file));
   // The extension activates on the language and starts glm-lsp; without a key it says so,
   // with a button that runs "GLM: Set API Key".
@@ -89,7 +48,7 @@ async function run(page) {
   await page.screenshot({ path: path.join(artifacts, 'ghost-text.png') });
   report('ghost text', { text: await ghost.textContent(), afterSeconds: ghostSeconds });
   await page.keyboard.press('Tab');
-  report('completion accepted', { file: await save(page) });
+  report('completion accepted', { file: await save(page, file) });
 
   // The tooltip shows the session's usage, fetched when the request ended.
   await page.waitForSelector(glmState('idle'));
@@ -107,7 +66,7 @@ async function run(page) {
   report('action thinking');
   await page.waitForSelector(glmState('idle'), { timeout: 60_000 });
   await page.waitForSelector('.monaco-editor .view-line:has-text("result")', { timeout: 10_000 });
-  report('action applied', { file: await save(page) });
+  report('action applied', { file: await save(page, file) });
 
   // "GLM: Generate Tests at Cursor" on `compute`: the server creates the test file, VS Code
   // opens it with the tests in it, and "File: Save All" writes it.
@@ -125,24 +84,6 @@ async function run(page) {
   report('doctor', { text: await verdict.textContent() });
 }
 
-async function quickOpen(page, name) {
-  await page.keyboard.press('Control+P');
-  await page.waitForSelector('.quick-input-widget input');
-  await page.keyboard.type(name);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`, { timeout: 20_000 });
-  await page.keyboard.press('Enter');
-  await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 20_000 });
-  await page.waitForSelector('.monaco-editor .view-line');
-}
-
-async function runCommand(page, label) {
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input');
-  await page.keyboard.type(label);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${label}"]`, { timeout: 10_000 });
-  await page.keyboard.press('Enter');
-}
-
 /** Picks an entry of the code-action menu with the keyboard, as a user does. */
 async function pickAction(page, title) {
   await page.waitForSelector(`.action-widget .monaco-list-row:has-text("${title}")`, { timeout: 10_000 });
@@ -157,34 +98,6 @@ async function pickAction(page, title) {
   throw new Error(`"${title}" could not be selected in the code-action menu`);
 }
 
-async function focusEditor(page) {
-  await page.click('.monaco-editor .view-lines');
-}
-
-/** Moves the cursor with Ctrl+G (1-based line and column, as the status bar shows them). */
-async function goTo(page, line, column) {
-  await page.keyboard.press('Control+G');
-  await page.waitForSelector('.quick-input-widget input');
-  await page.keyboard.type(`${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector(`.statusbar-item :text("Ln ${line}, Col ${column}")`, { timeout: 5_000 });
-}
-
-/** Saves with Ctrl+S and returns the file as it is on disk then. */
-async function save(page) {
-  const before = fs.statSync(file).mtimeMs;
-  await page.keyboard.press('Control+S');
-  const deadline = Date.now() + 10_000;
-  while (fs.statSync(file).mtimeMs === before) {
-    if (Date.now() > deadline) {
-      throw new Error('Ctrl+S did not write the file');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  await page.waitForSelector('.tab.active:not(.dirty)', { timeout: 10_000 });
-  return fs.readFileSync(file, 'utf8');
-}
-
 /** The file once it exists with some text (a created file is empty until it is saved). */
 async function fileWithText(name) {
   const deadline = Date.now() + 10_000;
@@ -197,10 +110,4 @@ async function fileWithText(name) {
   return fs.readFileSync(name, 'utf8');
 }
 
-main().then(
-  () => report('done'),
-  (error) => {
-    process.stderr.write(`${error.stack ?? error}\n`);
-    process.exit(1);
-  },
-);
+run(() => withWorkbench(steps));
