@@ -5,89 +5,15 @@
 //! alone), so only following the module finds the right one. The assertions are on the exact
 //! section text a prompt gets.
 
-use std::path::PathBuf;
+mod common;
 
-use glm_lsp::context::{gather, path_to_uri, Context, ContextInput, Exclude, WorkspaceIndex};
-use glm_lsp::document::Document;
-use glm_lsp::language::Language;
-
-struct Project {
-    root: PathBuf,
-    files: Vec<(String, String)>,
-    cursor: usize,
-}
-
-impl Project {
-    fn new(fixture: &str) -> Project {
-        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let serial = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let root = std::env::temp_dir().join(format!("glm-lsp-modules-{}-{serial}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        let mut files: Vec<(String, String)> = Vec::new();
-        for line in fixture.lines() {
-            if let Some(path) = line.trim().strip_prefix("//- /") {
-                files.push((path.to_string(), String::new()));
-            } else if let Some((_, text)) = files.last_mut() {
-                text.push_str(line);
-                text.push('\n');
-            }
-        }
-        let (_, main_text) = files.first_mut().expect("a fixture has files");
-        let cursor = main_text.find("$0").expect("the first file has a $0 cursor");
-        *main_text = main_text.replacen("$0", "", 1);
-        for (path, text) in &files {
-            let path = root.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        Project { root, files, cursor }
-    }
-
-    /// The context at the cursor, the rest of the project in the workspace index.
-    fn context(&self) -> Context {
-        let exclude = Exclude::default();
-        let workspace = WorkspaceIndex::new(&exclude);
-        workspace.build(std::slice::from_ref(&self.root));
-        let (relative, text) = &self.files[0];
-        let path = self.root.join(relative);
-        let language = Language::from_path(&path).unwrap();
-        let document = Document::new(path_to_uri(&path), language.name().to_string(), 1, text);
-        gather(&ContextInput {
-            document: &document,
-            offset: self.cursor,
-            open_documents: std::slice::from_ref(&document),
-            workspace: &workspace,
-            root: Some(&self.root),
-            budget_tokens: 6000,
-            exclude: &exclude,
-        })
-    }
-}
-
-impl Drop for Project {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-fn sections_of(context: &Context) -> String {
-    context
-        .sections
-        .iter()
-        .map(|section| {
-            format!(
-                "{:?} {}:{} {:?}\n{}\n",
-                section.kind, section.file, section.start_line, section.symbol, section.text
-            )
-        })
-        .collect()
-}
+use common::{sections_of, Project};
 
 /// Checks that the context shows exactly these `(file, symbol, text)` sections for the
 /// symbols named, and no other definition of those names.
 fn check(fixture: &str, expected: &[(&str, &str, &str)]) {
     let project = Project::new(fixture);
-    let context = project.context();
+    let context = project.context(&[]);
     for (file, symbol, text) in expected {
         let shown: Vec<_> =
             context.sections.iter().filter(|section| section.symbol.as_deref() == Some(*symbol)).collect();
