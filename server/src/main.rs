@@ -45,40 +45,7 @@ enum Command {
     },
     /// Generate unit tests for a function or type; prints a unified diff for `git apply`.
     #[command(name = "generate-tests")]
-    GenerateTests {
-        /// The source file.
-        file: PathBuf,
-        /// A line inside the function or type (1-based, as editors show it).
-        #[arg(long, conflicts_with = "function", required_unless_present = "function")]
-        line: Option<usize>,
-        /// The function, method (`Type.method`) or type to test.
-        #[arg(long)]
-        function: Option<String>,
-        /// The workspace root: diff paths are relative to it (default: the current directory).
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-        /// Write the change instead of only printing it.
-        #[arg(long)]
-        write: bool,
-        /// Run the new tests, repair them once from the failures, keep only those that pass.
-        #[arg(long)]
-        verify: bool,
-        /// The test command (`{file}` and `{names}` are filled in) instead of the default.
-        #[arg(long)]
-        test_command: Option<String>,
-        /// Print JSON: {file, created, diff, content, tests: [{name, status, reason, dropped_because,
-        /// built, runs_passed, runs, lines_covered_added, coverage_not_measured}], summary}.
-        #[arg(long)]
-        json: bool,
-        /// With --verify: runs a test must pass, counting the first, to be kept (default:
-        /// `tests.reliabilityRuns`, 3); a test that fails any of them is dropped as flaky.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10))]
-        reliability_runs: Option<u32>,
-        /// With --verify: drop tests that cover no line of the file under test that the existing
-        /// tests do not (coverage.py, go test -cover, cargo llvm-cov, c8, when installed).
-        #[arg(long)]
-        coverage: bool,
-    },
+    GenerateTests(glm_lsp::cli::generate_tests::Options),
     /// Check the configuration and make one tiny request to the configured endpoint.
     Doctor {
         /// The workspace root whose glm-lsp.toml applies (default: the current directory).
@@ -149,31 +116,8 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
-        Some(Command::GenerateTests {
-            file,
-            line,
-            function,
-            root,
-            write,
-            verify,
-            test_command,
-            json,
-            reliability_runs,
-            coverage,
-        }) => {
-            let config = load_config(&root, serde_json::Value::Null);
-            let options = glm_lsp::cli::generate_tests::Options {
-                file,
-                line,
-                function,
-                root,
-                write,
-                verify,
-                test_command,
-                json,
-                reliability_runs,
-                coverage,
-            };
+        Some(Command::GenerateTests(options)) => {
+            let config = load_config(&options.root, serde_json::Value::Null);
             let result = runtime.block_on(async {
                 let stop = stop_signal();
                 tokio::select! {

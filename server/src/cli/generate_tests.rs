@@ -17,21 +17,40 @@ use crate::testgen::placement::Disk;
 use crate::testgen::{generate, patch, prepare, render_context, Coverage, Generated, Settings, Stage, TestStatus};
 use crate::workspace_path::PathGuard;
 
-/// The command line's choices.
-#[derive(Debug, Clone)]
+/// The command line's choices (`glm-lsp generate-tests`'s flags).
+#[derive(Debug, Clone, clap::Args)]
 pub struct Options {
+    /// The source file.
     pub file: PathBuf,
-    /// One-based, as editors and compilers show lines.
+    /// A line inside the function or type (1-based, as editors show it).
+    #[arg(long, conflicts_with = "function", required_unless_present = "function")]
     pub line: Option<usize>,
+    /// The function, method (`Type.method`) or type to test.
+    #[arg(long)]
     pub function: Option<String>,
+    /// The workspace root: diff paths are relative to it (default: the current directory).
+    #[arg(long, default_value = ".")]
     pub root: PathBuf,
+    /// Write the change instead of only printing it.
+    #[arg(long)]
     pub write: bool,
+    /// Run the new tests, repair them once from the failures, keep only those that pass.
+    #[arg(long)]
     pub verify: bool,
+    /// The test command (`{file}` and `{names}` are filled in) instead of the default.
+    #[arg(long)]
     pub test_command: Option<String>,
+    /// Print JSON: {file, created, diff, content, tests: [{name, status, reason, dropped_because,
+    /// built, runs_passed, runs, lines_covered_added, coverage_not_measured}], summary}.
+    #[arg(long)]
     pub json: bool,
-    /// `--reliability-runs N`, over `tests.reliabilityRuns`.
+    /// With --verify: runs a test must pass, counting the first, to be kept (default:
+    /// `tests.reliabilityRuns`, 3); a test that fails any of them is dropped as flaky.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10))]
     pub reliability_runs: Option<u32>,
-    /// `--coverage`: `tests.coverage` on for this run.
+    /// With --verify: drop tests that cover no line of the file under test that the existing
+    /// tests do not (coverage.py, go test -cover, cargo llvm-cov, c8, when installed).
+    #[arg(long)]
     pub coverage: bool,
 }
 
