@@ -9,6 +9,10 @@
 //! - Completion with the body's first lines erased and the cursor there, the model answering
 //!   the erased lines back (plain, fenced, repeating the line before, dedented): the file is the
 //!   original again.
+//! - Next edit after renaming a parameter (or another name of the signature line) there: the
+//!   model answering the editable region with the name's other uses in the function renamed
+//!   (fenced, with the cursor marker left in, and tab-indented code with its tabs as spaces):
+//!   the file is the one with every use renamed.
 //!
 //! The set is found at `$GLM_LSP_DEVSET`, else at `shared/context-devset` beside the checkout or
 //! one of its ancestors; without it the test says so and passes. No third-party code is in this
@@ -28,6 +32,7 @@ use glm_lsp::context::{path_to_uri, Exclude, WorkspaceIndex};
 use glm_lsp::document::Document;
 use glm_lsp::language::Language;
 use glm_lsp::model::{Finish, ModelAnswer};
+use glm_lsp::next_edit::{predict, EditHistory, Region};
 use glm_lsp::rewrite::literal_lines;
 use glm_lsp::text::apply_edits;
 
@@ -60,6 +65,7 @@ fn actions_and_completions_on_real_functions_give_the_exact_file() {
             let case = format!("{name}/{}:{}", function.relative, function.line + 1);
             check_action(&function, &case, &mut tally);
             check_completion(&function, &case, &mut tally);
+            check_next_edit(&function, &case, &mut tally);
         }
     }
     println!(
@@ -73,6 +79,8 @@ fn actions_and_completions_on_real_functions_give_the_exact_file() {
     println!("  actions: {exact} of {total} exact");
     let (exact, total) = tally.totals("completion");
     println!("  completions: {exact} of {total} exact");
+    let (exact, total) = tally.totals("next edit");
+    println!("  next edits: {exact} of {total} exact");
     for failure in &tally.failures {
         println!("FAILED {failure}");
     }
@@ -483,6 +491,110 @@ fn check_completion(function: &Function, case: &str, tally: &mut Tally) {
             },
         };
         tally.record("completion", function.language, format!("{case} completion {style}"), text, got);
+    }
+}
+
+/// Lines of the editable region on each side of the cursor (`nextEdit.regionLines`' default).
+const REGION_LINES: u32 = 12;
+
+/// The whole-word occurrences of `name` in `line`, as byte ranges.
+fn word_occurrences(line: &str, name: &str) -> Vec<std::ops::Range<usize>> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    line.match_indices(name)
+        .filter(|(at, _)| {
+            !line[..*at].chars().next_back().is_some_and(is_word)
+                && !line[at + name.len()..].chars().next().is_some_and(is_word)
+        })
+        .map(|(at, _)| at..at + name.len())
+        .collect()
+}
+
+fn renamed(line: &str, name: &str, new_name: &str) -> String {
+    let mut out = String::new();
+    let mut copied = 0;
+    for occurrence in word_occurrences(line, name) {
+        out.push_str(&line[copied..occurrence.start]);
+        out.push_str(new_name);
+        copied = occurrence.end;
+    }
+    out.push_str(&line[copied..]);
+    out
+}
+
+/// The user renames a name of the function's first line there (the longest one used again in
+/// the function's code within the region); the model's answer renames its other uses.
+fn check_next_edit(function: &Function, case: &str, tally: &mut Tally) {
+    let text = &function.text;
+    let lines: Vec<&str> = text[function.target.clone()].split_inclusive('\n').collect();
+    let last_line = (function.line + REGION_LINES as usize).min(function.line + lines.len() - 1);
+    let code_lines: Vec<usize> = (1..=last_line - function.line).filter(|&index| !function.literal[index]).collect();
+    let header = lines[0];
+    let mut names: Vec<&str> = header
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|word| word.len() >= 3 && !word.starts_with(|c: char| c.is_ascii_digit()))
+        .filter(|word| word_occurrences(header, word).len() == 1)
+        .filter(|word| code_lines.iter().any(|&index| !word_occurrences(lines[index], word).is_empty()))
+        .collect();
+    names.sort_by_key(|word| std::cmp::Reverse(word.len()));
+    let Some(name) = names.first().copied() else { return };
+    let new_name = format!("{name}Next");
+    let header_start = function.target.start;
+    let at = header_start + word_occurrences(header, name)[0].start;
+    let after_rename = format!("{}{new_name}{}", &text[..at], &text[at + name.len()..]);
+    let cursor = at + new_name.len();
+    // What the user's rename leads to: the name's uses in the function's code lines renamed.
+    let mut expected = after_rename.clone();
+    for &index in code_lines.iter().rev() {
+        let start = line_start(&after_rename, function.line + index);
+        let end = start + lines[index].len();
+        expected.replace_range(start..end, &renamed(lines[index], name, &new_name));
+    }
+    let mut history = EditHistory::default();
+    history.checkpoint(&function.uri, &function.relative, text, false);
+    history.checkpoint(&function.uri, &function.relative, &after_rename, false);
+    let last_edit = history.last_edit_of(&function.uri).cloned();
+    let document = Document::new(function.uri.clone(), function.language_id.to_string(), 2, &after_rename);
+    let region = Region::around(&document, cursor, REGION_LINES);
+    let rewritten_region =
+        expected[region.range.start..region.range.end + (expected.len() - after_rename.len())].to_string();
+    let tag = fence_tag(function.language);
+    let marker_at = cursor - region.range.start;
+    let mut styles: Vec<(&str, String)> = vec![
+        ("fenced", format!("```{tag}\n{rewritten_region}```")),
+        (
+            "with the cursor marker left in",
+            format!("```{tag}\n{}<|CURSOR|>{}```", &rewritten_region[..marker_at], &rewritten_region[marker_at..]),
+        ),
+    ];
+    if rewritten_region.contains('\t') {
+        styles.push(("tabs as spaces", format!("```{tag}\n{}```", tabs_as_spaces(&rewritten_region))));
+    }
+    let exclude = Arc::new(Exclude::default());
+    let workspace = Arc::new(WorkspaceIndex::new(&exclude));
+    let around = Surroundings { open_documents: &[], workspace: &workspace, root: None, exclude: &exclude };
+    let shown: Vec<_> = history.recent(8);
+    for (style, answer) in styles {
+        let got = match predict::prompt(&document, &region, &shown, &around, 3000) {
+            Err(error) => Err(format!("no prompt: {error:?}")),
+            Ok(prompt) => match (predict::site(&document, &region, prompt).clean)(&answer) {
+                None => Err(format!("the answer was discarded: {answer:?}")),
+                Some(rewrite) => match predict::suggestion(&after_rename, &region, &rewrite, last_edit.as_ref()) {
+                    None => Err(format!("nothing suggested for {rewrite:?}")),
+                    Some(suggested) => {
+                        let mut result = after_rename.clone();
+                        result.replace_range(suggested.range, &suggested.new_text);
+                        Ok(result)
+                    }
+                },
+            },
+        };
+        tally.record(
+            "next edit",
+            function.language,
+            format!("{case} next edit renaming {name}, {style}"),
+            &expected,
+            got,
+        );
     }
 }
 
